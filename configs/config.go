@@ -1,0 +1,120 @@
+// Package configs holds the typed sweep configuration: loading (a strict
+// yaml.v3 pass for line numbers, then viper for environment variables and
+// --set overrides), validation, defaults, and the shipped example configs.
+package configs
+
+import "time"
+
+// Config is one sweep, fully resolved: defaults filled, validated.
+type Config struct {
+	File       string // the path it was loaded from ("" for a reader)
+	Name       string // study name
+	Seed       uint64 // master seed
+	Data       Data
+	Model      Model
+	Trainer    Trainer
+	Search     Search
+	Parameters []Parameter // in document order
+	Output     Output
+	Benchmark  string // a known test function instead of data/model/trainer (later issue)
+}
+
+// Data says where the training data come from.
+type Data struct {
+	Synthetic   *Synthetic // exactly one of Synthetic and CSV
+	CSV         *CSV
+	Validation  float64 // fraction held out for the metric
+	Standardize bool    // scaling fitted on the training split only
+}
+
+// Synthetic is a seeded generated data set.
+type Synthetic struct {
+	Kind     string // linear | polynomial | sine | moons | blobs
+	Samples  int
+	Features int
+	Noise    float64
+	Degree   int // polynomial
+	Classes  int // blobs
+}
+
+// CSV is a data file with a header row.
+type CSV struct {
+	Path     string // resolved relative to the config file's directory
+	Target   string
+	Features []string // nil means every column but the target
+}
+
+// Model is the model and its loss.
+type Model struct {
+	Kind       string // linear | polynomial | logistic | softmax | mlp | function
+	Hidden     []int
+	Activation string
+	Degree     int
+	Function   string
+	Dimension  int
+	Loss       string
+}
+
+// Init is the Gaussian the initial weights are drawn from.
+type Init struct {
+	Mean float64
+	Std  float64
+}
+
+// Trainer holds the base hyperparameters; searched parameters override them.
+type Trainer struct {
+	Optimizer         string
+	LearningRate      float64
+	Momentum          float64
+	BatchSize         int
+	MaxIterations     int
+	GradientThreshold float64
+	Patience          int
+	MinDelta          float64
+	TimeLimit         time.Duration
+	Init              Init
+	Restarts          int
+}
+
+// Search is the strategy and its budget.
+type Search struct {
+	Strategy       string // grid | random | powers-of-ten | coarse-to-fine
+	Rounds         int
+	TrialsPerRound int
+	Trials         int // total budget; Rounds × TrialsPerRound when both are given
+	Keep           float64
+	Parallelism    int    // 0 = number of CPUs
+	Metric         string // validation_loss | train_loss | accuracy
+	Goal           string // minimize | maximize
+	WarmStart      string
+}
+
+// Output says where results are written.
+type Output struct {
+	Dir string
+}
+
+// Distribution kinds of a searched parameter.
+const (
+	Uniform     = "uniform"
+	LogUniform  = "log_uniform"
+	Int         = "int"
+	Choice      = "choice"
+	PowersOfTen = "powers_of_ten"
+)
+
+// Parameter is one searched hyperparameter.
+type Parameter struct {
+	Name    string
+	Dist    string  // one of the distribution kinds above
+	Low     float64 // uniform, log_uniform, int: the range; powers_of_ten: exponents
+	High    float64
+	Log     bool  // int: sample in log space
+	Choices []any // choice: float64, int64 or string values
+	Line    int   // line in the config file, for messages
+}
+
+// IsLog reports whether the parameter is best searched in log space.
+func (p Parameter) IsLog() bool {
+	return p.Dist == LogUniform || p.Dist == PowersOfTen || (p.Dist == Int && p.Log)
+}

@@ -1,0 +1,153 @@
+// Package results holds trial records: storage, ranking, tables and export.
+// It imports neither search nor cmd.
+package results
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Status is where a trial is in its lifecycle:
+// waiting → running → ok | diverged | failed | pruned.
+type Status string
+
+const (
+	StatusWaiting  Status = "waiting"
+	StatusRunning  Status = "running"
+	StatusOK       Status = "ok"
+	StatusDiverged Status = "diverged"
+	StatusFailed   Status = "failed"
+	StatusPruned   Status = "pruned"
+)
+
+// Finished reports whether the trial has ended, whatever its outcome.
+func (s Status) Finished() bool {
+	return s == StatusOK || s == StatusDiverged || s == StatusFailed || s == StatusPruned
+}
+
+// Param is one named hyperparameter value. Value is float64, int64 or string.
+type Param struct {
+	Name  string
+	Value any
+}
+
+// Params keeps parameters in the order of the config file, so tables,
+// exports and JSON list them as the user wrote them.
+type Params []Param
+
+// Get returns the value of the named parameter.
+func (p Params) Get(name string) (any, bool) {
+	for _, q := range p {
+		if q.Name == name {
+			return q.Value, true
+		}
+	}
+	return nil, false
+}
+
+// MarshalJSON writes an object with the keys in order.
+func (p Params) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, q := range p {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(q.Name)
+		v, err := json.Marshal(q.Value)
+		if err != nil {
+			return nil, fmt.Errorf("param %s: %w", q.Name, err)
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// Point is one sample of a trial's progress (thinned by the trainer).
+type Point struct {
+	Iteration      int     `json:"iteration"`
+	TrainLoss      float64 `json:"train_loss"`
+	GradNorm       float64 `json:"grad_norm"`
+	ValidationLoss float64 `json:"validation_loss"`
+}
+
+// Trial is one evaluated (or pending) point of a study.
+type Trial struct {
+	Study      string
+	Number     int
+	Round      int
+	Params     Params
+	Seed       uint64
+	Status     Status
+	Value      float64 // the metric; NaN when there is none
+	TrainLoss  float64
+	Accuracy   float64 // validation accuracy for classifiers; NaN otherwise
+	Iterations int
+	StopReason string
+	Error      string // why a failed trial failed
+	Started    time.Time
+	Finished   time.Time
+	History    []Point
+}
+
+// Seconds is the trial's wall-clock duration.
+func (t *Trial) Seconds() float64 {
+	if t.Started.IsZero() || t.Finished.IsZero() {
+		return 0
+	}
+	return t.Finished.Sub(t.Started).Seconds()
+}
+
+// Range is a parameter's range in one round: [Low, High] for numeric
+// parameters, Choices for categorical ones.
+type Range struct {
+	Name    string
+	Low     float64
+	High    float64
+	Log     bool
+	Choices []any
+}
+
+// Round records how coarse-to-fine narrowed: the ranges a round sampled
+// from, and the best and median value it found.
+type Round struct {
+	Round  int
+	Ranges []Range
+	Best   float64
+	Median float64
+}
+
+// Study describes one sweep.
+type Study struct {
+	Name     string
+	Created  time.Time
+	Strategy string
+	Metric   string
+	Goal     string // minimize | maximize
+	Total    int    // planned trials
+	Status   string // running | finished | interrupted
+	Config   string // the resolved config (YAML) the study ran with
+	Rounds   []Round
+}
+
+// Store is the one place trials live. Implementations are safe for
+// concurrent use.
+type Store interface {
+	// PutStudy creates or updates a study's record.
+	PutStudy(ctx context.Context, s Study) error
+	// PutTrial creates or replaces trial (s.Name, t.Number).
+	PutTrial(ctx context.Context, t Trial) error
+	// Study returns a study and its trials ordered by number.
+	Study(ctx context.Context, name string) (Study, []Trial, error)
+	// Studies lists all studies, oldest first.
+	Studies(ctx context.Context) ([]Study, error)
+}
+
+// ErrNotFound is returned (wrapped) for a study that does not exist.
+var ErrNotFound = fmt.Errorf("not found")

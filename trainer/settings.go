@@ -1,0 +1,98 @@
+package trainer
+
+import "time"
+
+// ModelSpec names a model. Its zero value is a linear model.
+type ModelSpec struct {
+	Kind       string // linear (default) | polynomial | logistic | softmax | mlp | function
+	Degree     int    // polynomial: highest power of each feature; 0 means 2
+	Hidden     []int  // mlp: hidden layer sizes; nil means [16]
+	Activation string // mlp: tanh (default) | relu | sigmoid
+	Function   string // function: rosenbrock | rastrigin | double_well | plateau
+	Dimension  int    // function: number of weights; 0 means 2 (1 for double_well)
+	Loss       string // rss | mse | cross_entropy; "" means mse for regression, cross_entropy for classifiers
+}
+
+// Settings are the hyperparameters of one training run. The zero value is
+// valid: every field's comment gives what 0 (or "") means.
+type Settings struct {
+	Model ModelSpec
+
+	Optimizer    string  // gd (default) | sgd | minibatch | momentum | nesterov | adam
+	LearningRate float64 // δ in w ← w − δ·∇L; 0 means 0.01
+	Momentum     float64 // momentum, nesterov: velocity decay; adam: β1. 0 means 0.9
+	Beta2        float64 // adam: β2; 0 means 0.999
+	Epsilon      float64 // adam: ε; 0 means 1e-8
+	BatchSize    int     // minibatch: rows per step; 0 means 32. sgd always uses 1
+
+	MaxIterations int // optimiser steps; 0 means 1000
+	// GradientThreshold stops training when the Euclidean (L2) norm of the
+	// full gradient ‖∇L(w)‖₂ falls below it. 0 disables it.
+	GradientThreshold float64
+	// Patience stops training after this many consecutive iterations in which
+	// the training loss did not improve on the best seen by more than
+	// MinDelta (the lecture's auto-stop). 0 disables it.
+	Patience  int
+	MinDelta  float64       // see Patience; 0 means any improvement counts
+	TimeLimit time.Duration // wall-clock limit per run (all restarts); 0 disables it
+
+	InitMean float64 // mean of the Gaussian initial weights
+	InitStd  float64 // standard deviation of the Gaussian initial weights; 0 means 0.1
+	Restarts int     // train from this many Gaussian starts and keep the best; 0 means 1
+
+	// Seed makes the run reproducible: initial weights and shuffling come from
+	// a generator seeded with it alone.
+	Seed uint64
+
+	HistoryLimit int // most history points kept (thinned evenly); 0 means 1000
+
+	// ReportEvery, when > 0, calls Report with the validation loss every
+	// ReportEvery iterations; Report returning false stops the run with
+	// StopPruned. Used by early stopping in the search.
+	ReportEvery int
+	Report      func(iteration int, validationLoss float64) bool
+}
+
+// StopReason says why a run ended. It is a value, not an error.
+type StopReason string
+
+const (
+	StopMaxIterations     StopReason = "max_iterations"
+	StopGradientThreshold StopReason = "gradient_threshold"
+	StopPatience          StopReason = "patience"
+	StopTimeLimit         StopReason = "time_limit"
+	StopCancelled         StopReason = "cancelled"
+	StopDiverged          StopReason = "diverged"
+	StopPruned            StopReason = "pruned"
+)
+
+// HistoryPoint is one sample of a run's progress.
+type HistoryPoint struct {
+	Iteration      int
+	TrainLoss      float64
+	GradNorm       float64
+	ValidationLoss float64 // NaN when there is no validation set
+}
+
+// Result is what one run (the best of its restarts) produced.
+type Result struct {
+	Weights         []float64
+	TrainLoss       float64 // loss on the whole training split at the final weights
+	ValidationLoss  float64 // loss on the validation split; equals TrainLoss when there is none
+	Accuracy        float64 // validation accuracy for classifiers, NaN otherwise
+	Iterations      int     // optimiser steps of the kept restart
+	TotalIterations int     // optimiser steps over all restarts
+	Passes          float64 // passes over the training rows (all restarts): steps × batch / N
+	StopReason      StopReason
+	DivergedAt      int // iteration where the loss diverged, 0 otherwise
+	Restart         int // which restart was kept, 0-based
+	Duration        time.Duration
+	History         []HistoryPoint // of the kept restart, at most HistoryLimit points
+}
+
+// Problem is what Train trains on. Train and Validation may be nil for the
+// function landscapes, whose loss depends on the weights alone.
+type Problem struct {
+	Train      *Dataset
+	Validation *Dataset
+}

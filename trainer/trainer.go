@@ -1,0 +1,40 @@
+// Package trainer trains one model by gradient descent for one set of
+// hyperparameters and reports what happened.
+//
+// The vocabulary follows gonum's optimize package: Settings whose zero value
+// is valid (0 means "the default" or "off", as each field says), the reason a
+// run stopped as a value (StopReason), and caller-owned buffers so that the
+// hot loop allocates nothing. A diverged run is a Result, never an error:
+// error means the run could not start (bad settings, shape mismatch).
+package trainer
+
+// Dataset is a design matrix and its targets. Datasets are shared read-only
+// between concurrent trials: nothing in this package writes to X or Y after
+// the set is built, so eight trials over one 100 MB set use 100 MB, not 800.
+type Dataset struct {
+	X        []float64 // row-major N×M features
+	Y        []float64 // N targets; for classification the class index 0..K-1
+	N, M     int
+	Features []string // M column names
+	Target   string
+	Classes  []string // class labels by index; nil for regression
+}
+
+// Row returns row i of X without copying.
+func (d *Dataset) Row(i int) []float64 { return d.X[i*d.M : (i+1)*d.M] }
+
+// NumClasses is the number of classes, 0 for regression.
+func (d *Dataset) NumClasses() int { return len(d.Classes) }
+
+// Model computes a loss and its gradient for a weight vector over rows of a
+// Dataset. A Model value owns its scratch buffers, so one value must not be
+// used by two goroutines at once; make one per trial with NewModel. The data
+// itself is never copied.
+type Model interface {
+	// NumWeights is the length of the weight vector.
+	NumWeights() int
+	// LossGrad returns the loss of w over the given rows of d (all rows when
+	// rows is nil) and, when grad is non-nil, writes the gradient into grad
+	// (len NumWeights). It must not modify w or d, and must not allocate.
+	LossGrad(w []float64, d *Dataset, rows []int, grad []float64) float64
+}
