@@ -87,6 +87,7 @@ type Search struct {
 	Metric         string // validation_loss | train_loss | accuracy
 	Goal           string // minimize | maximize
 	WarmStart      string
+	GridPoints     int // grid: values per continuous parameter; default 5
 }
 
 // Output says where results are written.

@@ -23,11 +23,17 @@ type Settings struct {
 	Momentum     float64 // momentum, nesterov: velocity decay; adam: β1. 0 means 0.9
 	Beta2        float64 // adam: β2; 0 means 0.999
 	Epsilon      float64 // adam: ε; 0 means 1e-8
-	BatchSize    int     // minibatch: rows per step; 0 means 32. sgd always uses 1
+	// BatchSize is the rows per step. minibatch: 0 means 32. momentum,
+	// nesterov, adam: 0 means the full batch, > 0 mini-batches of that size.
+	// gd always uses the full batch and sgd one row. A size of N or more is
+	// the full batch. Batches are windows of a per-epoch seeded shuffle.
+	BatchSize int
 
 	MaxIterations int // optimiser steps; 0 means 1000
 	// GradientThreshold stops training when the Euclidean (L2) norm of the
-	// full gradient ‖∇L(w)‖₂ falls below it. 0 disables it.
+	// full gradient ‖∇L(w)‖₂ falls below it. 0 disables it. Full-batch
+	// optimisers check it every step; stochastic ones once per epoch, when
+	// Train evaluates the whole training split.
 	GradientThreshold float64
 	// Patience stops training after this many consecutive iterations in which
 	// the training loss did not improve on the best seen by more than
@@ -84,10 +90,13 @@ type Result struct {
 	TotalIterations int     // optimiser steps over all restarts
 	Passes          float64 // passes over the training rows (all restarts): steps × batch / N
 	StopReason      StopReason
-	DivergedAt      int // iteration where the loss diverged, 0 otherwise
-	Restart         int // which restart was kept, 0-based
-	Duration        time.Duration
-	History         []HistoryPoint // of the kept restart, at most HistoryLimit points
+	// DivergedAt is the iteration at which the loss became NaN, ±Inf or
+	// more than 1e6 × max(|initial loss|, 1); 0 otherwise (and when the
+	// initial loss itself was not finite).
+	DivergedAt int
+	Restart    int // which restart was kept, 0-based
+	Duration   time.Duration
+	History    []HistoryPoint // of the kept restart, at most HistoryLimit points
 }
 
 // Problem is what Train trains on. Train and Validation may be nil for the

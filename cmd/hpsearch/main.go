@@ -1,0 +1,111 @@
+// Command hpsearch runs hyperparameter sweeps of gradient-descent training
+// from a YAML config: concurrent trials, coarse-to-fine narrowing, ranked
+// tables and the best settings exported as YAML.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hpsearch/hpsearch/configs"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+// Exit statuses (contract): 0 success; 1 the sweep ran but no trial
+// succeeded; 2 bad usage or bad config; 130 interrupted.
+const (
+	exitOK          = 0
+	exitNoSuccess   = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+// exitError carries an exit status up to main with the message to print.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(format string, a ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, a...)}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is the whole program minus the process: tests call it directly.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	printErr(stderr, err)
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	var ce *configs.Error
+	if errors.As(err, &ce) {
+		return exitUsage
+	}
+	// Anything cobra itself rejects (unknown flag, wrong arguments) is usage.
+	return exitUsage
+}
+
+// printErr prints one line per problem: a config with five mistakes gets
+// five lines, each naming file, line and key.
+func printErr(w io.Writer, err error) {
+	var ce *configs.Error
+	if errors.As(err, &ce) {
+		for _, p := range ce.Problems {
+			fmt.Fprintln(w, "hpsearch: "+p.Error())
+		}
+		return
+	}
+	var ee *exitError
+	if errors.As(err, &ee) && ee.err == nil {
+		return
+	}
+	fmt.Fprintln(w, "hpsearch: "+err.Error())
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "hpsearch",
+		Short: "Hyperparameter search for gradient-descent training",
+		Long: `hpsearch runs a sweep of gradient-descent trials from a YAML config:
+concurrent trials from Gaussian-random initial weights, learning rates
+compared in powers of ten, coarse-to-fine narrowing of every range, ranked
+tables, and the best settings exported as YAML.`,
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(
+		newRunCmd(stdout, stderr),
+		newEvalCmd(stdout, stderr),
+		newValidateCmd(stdout),
+		newInitCmd(stdout),
+	)
+	return root
+}

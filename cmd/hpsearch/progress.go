@@ -1,0 +1,94 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"runtime"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/hpsearch/hpsearch/results"
+)
+
+// progress reports finished trials on stderr: one self-rewriting line on a
+// terminal, plain log lines otherwise (a cron job's log file must not fill
+// with carriage returns). Calls come one at a time from the runner.
+type progress struct {
+	w        io.Writer
+	tty      bool
+	total    int
+	goal     string
+	start    time.Time
+	best     float64
+	bestN    int
+	every    int // log lines: one per this many trials, plus every new best
+	lastDraw time.Time
+}
+
+func newProgress(w io.Writer, total int, goal string) *progress {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		tty = term.IsTerminal(int(f.Fd()))
+	}
+	return &progress{w: w, tty: tty, total: total, goal: goal, start: time.Now(), best: math.NaN(), bestN: -1,
+		every: max(1, total/20)}
+}
+
+func effectiveParallel(p int) int {
+	if p <= 0 {
+		return runtime.GOMAXPROCS(0)
+	}
+	return p
+}
+
+func (p *progress) better(v float64) bool {
+	if math.IsNaN(v) {
+		return false
+	}
+	if math.IsNaN(p.best) {
+		return true
+	}
+	if p.goal == "maximize" {
+		return v > p.best
+	}
+	return v < p.best
+}
+
+func (p *progress) trial(t results.Trial, done, total int) {
+	improved := t.Status == results.StatusOK && p.better(t.Value)
+	if improved {
+		p.best, p.bestN = t.Value, t.Number
+	}
+	elapsed := time.Since(p.start)
+	eta := time.Duration(0)
+	if done > 0 && total > done {
+		eta = time.Duration(float64(elapsed) / float64(done) * float64(total-done))
+	}
+	best := "-"
+	if p.bestN >= 0 {
+		best = fmt.Sprintf("%.6g (trial %d)", p.best, p.bestN)
+	}
+	if p.tty {
+		// Redrawing more than ~20 times a second only costs time.
+		if done < total && time.Since(p.lastDraw) < 50*time.Millisecond {
+			return
+		}
+		p.lastDraw = time.Now()
+		fmt.Fprintf(p.w, "\r\033[K%d/%d trials  best %s  elapsed %s  eta %s", done, total, best,
+			elapsed.Round(100*time.Millisecond), eta.Round(time.Second))
+		return
+	}
+	if improved || done%p.every == 0 || done == total {
+		fmt.Fprintf(p.w, "hpsearch: %d/%d trials, trial %d %s %.6g, best %s, elapsed %s, eta %s\n", done, total,
+			t.Number, t.Status, t.Value, best, elapsed.Round(time.Millisecond), eta.Round(time.Second))
+	}
+}
+
+func (p *progress) finish() {
+	if p.tty {
+		fmt.Fprintln(p.w)
+	}
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hpsearch/hpsearch/results"
+)
+
+func newValidateCmd(stdout io.Writer) *cobra.Command {
+	var sets []string
+	cmd := &cobra.Command{
+		Use:   "validate CONFIG",
+		Short: "Check a config and describe its search space and plan",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sw, err := prepare(args[0], sets, "")
+			if err != nil {
+				return err
+			}
+			describe(stdout, sw)
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVar(&sets, "set", nil, "override a config key (key=value), repeatable")
+	return cmd
+}
+
+func describe(w io.Writer, sw *sweep) {
+	c := sw.cfg
+	fmt.Fprintf(w, "%s: ok\n", c.File)
+	fmt.Fprintf(w, "study     %s (seed %d)\n", sw.study, c.Seed)
+	switch {
+	case c.Model.Kind == "function":
+		fmt.Fprintf(w, "objective the %s landscape (the weights are the coordinates)\n", c.Model.Function)
+	case c.Data.CSV != nil:
+		fmt.Fprintf(w, "data      %s, target %s: %d training rows, %d validation rows, %d features\n",
+			c.Data.CSV.Path, c.Data.CSV.Target, sw.objective.TrainRows, sw.objective.ValidationRows, len(sw.objective.Features))
+	case c.Data.Synthetic != nil:
+		fmt.Fprintf(w, "data      synthetic %s: %d training rows, %d validation rows, %d features\n",
+			c.Data.Synthetic.Kind, sw.objective.TrainRows, sw.objective.ValidationRows, len(sw.objective.Features))
+	}
+	if len(sw.objective.Classes) > 0 {
+		fmt.Fprintf(w, "classes   %s\n", strings.Join(sw.objective.Classes, ", "))
+	}
+	m := c.Model
+	fmt.Fprintf(w, "model     %s, loss %s", m.Kind, m.Loss)
+	if m.Kind == "mlp" {
+		fmt.Fprintf(w, ", hidden %v, %s", m.Hidden, m.Activation)
+	}
+	fmt.Fprintln(w)
+	t := c.Trainer
+	fmt.Fprintf(w, "trainer   %s, learning rate %g, at most %d iterations, gradient threshold %g, patience %d, init N(%g, %g²), restarts %d\n",
+		t.Optimizer, t.LearningRate, t.MaxIterations, t.GradientThreshold, t.Patience, t.Init.Mean, t.Init.Std, t.Restarts)
+	fmt.Fprintf(w, "metric    %s (%s)\n", c.Search.Metric, c.Search.Goal)
+	fmt.Fprintln(w, "space:")
+	for i, d := range sw.space.Dims {
+		r := sw.space.InitialRanges()[i]
+		fmt.Fprintf(w, "  %-20s %-14s %s\n", d.Name, d.Dist, describeRange(r, d.Dist))
+	}
+	fmt.Fprintf(w, "plan      %s: %d trials", sw.strategy.Name(), sw.strategy.Total())
+	if c.Search.Strategy == "coarse-to-fine" {
+		fmt.Fprintf(w, " in %d rounds of %d, keeping the best %g of each round to narrow the next", c.Search.Rounds,
+			sw.strategy.Total()/max(1, c.Search.Rounds), c.Search.Keep)
+	}
+	fmt.Fprintf(w, ", %d at a time\n", effectiveParallel(c.Search.Parallelism))
+}
+
+func describeRange(r results.Range, dist string) string {
+	if r.Choices != nil {
+		parts := make([]string, len(r.Choices))
+		for i, v := range r.Choices {
+			parts[i] = results.FormatValue(v)
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	s := fmt.Sprintf("[%s, %s]", results.FormatValue(r.Low), results.FormatValue(r.High))
+	if dist == "powers_of_ten" {
+		s += " every power of ten"
+	}
+	return s
+}

@@ -1,0 +1,412 @@
+package configs
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// valueType is what a config key holds.
+type valueType int
+
+const (
+	tSection  valueType = iota // a mapping of further keys
+	tInt                       // int
+	tUint                      // non-negative integer stored as uint64
+	tFloat                     // float64
+	tBool                      // bool
+	tString                    // string
+	tDuration                  // Go duration string, e.g. "30s"
+	tHidden                    // hidden layer sizes: an int, a list of ints, or "32,16"
+	tStrings                   // list of strings
+)
+
+// String names the type as REFERENCE.md and messages show it.
+func (t valueType) String() string {
+	switch t {
+	case tSection:
+		return "mapping"
+	case tInt, tUint:
+		return "integer"
+	case tFloat:
+		return "number"
+	case tBool:
+		return "bool"
+	case tString:
+		return "string"
+	case tDuration:
+		return "duration"
+	case tHidden:
+		return "int | list of ints"
+	case tStrings:
+		return "list of strings"
+	}
+	return "unknown"
+}
+
+// field is one config key: its type, its default, its rule and where its
+// value goes. The table below is the single place defaults live: fillDefaults
+// applies it and REFERENCE.md is checked against it.
+type field struct {
+	Path    string
+	Type    valueType
+	Default string   // YAML literal applied when the key is absent; "" = no static default
+	Note    string   // the default in words when it is derived or implied by the zero value
+	Allowed []string // accepted string values
+	Doc     string   // one line for REFERENCE.md
+
+	rule   *rule                        // range check for numbers (and each hidden layer)
+	set    func(c *Config, v any)       // stores a decoded value
+	open   func(c *Config)              // optional section: allocates it when present
+	exists func(c *Config) bool         // optional section: whether it was given
+	derive func(c *Config, has hasFunc) // computes a default from other values
+}
+
+// hasFunc reports whether a key path was given in the file or an override.
+type hasFunc func(path string) bool
+
+// rule is a range a number must lie in; its text is shown in messages and
+// in REFERENCE.md.
+type rule struct {
+	text string // e.g. "> 0", "in [0, 1)"
+	ok   func(x float64) bool
+}
+
+// check says what is wrong with x, or "" when it is fine (or r is nil).
+func (r *rule) check(x float64) string {
+	if r == nil || r.ok(x) {
+		return ""
+	}
+	return fmt.Sprintf("must be %s, got %v", r.text, x)
+}
+
+var (
+	positive = &rule{"> 0", func(x float64) bool { return x > 0 }}
+	// openUnit is [0, 1): a fraction that may be 0 but must leave something.
+	openUnit = &rule{"in [0, 1)", func(x float64) bool { return x >= 0 && x < 1 }}
+	// halfOpenUnit is (0, 1]: a non-empty share of something.
+	halfOpenUnit = &rule{"in (0, 1]", func(x float64) bool { return x > 0 && x <= 1 }}
+)
+
+func atLeast(lo float64) *rule {
+	return &rule{fmt.Sprintf(">= %v", lo), func(x float64) bool { return x >= lo }}
+}
+
+// ref adapts a pointer to a Config field into a setter, so that each table
+// row says where its value goes in one short expression.
+func ref[T any](get func(c *Config) *T) func(c *Config, v any) {
+	return func(c *Config, v any) { *get(c) = v.(T) }
+}
+
+// Allowed values of the string keys.
+var (
+	syntheticKinds = []string{"linear", "polynomial", "sine", "moons", "blobs"}
+	modelKinds     = []string{"linear", "polynomial", "logistic", "softmax", "mlp", "function"}
+	functions      = []string{"rosenbrock", "rastrigin", "double_well", "plateau"}
+	activations    = []string{"tanh", "relu", "sigmoid"}
+	losses         = []string{"rss", "mse", "cross_entropy"}
+	optimizers     = []string{"gd", "sgd", "minibatch", "momentum", "nesterov", "adam"}
+	strategies     = []string{"grid", "random", "powers-of-ten", "coarse-to-fine"}
+	metrics        = []string{"validation_loss", "train_loss", "accuracy"}
+	goals          = []string{"minimize", "maximize"}
+	benchmarks     = []string{"branin", "hartmann3", "hartmann6", "styblinski_tang", "rosenbrock", "ackley", "rastrigin", "levy"}
+)
+
+// fields is every config key in document order. Sections come before their
+// keys, so decoding and filling can rely on a parent being in place.
+var fields = []*field{
+	{Path: "name", Type: tString, Note: "config file name without extension", Doc: "study name; may hold {date} and {time}, expanded when the study starts",
+		set: ref(func(c *Config) *string { return &c.Name }), derive: deriveName},
+	{Path: "seed", Type: tUint, Default: "1", Doc: "master seed: data, splits and every trial's seed derive from it",
+		set: ref(func(c *Config) *uint64 { return &c.Seed })},
+	{Path: "benchmark", Type: tString, Allowed: benchmarks, Note: "none", Doc: "a known test function of parameters x0, x1, … instead of data/model/trainer",
+		set: ref(func(c *Config) *string { return &c.Benchmark })},
+
+	{Path: "data", Type: tSection, Doc: "where the training data come from: exactly one of synthetic and csv"},
+	{Path: "data.synthetic", Type: tSection, Doc: "a seeded generated data set",
+		open:   func(c *Config) { c.Data.Synthetic = &Synthetic{} },
+		exists: func(c *Config) bool { return c.Data.Synthetic != nil }},
+	{Path: "data.synthetic.kind", Type: tString, Allowed: syntheticKinds, Note: "required", Doc: "moons and blobs are classification sets, the others regression",
+		set: ref(func(c *Config) *string { return &c.Data.Synthetic.Kind })},
+	{Path: "data.synthetic.samples", Type: tInt, Default: "1000", Doc: "rows", rule: atLeast(2),
+		set: ref(func(c *Config) *int { return &c.Data.Synthetic.Samples })},
+	{Path: "data.synthetic.features", Type: tInt, Note: "1; 2 for moons and blobs", Doc: "columns; moons has exactly 2", rule: atLeast(1),
+		set: ref(func(c *Config) *int { return &c.Data.Synthetic.Features }), derive: deriveFeatures},
+	{Path: "data.synthetic.noise", Type: tFloat, Default: "0.1", Doc: "standard deviation of the Gaussian noise", rule: atLeast(0),
+		set: ref(func(c *Config) *float64 { return &c.Data.Synthetic.Noise })},
+	{Path: "data.synthetic.degree", Type: tInt, Default: "3", Doc: "polynomial kind: highest power", rule: atLeast(1),
+		set: ref(func(c *Config) *int { return &c.Data.Synthetic.Degree })},
+	{Path: "data.synthetic.classes", Type: tInt, Note: "3 for blobs, 2 for moons, 0 otherwise", Doc: "blobs: number of clusters; moons has exactly 2", rule: atLeast(2),
+		set: ref(func(c *Config) *int { return &c.Data.Synthetic.Classes }), derive: deriveClasses},
+	{Path: "data.csv", Type: tSection, Doc: "a data file with a header row",
+		open:   func(c *Config) { c.Data.CSV = &CSV{} },
+		exists: func(c *Config) bool { return c.Data.CSV != nil }},
+	{Path: "data.csv.path", Type: tString, Note: "required", Doc: "relative to the config file's directory (also when given by --set or env)",
+		set: ref(func(c *Config) *string { return &c.Data.CSV.Path })},
+	{Path: "data.csv.target", Type: tString, Note: "required", Doc: "the column to predict",
+		set: ref(func(c *Config) *string { return &c.Data.CSV.Target })},
+	{Path: "data.csv.features", Type: tStrings, Note: "every column but the target", Doc: "the columns to predict from",
+		set: ref(func(c *Config) *[]string { return &c.Data.CSV.Features })},
+	{Path: "data.validation", Type: tFloat, Default: "0.2", Doc: "fraction held out for the metric", rule: openUnit,
+		set: ref(func(c *Config) *float64 { return &c.Data.Validation })},
+	{Path: "data.standardize", Type: tBool, Default: "true", Doc: "scale features, fitted on the training split only",
+		set: ref(func(c *Config) *bool { return &c.Data.Standardize })},
+
+	{Path: "model", Type: tSection, Doc: "the model and its loss"},
+	{Path: "model.kind", Type: tString, Allowed: modelKinds, Default: "linear", Doc: "function trains on a loss landscape and needs no data",
+		set: ref(func(c *Config) *string { return &c.Model.Kind })},
+	{Path: "model.hidden", Type: tHidden, Default: "[16]", Doc: `mlp: hidden layer sizes, [32, 16], 16 or "32,16"`, rule: atLeast(1),
+		set: ref(func(c *Config) *[]int { return &c.Model.Hidden })},
+	{Path: "model.activation", Type: tString, Allowed: activations, Default: "tanh", Doc: "mlp: hidden layer activation",
+		set: ref(func(c *Config) *string { return &c.Model.Activation })},
+	{Path: "model.degree", Type: tInt, Default: "3", Doc: "polynomial: highest power of each feature", rule: atLeast(1),
+		set: ref(func(c *Config) *int { return &c.Model.Degree })},
+	{Path: "model.function", Type: tString, Allowed: functions, Note: "required for kind function", Doc: "function: the loss landscape",
+		set: ref(func(c *Config) *string { return &c.Model.Function })},
+	{Path: "model.dimension", Type: tInt, Note: "2; 1 for double_well", Doc: "function: number of weights", rule: atLeast(1),
+		set: ref(func(c *Config) *int { return &c.Model.Dimension }), derive: deriveDimension},
+	{Path: "model.loss", Type: tString, Allowed: losses, Note: "mse; cross_entropy for logistic, softmax, and mlp on classification data or with metric accuracy", Doc: "regression models take rss or mse, classifiers cross_entropy",
+		set: ref(func(c *Config) *string { return &c.Model.Loss }), derive: deriveLoss},
+
+	{Path: "trainer", Type: tSection, Doc: "base hyperparameters; searched parameters override them"},
+	{Path: "trainer.optimizer", Type: tString, Allowed: optimizers, Default: "gd", Doc: "update rule",
+		set: ref(func(c *Config) *string { return &c.Trainer.Optimizer })},
+	{Path: "trainer.learning_rate", Type: tFloat, Default: "0.01", Doc: "step size", rule: positive,
+		set: ref(func(c *Config) *float64 { return &c.Trainer.LearningRate })},
+	{Path: "trainer.momentum", Type: tFloat, Default: "0.9", Doc: "momentum, nesterov: velocity decay; adam: beta1", rule: openUnit,
+		set: ref(func(c *Config) *float64 { return &c.Trainer.Momentum })},
+	{Path: "trainer.batch_size", Type: tInt, Default: "32", Doc: "minibatch: rows per step", rule: atLeast(1),
+		set: ref(func(c *Config) *int { return &c.Trainer.BatchSize })},
+	{Path: "trainer.max_iterations", Type: tInt, Default: "1000", Doc: "optimiser steps", rule: atLeast(1),
+		set: ref(func(c *Config) *int { return &c.Trainer.MaxIterations })},
+	{Path: "trainer.gradient_threshold", Type: tFloat, Default: "1e-6", Doc: "stop when the gradient norm falls below; 0 = off", rule: atLeast(0),
+		set: ref(func(c *Config) *float64 { return &c.Trainer.GradientThreshold })},
+	{Path: "trainer.patience", Type: tInt, Default: "0", Doc: "stop after this many iterations without improvement; 0 = off", rule: atLeast(0),
+		set: ref(func(c *Config) *int { return &c.Trainer.Patience })},
+	{Path: "trainer.min_delta", Type: tFloat, Default: "0", Doc: "the improvement patience asks for", rule: atLeast(0),
+		set: ref(func(c *Config) *float64 { return &c.Trainer.MinDelta })},
+	{Path: "trainer.time_limit", Type: tDuration, Default: "0s", Doc: `wall-clock limit per trial, e.g. "30s"; 0s = off`,
+		set: ref(func(c *Config) *time.Duration { return &c.Trainer.TimeLimit })},
+	{Path: "trainer.init", Type: tSection, Doc: "the Gaussian the initial weights are drawn from"},
+	{Path: "trainer.init.mean", Type: tFloat, Default: "0", Doc: "mean",
+		set: ref(func(c *Config) *float64 { return &c.Trainer.Init.Mean })},
+	{Path: "trainer.init.std", Type: tFloat, Default: "0.1", Doc: "standard deviation", rule: positive,
+		set: ref(func(c *Config) *float64 { return &c.Trainer.Init.Std })},
+	{Path: "trainer.restarts", Type: tInt, Default: "1", Doc: "train from this many starts and keep the best", rule: atLeast(1),
+		set: ref(func(c *Config) *int { return &c.Trainer.Restarts })},
+
+	{Path: "search", Type: tSection, Doc: "the strategy and its budget"},
+	{Path: "search.strategy", Type: tString, Allowed: strategies, Default: "coarse-to-fine", Doc: "how points are proposed",
+		set: ref(func(c *Config) *string { return &c.Search.Strategy })},
+	{Path: "search.rounds", Type: tInt, Note: "4; with only trials: 4 if trials >= 40, else 2 (1 for a single trial); with trials and trials_per_round: ceil(trials/trials_per_round)", Doc: "coarse-to-fine: rounds of narrowing", rule: atLeast(1),
+		set: ref(func(c *Config) *int { return &c.Search.Rounds }), derive: deriveBudget},
+	{Path: "search.trials_per_round", Type: tInt, Note: "24; with trials: ceil(trials/rounds)", Doc: "trials proposed per round", rule: atLeast(1),
+		set: ref(func(c *Config) *int { return &c.Search.TrialsPerRound })},
+	{Path: "search.trials", Type: tInt, Note: "rounds × trials_per_round", Doc: "total budget; must not exceed rounds × trials_per_round when all three are given", rule: atLeast(1),
+		set: ref(func(c *Config) *int { return &c.Search.Trials })},
+	{Path: "search.keep", Type: tFloat, Default: "0.25", Doc: "fraction of a round's best trials that define the next range", rule: halfOpenUnit,
+		set: ref(func(c *Config) *float64 { return &c.Search.Keep })},
+	{Path: "search.parallelism", Type: tInt, Default: "0", Doc: "concurrent trials; 0 = number of CPUs", rule: atLeast(0),
+		set: ref(func(c *Config) *int { return &c.Search.Parallelism })},
+	{Path: "search.metric", Type: tString, Allowed: metrics, Default: "validation_loss", Doc: "what ranks trials; accuracy only for classifiers",
+		set: ref(func(c *Config) *string { return &c.Search.Metric })},
+	{Path: "search.goal", Type: tString, Allowed: goals, Note: "maximize for accuracy, minimize otherwise", Doc: "must agree with the metric",
+		set: ref(func(c *Config) *string { return &c.Search.Goal }), derive: deriveGoal},
+	{Path: "search.warm_start", Type: tString, Note: "none", Doc: "a stored study whose best trials seed the first round",
+		set: ref(func(c *Config) *string { return &c.Search.WarmStart })},
+	{Path: "search.grid_points", Type: tInt, Default: "5", Doc: "grid: values per continuous parameter", rule: atLeast(2),
+		set: ref(func(c *Config) *int { return &c.Search.GridPoints })},
+
+	{Path: "parameters", Type: tSection, Doc: "searched hyperparameters by key, in document order (see below)"},
+
+	{Path: "output", Type: tSection, Doc: "where results are written"},
+	{Path: "output.dir", Type: tString, Default: "runs", Doc: "results go to <dir>/<study>/",
+		set: ref(func(c *Config) *string { return &c.Output.Dir })},
+}
+
+// fieldByPath indexes fields by their dotted path.
+var fieldByPath = func() map[string]*field {
+	m := make(map[string]*field, len(fields))
+	for _, f := range fields {
+		m[f.Path] = f
+	}
+	return m
+}()
+
+// parentPath is the section a key belongs to; "" for top-level keys.
+func parentPath(path string) string {
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		return path[:i]
+	}
+	return ""
+}
+
+// childKeys lists the keys directly under section, in table order.
+func childKeys(section string) []string {
+	var keys []string
+	for _, f := range fields {
+		if parentPath(f.Path) == section {
+			keys = append(keys, f.Path[len(section)+boolInt(section != ""):])
+		}
+	}
+	return keys
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// applies reports whether f's optional ancestor sections (data.synthetic,
+// data.csv) exist, so that their defaults are filled only when given.
+func (f *field) applies(c *Config) bool {
+	for p := parentPath(f.Path); p != ""; p = parentPath(p) {
+		if s := fieldByPath[p]; s.exists != nil && !s.exists(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// fillDefaults applies the static defaults of absent keys, then the derived
+// ones, which may depend on any static value (the loss on the metric).
+func fillDefaults(c *Config, has hasFunc) {
+	for _, f := range fields {
+		if f.Default == "" || has(f.Path) || !f.applies(c) {
+			continue
+		}
+		v, msg := decodeValue(f, valueNode(f.Default))
+		if msg != "" {
+			// The table is code: a bad literal is a bug caught by the tests.
+			panic(fmt.Sprintf("configs: default of %s: %s", f.Path, msg))
+		}
+		f.set(c, v)
+	}
+	for _, f := range fields {
+		if f.derive != nil && f.applies(c) {
+			f.derive(c, has)
+		}
+	}
+}
+
+// deriveName names the study after the config file; characters a study name
+// may not hold become "-".
+func deriveName(c *Config, has hasFunc) {
+	if has("name") {
+		return
+	}
+	base := filepath.Base(c.File)
+	base = strings.TrimSuffix(base, filepath.Ext(base))
+	base = regexp.MustCompile(`[^A-Za-z0-9._-]+`).ReplaceAllString(base, "-")
+	if base == "" || base == "." || base == ".." || base == "-" {
+		base = "study"
+	}
+	c.Name = base
+}
+
+func deriveFeatures(c *Config, has hasFunc) {
+	s := c.Data.Synthetic
+	if has("data.synthetic.features") {
+		return
+	}
+	s.Features = 1
+	if s.Kind == "moons" || s.Kind == "blobs" {
+		s.Features = 2
+	}
+}
+
+func deriveClasses(c *Config, has hasFunc) {
+	s := c.Data.Synthetic
+	if has("data.synthetic.classes") {
+		return
+	}
+	switch s.Kind {
+	case "blobs":
+		s.Classes = 3
+	case "moons":
+		s.Classes = 2
+	}
+}
+
+func deriveDimension(c *Config, has hasFunc) {
+	if has("model.dimension") || c.Model.Kind != "function" {
+		return
+	}
+	c.Model.Dimension = 2
+	if c.Model.Function == "double_well" {
+		c.Model.Dimension = 1
+	}
+}
+
+// deriveLoss picks the loss the model kind is meant for. An mlp can do
+// either task: it is a classifier when the data are (moons, blobs) or when
+// accuracy is the metric, since a CSV's task is unknown until it is read.
+func deriveLoss(c *Config, has hasFunc) {
+	if has("model.loss") || c.Model.Kind == "function" {
+		return
+	}
+	c.Model.Loss = "mse"
+	switch c.Model.Kind {
+	case "logistic", "softmax":
+		c.Model.Loss = "cross_entropy"
+	case "mlp":
+		if dataTask(c) == taskClassification || c.Search.Metric == "accuracy" {
+			c.Model.Loss = "cross_entropy"
+		}
+	}
+}
+
+func deriveGoal(c *Config, has hasFunc) {
+	if !has("search.goal") {
+		c.Search.Goal = naturalGoal(c.Search.Metric)
+	}
+}
+
+// naturalGoal is the direction in which a metric gets better.
+func naturalGoal(metric string) string {
+	if metric == "accuracy" {
+		return "maximize"
+	}
+	return "minimize"
+}
+
+// deriveBudget fills whichever of rounds, trials_per_round and trials were
+// not given from those that were. A total budget alone is split into few
+// rounds when small, since each round needs enough trials to rank.
+func deriveBudget(c *Config, has hasFunc) {
+	s := &c.Search
+	hasRounds, hasPer, hasTrials := has("search.rounds"), has("search.trials_per_round"), has("search.trials")
+	switch {
+	case hasTrials && !hasRounds && !hasPer:
+		s.Rounds = 4
+		if s.Trials < 40 {
+			s.Rounds = min(2, s.Trials)
+		}
+		s.TrialsPerRound = ceilDiv(s.Trials, s.Rounds)
+	case hasTrials && hasRounds && !hasPer:
+		s.TrialsPerRound = ceilDiv(s.Trials, s.Rounds)
+	case hasTrials && !hasRounds && hasPer:
+		s.Rounds = ceilDiv(s.Trials, s.TrialsPerRound)
+	case !hasTrials:
+		if !hasRounds {
+			s.Rounds = 4
+		}
+		if !hasPer {
+			s.TrialsPerRound = 24
+		}
+		s.Trials = s.Rounds * s.TrialsPerRound
+	}
+}
+
+// ceilDiv is ⌈a/b⌉ for positive b; values were validated before defaults.
+func ceilDiv(a, b int) int {
+	if b <= 0 {
+		return 0
+	}
+	return int(math.Ceil(float64(a) / float64(b)))
+}

@@ -1,0 +1,250 @@
+package configs
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// validate checks what single values cannot show: how keys fit together,
+// and that the data file exists. Values that failed to decode were reported
+// already and are not judged again.
+func (d *decoder) validate(baseDir string) {
+	d.validateName()
+	d.validateData(baseDir)
+	d.validateModel()
+	d.validateSearch()
+	d.validateParameterUse()
+	if d.cfg.Output.Dir == "" {
+		d.at("output.dir", "must not be empty")
+	}
+}
+
+var (
+	namePattern = regexp.MustCompile(`^[A-Za-z0-9._{}-]+$`)
+	placeholder = regexp.MustCompile(`\{[^{}]*\}`)
+)
+
+// placeholders a study name may hold; they are expanded when a study
+// starts, not here, so that the config describes every run alike.
+var placeholders = []string{"{date}", "{time}"}
+
+func (d *decoder) validateName() {
+	if msg := nameProblem(d.cfg.Name); msg != "" {
+		d.at("name", msg, placeholders...)
+	}
+}
+
+// nameProblem says why a study name cannot be used, or "". The name becomes
+// a directory under output.dir, so it must not escape it.
+func nameProblem(name string) string {
+	switch {
+	case strings.ContainsAny(name, `/\`):
+		return fmt.Sprintf("%q must not contain a path separator", name)
+	case !namePattern.MatchString(name):
+		return fmt.Sprintf("%q may hold only letters, digits, '.', '_', '-' and {date} or {time}", name)
+	case name == "." || name == "..":
+		return fmt.Sprintf("%q is not a usable directory name", name)
+	}
+	unknown := ""
+	rest := placeholder.ReplaceAllStringFunc(name, func(m string) string {
+		if !slices.Contains(placeholders, m) && unknown == "" {
+			unknown = m
+		}
+		return ""
+	})
+	if unknown != "" {
+		return fmt.Sprintf("unknown placeholder %s in %q", unknown, name)
+	}
+	if strings.ContainsAny(rest, "{}") {
+		return fmt.Sprintf("unbalanced brace in %q", name)
+	}
+	return ""
+}
+
+func (d *decoder) validateData(baseDir string) {
+	c := d.cfg
+	if c.Benchmark != "" || c.Model.Kind == "function" {
+		return // the objective needs no data; any given are ignored
+	}
+	syn, csv := c.Data.Synthetic, c.Data.CSV
+	switch {
+	case syn == nil && csv == nil:
+		d.at("data", "needs data.synthetic or data.csv (only model.kind function and benchmark need no data)", "synthetic", "csv")
+	case syn != nil && csv != nil:
+		d.at("data.csv", "give data.synthetic or data.csv, not both")
+	}
+	if syn != nil {
+		d.validateSynthetic(syn)
+	}
+	if csv != nil {
+		d.validateCSV(csv, baseDir)
+	}
+}
+
+func (d *decoder) validateSynthetic(s *Synthetic) {
+	if s.Kind == "" && !d.has("data.synthetic.kind") {
+		d.at("data.synthetic.kind", "is required", syntheticKinds...)
+	}
+	if s.Kind == "moons" {
+		if s.Features != 2 {
+			d.at("data.synthetic.features", fmt.Sprintf("moons has exactly 2 features, got %d", s.Features))
+		}
+		if s.Classes != 2 {
+			d.at("data.synthetic.classes", fmt.Sprintf("moons has exactly 2 classes, got %d", s.Classes))
+		}
+	}
+}
+
+// validateCSV resolves the path against the config's directory, so a config
+// runs the same from any working directory, and reports the path it tried.
+func (d *decoder) validateCSV(csv *CSV, baseDir string) {
+	if csv.Target == "" {
+		d.at("data.csv.target", "is required: the column to predict")
+	} else if slices.Contains(csv.Features, csv.Target) {
+		d.at("data.csv.features", fmt.Sprintf("lists the target %q", csv.Target))
+	}
+	if csv.Path == "" {
+		d.at("data.csv.path", "is required")
+		return
+	}
+	if !filepath.IsAbs(csv.Path) {
+		csv.Path = filepath.Join(baseDir, csv.Path)
+	}
+	info, err := os.Stat(csv.Path)
+	switch {
+	case err != nil:
+		d.at("data.csv.path", fmt.Sprintf("data file %s does not exist", csv.Path))
+	case info.IsDir():
+		d.at("data.csv.path", fmt.Sprintf("%s is a directory, not a data file", csv.Path))
+	}
+}
+
+// task is what the data set asks of a model.
+type task int
+
+const (
+	taskUnknown task = iota // a CSV: known only once read
+	taskRegression
+	taskClassification
+)
+
+func dataTask(c *Config) task {
+	if c.Data.Synthetic == nil {
+		return taskUnknown
+	}
+	switch c.Data.Synthetic.Kind {
+	case "moons", "blobs":
+		return taskClassification
+	case "linear", "polynomial", "sine":
+		return taskRegression
+	}
+	return taskUnknown
+}
+
+var (
+	regressionLosses = []string{"rss", "mse"}
+	classifierLosses = []string{"cross_entropy"}
+	classifierKinds  = []string{"logistic", "softmax", "mlp"}
+	regressionKinds  = []string{"linear", "polynomial", "mlp"}
+)
+
+func (d *decoder) validateModel() {
+	c := d.cfg
+	m := &c.Model
+	if c.Benchmark != "" {
+		return
+	}
+	if m.Kind == "function" {
+		if m.Function == "" && !d.has("model.function") {
+			d.at("model.function", "is required for model.kind function", functions...)
+		}
+		return
+	}
+	if !slices.Contains(losses, m.Loss) {
+		return // reported when decoded
+	}
+	t := dataTask(c)
+	switch m.Kind {
+	case "linear", "polynomial":
+		d.checkLoss(regressionLosses)
+		if t == taskClassification {
+			d.at("model.kind", fmt.Sprintf("%s is a regression model but data.synthetic.kind %s is a classification set", m.Kind, c.Data.Synthetic.Kind), classifierKinds...)
+		}
+	case "logistic", "softmax":
+		d.checkLoss(classifierLosses)
+		switch {
+		case t == taskRegression:
+			d.at("model.kind", fmt.Sprintf("%s is a classifier but data.synthetic.kind %s is a regression set", m.Kind, c.Data.Synthetic.Kind), regressionKinds...)
+		case m.Kind == "logistic" && t == taskClassification && c.Data.Synthetic.Classes > 2:
+			d.at("model.kind", fmt.Sprintf("logistic is binary but the data have %d classes", c.Data.Synthetic.Classes), "softmax", "mlp")
+		}
+	case "mlp":
+		switch {
+		case t == taskClassification:
+			d.checkLoss(classifierLosses)
+		case t == taskRegression:
+			d.checkLoss(regressionLosses)
+		}
+	}
+}
+
+// checkLoss reports a loss the model and data do not take.
+func (d *decoder) checkLoss(allowed []string) {
+	m := d.cfg.Model
+	if !slices.Contains(allowed, m.Loss) {
+		d.at("model.loss", fmt.Sprintf("%s does not suit model %s on these data", m.Loss, m.Kind), allowed...)
+	}
+}
+
+// isClassifier reports whether trials report an accuracy.
+func isClassifier(c *Config) bool {
+	switch c.Model.Kind {
+	case "logistic", "softmax":
+		return true
+	case "mlp":
+		return c.Model.Loss == "cross_entropy"
+	}
+	return false
+}
+
+func (d *decoder) validateSearch() {
+	c := d.cfg
+	s := c.Search
+	if s.Metric == "accuracy" && (c.Benchmark != "" || !isClassifier(c)) {
+		d.at("search.metric", "accuracy needs a classifier: model logistic, softmax, or mlp with loss cross_entropy", "validation_loss", "train_loss")
+	}
+	if d.has("search.goal") && slices.Contains(goals, s.Goal) && slices.Contains(metrics, s.Metric) {
+		if natural := naturalGoal(s.Metric); s.Goal != natural {
+			better := map[string]string{"minimize": "lower", "maximize": "higher"}[natural]
+			d.at("search.goal", fmt.Sprintf("%s would rank the worst trial first: %s is better %s", s.Goal, s.Metric, better), natural)
+		}
+	}
+	if d.has("search.trials") && d.has("search.rounds") && d.has("search.trials_per_round") &&
+		s.Rounds > 0 && s.TrialsPerRound > 0 && s.Trials > s.Rounds*s.TrialsPerRound {
+		d.at("search.trials", fmt.Sprintf("%d exceeds rounds × trials_per_round = %d", s.Trials, s.Rounds*s.TrialsPerRound))
+	}
+}
+
+// modelOf names the model kind that uses a searchable model setting.
+var modelOf = map[string]string{"hidden": "mlp", "activation": "mlp", "degree": "polynomial"}
+
+// validateParameterUse rejects searching what the model ignores: every such
+// trial would be a duplicate of another.
+func (d *decoder) validateParameterUse() {
+	c := d.cfg
+	if c.Benchmark != "" {
+		if n := resolve(d.params); n == nil || len(n.Content) == 0 {
+			d.at("parameters", fmt.Sprintf("benchmark %s needs parameters x0, x1, …", c.Benchmark))
+		}
+		return
+	}
+	for _, p := range c.Parameters {
+		if kind, ok := modelOf[p.Name]; ok && c.Model.Kind != kind && slices.Contains(modelKinds, c.Model.Kind) {
+			d.at("parameters."+p.Name, fmt.Sprintf("is used by model.kind %s only, got %s", kind, c.Model.Kind))
+		}
+	}
+}

@@ -1,0 +1,135 @@
+package results
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+)
+
+// MemoryStore keeps studies in memory: for tests, and for runs that ask for
+// no storage. It is safe for concurrent use, and copies trials and studies
+// in and out, so callers never share slices with it or with each other.
+type MemoryStore struct {
+	mu      sync.Mutex
+	studies map[string]*memStudy
+	nextSeq int // creation order, to list studies created at the same instant stably
+}
+
+type memStudy struct {
+	seq    int
+	study  Study
+	trials map[int]Trial
+}
+
+var _ Store = (*MemoryStore)(nil)
+
+// NewMemoryStore returns an empty store.
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{studies: make(map[string]*memStudy)}
+}
+
+// PutStudy creates or updates a study's record; its trials are kept.
+func (m *MemoryStore) PutStudy(ctx context.Context, s Study) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("put study %s: %w", s.Name, err)
+	}
+	if s.Name == "" {
+		return errors.New("put study: empty name")
+	}
+	s = copyStudy(s)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if rec, ok := m.studies[s.Name]; ok {
+		rec.study = s
+		return nil
+	}
+	m.studies[s.Name] = &memStudy{seq: m.nextSeq, study: s, trials: make(map[int]Trial)}
+	m.nextSeq++
+	return nil
+}
+
+// PutTrial creates or replaces trial (t.Study, t.Number). The study must
+// have been created with PutStudy first; otherwise the error wraps
+// ErrNotFound, as a trial without a study has no metric or goal to rank by.
+func (m *MemoryStore) PutTrial(ctx context.Context, t Trial) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("put trial %s/%d: %w", t.Study, t.Number, err)
+	}
+	t = copyTrial(t)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	rec, ok := m.studies[t.Study]
+	if !ok {
+		return fmt.Errorf("put trial %d: study %q: %w", t.Number, t.Study, ErrNotFound)
+	}
+	rec.trials[t.Number] = t
+	return nil
+}
+
+// Study returns a copy of the named study and its trials ordered by
+// number; the error wraps ErrNotFound if there is no such study.
+func (m *MemoryStore) Study(ctx context.Context, name string) (Study, []Trial, error) {
+	if err := ctx.Err(); err != nil {
+		return Study{}, nil, fmt.Errorf("study %s: %w", name, err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	rec, ok := m.studies[name]
+	if !ok {
+		return Study{}, nil, fmt.Errorf("study %q: %w", name, ErrNotFound)
+	}
+	trials := make([]Trial, 0, len(rec.trials))
+	for _, t := range rec.trials {
+		trials = append(trials, copyTrial(t))
+	}
+	slices.SortFunc(trials, func(a, b Trial) int { return cmp.Compare(a.Number, b.Number) })
+	return copyStudy(rec.study), trials, nil
+}
+
+// Studies lists copies of all studies, oldest first (by Created, then by
+// the order they were first stored).
+func (m *MemoryStore) Studies(ctx context.Context) ([]Study, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("list studies: %w", err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	recs := make([]*memStudy, 0, len(m.studies))
+	for _, rec := range m.studies {
+		recs = append(recs, rec)
+	}
+	slices.SortFunc(recs, func(a, b *memStudy) int {
+		if c := a.study.Created.Compare(b.study.Created); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.seq, b.seq)
+	})
+	out := make([]Study, len(recs))
+	for i, rec := range recs {
+		out[i] = copyStudy(rec.study)
+	}
+	return out, nil
+}
+
+// copyTrial returns t with its own Params and History. Param values are
+// scalars (float64, int64, string), so a shallow copy of each is enough.
+func copyTrial(t Trial) Trial {
+	t.Params = slices.Clone(t.Params)
+	t.History = slices.Clone(t.History)
+	return t
+}
+
+// copyStudy returns s with its own rounds, ranges and choices.
+func copyStudy(s Study) Study {
+	s.Rounds = slices.Clone(s.Rounds)
+	for i := range s.Rounds {
+		s.Rounds[i].Ranges = slices.Clone(s.Rounds[i].Ranges)
+		for j := range s.Rounds[i].Ranges {
+			s.Rounds[i].Ranges[j].Choices = slices.Clone(s.Rounds[i].Ranges[j].Choices)
+		}
+	}
+	return s
+}

@@ -1,0 +1,483 @@
+package results
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// missing marks a cell with no value (a parameter a trial did not have, a
+// metric a failed trial never measured).
+const missing = "-"
+
+// maxErrorLen bounds a failed trial's error in the stop column, so one long
+// command error does not stretch the whole table.
+const maxErrorLen = 40
+
+// FormatValue formats a number (or any parameter value) for humans, the same
+// way in every table: about four significant digits, and e-notation outside
+// [0.01, 10000), so that learning rates read as 1e-03 and 2.5e-05 and line
+// up by exponent instead of by a count of zeros. Integers print in full,
+// strings as they are, nil as "-".
+func FormatValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return missing
+	case float64:
+		return formatFloat(x)
+	case float32:
+		return formatFloat(float64(x))
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case int32:
+		return strconv.FormatInt(int64(x), 10)
+	case uint64:
+		return strconv.FormatUint(x, 10)
+	case string:
+		return x
+	case fmt.Stringer:
+		return x.String()
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+func formatFloat(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "NaN"
+	case math.IsInf(v, 1):
+		return "+Inf"
+	case math.IsInf(v, -1):
+		return "-Inf"
+	case v == 0:
+		return "0"
+	case math.Abs(v) < 1e-2:
+		return formatExp(v)
+	}
+	s := strconv.FormatFloat(v, 'g', 4, 64)
+	if strings.ContainsRune(s, 'e') {
+		// Large numbers (or 9999.9 rounding up) take the same e-notation
+		// as small ones, not 'g''s "1e+04" with no padding rule.
+		return formatExp(v)
+	}
+	return s
+}
+
+// formatExp writes v as mantissa e exponent with at most four significant
+// digits and no trailing zeros: 1e-03, 2.5e-05, 1.235e+04.
+func formatExp(v float64) string {
+	s := strconv.FormatFloat(v, 'e', 3, 64)
+	mant, exp, _ := strings.Cut(s, "e")
+	if strings.ContainsRune(mant, '.') {
+		mant = strings.TrimRight(strings.TrimRight(mant, "0"), ".")
+	}
+	return mant + "e" + exp
+}
+
+// newTable returns a table that keeps headers as written (parameter names
+// are case-sensitive) and right-aligns cells, since most are numbers;
+// leftCols lists the text columns that read better left-aligned.
+func newTable(w io.Writer, columns int, leftCols ...int) *tablewriter.Table {
+	aligns := make([]tw.Align, columns)
+	for i := range aligns {
+		aligns[i] = tw.AlignRight
+	}
+	for _, c := range leftCols {
+		if c >= 0 && c < columns {
+			aligns[c] = tw.AlignLeft
+		}
+	}
+	return tablewriter.NewTable(w,
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{Global: tw.AlignRight, PerColumn: aligns}),
+	)
+}
+
+// renderTable writes header and rows as one table.
+func renderTable(t *tablewriter.Table, header []string, rows [][]string) error {
+	t.Header(header)
+	for _, r := range rows {
+		if err := t.Append(r); err != nil {
+			return fmt.Errorf("table row: %w", err)
+		}
+	}
+	if err := t.Render(); err != nil {
+		return fmt.Errorf("render table: %w", err)
+	}
+	return nil
+}
+
+// ParamNames returns the union of the trials' parameter names in the order
+// they are first seen, which is the config's order for a normal study.
+func ParamNames(trials []Trial) []string {
+	var names []string
+	seen := make(map[string]bool)
+	for _, t := range trials {
+		for _, p := range t.Params {
+			if !seen[p.Name] {
+				seen[p.Name] = true
+				names = append(names, p.Name)
+			}
+		}
+	}
+	return names
+}
+
+// hasAccuracy reports whether any trial measured an accuracy, so that
+// regression studies get no column of dashes.
+func hasAccuracy(trials []Trial) bool {
+	for _, t := range trials {
+		if measured(t) && !math.IsNaN(t.Accuracy) {
+			return true
+		}
+	}
+	return false
+}
+
+// measured reports whether a trial's metrics mean anything: a failed or
+// unfinished trial has zeros or NaN that are better shown as "-".
+func measured(t Trial) bool {
+	return t.Status == StatusOK || t.Status == StatusDiverged || t.Status == StatusPruned
+}
+
+// metricCell formats one of a trial's metrics, or "-" if it has none.
+func metricCell(t Trial, v float64) string {
+	if !measured(t) {
+		return missing
+	}
+	return FormatValue(v)
+}
+
+// stopCell explains how a trial ended: the stopping criterion, or for a
+// failed trial its status and the first line of its error.
+func stopCell(t Trial) string {
+	switch {
+	case t.Status == StatusFailed:
+		msg := firstLine(t.Error)
+		if msg == "" {
+			return string(StatusFailed)
+		}
+		return string(StatusFailed) + ": " + truncate(msg, maxErrorLen)
+	case !t.Status.Finished():
+		return string(t.Status)
+	case t.StopReason == "":
+		return string(t.Status)
+	default:
+		return t.StopReason
+	}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(line)
+}
+
+// truncate shortens s to at most n runes, marking the cut with "…".
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// paramCells formats a trial's values for the named parameters, "-" for
+// the ones it lacks.
+func paramCells(p Params, names []string) []string {
+	cells := make([]string, len(names))
+	for i, name := range names {
+		v, ok := p.Get(name)
+		if !ok {
+			cells[i] = missing
+			continue
+		}
+		cells[i] = FormatValue(v)
+	}
+	return cells
+}
+
+// WriteRanked writes the trials best first (see Rank) as a table: rank,
+// trial, one column per parameter, the metric (named after s.Metric), train
+// loss, accuracy (only for classifiers), iterations, stop and seconds.
+// Only ok trials get a rank number. top ≤ 0 writes all trials.
+func WriteRanked(w io.Writer, s Study, trials []Trial, top int) error {
+	ranked := Rank(trials, s.Goal)
+	if top > 0 && top < len(ranked) {
+		ranked = ranked[:top]
+	}
+	names := ParamNames(trials)
+	withAcc := hasAccuracy(trials)
+
+	metric := s.Metric
+	if metric == "" {
+		metric = "value"
+	}
+	header := append([]string{"rank", "trial"}, names...)
+	header = append(header, metric, "train loss")
+	if withAcc {
+		header = append(header, "accuracy")
+	}
+	header = append(header, "iterations", "stop", "seconds")
+
+	rows := make([][]string, 0, len(ranked))
+	rank := 0
+	for _, t := range ranked {
+		rankCell := missing
+		if t.Status == StatusOK {
+			rank++
+			rankCell = strconv.Itoa(rank)
+		}
+		row := append([]string{rankCell, strconv.Itoa(t.Number)}, paramCells(t.Params, names)...)
+		row = append(row, metricCell(t, t.Value), metricCell(t, t.TrainLoss))
+		if withAcc {
+			row = append(row, metricCell(t, t.Accuracy))
+		}
+		row = append(row, strconv.Itoa(t.Iterations), stopCell(t), strconv.FormatFloat(t.Seconds(), 'f', 3, 64))
+		rows = append(rows, row)
+	}
+	stopCol := len(header) - 2
+	return renderTable(newTable(w, len(header), stopCol), header, rows)
+}
+
+// FormatRange formats a round's range of one parameter: {a, b} for
+// choices, [lo, hi] otherwise, in e-notation for log-scaled parameters so
+// both ends read as powers of ten.
+func FormatRange(r Range) string {
+	if len(r.Choices) > 0 {
+		parts := make([]string, len(r.Choices))
+		for i, c := range r.Choices {
+			parts[i] = FormatValue(c)
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	format := formatFloat
+	if r.Log {
+		format = func(v float64) string {
+			if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+				return formatFloat(v)
+			}
+			return formatExp(v)
+		}
+	}
+	return "[" + format(r.Low) + ", " + format(r.High) + "]"
+}
+
+// rangeNames returns the union of the rounds' parameter names in
+// first-seen order.
+func rangeNames(rounds []Round) []string {
+	var names []string
+	seen := make(map[string]bool)
+	for _, r := range rounds {
+		for _, rg := range r.Ranges {
+			if !seen[rg.Name] {
+				seen[rg.Name] = true
+				names = append(names, rg.Name)
+			}
+		}
+	}
+	return names
+}
+
+// WriteRounds writes how coarse-to-fine narrowed: per round, each
+// parameter's range and the round's best and median value ("-" when the
+// round had no successful trial).
+func WriteRounds(w io.Writer, rounds []Round) error {
+	names := rangeNames(rounds)
+	header := append([]string{"round"}, names...)
+	header = append(header, "best", "median")
+
+	rows := make([][]string, 0, len(rounds))
+	for _, r := range rounds {
+		row := []string{strconv.Itoa(r.Round)}
+		for _, name := range names {
+			row = append(row, roundRangeCell(r, name))
+		}
+		row = append(row, optionalValue(r.Best), optionalValue(r.Median))
+		rows = append(rows, row)
+	}
+	return renderTable(newTable(w, len(header)), header, rows)
+}
+
+func roundRangeCell(r Round, name string) string {
+	for _, rg := range r.Ranges {
+		if rg.Name == name {
+			return FormatRange(rg)
+		}
+	}
+	return missing
+}
+
+// lrGroup gathers the trials whose learning rate has one power of ten.
+type lrGroup struct {
+	power                int
+	trials, ok, div, bad int
+	values               []float64
+}
+
+// PowerOfTen returns the nearest power of ten of v (log10 rounded): a
+// learning rate of 9e-3 belongs with 1e-2, not with 1e-3, in the table that
+// compares powers. ok is false for values that have no power (zero, negative, NaN, Inf,
+// non-numeric).
+func PowerOfTen(v any) (power int, ok bool) {
+	var f float64
+	switch x := v.(type) {
+	case float64:
+		f = x
+	case int64:
+		f = float64(x)
+	case int:
+		f = float64(x)
+	default:
+		return 0, false
+	}
+	if !(f > 0) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return int(math.Round(math.Log10(f))), true
+}
+
+// groupByPower buckets trials by the power of ten of param, ascending.
+func groupByPower(trials []Trial, param string) []*lrGroup {
+	byPower := make(map[int]*lrGroup)
+	var groups []*lrGroup
+	for _, t := range trials {
+		v, ok := t.Params.Get(param)
+		if !ok {
+			continue
+		}
+		p, ok := PowerOfTen(v)
+		if !ok {
+			continue
+		}
+		g := byPower[p]
+		if g == nil {
+			g = &lrGroup{power: p}
+			byPower[p] = g
+			groups = append(groups, g)
+		}
+		g.add(t)
+	}
+	slices.SortFunc(groups, func(a, b *lrGroup) int { return cmp.Compare(a.power, b.power) })
+	return groups
+}
+
+func (g *lrGroup) add(t Trial) {
+	g.trials++
+	switch t.Status {
+	case StatusOK:
+		g.ok++
+		g.values = append(g.values, t.Value)
+	case StatusDiverged:
+		g.div++
+	case StatusFailed:
+		g.bad++
+	}
+}
+
+// bestOf returns the best of values for goal, NaN if there is none.
+func bestOf(values []float64, goal string) float64 {
+	best := math.NaN()
+	for _, v := range values {
+		if compareValues(v, best, maximizes(goal)) < 0 {
+			best = v
+		}
+	}
+	return best
+}
+
+// optionalValue formats v, or "-" when it is NaN because nothing was
+// measured (a power of ten where every trial diverged).
+func optionalValue(v float64) string {
+	if math.IsNaN(v) {
+		return missing
+	}
+	return FormatValue(v)
+}
+
+// WriteLearningRates writes the lecture's "run GD with each power of ten as
+// the learning rate" table for a minimized metric (a loss); see
+// WriteLearningRatesFor for a study that maximizes.
+func WriteLearningRates(w io.Writer, trials []Trial, param string) error {
+	return WriteLearningRatesFor(w, trials, param, GoalMinimize)
+}
+
+// WriteLearningRatesFor groups trials by the power of ten of param
+// (1e-3 holds [0.001, 0.01)) and writes one row per power present,
+// ascending: how many trials, how many were ok, diverged or failed, and the
+// best and median value of the ok ones for goal. It writes nothing and
+// returns nil when no trial has a positive numeric value for param.
+func WriteLearningRatesFor(w io.Writer, trials []Trial, param, goal string) error {
+	groups := groupByPower(trials, param)
+	if len(groups) == 0 {
+		return nil
+	}
+	header := []string{"learning rate", "trials", "ok", "diverged", "failed", "best value", "median value"}
+	rows := make([][]string, 0, len(groups))
+	for _, g := range groups {
+		rows = append(rows, []string{
+			"1e" + strconv.Itoa(g.power),
+			strconv.Itoa(g.trials),
+			strconv.Itoa(g.ok),
+			strconv.Itoa(g.div),
+			strconv.Itoa(g.bad),
+			optionalValue(bestOf(g.values, goal)),
+			optionalValue(Median(g.values)),
+		})
+	}
+	return renderTable(newTable(w, len(header)), header, rows)
+}
+
+// statusOrder is the order WriteSummary counts statuses in.
+var statusOrder = []Status{StatusOK, StatusPruned, StatusDiverged, StatusFailed, StatusRunning, StatusWaiting}
+
+// WriteSummary writes two lines: the study, its strategy, how many trials
+// are done out of the planned total with counts by status, and the best
+// value with its trial.
+func WriteSummary(w io.Writer, s Study, trials []Trial) error {
+	counts := make(map[Status]int)
+	done := 0
+	for _, t := range trials {
+		counts[t.Status]++
+		if t.Status.Finished() {
+			done++
+		}
+	}
+	total := max(s.Total, len(trials))
+	var parts []string
+	for _, st := range statusOrder {
+		if n := counts[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, st))
+		}
+	}
+	line := fmt.Sprintf("study %s", s.Name)
+	if s.Strategy != "" {
+		line += fmt.Sprintf(" (%s)", s.Strategy)
+	}
+	line += fmt.Sprintf(": %d/%d trials done", done, total)
+	if len(parts) > 0 {
+		line += ": " + strings.Join(parts, ", ")
+	}
+
+	metric := s.Metric
+	if metric == "" {
+		metric = "value"
+	}
+	bestLine := "no successful trial"
+	if b, ok := Best(trials, s.Goal); ok {
+		bestLine = fmt.Sprintf("best %s %s (trial %d)", metric, FormatValue(b.Value), b.Number)
+	}
+	if _, err := fmt.Fprintf(w, "%s\n%s\n", line, bestLine); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	return nil
+}

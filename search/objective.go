@@ -1,0 +1,246 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hpsearch/hpsearch/configs"
+	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/trainer"
+)
+
+// Objective is the built-in evaluator: it trains the config's model by
+// gradient descent with a trial's parameters and measures the metric on the
+// validation split. The data are loaded, split and standardised once and
+// shared read-only by every trial.
+type Objective struct {
+	cfg     *configs.Config
+	problem trainer.Problem
+	// Features and Classes describe the data, for `validate` and reports.
+	Features, Classes []string
+	TrainRows, ValidationRows int
+}
+
+// Classifier reports whether the config's model predicts classes.
+func Classifier(m configs.Model) bool {
+	switch m.Kind {
+	case "logistic", "softmax":
+		return true
+	case "mlp":
+		return m.Loss == "cross_entropy"
+	}
+	return false
+}
+
+// NewObjective loads the config's data and prepares the shared problem.
+func NewObjective(cfg *configs.Config) (*Objective, error) {
+	o := &Objective{cfg: cfg}
+	if cfg.Model.Kind == "function" {
+		return o, nil // a landscape: the weights are the coordinates, no data
+	}
+	var (
+		d   *trainer.Dataset
+		err error
+	)
+	switch {
+	case cfg.Data.CSV != nil:
+		c := cfg.Data.CSV
+		d, err = trainer.LoadCSV(c.Path, trainer.CSVOptions{Target: c.Target, Features: c.Features, Classification: Classifier(cfg.Model)})
+	case cfg.Data.Synthetic != nil:
+		s := cfg.Data.Synthetic
+		opt := trainer.SyntheticOptions{Kind: s.Kind, Samples: s.Samples, Features: s.Features, Noise: s.Noise, Seed: cfg.Seed}
+		// Degree and classes mean something to one kind each; a default
+		// filled for every kind must not reach the others.
+		if s.Kind == "polynomial" {
+			opt.Degree = s.Degree
+		}
+		if s.Kind == "blobs" {
+			opt.Classes = s.Classes
+		}
+		d, err = trainer.Synthetic(opt)
+	default:
+		return nil, fmt.Errorf("config %s: no data (set data.csv or data.synthetic)", cfg.File)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("data: %w", err)
+	}
+	train, val := d, (*trainer.Dataset)(nil)
+	if cfg.Data.Validation > 0 {
+		if train, val, err = trainer.Split(d, cfg.Data.Validation, cfg.Seed); err != nil {
+			return nil, fmt.Errorf("data: %w", err)
+		}
+	}
+	if cfg.Data.Standardize {
+		st := trainer.FitStandardizer(train)
+		train, val = st.Apply(train), st.Apply(val)
+	}
+	o.problem = trainer.Problem{Train: train, Validation: val}
+	o.Features, o.Classes, o.TrainRows = train.Features, train.Classes, train.N
+	if val != nil {
+		o.ValidationRows = val.N
+	}
+	return o, nil
+}
+
+// Settings turns a trial's parameters over the config's base values into
+// trainer settings.
+func (o *Objective) Settings(params results.Params, seed uint64) (trainer.Settings, error) {
+	c := o.cfg
+	s := trainer.Settings{
+		Model: trainer.ModelSpec{Kind: c.Model.Kind, Degree: c.Model.Degree, Hidden: c.Model.Hidden,
+			Activation: c.Model.Activation, Function: c.Model.Function, Dimension: c.Model.Dimension, Loss: c.Model.Loss},
+		Optimizer: c.Trainer.Optimizer, LearningRate: c.Trainer.LearningRate, Momentum: c.Trainer.Momentum,
+		BatchSize: c.Trainer.BatchSize, MaxIterations: c.Trainer.MaxIterations,
+		GradientThreshold: c.Trainer.GradientThreshold, Patience: c.Trainer.Patience, MinDelta: c.Trainer.MinDelta,
+		TimeLimit: c.Trainer.TimeLimit, InitMean: c.Trainer.Init.Mean, InitStd: c.Trainer.Init.Std,
+		Restarts: c.Trainer.Restarts, Seed: seed,
+	}
+	for _, p := range params {
+		if err := apply(&s, p); err != nil {
+			return s, fmt.Errorf("parameter %s=%v: %w", p.Name, p.Value, err)
+		}
+	}
+	return s, nil
+}
+
+// apply sets one searched hyperparameter by its config key.
+func apply(s *trainer.Settings, p results.Param) error {
+	var err error
+	switch p.Name {
+	case "learning_rate":
+		s.LearningRate, err = asFloat(p.Value)
+	case "init_std":
+		s.InitStd, err = asFloat(p.Value)
+	case "init_mean":
+		s.InitMean, err = asFloat(p.Value)
+	case "momentum":
+		s.Momentum, err = asFloat(p.Value)
+	case "gradient_threshold":
+		s.GradientThreshold, err = asFloat(p.Value)
+	case "min_delta":
+		s.MinDelta, err = asFloat(p.Value)
+	case "batch_size":
+		s.BatchSize, err = asInt(p.Value)
+	case "max_iterations":
+		s.MaxIterations, err = asInt(p.Value)
+	case "patience":
+		s.Patience, err = asInt(p.Value)
+	case "restarts":
+		s.Restarts, err = asInt(p.Value)
+	case "degree":
+		s.Model.Degree, err = asInt(p.Value)
+	case "hidden":
+		s.Model.Hidden, err = asLayers(p.Value)
+	case "optimizer":
+		s.Optimizer, err = asString(p.Value)
+	case "activation":
+		s.Model.Activation, err = asString(p.Value)
+	case "time_limit":
+		var v string
+		if v, err = asString(p.Value); err == nil {
+			s.TimeLimit, err = time.ParseDuration(v)
+		}
+	default:
+		return fmt.Errorf("not a trainer hyperparameter (allowed: %s)", strings.Join(configs.Searchable(), ", "))
+	}
+	return err
+}
+
+func asFloat(v any) (float64, error) {
+	switch t := v.(type) {
+	case float64:
+		return t, nil
+	case int64:
+		return float64(t), nil
+	case int:
+		return float64(t), nil
+	}
+	return 0, fmt.Errorf("want a number, got %T", v)
+}
+
+func asInt(v any) (int, error) {
+	switch t := v.(type) {
+	case int64:
+		return int(t), nil
+	case int:
+		return t, nil
+	case float64:
+		if t == math.Trunc(t) {
+			return int(t), nil
+		}
+	}
+	return 0, fmt.Errorf("want an integer, got %v", v)
+}
+
+func asString(v any) (string, error) {
+	if s, ok := v.(string); ok {
+		return s, nil
+	}
+	return "", fmt.Errorf("want text, got %v", v)
+}
+
+// asLayers reads hidden layer sizes: an integer is one layer, "32,16" two.
+func asLayers(v any) ([]int, error) {
+	if n, err := asInt(v); err == nil {
+		return []int{n}, nil
+	}
+	s, err := asString(v)
+	if err != nil {
+		return nil, fmt.Errorf("want a layer size or sizes like \"32,16\", got %v", v)
+	}
+	var layers []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("want layer sizes like \"32,16\", got %q", s)
+		}
+		layers = append(layers, n)
+	}
+	return layers, nil
+}
+
+// Evaluate trains one trial.
+func (o *Objective) Evaluate(ctx context.Context, t Task) (results.Trial, error) {
+	tr := results.Trial{Status: results.StatusFailed, Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN(), Started: time.Now()}
+	s, err := o.Settings(t.Params, t.Seed)
+	if err != nil {
+		tr.Error = err.Error()
+		tr.Finished = time.Now()
+		return tr, nil
+	}
+	res, err := trainer.Train(ctx, o.problem, s)
+	tr.Finished = time.Now()
+	if err != nil {
+		tr.Error = err.Error()
+		return tr, nil
+	}
+	if res.StopReason == trainer.StopCancelled && ctx.Err() != nil {
+		return tr, ctx.Err()
+	}
+	tr.TrainLoss, tr.Accuracy = res.TrainLoss, res.Accuracy
+	tr.Iterations, tr.StopReason = res.Iterations, string(res.StopReason)
+	tr.History = make([]results.Point, len(res.History))
+	for i, h := range res.History {
+		tr.History[i] = results.Point{Iteration: h.Iteration, TrainLoss: h.TrainLoss, GradNorm: h.GradNorm, ValidationLoss: h.ValidationLoss}
+	}
+	switch o.cfg.Search.Metric {
+	case "train_loss":
+		tr.Value = res.TrainLoss
+	case "accuracy":
+		tr.Value = res.Accuracy
+	default:
+		tr.Value = res.ValidationLoss
+	}
+	tr.Status = results.StatusOK
+	if res.StopReason == trainer.StopDiverged || math.IsNaN(tr.Value) || math.IsInf(tr.Value, 0) {
+		tr.Status = results.StatusDiverged
+	}
+	if res.StopReason == trainer.StopPruned {
+		tr.Status = results.StatusPruned
+	}
+	return tr, nil
+}

@@ -1,0 +1,237 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/hpsearch/hpsearch/results"
+)
+
+// Task is one trial to evaluate.
+type Task struct {
+	Study  string
+	Number int
+	Round  int
+	Params results.Params
+	Seed   uint64
+}
+
+// Evaluator trains (or otherwise evaluates) one trial. A trial that broke is
+// a result with status failed, not an error: Evaluate returns an error only
+// when it has no result at all, because ctx ended before the trial did.
+type Evaluator interface {
+	Evaluate(ctx context.Context, t Task) (results.Trial, error)
+}
+
+// EvaluatorFunc adapts a function to Evaluator.
+type EvaluatorFunc func(ctx context.Context, t Task) (results.Trial, error)
+
+// Evaluate calls f.
+func (f EvaluatorFunc) Evaluate(ctx context.Context, t Task) (results.Trial, error) { return f(ctx, t) }
+
+// TrialSeed derives trial n's seed from the study seed (SplitMix64 of both),
+// so any trial can be re-run alone and give the same numbers.
+func TrialSeed(studySeed uint64, n int) uint64 {
+	z := studySeed + 0x9e3779b97f4a7c15*uint64(n+1)
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// Progress is told about every finished trial, one call at a time.
+type Progress func(t results.Trial, done, total int)
+
+// Runner asks a strategy for batches and evaluates them concurrently.
+type Runner struct {
+	Study       string
+	Seed        uint64
+	Strategy    Strategy
+	Evaluator   Evaluator
+	Store       results.Store
+	Parallelism int // 0 means the number of CPUs
+	Progress    Progress
+	// Finished holds trials already finished by an earlier, interrupted run
+	// of this study (resume): they are told to the strategy as they are and
+	// never evaluated again.
+	Finished map[int]results.Trial
+	// BeforeRound, when set, is called before each batch is evaluated with
+	// the round's number; Ctrl-C between rounds stops before any new trial.
+	BeforeRound func(round int)
+}
+
+// Run evaluates the whole study. It returns every finished trial in number
+// order; when ctx ends first it returns those that finished and ctx's error.
+func (r *Runner) Run(ctx context.Context) ([]results.Trial, error) {
+	par := r.Parallelism
+	if par <= 0 {
+		par = runtime.GOMAXPROCS(0)
+	}
+	var (
+		all  []results.Trial
+		mu   sync.Mutex
+		done = 0
+	)
+	total := r.Strategy.Total()
+	for {
+		if err := ctx.Err(); err != nil {
+			return all, err
+		}
+		batch, err := r.Strategy.Ask()
+		if err != nil {
+			return all, fmt.Errorf("strategy %s: %w", r.Strategy.Name(), err)
+		}
+		if len(batch) == 0 {
+			return all, nil
+		}
+		if r.BeforeRound != nil {
+			r.BeforeRound(batch[0].Round)
+		}
+		out := make([]results.Trial, len(batch))
+		finished := make([]bool, len(batch))
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(par)
+		for i, p := range batch {
+			if prev, ok := r.Finished[p.Number]; ok {
+				if err := sameParams(prev.Params, p.Params); err != nil {
+					return all, fmt.Errorf("resume: trial %d: %w", p.Number, err)
+				}
+				out[i], finished[i] = prev, true
+				mu.Lock()
+				done++
+				mu.Unlock()
+				continue
+			}
+			// Go blocks at the limit even after cancellation, so look first.
+			if gctx.Err() != nil {
+				break
+			}
+			task := Task{Study: r.Study, Number: p.Number, Round: p.Round, Params: p.Params, Seed: TrialSeed(r.Seed, p.Number)}
+			g.Go(func() error {
+				// Go may have waited for a slot while Ctrl-C arrived.
+				if gctx.Err() != nil {
+					return nil
+				}
+				t, ok, err := r.runOne(gctx, task)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return nil // interrupted: left "running" in the store for resume
+				}
+				out[i], finished[i] = t, true
+				mu.Lock()
+				done++
+				if r.Progress != nil {
+					r.Progress(t, done, total)
+				}
+				mu.Unlock()
+				return nil
+			})
+		}
+		werr := g.Wait()
+		for i := range batch {
+			if finished[i] {
+				all = append(all, out[i])
+			}
+		}
+		if werr != nil {
+			return all, werr
+		}
+		if err := ctx.Err(); err != nil {
+			return all, err
+		}
+		r.Strategy.Tell(out)
+	}
+}
+
+// runOne stores the trial as running, evaluates it and stores the result.
+// ok is false when the trial was interrupted and has no result; err is a
+// store failure, which stops the study (a trial that cannot be stored would
+// be lost).
+func (r *Runner) runOne(ctx context.Context, task Task) (t results.Trial, ok bool, err error) {
+	// Storing must not be cancelled with the trials: a finished trial is
+	// written even while Ctrl-C is stopping the study.
+	sctx := context.WithoutCancel(ctx)
+	start := time.Now()
+	running := results.Trial{
+		Study: task.Study, Number: task.Number, Round: task.Round, Params: task.Params,
+		Seed: task.Seed, Status: results.StatusRunning, Value: math.NaN(), TrainLoss: math.NaN(),
+		Accuracy: math.NaN(), Started: start,
+	}
+	if r.Store != nil {
+		if err := r.Store.PutTrial(sctx, running); err != nil {
+			return t, false, fmt.Errorf("store trial %d: %w", task.Number, err)
+		}
+	}
+	t, evalErr := r.evaluate(ctx, task)
+	if evalErr != nil {
+		if ctx.Err() != nil {
+			return t, false, nil
+		}
+		t = running
+		t.Status = results.StatusFailed
+		t.Error = evalErr.Error()
+	}
+	t.Study, t.Number, t.Round, t.Params, t.Seed = task.Study, task.Number, task.Round, task.Params, task.Seed
+	if t.Started.IsZero() {
+		t.Started = start
+	}
+	if t.Finished.IsZero() {
+		t.Finished = time.Now()
+	}
+	if r.Store != nil {
+		if err := r.Store.PutTrial(sctx, t); err != nil {
+			return t, false, fmt.Errorf("store trial %d: %w", task.Number, err)
+		}
+	}
+	return t, true, nil
+}
+
+// evaluate runs the evaluator, turning a panic into a failed trial: one
+// broken trial must never take the finished ones down with it.
+func (r *Runner) evaluate(ctx context.Context, task Task) (t results.Trial, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			t = results.Trial{Status: results.StatusFailed, Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN()}
+			t.Error = fmt.Sprintf("panic: %v (at %s)", p, panicSite(debug.Stack()))
+			err = nil
+		}
+	}()
+	return r.Evaluator.Evaluate(ctx, task)
+}
+
+// panicSite picks the first frame outside the runtime from a stack trace, so
+// a failed trial says where it broke in one line.
+func panicSite(stack []byte) string {
+	lines := strings.Split(string(stack), "\n")
+	for i := 0; i+1 < len(lines); i++ {
+		fn := strings.TrimSpace(lines[i])
+		if strings.HasPrefix(fn, "panic(") || strings.HasPrefix(fn, "runtime/") || strings.HasPrefix(fn, "goroutine ") ||
+			strings.Contains(fn, "search.(*Runner).evaluate") || strings.HasPrefix(fn, "/") || fn == "" {
+			continue
+		}
+		return fn + " " + strings.TrimSpace(lines[i+1])
+	}
+	return "unknown"
+}
+
+func sameParams(a, b results.Params) error {
+	if len(a) != len(b) {
+		return errors.New("stored parameters differ from the config's")
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || fmt.Sprint(a[i].Value) != fmt.Sprint(b[i].Value) {
+			return fmt.Errorf("stored %s=%v, the config proposes %s=%v", a[i].Name, a[i].Value, b[i].Name, b[i].Value)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,280 @@
+package search
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/hpsearch/hpsearch/configs"
+	"github.com/hpsearch/hpsearch/results"
+)
+
+// Proposal is a point a strategy wants evaluated.
+type Proposal struct {
+	Number int
+	Round  int
+	Params results.Params
+}
+
+// Strategy proposes points a batch at a time and learns from their results.
+// The runner tells it a batch's trials in proposal order, never completion
+// order, so the same seed gives the same trials at any parallelism.
+type Strategy interface {
+	Name() string
+	// Ask returns the next batch to evaluate; an empty batch ends the study.
+	Ask() ([]Proposal, error)
+	// Tell reports the batch Ask returned last, in the same order.
+	Tell(trials []results.Trial)
+	// Rounds is the record of every round so far: ranges, best and median.
+	Rounds() []results.Round
+	// Total is the planned number of trials.
+	Total() int
+}
+
+// Plan is what every strategy needs besides its own settings.
+type Plan struct {
+	Space *Space
+	Seed  uint64
+	Goal  string // minimize | maximize
+}
+
+// NewStrategy builds the strategy a config names.
+func NewStrategy(cfg *configs.Config, space *Space) (Strategy, error) {
+	plan := Plan{Space: space, Seed: cfg.Seed, Goal: cfg.Search.Goal}
+	s := cfg.Search
+	total := s.Trials
+	if total == 0 {
+		total = s.Rounds * s.TrialsPerRound
+	}
+	switch s.Strategy {
+	case "grid":
+		return newGrid(plan, s.GridPoints)
+	case "random":
+		return &random{plan: plan, total: total}, nil
+	case "powers-of-ten":
+		return newPowersOfTen(plan, s.Trials)
+	case "coarse-to-fine":
+		rounds, per := s.Rounds, s.TrialsPerRound
+		if s.Trials > 0 && per*rounds != s.Trials {
+			per = (s.Trials + rounds - 1) / rounds
+		}
+		return newCoarseToFine(plan, rounds, per, s.Keep)
+	}
+	return nil, fmt.Errorf("unknown strategy %q (allowed: grid, random, powers-of-ten, coarse-to-fine)", s.Strategy)
+}
+
+// roundRNG is the generator of one round's sampling. Seeding per round, not
+// per study, lets resume rebuild round k without replaying earlier draws.
+func roundRNG(seed uint64, round int) *rand.Rand {
+	return rand.New(rand.NewPCG(seed, 0x5eed_0000_0000+uint64(round)))
+}
+
+// record summarises one round's trials for the per-round table.
+func record(round int, ranges []results.Range, trials []results.Trial, goal string) results.Round {
+	r := results.Round{Round: round, Ranges: slices.Clone(ranges), Best: math.NaN(), Median: math.NaN()}
+	var vals []float64
+	for _, t := range trials {
+		if t.Status == results.StatusOK && !math.IsNaN(t.Value) {
+			vals = append(vals, t.Value)
+		}
+	}
+	if len(vals) > 0 {
+		slices.Sort(vals)
+		r.Best = vals[0]
+		if goal == "maximize" {
+			r.Best = vals[len(vals)-1]
+		}
+		r.Median = results.Median(vals)
+	}
+	return r
+}
+
+// oneShot is the bookkeeping of strategies that propose everything at once.
+type oneShot struct {
+	asked  bool
+	rounds []results.Round
+}
+
+// random samples the configured ranges independently for every trial.
+type random struct {
+	plan  Plan
+	total int
+	oneShot
+}
+
+func (s *random) Name() string            { return "random" }
+func (s *random) Total() int              { return s.total }
+func (s *random) Rounds() []results.Round { return s.rounds }
+
+func (s *random) Ask() ([]Proposal, error) {
+	if s.asked {
+		return nil, nil
+	}
+	s.asked = true
+	rng := roundRNG(s.plan.Seed, 0)
+	ranges := s.plan.Space.InitialRanges()
+	batch := make([]Proposal, s.total)
+	for i := range batch {
+		batch[i] = Proposal{Number: i, Params: s.plan.Space.Sample(ranges, rng.Float64)}
+	}
+	return batch, nil
+}
+
+func (s *random) Tell(trials []results.Trial) {
+	s.rounds = []results.Round{record(0, s.plan.Space.InitialRanges(), trials, s.plan.Goal)}
+}
+
+// grid evaluates the Cartesian product of every dimension's grid values.
+type grid struct {
+	plan   Plan
+	points [][]any
+	total  int
+	oneShot
+}
+
+// maxGrid keeps a mistyped grid (a dozen dimensions) from planning
+// billions of trials silently.
+const maxGrid = 1_000_000
+
+func newGrid(plan Plan, points int) (*grid, error) {
+	g := &grid{plan: plan, total: 1}
+	for _, d := range plan.Space.Dims {
+		vs := d.gridValues(points)
+		g.points = append(g.points, vs)
+		g.total *= len(vs)
+		if g.total > maxGrid {
+			return nil, fmt.Errorf("grid strategy: the grid has more than %d points; lower search.grid_points or use random or coarse-to-fine", maxGrid)
+		}
+	}
+	return g, nil
+}
+
+func (g *grid) Name() string            { return "grid" }
+func (g *grid) Total() int              { return g.total }
+func (g *grid) Rounds() []results.Round { return g.rounds }
+
+func (g *grid) Ask() ([]Proposal, error) {
+	if g.asked {
+		return nil, nil
+	}
+	g.asked = true
+	batch := make([]Proposal, g.total)
+	for i := range batch {
+		batch[i] = Proposal{Number: i, Params: product(g.plan.Space, g.points, i)}
+	}
+	return batch, nil
+}
+
+// product returns the i-th point of the Cartesian product, last dimension
+// varying fastest (as nested loops in document order would).
+func product(space *Space, values [][]any, i int) results.Params {
+	p := make(results.Params, len(space.Dims))
+	for k := len(space.Dims) - 1; k >= 0; k-- {
+		n := len(values[k])
+		p[k] = results.Param{Name: space.Dims[k].Name, Value: values[k][i%n]}
+		i /= n
+	}
+	return p
+}
+
+func (g *grid) Tell(trials []results.Trial) {
+	g.rounds = []results.Round{record(0, g.plan.Space.InitialRanges(), trials, g.plan.Goal)}
+}
+
+// powersOfTen is the lecture's "run GD with each power of ten as the
+// learning rate": every power in the learning rate's range, crossed with
+// every value of the other categorical parameters; numeric parameters other
+// than the learning rate are sampled at random per trial.
+type powersOfTen struct {
+	plan    Plan
+	crossed [][]any // per dimension: values crossed; nil for sampled dims
+	cells   int
+	repeats int
+	oneShot
+}
+
+func newPowersOfTen(plan Plan, trials int) (*powersOfTen, error) {
+	s := &powersOfTen{plan: plan, cells: 1}
+	found := false
+	for _, d := range plan.Space.Dims {
+		var vs []any
+		switch {
+		case d.Name == "learning_rate":
+			found = true
+			vs = learningRatePowers(d)
+			if len(vs) == 0 {
+				return nil, fmt.Errorf("powers-of-ten strategy: learning_rate range [%g, %g] holds no power of ten", d.Low, d.High)
+			}
+		case d.Dist == configs.Choice || d.Dist == configs.PowersOfTen:
+			vs = d.gridValues(0)
+		}
+		s.crossed = append(s.crossed, vs)
+		if vs != nil {
+			s.cells *= len(vs)
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("powers-of-ten strategy: parameters must include learning_rate (e.g. learning_rate: {powers_of_ten: [-6, 0]})")
+	}
+	// A budget larger than the cross repeats it: each repeat starts every
+	// learning rate from other Gaussian initial weights, which shows how
+	// much of a rate's result is luck.
+	s.repeats = max(1, (trials+s.cells-1)/s.cells)
+	return s, nil
+}
+
+// learningRatePowers lists the exact powers of ten inside the learning
+// rate's range, whatever its distribution.
+func learningRatePowers(d Dim) []any {
+	if d.Dist == configs.PowersOfTen || d.Dist == configs.Choice {
+		return d.gridValues(0)
+	}
+	r := d.InitialRange()
+	if r.Low <= 0 {
+		return nil
+	}
+	var vs []any
+	for e := int(math.Ceil(math.Log10(r.Low) - 1e-9)); e <= int(math.Floor(math.Log10(r.High)+1e-9)); e++ {
+		vs = append(vs, Pow10(e))
+	}
+	return vs
+}
+
+func (s *powersOfTen) Name() string            { return "powers-of-ten" }
+func (s *powersOfTen) Total() int              { return s.cells * s.repeats }
+func (s *powersOfTen) Rounds() []results.Round { return s.rounds }
+
+func (s *powersOfTen) Ask() ([]Proposal, error) {
+	if s.asked {
+		return nil, nil
+	}
+	s.asked = true
+	rng := roundRNG(s.plan.Seed, 0)
+	ranges := s.plan.Space.InitialRanges()
+	batch := make([]Proposal, 0, s.Total())
+	for rep := 0; rep < s.repeats; rep++ {
+		for c := 0; c < s.cells; c++ {
+			p := make(results.Params, len(s.plan.Space.Dims))
+			i := c
+			for k := len(s.plan.Space.Dims) - 1; k >= 0; k-- {
+				d := s.plan.Space.Dims[k]
+				if vs := s.crossed[k]; vs != nil {
+					p[k] = results.Param{Name: d.Name, Value: vs[i%len(vs)]}
+					i /= len(vs)
+				}
+			}
+			for k, d := range s.plan.Space.Dims {
+				if s.crossed[k] == nil {
+					p[k] = results.Param{Name: d.Name, Value: d.At(ranges[k], rng.Float64())}
+				}
+			}
+			batch = append(batch, Proposal{Number: len(batch), Params: p})
+		}
+	}
+	return batch, nil
+}
+
+func (s *powersOfTen) Tell(trials []results.Trial) {
+	s.rounds = []results.Round{record(0, s.plan.Space.InitialRanges(), trials, s.plan.Goal)}
+}

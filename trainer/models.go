@@ -1,0 +1,472 @@
+package trainer
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"gonum.org/v1/gonum/floats"
+)
+
+// Model kinds and losses as they appear in configs.
+const (
+	KindLinear     = "linear"
+	KindPolynomial = "polynomial"
+	KindLogistic   = "logistic"
+	KindSoftmax    = "softmax"
+	KindMLP        = "mlp"
+	KindFunction   = "function"
+
+	LossRSS          = "rss"
+	LossMSE          = "mse"
+	LossCrossEntropy = "cross_entropy"
+)
+
+// defaultDegree is the polynomial degree used when ModelSpec.Degree is 0.
+const defaultDegree = 2
+
+var (
+	modelKinds       = []string{KindLinear, KindPolynomial, KindLogistic, KindSoftmax, KindMLP, KindFunction}
+	regressionLosses = []string{LossRSS, LossMSE}
+	classifierLosses = []string{LossCrossEntropy}
+)
+
+// Classifier is implemented by the models that predict a class (logistic,
+// softmax, and mlp trained on a classification data set). It is optional:
+// find it with a type assertion on a Model.
+type Classifier interface {
+	// Accuracy is the fraction of d's rows whose predicted class (the most
+	// probable one) equals the label; NaN when d has no rows.
+	Accuracy(w []float64, d *Dataset) float64
+}
+
+// NewModel builds the model spec names for the shape of d (features and
+// classes). The model keeps no reference to d: LossGrad and Accuracy take
+// the data set as an argument, so the one model serves the training and the
+// validation split. Kind "function" ignores d.
+func NewModel(spec ModelSpec, d *Dataset) (Model, error) {
+	kind := spec.Kind
+	if kind == "" {
+		kind = KindLinear
+	}
+	if kind == KindFunction {
+		return newLandscape(spec)
+	}
+	if !contains(modelKinds, kind) {
+		return nil, fmt.Errorf("model kind %q is unknown (allowed: %s)", spec.Kind, strings.Join(modelKinds, ", "))
+	}
+	if err := checkDataset(d); err != nil {
+		return nil, fmt.Errorf("model %s: %w", kind, err)
+	}
+	k := d.NumClasses()
+	switch kind {
+	case KindLinear, KindPolynomial:
+		if k > 0 {
+			return nil, fmt.Errorf("model %s is a regression model but the data set has %d classes (use logistic, softmax or mlp)", kind, k)
+		}
+	case KindLogistic, KindSoftmax:
+		if k == 0 {
+			return nil, fmt.Errorf("model %s is a classifier but the data set is a regression set without classes (use linear, polynomial or mlp)", kind)
+		}
+		if kind == KindLogistic && k > 2 {
+			return nil, fmt.Errorf("model logistic is binary but the data set has %d classes (use softmax for more than 2)", k)
+		}
+	}
+	loss, err := resolveLoss(kind, spec.Loss, k > 0)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case KindLinear:
+		return &linearModel{m: d.M, mse: loss == LossMSE}, nil
+	case KindPolynomial:
+		deg := spec.Degree
+		if deg == 0 {
+			deg = defaultDegree
+		}
+		if deg < 1 {
+			return nil, fmt.Errorf("model polynomial: degree %d is invalid (allowed: 1 or more; 0 means %d)", spec.Degree, defaultDegree)
+		}
+		return &polynomialModel{m: d.M, degree: deg, mse: loss == LossMSE}, nil
+	case KindLogistic:
+		return &logisticModel{m: d.M}, nil
+	case KindSoftmax:
+		return &softmaxModel{m: d.M, k: k, logits: make([]float64, k)}, nil
+	default: // KindMLP
+		return newMLP(spec, d.M, k, loss == LossMSE)
+	}
+}
+
+// checkDataset rejects a data set whose slices disagree with its shape, and
+// class labels that are not integers in 0..K-1, so that LossGrad can index
+// by label without bounds worries.
+func checkDataset(d *Dataset) error {
+	if d == nil {
+		return errors.New("a data set is required")
+	}
+	if d.N < 0 || d.M < 0 || len(d.X) != d.N*d.M || len(d.Y) != d.N {
+		return fmt.Errorf("data set shape is inconsistent: N=%d, M=%d, len(X)=%d (want N·M), len(Y)=%d (want N)",
+			d.N, d.M, len(d.X), len(d.Y))
+	}
+	k := d.NumClasses()
+	if k == 0 {
+		return nil
+	}
+	for i, y := range d.Y {
+		if y != math.Trunc(y) || y < 0 || int(y) >= k {
+			return fmt.Errorf("row %d: class label %v is invalid (allowed: an integer in 0..%d)", i, y, k-1)
+		}
+	}
+	return nil
+}
+
+// resolveLoss applies the default loss and checks that the loss suits the
+// model: squared errors for regression, cross-entropy for classifiers.
+func resolveLoss(kind, loss string, classes bool) (string, error) {
+	allowed := regressionLosses
+	if classes {
+		allowed = classifierLosses
+	}
+	if loss == "" {
+		if classes {
+			return LossCrossEntropy, nil
+		}
+		return LossMSE, nil
+	}
+	if !contains(allowed, loss) {
+		target := "a regression data set"
+		if classes {
+			target = "a classification data set"
+		}
+		return "", fmt.Errorf("model %s on %s: loss %q is not allowed (allowed: %s)", kind, target, loss, strings.Join(allowed, ", "))
+	}
+	return loss, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// rowCount is the number of rows LossGrad visits: all of d when rows is nil.
+func rowCount(d *Dataset, rows []int) int {
+	if rows == nil {
+		return d.N
+	}
+	return len(rows)
+}
+
+// rowIndex maps the k-th visited row to its index in d.
+func rowIndex(rows []int, k int) int {
+	if rows == nil {
+		return k
+	}
+	return rows[k]
+}
+
+// zero clears a gradient buffer; nil stays nil.
+func zero(g []float64) {
+	for i := range g {
+		g[i] = 0
+	}
+}
+
+// softplus is log(1+e^z) without overflow for large z or loss of precision
+// for very negative z.
+func softplus(z float64) float64 {
+	if z > 0 {
+		return z + math.Log1p(math.Exp(-z))
+	}
+	return math.Log1p(math.Exp(z))
+}
+
+// sigmoid is 1/(1+e^-z), written so that e^x is only taken of x ≤ 0.
+func sigmoid(z float64) float64 {
+	if z >= 0 {
+		return 1 / (1 + math.Exp(-z))
+	}
+	e := math.Exp(z)
+	return e / (1 + e)
+}
+
+// logSumExp is log Σ e^z_k, shifted by the maximum so no term overflows.
+func logSumExp(z []float64) float64 {
+	mx := math.Inf(-1)
+	for _, v := range z {
+		if v > mx {
+			mx = v
+		}
+	}
+	if math.IsInf(mx, 0) {
+		return mx
+	}
+	s := 0.0
+	for _, v := range z {
+		s += math.Exp(v - mx)
+	}
+	return mx + math.Log(s)
+}
+
+// argmax is the index of the largest value, the first on ties.
+func argmax(z []float64) int {
+	best := 0
+	for i, v := range z {
+		if v > z[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// linearModel is ŷ = w·x + b. Weights: the M coefficients, then the bias.
+type linearModel struct {
+	m   int
+	mse bool // loss is rss/n instead of rss
+}
+
+func (l *linearModel) NumWeights() int { return l.m + 1 }
+
+// LossGrad is the fused full-batch step: each row is read once, and while
+// it is still in cache its residual r = w·x + b − y is both squared into the
+// loss and added, scaled, into the gradient (∂r²/∂w = 2r·x). The 2 and the
+// 1/n are applied once at the end rather than per row.
+func (l *linearModel) LossGrad(w []float64, d *Dataset, rows []int, grad []float64) float64 {
+	n := rowCount(d, rows)
+	coef, b := w[:l.m], w[l.m]
+	var loss float64
+	if grad == nil {
+		for k := 0; k < n; k++ {
+			i := rowIndex(rows, k)
+			r := floats.Dot(coef, d.X[i*l.m:(i+1)*l.m]) + b - d.Y[i]
+			loss += r * r
+		}
+		return l.scale(loss, n)
+	}
+	zero(grad)
+	g := grad[:l.m]
+	var gb float64
+	for k := 0; k < n; k++ {
+		i := rowIndex(rows, k)
+		x := d.X[i*l.m : (i+1)*l.m]
+		r := floats.Dot(coef, x) + b - d.Y[i]
+		loss += r * r
+		floats.AddScaled(g, r, x)
+		gb += r
+	}
+	grad[l.m] = gb
+	floats.Scale(l.scale(2, n), grad)
+	return l.scale(loss, n)
+}
+
+// scale divides by n for mse; over no rows the loss and gradient are 0.
+func (l *linearModel) scale(v float64, n int) float64 {
+	if !l.mse {
+		return v
+	}
+	if n == 0 {
+		return 0
+	}
+	return v / float64(n)
+}
+
+// polynomialModel is ŷ = b + Σ_j Σ_{p=1..D} w_{j,p}·x_j^p, with no cross
+// terms. The powers are computed per row on the fly, so the data set is
+// never expanded or copied. Weights: feature 0's powers 1..D, feature 1's
+// powers 1..D, …, then the bias (M·D + 1 in all).
+type polynomialModel struct {
+	m, degree int
+	mse       bool
+}
+
+func (p *polynomialModel) NumWeights() int { return p.m*p.degree + 1 }
+
+func (p *polynomialModel) predict(w, x []float64) float64 {
+	y := w[p.m*p.degree]
+	for j, xj := range x {
+		wj := w[j*p.degree : (j+1)*p.degree]
+		pow := xj
+		for _, c := range wj {
+			y += c * pow
+			pow *= xj
+		}
+	}
+	return y
+}
+
+// LossGrad is one pass over the rows: the residual of a row, then its
+// contribution to every power's gradient while the row is in cache.
+func (p *polynomialModel) LossGrad(w []float64, d *Dataset, rows []int, grad []float64) float64 {
+	n := rowCount(d, rows)
+	zero(grad)
+	var loss float64
+	for k := 0; k < n; k++ {
+		i := rowIndex(rows, k)
+		x := d.X[i*p.m : (i+1)*p.m]
+		r := p.predict(w, x) - d.Y[i]
+		loss += r * r
+		if grad == nil {
+			continue
+		}
+		for j, xj := range x {
+			gj := grad[j*p.degree : (j+1)*p.degree]
+			pow := xj
+			for q := range gj {
+				gj[q] += r * pow
+				pow *= xj
+			}
+		}
+		grad[p.m*p.degree] += r
+	}
+	if grad != nil {
+		floats.Scale(p.scale(2, n), grad)
+	}
+	return p.scale(loss, n)
+}
+
+func (p *polynomialModel) scale(v float64, n int) float64 {
+	if !p.mse {
+		return v
+	}
+	if n == 0 {
+		return 0
+	}
+	return v / float64(n)
+}
+
+// logisticModel is p = σ(w·x + b), the probability of class 1. Weights: the
+// M coefficients, then the bias. The loss is the mean cross-entropy
+// −[y log p + (1−y) log(1−p)] = softplus(z) − y·z, which stays finite for
+// any z where the log form would take log 0.
+type logisticModel struct {
+	m int
+}
+
+func (l *logisticModel) NumWeights() int { return l.m + 1 }
+
+// LossGrad: ∂/∂z of softplus(z) − y·z is σ(z) − y, so the gradient row is
+// (σ(z) − y)·x, accumulated in the same pass that computes z.
+func (l *logisticModel) LossGrad(w []float64, d *Dataset, rows []int, grad []float64) float64 {
+	n := rowCount(d, rows)
+	coef, b := w[:l.m], w[l.m]
+	zero(grad)
+	var loss, gb float64
+	for k := 0; k < n; k++ {
+		i := rowIndex(rows, k)
+		x := d.X[i*l.m : (i+1)*l.m]
+		z := floats.Dot(coef, x) + b
+		y := d.Y[i]
+		loss += softplus(z) - y*z
+		if grad == nil {
+			continue
+		}
+		s := sigmoid(z) - y
+		floats.AddScaled(grad[:l.m], s, x)
+		gb += s
+	}
+	if n == 0 {
+		return 0
+	}
+	if grad != nil {
+		grad[l.m] = gb
+		floats.Scale(1/float64(n), grad)
+	}
+	return loss / float64(n)
+}
+
+// Accuracy predicts class 1 when p > 0.5, i.e. z > 0.
+func (l *logisticModel) Accuracy(w []float64, d *Dataset) float64 {
+	if d.N == 0 {
+		return math.NaN()
+	}
+	correct := 0
+	for i := 0; i < d.N; i++ {
+		z := floats.Dot(w[:l.m], d.Row(i)) + w[l.m]
+		pred := 0.0
+		if z > 0 {
+			pred = 1
+		}
+		if pred == d.Y[i] {
+			correct++
+		}
+	}
+	return float64(correct) / float64(d.N)
+}
+
+// softmaxModel is multinomial logistic regression over K classes. Weights:
+// K blocks of M+1, block c being class c's M coefficients then its bias.
+type softmaxModel struct {
+	m, k   int
+	logits []float64 // scratch, K
+}
+
+func (s *softmaxModel) NumWeights() int { return s.k * (s.m + 1) }
+
+func (s *softmaxModel) computeLogits(w, x []float64) {
+	stride := s.m + 1
+	for c := range s.logits {
+		wc := w[c*stride : (c+1)*stride]
+		s.logits[c] = floats.Dot(wc[:s.m], x) + wc[s.m]
+	}
+}
+
+// LossGrad: the row loss is logsumexp(z) − z_y, and its gradient in z_c is
+// p_c − [c = y], which scales the row into class c's block in the same pass.
+func (s *softmaxModel) LossGrad(w []float64, d *Dataset, rows []int, grad []float64) float64 {
+	n := rowCount(d, rows)
+	stride := s.m + 1
+	zero(grad)
+	var loss float64
+	for k := 0; k < n; k++ {
+		i := rowIndex(rows, k)
+		x := d.X[i*s.m : (i+1)*s.m]
+		y := int(d.Y[i])
+		s.computeLogits(w, x)
+		lse := logSumExp(s.logits)
+		loss += lse - s.logits[y]
+		if grad == nil {
+			continue
+		}
+		for c, z := range s.logits {
+			g := math.Exp(z - lse)
+			if c == y {
+				g--
+			}
+			gc := grad[c*stride : (c+1)*stride]
+			floats.AddScaled(gc[:s.m], g, x)
+			gc[s.m] += g
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	if grad != nil {
+		floats.Scale(1/float64(n), grad)
+	}
+	return loss / float64(n)
+}
+
+func (s *softmaxModel) Accuracy(w []float64, d *Dataset) float64 {
+	if d.N == 0 {
+		return math.NaN()
+	}
+	correct := 0
+	for i := 0; i < d.N; i++ {
+		s.computeLogits(w, d.Row(i))
+		if argmax(s.logits) == int(d.Y[i]) {
+			correct++
+		}
+	}
+	return float64(correct) / float64(d.N)
+}
+
+var (
+	_ Model      = (*linearModel)(nil)
+	_ Model      = (*polynomialModel)(nil)
+	_ Classifier = (*logisticModel)(nil)
+	_ Classifier = (*softmaxModel)(nil)
+)

@@ -1,0 +1,566 @@
+package trainer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"gonum.org/v1/gonum/floats"
+)
+
+const (
+	defaultMaxIterations = 1000
+	defaultInitStd       = 0.1
+	defaultHistoryLimit  = 1000
+
+	// explosionFactor is the divergence rule: a loss that is NaN, ±Inf, or
+	// more than explosionFactor × max(|initial loss|, 1) has diverged. A
+	// working run never climbs six orders of magnitude above where it
+	// started, while a too-large learning rate grows the loss geometrically
+	// and crosses the bound within a few dozen steps, long before it
+	// overflows. The floor of 1 keeps a near-zero initial loss from turning
+	// ordinary noise into "divergence".
+	explosionFactor = 1e6
+
+	// clockWork is roughly how many multiply-adds of LossGrad pass between
+	// two looks at the clock: about 10–50 µs of work, so that the time limit
+	// is honoured promptly while a cheap landscape step (a few ns) does not
+	// pay for time.Now every iteration.
+	clockWork = 1 << 16
+
+	// The run's generators: one stream for the initial weights, one for the
+	// batch shuffling, both from the seed alone. Separate streams keep the
+	// k restarts' starts consecutive draws of one generator whatever the
+	// shuffling consumed in between.
+	initStream    = 0x9e3779b97f4a7c15
+	shuffleStream = 0x5851f42d4c957f2d
+)
+
+// Train trains the model s.Model on p.Train with the optimiser and stopping
+// rules of s, from s.Restarts Gaussian starts, and returns the best run.
+//
+// The error is non-nil only when the run cannot start: bad settings, an
+// unknown model, data that does not fit the model. A diverged, cancelled,
+// timed-out or pruned run is a Result with the matching StopReason.
+//
+// Without a validation split (and for the landscapes) the Result's
+// ValidationLoss and Accuracy are measured on the training split.
+//
+// Restarts are ranked by the final loss on the training split, the
+// objective gradient descent minimises; the validation split is kept for
+// the search, which ranks whole trials by it, so that choosing among
+// restarts does not leak the validation data into training. A diverged
+// restart ranks below every one that did not diverge.
+//
+// Stopping, checked in this order at each iteration:
+//   - StopDiverged: the loss is NaN, ±Inf or exploded (see explosionFactor);
+//   - StopGradientThreshold: ‖∇L(w)‖₂ over the whole training split < GradientThreshold;
+//   - StopPatience: Patience iterations without an improvement > MinDelta;
+//   - StopMaxIterations: MaxIterations steps taken;
+//   - StopPruned: Report returned false (checked before the iteration limit,
+//     so the last iteration is reported too);
+//   - StopCancelled, StopTimeLimit: ctx is done, TimeLimit has passed.
+//
+// Full-batch optimisers (gd, and momentum, nesterov, adam with BatchSize 0)
+// compute the exact training loss and gradient at every step anyway, so
+// every iteration is monitored at no extra cost. Stochastic ones only see a
+// noisy batch loss: the whole training loss and gradient are computed once
+// per epoch (every ⌈N/batch⌉ steps, one extra pass, not counted in Passes)
+// and the rules are applied then, with patience still counted in
+// iterations. Their batch losses are checked for divergence at every step.
+func Train(ctx context.Context, p Problem, s Settings) (Result, error) {
+	start := time.Now()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := s.validate(); err != nil {
+		return Result{}, err
+	}
+	s = s.withDefaults()
+	model, err := NewModel(s.Model, p.Train)
+	if err != nil {
+		return Result{}, fmt.Errorf("trainer: %w", err)
+	}
+	train, val := p.Train, p.Validation
+	if s.Model.Kind == KindFunction {
+		train, val = nil, nil // the landscape's loss does not depend on data
+	} else if err := checkSplits(train, val); err != nil {
+		return Result{}, err
+	}
+
+	r := &run{
+		s:       s,
+		model:   model,
+		train:   train,
+		val:     val,
+		done:    ctx.Done(),
+		shuffle: rand.New(rand.NewPCG(s.Seed, shuffleStream)),
+	}
+	if s.TimeLimit > 0 {
+		r.deadline = start.Add(s.TimeLimit)
+	}
+	starts := rand.New(rand.NewPCG(s.Seed, initStream))
+	w0 := make([]float64, model.NumWeights())
+	if train != nil {
+		r.fullGrad = make([]float64, len(w0))
+	}
+
+	var best restartResult
+	var total, bestIndex int
+	var passes float64
+	runStop := StopReason("")
+	for k := 0; k < s.Restarts; k++ {
+		for i := range w0 {
+			w0[i] = s.InitMean + s.InitStd*starts.NormFloat64()
+		}
+		res := r.restart(w0, total)
+		total += res.iterations
+		passes += res.passes
+		if k == 0 || res.betterThan(best) {
+			best, bestIndex = res, k
+		}
+		if endsRun(res.stop) {
+			runStop = res.stop
+			break
+		}
+	}
+	return r.result(best, bestIndex, total, passes, runStop, start), nil
+}
+
+// endsRun reports whether a stop ends the whole run rather than one
+// restart: no further restarts start after it.
+func endsRun(s StopReason) bool {
+	return s == StopCancelled || s == StopTimeLimit || s == StopPruned
+}
+
+// result assembles the Result of the kept restart. The StopReason is the
+// kept restart's own, except that a stop which ended the whole run
+// (cancelled, time_limit, pruned) is reported even when an earlier restart
+// is kept: the caller must know that the run was cut short.
+func (r *run) result(best restartResult, index, total int, passes float64, runStop StopReason, start time.Time) Result {
+	res := Result{
+		Weights:         best.w,
+		TrainLoss:       best.trainLoss,
+		ValidationLoss:  best.trainLoss,
+		Accuracy:        math.NaN(),
+		Iterations:      best.iterations,
+		TotalIterations: total,
+		Passes:          passes,
+		StopReason:      best.stop,
+		DivergedAt:      best.divergedAt,
+		Restart:         index,
+		History:         best.history,
+	}
+	if runStop != "" {
+		res.StopReason = runStop
+	}
+	evalSet := r.train
+	if r.val != nil {
+		res.ValidationLoss = r.model.LossGrad(best.w, r.val, nil, nil)
+		evalSet = r.val
+	}
+	if c, ok := r.model.(Classifier); ok && evalSet != nil {
+		res.Accuracy = c.Accuracy(best.w, evalSet)
+	}
+	res.Duration = time.Since(start)
+	return res
+}
+
+// checkSplits rejects a training split without rows and a validation split
+// that does not match it in features or classes.
+func checkSplits(train, val *Dataset) error {
+	if train == nil || train.N == 0 {
+		return errors.New("trainer: the training split has no rows")
+	}
+	if val == nil {
+		return nil
+	}
+	if err := checkDataset(val); err != nil {
+		return fmt.Errorf("trainer: validation split: %w", err)
+	}
+	if val.M != train.M || val.NumClasses() != train.NumClasses() {
+		return fmt.Errorf("trainer: validation split has %d features and %d classes, the training split %d and %d",
+			val.M, val.NumClasses(), train.M, train.NumClasses())
+	}
+	return nil
+}
+
+// validate reports every bad setting at once; each message names what is
+// allowed. The zero value of every field is valid.
+func (s Settings) validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("trainer: "+format, args...)) }
+	if s.Optimizer != "" && !contains(optimizerNames, s.Optimizer) {
+		bad("optimizer %q is unknown (allowed: %s)", s.Optimizer, strings.Join(optimizerNames, ", "))
+	}
+	nonNegative := []struct {
+		name string
+		v    float64
+	}{
+		{"learning_rate", s.LearningRate},
+		{"epsilon", s.Epsilon},
+		{"gradient_threshold", s.GradientThreshold},
+		{"min_delta", s.MinDelta},
+		{"init_std", s.InitStd},
+	}
+	for _, f := range nonNegative {
+		if !(f.v >= 0) || math.IsInf(f.v, 1) {
+			bad("%s %v is invalid (allowed: a finite number ≥ 0)", f.name, f.v)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"momentum", s.Momentum}, {"beta2", s.Beta2}} {
+		if !(f.v >= 0 && f.v < 1) {
+			bad("%s %v is invalid (allowed: 0 ≤ %s < 1; 0 means the default)", f.name, f.v, f.name)
+		}
+	}
+	if math.IsNaN(s.InitMean) || math.IsInf(s.InitMean, 0) {
+		bad("init_mean %v is invalid (allowed: a finite number)", s.InitMean)
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{
+		{"batch_size", s.BatchSize},
+		{"max_iterations", s.MaxIterations},
+		{"patience", s.Patience},
+		{"restarts", s.Restarts},
+		{"history_limit", s.HistoryLimit},
+		{"report_every", s.ReportEvery},
+	} {
+		if f.v < 0 {
+			bad("%s %d is invalid (allowed: 0 or more)", f.name, f.v)
+		}
+	}
+	if s.TimeLimit < 0 {
+		bad("time_limit %v is invalid (allowed: 0 (off) or more)", s.TimeLimit)
+	}
+	if s.ReportEvery > 0 && s.Report == nil {
+		bad("report_every %d needs a Report function", s.ReportEvery)
+	}
+	return errors.Join(errs...)
+}
+
+// withDefaults replaces the zero values that mean a default by it. The
+// optimiser's own defaults (learning rate, momentum, …) are applied by
+// newOptimizer.
+func (s Settings) withDefaults() Settings {
+	if s.Optimizer == "" {
+		s.Optimizer = OptimizerGD
+	}
+	if s.Model.Kind == "" {
+		s.Model.Kind = KindLinear
+	}
+	if s.MaxIterations == 0 {
+		s.MaxIterations = defaultMaxIterations
+	}
+	if s.InitStd == 0 {
+		s.InitStd = defaultInitStd
+	}
+	if s.Restarts == 0 {
+		s.Restarts = 1
+	}
+	if s.HistoryLimit == 0 {
+		s.HistoryLimit = defaultHistoryLimit
+	}
+	return s
+}
+
+// run is what the restarts of one Train call share.
+type run struct {
+	s          Settings
+	model      Model
+	train, val *Dataset // nil for the landscapes
+	done       <-chan struct{}
+	deadline   time.Time // zero: no time limit
+	sinceClock int       // work done since the clock was last read
+	shuffle    *rand.Rand
+	fullGrad   []float64 // stochastic optimisers' whole-split gradient
+}
+
+// restartResult is one restart's outcome.
+type restartResult struct {
+	w          []float64
+	trainLoss  float64
+	iterations int
+	passes     float64
+	stop       StopReason
+	divergedAt int
+	history    []HistoryPoint
+}
+
+// betterThan ranks restarts: not diverged first, then the lower training
+// loss; a NaN loss never wins.
+func (a restartResult) betterThan(b restartResult) bool {
+	ad, bd := a.stop == StopDiverged, b.stop == StopDiverged
+	if ad != bd {
+		return !ad
+	}
+	if math.IsNaN(b.trainLoss) {
+		return !math.IsNaN(a.trainLoss)
+	}
+	return a.trainLoss < b.trainLoss
+}
+
+// restart trains from w0. before is the number of iterations of the earlier
+// restarts, so that Report sees one increasing iteration count per run.
+func (r *run) restart(w0 []float64, before int) restartResult {
+	o := newOptimizer(r.s, r.model, r.train, w0, r.shuffle)
+	m := newMonitor(r.s, r.model, r.val)
+	epoch := o.stepsPerEpoch()
+	// A step's work in multiply-adds, roughly: rows × weights, or the
+	// dimension of a landscape.
+	work := max(o.rowsPerStep()*len(w0), len(w0), 1)
+	stop, it := r.loop(o, m, epoch, work, before)
+
+	res := restartResult{w: o.w, iterations: it, stop: stop, divergedAt: m.divergedAt}
+	// The final point: the whole training loss at the weights returned, and
+	// its gradient norm for the history.
+	grad := o.grad
+	if r.fullGrad != nil {
+		grad = r.fullGrad
+	}
+	res.trainLoss = r.model.LossGrad(o.w, r.train, nil, grad)
+	m.finish(it, res.trainLoss, floats.Norm(grad, 2), o.w)
+	res.history = m.hist.points
+	if r.train != nil {
+		res.passes = float64(it) * float64(o.rowsPerStep()) / float64(r.train.N)
+	} else {
+		res.passes = float64(it)
+	}
+	return res
+}
+
+// loop runs the optimiser until a stopping rule fires; it returns the rule
+// and the number of steps taken. It allocates nothing.
+func (r *run) loop(o *optimizer, m *monitor, epoch, work, before int) (StopReason, int) {
+	maxIt := r.s.MaxIterations
+	for it := 0; ; it++ {
+		if o.batch == 0 {
+			// Full batch: the step's own evaluation is the exact loss and
+			// gradient at the current weights.
+			if stop := m.observe(it, o.evaluate(), o.grad, o.w, epoch); stop != "" {
+				return stop, it
+			}
+		} else if it%epoch == 0 {
+			loss := r.model.LossGrad(o.w, r.train, nil, r.fullGrad)
+			if stop := m.observe(it, loss, r.fullGrad, o.w, epoch); stop != "" {
+				return stop, it
+			}
+		}
+		// Report before the iteration limit, so that the last iteration is
+		// reported too when it is a multiple of ReportEvery.
+		if stop := r.report(it, before, o.w); stop != "" {
+			return stop, it
+		}
+		if it >= maxIt {
+			return StopMaxIterations, it
+		}
+		if stop := r.interrupted(work); stop != "" {
+			return stop, it
+		}
+		if o.batch > 0 {
+			if loss := o.evaluate(); m.exploded(loss) {
+				m.divergedAt = it
+				return StopDiverged, it
+			}
+		}
+		o.update()
+	}
+}
+
+// interrupted checks cancellation every iteration (a non-blocking receive)
+// and the clock every clockWork of work.
+func (r *run) interrupted(work int) StopReason {
+	if r.done != nil {
+		select {
+		case <-r.done:
+			return StopCancelled
+		default:
+		}
+	}
+	if !r.deadline.IsZero() {
+		r.sinceClock += work
+		if r.sinceClock >= clockWork {
+			r.sinceClock = 0
+			if !time.Now().Before(r.deadline) {
+				return StopTimeLimit
+			}
+		}
+	}
+	return ""
+}
+
+// report calls Report every ReportEvery iterations, counted over the whole
+// run (earlier restarts' iterations first) so that a pruner sees one
+// increasing count.
+func (r *run) report(it, before int, w []float64) StopReason {
+	n := r.s.ReportEvery
+	if n == 0 || it == 0 || (before+it)%n != 0 {
+		return ""
+	}
+	if !r.s.Report(before+it, r.validationLoss(w)) {
+		return StopPruned
+	}
+	return ""
+}
+
+// validationLoss is the loss on the validation split, or on the training
+// split when there is none (landscapes: the function value).
+func (r *run) validationLoss(w []float64) float64 {
+	if r.val != nil {
+		return r.model.LossGrad(w, r.val, nil, nil)
+	}
+	return r.model.LossGrad(w, r.train, nil, nil)
+}
+
+// monitor applies the per-restart stopping rules to the whole-split loss
+// and gradient, and keeps the history.
+type monitor struct {
+	model     Model
+	val       *Dataset
+	threshold float64
+	patience  int
+	minDelta  float64
+
+	limit      float64 // explosion bound, set from the first loss
+	best       float64
+	since      int // iterations since the last improvement
+	divergedAt int
+	hist       history
+}
+
+func newMonitor(s Settings, model Model, val *Dataset) *monitor {
+	return &monitor{
+		model:     model,
+		val:       val,
+		threshold: s.GradientThreshold,
+		patience:  s.Patience,
+		minDelta:  s.MinDelta,
+		best:      math.Inf(1),
+		hist:      newHistory(s.HistoryLimit),
+	}
+}
+
+// observe takes the whole training loss and gradient at iteration it;
+// every is the number of iterations since the previous observation.
+func (m *monitor) observe(it int, loss float64, grad, w []float64, every int) StopReason {
+	if it == 0 {
+		m.limit = explosionFactor * max(math.Abs(loss), 1)
+	}
+	if m.exploded(loss) {
+		m.divergedAt = it
+		return StopDiverged
+	}
+	norm := floats.Norm(grad, 2)
+	m.record(it, loss, norm, w)
+	if norm < m.threshold {
+		return StopGradientThreshold
+	}
+	if loss < m.best-m.minDelta {
+		m.best, m.since = loss, 0
+	} else if it > 0 {
+		m.since += every
+	}
+	if m.patience > 0 && m.since >= m.patience {
+		return StopPatience
+	}
+	return ""
+}
+
+// exploded applies the divergence rule. NaN fails every comparison, hence
+// the explicit test; the explosion bound applies once the first loss has
+// set it.
+func (m *monitor) exploded(loss float64) bool {
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return true
+	}
+	return m.limit > 0 && loss > m.limit
+}
+
+// record adds a history point if the thinning keeps this observation; the
+// validation loss is computed only then, since it costs a pass over the
+// validation split.
+func (m *monitor) record(it int, loss, norm float64, w []float64) {
+	if !m.hist.wants() {
+		return
+	}
+	m.hist.add(HistoryPoint{Iteration: it, TrainLoss: loss, GradNorm: norm, ValidationLoss: m.valLoss(w)})
+}
+
+// finish makes sure the final iteration is the last history point.
+func (m *monitor) finish(it int, loss, norm float64, w []float64) {
+	m.hist.final(HistoryPoint{Iteration: it, TrainLoss: loss, GradNorm: norm, ValidationLoss: m.valLoss(w)})
+}
+
+func (m *monitor) valLoss(w []float64) float64 {
+	if m.val == nil {
+		return math.NaN()
+	}
+	return m.model.LossGrad(w, m.val, nil, nil)
+}
+
+// history keeps at most limit evenly spaced points however long the run:
+// it records every stride-th observation, and when full drops every other
+// point and doubles the stride, so memory stays bounded while running.
+type history struct {
+	points []HistoryPoint
+	limit  int
+	stride int
+	seen   int // observations offered so far
+	take   bool
+}
+
+func newHistory(limit int) history {
+	return history{points: make([]HistoryPoint, 0, min(limit, 64)), limit: limit, stride: 1}
+}
+
+// wants reports whether the next observation is to be recorded; it must be
+// called once per observation.
+func (h *history) wants() bool {
+	n := h.seen
+	h.seen++
+	if n%h.stride != 0 {
+		return false
+	}
+	if len(h.points) == h.limit {
+		h.thin()
+		if n%h.stride != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// thin keeps the points at even positions (observations 0, 2s, 4s, … for
+// stride s) and doubles the stride.
+func (h *history) thin() {
+	kept := h.points[:0]
+	for i := 0; i < len(h.points); i += 2 {
+		kept = append(kept, h.points[i])
+	}
+	h.points = kept
+	h.stride *= 2
+}
+
+func (h *history) add(p HistoryPoint) { h.points = append(h.points, p) }
+
+// final appends the run's last point unless it is there already, replacing
+// the last kept point when the history is full.
+func (h *history) final(p HistoryPoint) {
+	n := len(h.points)
+	switch {
+	case n > 0 && h.points[n-1].Iteration == p.Iteration:
+		h.points[n-1] = p
+	case n == h.limit:
+		h.points[n-1] = p
+	default:
+		h.points = append(h.points, p)
+	}
+}
