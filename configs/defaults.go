@@ -40,7 +40,7 @@ func (t valueType) String() string {
 	case tDuration:
 		return "duration"
 	case tHidden:
-		return "int | list of ints"
+		return "int or list of ints"
 	case tStrings:
 		return "list of strings"
 	}
@@ -223,7 +223,7 @@ var fields = []*field{
 	{Path: "parameters", Type: tSection, Doc: "searched hyperparameters by key, in document order (see below)"},
 
 	{Path: "output", Type: tSection, Doc: "where results are written"},
-	{Path: "output.dir", Type: tString, Default: "runs", Doc: "results go to <dir>/<study>/",
+	{Path: "output.dir", Type: tString, Default: "runs", Doc: "results go to dir/STUDY/",
 		set: ref(func(c *Config) *string { return &c.Output.Dir })},
 }
 
@@ -294,6 +294,9 @@ func fillDefaults(c *Config, has hasFunc) {
 	}
 }
 
+// unsafeNameChars are runs of characters a study name may not hold.
+var unsafeNameChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
 // deriveName names the study after the config file; characters a study name
 // may not hold become "-".
 func deriveName(c *Config, has hasFunc) {
@@ -302,7 +305,7 @@ func deriveName(c *Config, has hasFunc) {
 	}
 	base := filepath.Base(c.File)
 	base = strings.TrimSuffix(base, filepath.Ext(base))
-	base = regexp.MustCompile(`[^A-Za-z0-9._-]+`).ReplaceAllString(base, "-")
+	base = unsafeNameChars.ReplaceAllString(base, "-")
 	if base == "" || base == "." || base == ".." || base == "-" {
 		base = "study"
 	}

@@ -131,7 +131,7 @@ type setPin struct {
 }
 
 // applySets layers --set overrides over the file and the environment and
-// returns the pinned parameter names.
+// returns the pins, applied once the parameters are decoded.
 func (d *decoder) applySets(root *yaml.Node, sets []string) []setPin {
 	var pins []setPin
 	for _, kv := range sets {

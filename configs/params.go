@@ -91,11 +91,11 @@ func (d *decoder) decodeParameters() {
 // parameterField is the config key whose type and rule a parameter's values
 // must satisfy.
 func (d *decoder) parameterField(k *yaml.Node, key string) (*field, bool) {
-	if d.cfg.Benchmark != "" {
+	if d.isBenchmark() {
 		if benchmarkName.MatchString(k.Value) {
 			return benchmarkField, true
 		}
-		d.problem(k, key, fmt.Sprintf("benchmark %s takes parameters named x0, x1, …", d.cfg.Benchmark))
+		d.problem(k, key, "a benchmark takes parameters named x0, x1, …")
 		return nil, false
 	}
 	path, ok := searchable[k.Value]

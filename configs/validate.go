@@ -9,6 +9,13 @@ import (
 	"strings"
 )
 
+// isBenchmark reports whether the objective is a test function, also when
+// its name was misspelt, so that one typo does not bring a cascade of
+// problems about missing data.
+func (d *decoder) isBenchmark() bool {
+	return d.cfg.Benchmark != "" || d.has("benchmark")
+}
+
 // validate checks what single values cannot show: how keys fit together,
 // and that the data file exists. Values that failed to decode were reported
 // already and are not judged again.
@@ -67,7 +74,7 @@ func nameProblem(name string) string {
 
 func (d *decoder) validateData(baseDir string) {
 	c := d.cfg
-	if c.Benchmark != "" || c.Model.Kind == "function" {
+	if d.isBenchmark() || c.Model.Kind == "function" {
 		return // the objective needs no data; any given are ignored
 	}
 	syn, csv := c.Data.Synthetic, c.Data.CSV
@@ -155,7 +162,7 @@ var (
 func (d *decoder) validateModel() {
 	c := d.cfg
 	m := &c.Model
-	if c.Benchmark != "" {
+	if d.isBenchmark() {
 		return
 	}
 	if m.Kind == "function" {
@@ -236,7 +243,10 @@ var modelOf = map[string]string{"hidden": "mlp", "activation": "mlp", "degree": 
 // trial would be a duplicate of another.
 func (d *decoder) validateParameterUse() {
 	c := d.cfg
-	if c.Benchmark != "" {
+	if d.isBenchmark() {
+		if c.Benchmark == "" {
+			return // a misspelt benchmark was reported when decoded
+		}
 		if n := resolve(d.params); n == nil || len(n.Content) == 0 {
 			d.at("parameters", fmt.Sprintf("benchmark %s needs parameters x0, x1, …", c.Benchmark))
 		}

@@ -222,8 +222,14 @@ func WriteRanked(w io.Writer, s Study, trials []Trial, top int) error {
 	if metric == "" {
 		metric = "value"
 	}
+	// A column that would repeat the metric is left out.
+	withTrain := metric != "train_loss"
+	withAcc = withAcc && metric != "accuracy"
 	header := append([]string{"rank", "trial"}, names...)
-	header = append(header, metric, "train loss")
+	header = append(header, metric)
+	if withTrain {
+		header = append(header, "train loss")
+	}
 	if withAcc {
 		header = append(header, "accuracy")
 	}
@@ -238,7 +244,10 @@ func WriteRanked(w io.Writer, s Study, trials []Trial, top int) error {
 			rankCell = strconv.Itoa(rank)
 		}
 		row := append([]string{rankCell, strconv.Itoa(t.Number)}, paramCells(t.Params, names)...)
-		row = append(row, metricCell(t, t.Value), metricCell(t, t.TrainLoss))
+		row = append(row, metricCell(t, t.Value))
+		if withTrain {
+			row = append(row, metricCell(t, t.TrainLoss))
+		}
 		if withAcc {
 			row = append(row, metricCell(t, t.Accuracy))
 		}

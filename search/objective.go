@@ -21,7 +21,7 @@ type Objective struct {
 	cfg     *configs.Config
 	problem trainer.Problem
 	// Features and Classes describe the data, for `validate` and reports.
-	Features, Classes []string
+	Features, Classes         []string
 	TrainRows, ValidationRows int
 }
 

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/floats"
 )
 
@@ -164,9 +165,10 @@ func (n *mlp) forward(w, x []float64) {
 	for l := 0; l <= last; l++ {
 		mat, bias := n.layer(w, l)
 		in, out := n.input(l, x), n.acts[l+1]
-		width := len(in)
-		for j := range out {
-			out[j] = floats.Dot(mat[j*width:(j+1)*width], in) + bias[j]
+		copy(out, bias)
+		if len(in) > 0 { // Dgemv rejects a zero-width matrix
+			// One matrix-vector call beats a Dot per unit on short rows.
+			blasImpl.Dgemv(blas.NoTrans, len(out), len(in), 1, mat, len(in), in, 1, 1, out, 1)
 		}
 		if l < last {
 			n.act.apply(out)
@@ -181,19 +183,18 @@ func (n *mlp) backward(w, x, grad []float64) {
 		delta, in := n.deltas[l+1], n.input(l, x)
 		gmat, gbias := n.layer(grad, l)
 		width := len(in)
-		for j, dj := range delta {
-			floats.AddScaled(gmat[j*width:(j+1)*width], dj, in)
-			gbias[j] += dj
+		floats.Add(gbias, delta)
+		if width == 0 {
+			break // no inputs: nothing to weight or propagate
 		}
+		// ∂loss/∂W = delta ⊗ in, a rank-1 update.
+		blasImpl.Dger(len(delta), width, 1, delta, 1, in, 1, gmat, width)
 		if l == 0 {
 			break // the inputs need no delta
 		}
 		mat, _ := n.layer(w, l)
 		prev := n.deltas[l]
-		zero(prev)
-		for j, dj := range delta {
-			floats.AddScaled(prev, dj, mat[j*width:(j+1)*width])
-		}
+		blasImpl.Dgemv(blas.Trans, len(delta), width, 1, mat, width, delta, 1, 0, prev, 1)
 		n.act.backprop(prev, n.acts[l])
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"math"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hpsearch/hpsearch/results"
 )
@@ -251,8 +252,10 @@ func (sc *paramScanner) str() (string, error) {
 		return "", fmt.Errorf("want a string, got %q", raw)
 	}
 	body := raw[1 : len(raw)-1]
-	if bytes.IndexByte(body, '\\') >= 0 {
-		var s string // escapes are rare; let encoding/json handle them
+	if bytes.IndexByte(body, '\\') >= 0 || !utf8.Valid(body) {
+		// Escapes are rare (and invalid UTF-8 only comes from hand edits):
+		// let encoding/json handle them, as it did when they were written.
+		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return "", err
 		}

@@ -49,6 +49,38 @@ func TestParamsEncoding(t *testing.T) {
 	}
 }
 
+// Hand-written or reformatted JSON (sqlite's json() adds no spaces, but a
+// person might) decodes too.
+func TestDecodeParamsAccepts(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     results.Params
+	}{
+		{"spaces", " [ [ \"lr\" , 0.5 , \"float64\" ] ,\n[\"n\",2,\"int64\"] ] ",
+			results.Params{{Name: "lr", Value: 0.5}, {Name: "n", Value: int64(2)}}},
+		{"escaped name and value", `[["\u00e9t\u00e9","\"q\"","string"]]`,
+			results.Params{{Name: "été", Value: `"q"`}}},
+		{"exponent", `[["lr",1e-3,"float64"]]`, results.Params{{Name: "lr", Value: 0.001}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := decodeParams([]byte(tc.in), map[string]string{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+			for i := range got {
+				if got[i].Name != tc.want[i].Name || !sameValue(got[i].Value, tc.want[i].Value) {
+					t.Errorf("param %d: got %s=%T(%v), want %s=%T(%v)", i, got[i].Name, got[i].Value,
+						got[i].Value, tc.want[i].Name, tc.want[i].Value, tc.want[i].Value)
+				}
+			}
+		})
+	}
+}
+
 // Corrupt columns (hand-edited, or written by a buggy build) must give an
 // error, never a panic or a silently wrong value.
 func TestDecodeCorrupt(t *testing.T) {
@@ -67,6 +99,11 @@ func TestDecodeCorrupt(t *testing.T) {
 		{"quoted finite float", func() error { _, err := decodeParams([]byte(`[["lr","1.5","float64"]]`), nil); return err }, "not a number"},
 		{"float not number", func() error { _, err := decodeParams([]byte(`[["lr",true,"float64"]]`), nil); return err }, "float64 value true"},
 		{"string not string", func() error { _, err := decodeParams([]byte(`[["a",1,"string"]]`), nil); return err }, "string value 1"},
+		{"empty", func() error { _, err := decodeParams(nil, nil); return err }, "want '['"},
+		{"trailing data", func() error { _, err := decodeParams([]byte(`[] x`), nil); return err }, "trailing data"},
+		{"unterminated name", func() error { _, err := decodeParams([]byte(`[["lr`), nil); return err }, "want a string"},
+		{"unclosed list", func() error { _, err := decodeParams([]byte(`[["lr",1,"int64"]`), nil); return err }, "want ',' or ']'"},
+		{"bad escape", func() error { _, err := decodeParams([]byte(`[["\x",1,"int64"]]`), nil); return err }, "name"},
 		{"history length", func() error { _, err := decodeHistory(make([]byte, 33)); return err }, "not a multiple of 32"},
 		{"rounds not JSON", func() error { _, err := decodeRounds(`[{`); return err }, "rounds"},
 		{"choice triple", func() error { _, err := decodeRounds(`[{"ranges":[{"choices":[[1,"int64",3]]}]}]`); return err }, "want [value, type]"},
@@ -119,4 +156,36 @@ func TestColumnsInSQL(t *testing.T) {
 	if histBytes != len(tr.History)*pointSize {
 		t.Errorf("history is %d bytes, want %d", histBytes, len(tr.History)*pointSize)
 	}
+}
+
+// FuzzDecodeParams: arbitrary column contents give an error or params,
+// never a panic, and whatever decodes re-encodes to something that decodes
+// to the same params.
+func FuzzDecodeParams(f *testing.F) {
+	for _, seed := range []string{`[]`, `[["lr",0.001,"float64"],["n",3,"int64"],["a","x","string"]]`,
+		`[["a\"b","NaN","float64"]]`, `[["",-0,"float64"]]`, ` [ [ "x" , "\u00e9" , "string" ] ] `} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ps, err := decodeParams(b, map[string]string{})
+		if err != nil {
+			return
+		}
+		enc, err := encodeParams(ps)
+		if err != nil {
+			t.Fatalf("decoded params %v do not re-encode: %v", ps, err)
+		}
+		again, err := decodeParams([]byte(enc), nil)
+		if err != nil {
+			t.Fatalf("re-encoded %s does not decode: %v", enc, err)
+		}
+		if len(again) != len(ps) {
+			t.Fatalf("round trip changed the length: %v -> %v", ps, again)
+		}
+		for i := range ps {
+			if again[i].Name != ps[i].Name || !sameValue(again[i].Value, ps[i].Value) {
+				t.Fatalf("round trip changed param %d: %#v -> %#v", i, ps[i], again[i])
+			}
+		}
+	})
 }

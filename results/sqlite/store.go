@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -91,16 +92,21 @@ func (s *Store) open(ctx context.Context, abs string) error {
 	}
 	s.w = w
 	w.SetMaxOpenConns(1)
-	w.SetConnMaxIdleTime(0) // keep the connection and its prepared statements
 
-	if _, err := schemaVersion(ctx, w, s.path); err != nil {
+	// Read-only checks first: a foreign or newer file is refused untouched.
+	version, err := schemaVersion(ctx, w, s.path)
+	if err != nil {
 		return s.wrap("open", err)
 	}
 	if err := enableWAL(ctx, w); err != nil {
 		return s.wrap("open", err)
 	}
-	if err := migrate(ctx, w, s.path); err != nil {
-		return s.wrap("open", err)
+	// An up-to-date file needs no write lock, so opening does not wait on
+	// another process's write, and a read-only copy can still be opened.
+	if version < latestVersion() {
+		if err := migrate(ctx, w, s.path); err != nil {
+			return s.wrap("open", err)
+		}
 	}
 
 	r, err := sql.Open("sqlite", dsn(abs, "_pragma=query_only(1)"))
@@ -115,7 +121,11 @@ func (s *Store) open(ctx context.Context, abs string) error {
 // dsn builds a file: URI; escaping the path keeps a '?' or '#' in a
 // directory name from being read as the start of the query.
 func dsn(abs, extra string) string {
-	u := url.URL{Path: filepath.ToSlash(abs)}
+	p := filepath.ToSlash(abs)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // a Windows drive: SQLite wants file:/C:/...
+	}
+	u := url.URL{Path: p}
 	return "file:" + u.EscapedPath() + "?" + basePragmas + "&" + extra
 }
 

@@ -396,6 +396,43 @@ func TestReopenKeepsEverything(t *testing.T) {
 	}
 }
 
+// URI syntax in the path ('?', '#', '%') must not leak into the DSN.
+func TestOpenAwkwardPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "my runs?x=1#frag", "100%")
+	path := filepath.Join(dir, "hp search.db")
+	ctx := context.Background()
+	for i := range 2 { // create, then reopen
+		s, err := Open(path)
+		if err != nil {
+			t.Fatalf("Open #%d: %v", i, err)
+		}
+		if err := s.PutStudy(ctx, testStudy(fmt.Sprint("s", i), t0)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Studies(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != i+1 {
+			t.Errorf("open #%d: %d studies, want %d", i, len(got), i+1)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if len(names) == 0 || names[0] != "hp search.db" {
+		t.Errorf("files in %s: %v, want hp search.db first", dir, names)
+	}
+}
+
 func TestOpenEmptyFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "empty.db")
 	if err := os.WriteFile(path, nil, 0o644); err != nil {
@@ -416,6 +453,8 @@ func TestOpenRefuses(t *testing.T) {
 	writeFile(t, textFile, "these are my notes, not a database\n")
 	shortFile := filepath.Join(dir, "short")
 	writeFile(t, shortFile, "SQL")
+	corrupt := filepath.Join(dir, "corrupt.db")
+	writeFile(t, corrupt, "SQLite format 3\x00"+strings.Repeat("\xff", 200))
 	foreign := filepath.Join(dir, "other-app.db")
 	execRaw(t, foreign, `CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users VALUES (1, 'ada')`)
 	newer := filepath.Join(dir, "newer.db")
@@ -434,6 +473,7 @@ func TestOpenRefuses(t *testing.T) {
 	}{
 		{"text file", textFile, ErrNotHPSearch, textFile + " is not an hpsearch database: not a SQLite file"},
 		{"file shorter than a header", shortFile, ErrNotHPSearch, "not a SQLite file"},
+		{"SQLite header, garbage after", corrupt, ErrNotHPSearch, corrupt + " is not an hpsearch database"},
 		{"foreign SQLite database", foreign, ErrNotHPSearch, foreign + " is not an hpsearch database: it holds tables (users)"},
 		{"newer schema", newer, ErrSchemaTooNew, newer + " has schema version 99"},
 		{"directory", dir, nil, dir + ": is a directory"},
@@ -635,5 +675,39 @@ func assertRound(t *testing.T, want, got results.Round) {
 		if !ok {
 			t.Errorf("round %d range %d: got %#v, want %#v", want.Round, i, g, w)
 		}
+	}
+}
+
+// Two workers starting a sweep at once both create the schema: each
+// migration step must run exactly once.
+func TestConcurrentOpenOfNewFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hpsearch.db")
+	const n = 6
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := Open(path)
+			if err == nil {
+				err = s.PutStudy(context.Background(), testStudy(fmt.Sprint("s", i), t0))
+				err = errors.Join(err, s.Close())
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("opener %d: %v", i, err)
+		}
+	}
+	var rows int
+	if err := rawDB(t, path).QueryRow(`SELECT count(*) FROM schema_version`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows != latestVersion() {
+		t.Errorf("schema_version has %d rows, want %d", rows, latestVersion())
 	}
 }
