@@ -176,14 +176,15 @@ func enableWAL(ctx context.Context, db *sql.DB) error {
 }
 
 const (
+	// ON CONFLICT DO UPDATE rather than INSERT OR REPLACE: REPLACE deletes
+	// the old row first, and the foreign key's ON DELETE CASCADE would take
+	// the study's trials with it.
 	putStudySQL = `INSERT INTO studies (name, created, strategy, metric, goal, total, status, config, rounds)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (name) DO UPDATE SET created = excluded.created, strategy = excluded.strategy,
 		metric = excluded.metric, goal = excluded.goal, total = excluded.total,
 		status = excluded.status, config = excluded.config, rounds = excluded.rounds`
 
-	// ON CONFLICT DO UPDATE rather than INSERT OR REPLACE: REPLACE deletes
-	// the old row first, which would fire foreign-key actions.
 	putTrialSQL = `INSERT INTO trials (study, number, round, params, seed, status, value, train_loss,
 		accuracy, iterations, stop_reason, error, started, finished, history)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -222,7 +223,7 @@ func (s *Store) prepare(ctx context.Context) error {
 	} {
 		st, err := p.db.PrepareContext(ctx, p.text)
 		if err != nil {
-			return s.wrap("prepare statements", err)
+			return s.wrap("prepare statements for", err)
 		}
 		*p.dst = st
 	}

@@ -159,18 +159,24 @@ func TestStudyRoundTrip(t *testing.T) {
 	}
 	assertStudy(t, want, got)
 
-	// Upsert: the study finishes and gains a round.
+	// Upsert: the study finishes and gains a round; its trials stay.
+	if err := s.PutTrial(ctx, finishedTrial("s", 0)); err != nil {
+		t.Fatal(err)
+	}
 	want.Status = "finished"
 	want.Rounds = append(want.Rounds, results.Round{Round: 2, Best: 0.1, Median: 0.2})
 	want.Config = ""
 	if err := s.PutStudy(ctx, want); err != nil {
 		t.Fatal(err)
 	}
-	got, _, err = s.Study(ctx, "s")
+	got, trials, err = s.Study(ctx, "s")
 	if err != nil {
 		t.Fatal(err)
 	}
 	assertStudy(t, want, got)
+	if len(trials) != 1 {
+		t.Errorf("after updating the study: %d trials, want 1", len(trials))
+	}
 }
 
 func TestPutTrialUpsert(t *testing.T) {
