@@ -307,4 +307,3 @@ func TestVersionAndCompletion(t *testing.T) {
 		t.Fatalf("completion bash: exit %d", code)
 	}
 }
-
