@@ -23,7 +23,8 @@ type coarseToFine struct {
 	ranges  []results.Range // this round's ranges
 	initial []results.Range
 	record  []results.Round
-	next    int // next trial number
+	next    int              // next trial number
+	warm    []results.Params // a warm start's points, evaluated first in round 0
 }
 
 // minWidthFraction is the narrowest a numeric range may become, as a
@@ -51,7 +52,7 @@ func newCoarseToFine(plan Plan, rounds, perRound int, keep float64) (*coarseToFi
 }
 
 func (c *coarseToFine) Name() string            { return "coarse-to-fine" }
-func (c *coarseToFine) Total() int              { return c.rounds * c.perRound }
+func (c *coarseToFine) Total() int              { return c.rounds*c.perRound + len(c.warm) }
 func (c *coarseToFine) Rounds() []results.Round { return c.record }
 
 func (c *coarseToFine) Ask() ([]Proposal, error) {
@@ -59,9 +60,15 @@ func (c *coarseToFine) Ask() ([]Proposal, error) {
 		return nil, nil
 	}
 	rng := roundRNG(c.plan.Seed, c.round)
-	batch := make([]Proposal, c.perRound)
-	for i := range batch {
-		batch[i] = Proposal{Number: c.next, Round: c.round, Params: sample(c.dims, c.ranges, rng.Float64)}
+	batch := make([]Proposal, 0, c.perRound+len(c.warm))
+	if c.round == 0 {
+		for _, p := range c.warm {
+			batch = append(batch, Proposal{Number: c.next, Params: p})
+			c.next++
+		}
+	}
+	for range c.perRound {
+		batch = append(batch, Proposal{Number: c.next, Round: c.round, Params: sample(c.dims, c.ranges, rng.Float64)})
 		c.next++
 	}
 	return batch, nil

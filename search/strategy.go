@@ -39,8 +39,21 @@ type Plan struct {
 	Goal  string // minimize | maximize
 }
 
-// NewStrategy builds the strategy a config names.
-func NewStrategy(cfg *configs.Config, space *Space) (Strategy, error) {
+// NewStrategy builds the strategy a config names, started from a previous
+// study when warm is not nil.
+func NewStrategy(cfg *configs.Config, space *Space, warm *WarmStart) (Strategy, error) {
+	s, err := newStrategy(cfg, space)
+	if err != nil || warm == nil {
+		return s, err
+	}
+	if c, ok := s.(*coarseToFine); ok {
+		c.startFrom(warm)
+		return c, nil
+	}
+	return &warmFirst{Strategy: s, points: warm.Points}, nil
+}
+
+func newStrategy(cfg *configs.Config, space *Space) (Strategy, error) {
 	plan := Plan{Space: space, Seed: cfg.Seed, Goal: cfg.Search.Goal}
 	s := cfg.Search
 	total := s.Trials

@@ -106,6 +106,10 @@ tables, and the best settings exported as YAML.`,
 		newEvalCmd(stdout, stderr),
 		newValidateCmd(stdout),
 		newInitCmd(stdout),
+		newStudiesCmd(stdout),
+		newShowCmd(stdout),
+		newExportCmd(stdout),
+		newCompareCmd(stdout),
 	)
 	return root
 }

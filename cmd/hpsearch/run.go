@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,13 +19,14 @@ import (
 )
 
 type runFlags struct {
-	study    string
-	parallel int
-	storage  string
-	resume   bool
-	json     bool
-	sets     []string
-	top      int
+	study     string
+	parallel  int
+	storage   string
+	resume    bool
+	warmStart string
+	json      bool
+	sets      []string
+	top       int
 }
 
 func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -32,11 +34,12 @@ func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run CONFIG",
 		Short: "Run a sweep from a config file",
-		Long: `Run a sweep: trials fan out concurrently, each finished trial is stored at
-once, and at the end the ranked table, the per-round narrowing table and the
-learning-rate table are printed, and runs/<study>/best.yaml and trials.csv
-are written. Ctrl-C starts no new trial, lets running ones stop, and still
-prints and exports what finished (exit status 130).`,
+		Long: `Run a sweep: trials fan out concurrently, each trial is stored when it
+starts and again when it ends, and at the end the ranked table, the per-round
+narrowing table and the learning-rate table are printed, and
+runs/<study>/best.yaml and trials.csv are written. Ctrl-C starts no new
+trial, lets running ones stop, and still prints and exports what finished
+(exit status 130); --resume continues the study later.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSweep(cmd.Context(), args[0], f, stdout, stderr)
@@ -45,8 +48,9 @@ prints and exports what finished (exit status 130).`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.study, "study", "", "study name (default: the config's name); {date} and {time} are expanded")
 	fl.IntVar(&f.parallel, "parallel", -1, "trials run at once (default: search.parallelism, 0 = number of CPUs)")
-	fl.StringVar(&f.storage, "storage", "", "where trials are stored (default: in memory for this run)")
-	fl.BoolVar(&f.resume, "resume", false, "continue an interrupted study")
+	fl.StringVar(&f.storage, "storage", "", "where studies are stored: sqlite:///path.db or memory: (default: sqlite in OUTPUT_DIR/hpsearch.db)")
+	fl.BoolVar(&f.resume, "resume", false, "continue an interrupted study: finished trials are kept, the rest run")
+	fl.StringVar(&f.warmStart, "warm-start", "", "start from a stored study's best trials and final ranges (overrides search.warm_start)")
 	fl.BoolVar(&f.json, "json", false, "print the JSON document instead of tables")
 	fl.StringArrayVar(&f.sets, "set", nil, "override a config key (key=value), repeatable; a hyperparameter name pins it")
 	fl.IntVar(&f.top, "top", 20, "rows of the ranked table (0 = all)")
@@ -73,7 +77,6 @@ type sweep struct {
 	study     string
 	objective *search.Objective
 	space     *search.Space
-	strategy  search.Strategy
 }
 
 func prepare(path string, sets []string, studyFlag string) (*sweep, error) {
@@ -97,11 +100,21 @@ func prepare(path string, sets []string, studyFlag string) (*sweep, error) {
 	if err != nil {
 		return nil, usageErr("%s: %v", path, err)
 	}
-	strat, err := search.NewStrategy(cfg, space)
+	return &sweep{cfg: cfg, study: study, objective: obj, space: space}, nil
+}
+
+func (sw *sweep) strategy(warm *search.WarmStart) (search.Strategy, error) {
+	s, err := search.NewStrategy(sw.cfg, sw.space, warm)
 	if err != nil {
-		return nil, usageErr("%s: %v", path, err)
+		return nil, usageErr("%s: %v", sw.cfg.File, err)
 	}
-	return &sweep{cfg: cfg, study: study, objective: obj, space: space, strategy: strat}, nil
+	return s, nil
+}
+
+// warmStartPoints is how many of a previous study's best trials a warm
+// start evaluates again: as many as coarse-to-fine keeps from a round.
+func warmStartPoints(cfg *configs.Config) int {
+	return max(1, int(math.Ceil(cfg.Search.Keep*float64(cfg.Search.TrialsPerRound))))
 }
 
 func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Writer) error {
@@ -114,44 +127,67 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	if f.parallel >= 0 {
 		par = f.parallel
 	}
-	if f.storage != "" || f.resume {
-		return usageErr("--storage and --resume need a persistent store, which is not available in this build")
+	storage := f.storage
+	if storage == "" {
+		storage = defaultStorage(cfg.Output.Dir)
 	}
-	store := results.NewMemoryStore()
-	studyRec := results.Study{Name: sw.study, Created: time.Now(), Strategy: sw.strategy.Name(),
-		Metric: cfg.Search.Metric, Goal: cfg.Search.Goal, Total: sw.strategy.Total(), Status: "running"}
-	if err := store.PutStudy(ctx, studyRec); err != nil {
+	store, closeStore, err := openStore(storage)
+	if err != nil {
 		return err
 	}
+	defer closeStore()
 
-	prog := newProgress(stderr, sw.strategy.Total(), cfg.Search.Goal)
-	runner := &search.Runner{
-		Study: sw.study, Seed: cfg.Seed, Strategy: sw.strategy, Evaluator: sw.objective,
-		Store: store, Parallelism: par, Progress: prog.trial,
+	studyRec := results.Study{Name: sw.study, Created: time.Now(), Metric: cfg.Search.Metric, Goal: cfg.Search.Goal,
+		Status: "running", Config: configs.FormatCanonical(cfg.Canonical())}
+	finished, err := existing(ctx, store, &studyRec, cfg.Canonical(), f.resume, stderr)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(stderr, "hpsearch: study %s: %s, %d trials, %d at a time\n", sw.study, sw.strategy.Name(), sw.strategy.Total(), effectiveParallel(par))
+	warm, err := loadWarmStart(ctx, store, sw, f.warmStart)
+	if err != nil {
+		return err
+	}
+	strat, err := sw.strategy(warm)
+	if err != nil {
+		return err
+	}
+	studyRec.Strategy, studyRec.Total = strat.Name(), strat.Total()
+	if err := store.PutStudy(ctx, studyRec); err != nil {
+		return usageErr("%v", err)
+	}
+
+	prog := newProgress(stderr, strat.Total(), cfg.Search.Goal)
+	runner := &search.Runner{
+		Study: sw.study, Seed: cfg.Seed, Strategy: strat, Evaluator: sw.objective,
+		Store: store, Parallelism: par, Progress: prog.trial, Finished: finished,
+	}
+	fmt.Fprintf(stderr, "hpsearch: study %s: %s, %d trials (%d already finished), %d at a time, stored in %s\n",
+		sw.study, strat.Name(), strat.Total(), len(finished), effectiveParallel(par), redact(storage))
 	trials, runErr := runner.Run(ctx)
 	prog.finish()
 	interrupted := runErr != nil && ctx.Err() != nil && errors.Is(runErr, ctx.Err())
-	if runErr != nil && !interrupted {
-		return runErr
-	}
-	studyRec.Rounds = sw.strategy.Rounds()
+	studyRec.Rounds = strat.Rounds()
 	studyRec.Status = "finished"
-	if interrupted {
+	if runErr != nil {
 		studyRec.Status = "interrupted"
 	}
-	if err := store.PutStudy(context.WithoutCancel(ctx), studyRec); err != nil {
-		return err
+	// Whatever happened, the study record says so: a later --resume or
+	// `hpsearch studies` must not be told a broken sweep finished.
+	if err := store.PutStudy(context.WithoutCancel(ctx), studyRec); err != nil && runErr == nil {
+		runErr = err
 	}
-	if err := report(studyRec, trials, cfg, f, stdout); err != nil {
+	if runErr != nil && !interrupted {
+		return fmt.Errorf("%w (finished trials are stored; continue with --resume)", runErr)
+	}
+	if err := report(studyRec, trials, f.json, f.top, stdout); err != nil {
 		return err
 	}
 	if err := export(studyRec, trials, cfg.Output.Dir, stderr); err != nil {
 		return err
 	}
 	if interrupted {
-		return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted: %d of %d trials finished and were kept", len(trials), sw.strategy.Total())}
+		return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted: %d of %d trials finished and are stored; continue with: hpsearch run %s --study %s --resume",
+			len(trials), strat.Total(), path, sw.study)}
 	}
 	if _, ok := results.Best(trials, cfg.Search.Goal); !ok {
 		return &exitError{code: exitNoSuccess, err: fmt.Errorf("no trial succeeded (%d trials ran); see the table for their stop reasons", len(trials))}
@@ -159,16 +195,72 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	return nil
 }
 
+// existing checks the store for a study of the same name. Without --resume
+// it is refused; with it, its config must match and its finished trials are
+// returned to be kept. Trials it left running are not returned: they run
+// again with the same parameters and seed.
+func existing(ctx context.Context, store results.Store, rec *results.Study, settings []configs.Setting, resume bool, stderr io.Writer) (map[int]results.Trial, error) {
+	prev, trials, err := store.Study(ctx, rec.Name)
+	if errors.Is(err, results.ErrNotFound) {
+		if resume {
+			fmt.Fprintf(stderr, "hpsearch: no study %s to resume; starting it\n", rec.Name)
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	if !resume {
+		return nil, usageErr("study %s already exists (%d trials, %s); continue it with --resume, or start another with --study NAME",
+			rec.Name, len(trials), prev.Status)
+	}
+	if diffs := configs.DiffCanonical(prev.Config, settings); len(diffs) > 0 {
+		return nil, usageErr("cannot resume study %s: the config differs from the one it started with:\n  %s",
+			rec.Name, strings.Join(diffs, "\n  "))
+	}
+	rec.Created = prev.Created
+	finished := map[int]results.Trial{}
+	for _, t := range trials {
+		if t.Status.Finished() {
+			finished[t.Number] = t
+		}
+	}
+	return finished, nil
+}
+
+// loadWarmStart reads the study named by --warm-start or search.warm_start.
+func loadWarmStart(ctx context.Context, store results.Store, sw *sweep, flag string) (*search.WarmStart, error) {
+	from := sw.cfg.Search.WarmStart
+	if flag != "" {
+		from = flag
+	}
+	if from == "" {
+		return nil, nil
+	}
+	if from == sw.study {
+		return nil, usageErr("warm start: study %s cannot start from itself (use --resume to continue it)", from)
+	}
+	prev, trials, err := store.Study(ctx, from)
+	if err != nil {
+		return nil, usageErr("warm start: %v", err)
+	}
+	w, err := search.NewWarmStart(from, sw.space, prev, trials, warmStartPoints(sw.cfg))
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return w, nil
+}
+
 // report prints the tables, or the JSON document with --json.
-func report(s results.Study, trials []results.Trial, cfg *configs.Config, f runFlags, w io.Writer) error {
-	if f.json {
+func report(s results.Study, trials []results.Trial, asJSON bool, top int, w io.Writer) error {
+	if asJSON {
 		return results.WriteJSON(w, results.NewDocument(s, trials))
 	}
 	if err := results.WriteSummary(w, s, trials); err != nil {
 		return err
 	}
 	fmt.Fprintln(w)
-	if err := results.WriteRanked(w, s, results.Rank(trials, s.Goal), f.top); err != nil {
+	if err := results.WriteRanked(w, s, results.Rank(trials, s.Goal), top); err != nil {
 		return err
 	}
 	if len(s.Rounds) > 1 {
@@ -177,8 +269,8 @@ func report(s results.Study, trials []results.Trial, cfg *configs.Config, f runF
 			return err
 		}
 	}
-	for _, p := range cfg.Parameters {
-		if p.Name == "learning_rate" {
+	for _, name := range results.ParamNames(trials) {
+		if name == "learning_rate" {
 			fmt.Fprintln(w, "\nBy power of ten of the learning rate:")
 			return results.WriteLearningRatesFor(w, trials, "learning_rate", s.Goal)
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/search"
 )
 
 func newValidateCmd(stdout io.Writer) *cobra.Command {
@@ -21,7 +22,11 @@ func newValidateCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			describe(stdout, sw)
+			strat, err := sw.strategy(nil)
+			if err != nil {
+				return err
+			}
+			describe(stdout, sw, strat)
 			return nil
 		},
 	}
@@ -29,7 +34,7 @@ func newValidateCmd(stdout io.Writer) *cobra.Command {
 	return cmd
 }
 
-func describe(w io.Writer, sw *sweep) {
+func describe(w io.Writer, sw *sweep, strat search.Strategy) {
 	c := sw.cfg
 	fmt.Fprintf(w, "%s: ok\n", c.File)
 	fmt.Fprintf(w, "study     %s (seed %d)\n", sw.study, c.Seed)
@@ -61,12 +66,15 @@ func describe(w io.Writer, sw *sweep) {
 		r := sw.space.InitialRanges()[i]
 		fmt.Fprintf(w, "  %-20s %-14s %s\n", d.Name, d.Dist, describeRange(r, d.Dist))
 	}
-	fmt.Fprintf(w, "plan      %s: %d trials", sw.strategy.Name(), sw.strategy.Total())
+	fmt.Fprintf(w, "plan      %s: %d trials", strat.Name(), strat.Total())
 	if c.Search.Strategy == "coarse-to-fine" {
 		fmt.Fprintf(w, " in %d rounds of %d, keeping the best %g of each round to narrow the next", c.Search.Rounds,
-			sw.strategy.Total()/max(1, c.Search.Rounds), c.Search.Keep)
+			strat.Total()/max(1, c.Search.Rounds), c.Search.Keep)
 	}
 	fmt.Fprintf(w, ", %d at a time\n", effectiveParallel(c.Search.Parallelism))
+	if c.Search.WarmStart != "" {
+		fmt.Fprintf(w, "warm start from study %s: its best %d trials first, and its last round's ranges\n", c.Search.WarmStart, warmStartPoints(c))
+	}
 }
 
 func describeRange(r results.Range, dist string) string {

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/results/sqlite"
+)
+
+// defaultStorage is where studies live when --storage is not given.
+func defaultStorage(outputDir string) string {
+	// An absolute path gives sqlite:///abs/…, a relative one sqlite://runs/….
+	return "sqlite://" + filepath.Join(outputDir, "hpsearch.db")
+}
+
+// openStore opens the store a --storage URL names:
+//
+//	sqlite:///abs/path.db   sqlite://relative/path.db   (or a bare path)
+//	memory:                 nothing kept after the process ends
+//
+// A database that cannot be opened or is not an hpsearch database is a
+// usage error (exit 2): nothing has run yet.
+func openStore(url string) (results.Store, func(), error) {
+	if url == "memory:" || url == "memory" {
+		return results.NewMemoryStore(), func() {}, nil
+	}
+	if path, ok := sqlitePath(url); ok {
+		// sqlite:///abs/x.db → /abs/x.db; sqlite://rel/x.db → rel/x.db; a bare path as it is.
+		if path == "" {
+			return nil, nil, usageErr("--storage %s: no file path (want sqlite:///path/to/file.db)", url)
+		}
+		s, err := sqlite.Open(path)
+		if err != nil {
+			return nil, nil, usageErr("storage: %v", err)
+		}
+		return s, func() { s.Close() }, nil
+	}
+	scheme, _, _ := strings.Cut(url, "://")
+	switch scheme {
+	case "postgres", "postgresql":
+		return nil, nil, usageErr("--storage %s: PostgreSQL storage is not available in this build (use sqlite:///path or memory:)", redact(url))
+	}
+	return nil, nil, usageErr("--storage %s: unknown scheme %q (allowed: sqlite:///path, memory:)", redact(url), scheme)
+}
+
+// sqlitePath returns the file a SQLite --storage URL names.
+func sqlitePath(url string) (string, bool) {
+	scheme, rest, ok := strings.Cut(url, "://")
+	if !ok {
+		return url, url != "memory:" && url != "memory"
+	}
+	return rest, scheme == "sqlite" || scheme == "sqlite3" || scheme == "file"
+}
+
+// redact hides a password in a database URL before it is printed.
+func redact(url string) string {
+	scheme, rest, ok := strings.Cut(url, "://")
+	if !ok {
+		return url
+	}
+	creds, host, ok := strings.Cut(rest, "@")
+	if !ok {
+		return url
+	}
+	user, _, hasPass := strings.Cut(creds, ":")
+	if !hasPass {
+		return url
+	}
+	return fmt.Sprintf("%s://%s:***@%s", scheme, user, host)
+}

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hpsearch/hpsearch/results"
+)
+
+// storageFlag adds --storage to a command that reads stored studies.
+func storageFlag(cmd *cobra.Command, dst *string) {
+	cmd.Flags().StringVar(dst, "storage", defaultStorage("runs"), "where studies are stored: sqlite:///path.db")
+}
+
+// withStore opens the store a read command names, and refuses to create an
+// empty database where the user only meant to look.
+func withStore(ctx context.Context, url string, f func(results.Store) error) error {
+	if path, ok := sqlitePath(url); ok {
+		if _, err := os.Stat(path); err != nil {
+			return usageErr("storage %s: %v (run a sweep first, or give --storage)", path, err)
+		}
+	}
+	store, closeStore, err := openStore(url)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	return f(store)
+}
+
+// loadStudy reads one study and its trials; a missing study is a usage error.
+func loadStudy(ctx context.Context, store results.Store, name string) (results.Study, []results.Trial, error) {
+	s, trials, err := store.Study(ctx, name)
+	if err != nil {
+		return s, nil, usageErr("%v (list them with: hpsearch studies)", err)
+	}
+	return s, trials, nil
+}
+
+func newStudiesCmd(stdout io.Writer) *cobra.Command {
+	var storage string
+	cmd := &cobra.Command{
+		Use:   "studies",
+		Short: "List stored studies: created, status, trials done, best value",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withStore(cmd.Context(), storage, func(store results.Store) error {
+				sums, err := results.Summaries(cmd.Context(), store)
+				if err != nil {
+					return err
+				}
+				if len(sums) == 0 {
+					fmt.Fprintln(stdout, "no studies yet")
+					return nil
+				}
+				return results.WriteStudies(stdout, sums)
+			})
+		},
+	}
+	storageFlag(cmd, &storage)
+	return cmd
+}
+
+func newShowCmd(stdout io.Writer) *cobra.Command {
+	var (
+		storage string
+		top     int
+		asJSON  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "show STUDY",
+		Short: "Print a stored study's tables again (or its JSON document)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withStore(cmd.Context(), storage, func(store results.Store) error {
+				s, trials, err := loadStudy(cmd.Context(), store, args[0])
+				if err != nil {
+					return err
+				}
+				return report(s, finishedOnly(trials), asJSON, top, stdout)
+			})
+		},
+	}
+	storageFlag(cmd, &storage)
+	cmd.Flags().IntVar(&top, "top", 20, "rows of the ranked table (0 = all)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the JSON document instead of tables")
+	return cmd
+}
+
+// finishedOnly drops trials a dead or running process left unfinished: the
+// tables and exports describe results.
+func finishedOnly(trials []results.Trial) []results.Trial {
+	out := trials[:0:0]
+	for _, t := range trials {
+		if t.Status.Finished() {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func newExportCmd(stdout io.Writer) *cobra.Command {
+	var storage, format, output string
+	cmd := &cobra.Command{
+		Use:   "export STUDY",
+		Short: "Export a stored study: best settings (yaml), all trials (csv) or the JSON document",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			write, err := exporter(format)
+			if err != nil {
+				return err
+			}
+			return withStore(cmd.Context(), storage, func(store results.Store) error {
+				s, trials, err := loadStudy(cmd.Context(), store, args[0])
+				if err != nil {
+					return err
+				}
+				trials = finishedOnly(trials)
+				if output == "" || output == "-" {
+					return write(stdout, s, trials)
+				}
+				return writeFile(output, func(w io.Writer) error { return write(w, s, trials) })
+			})
+		},
+	}
+	storageFlag(cmd, &storage)
+	cmd.Flags().StringVar(&format, "format", "yaml", "yaml (best settings, as best.yaml), csv (every trial) or json (the document)")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "file to write (default: stdout)")
+	return cmd
+}
+
+type exportFunc func(io.Writer, results.Study, []results.Trial) error
+
+func exporter(format string) (exportFunc, error) {
+	switch format {
+	case "yaml", "yml":
+		return func(w io.Writer, s results.Study, trials []results.Trial) error {
+			best, ok := results.Best(trials, s.Goal)
+			if !ok {
+				return &exitError{code: exitNoSuccess, err: fmt.Errorf("study %s has no successful trial to export", s.Name)}
+			}
+			return results.WriteBestYAML(w, results.NewBestFile(s, best))
+		}, nil
+	case "csv":
+		return func(w io.Writer, _ results.Study, trials []results.Trial) error { return results.WriteCSV(w, trials) }, nil
+	case "json":
+		return func(w io.Writer, s results.Study, trials []results.Trial) error {
+			return results.WriteJSON(w, results.NewDocument(s, trials))
+		}, nil
+	}
+	return nil, usageErr("--format %q: unknown (allowed: yaml, csv, json)", format)
+}
+
+func newCompareCmd(stdout io.Writer) *cobra.Command {
+	var storage string
+	cmd := &cobra.Command{
+		Use:   "compare STUDY_A STUDY_B",
+		Short: "Compare two studies: best value and parameters side by side, and how the ranges moved",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withStore(cmd.Context(), storage, func(store results.Store) error {
+				a, at, err := loadStudy(cmd.Context(), store, args[0])
+				if err != nil {
+					return err
+				}
+				b, bt, err := loadStudy(cmd.Context(), store, args[1])
+				if err != nil {
+					return err
+				}
+				return results.WriteCompare(stdout, a, finishedOnly(at), b, finishedOnly(bt))
+			})
+		},
+	}
+	storageFlag(cmd, &storage)
+	return cmd
+}

@@ -1,0 +1,125 @@
+package configs
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Setting is one resolved key of a config and its value as text.
+type Setting struct {
+	Key, Value string
+}
+
+// Canonical lists every resolved setting that decides which trials a study
+// runs and what they score: seed, data, model, trainer, search plan and
+// parameters. It leaves out what only changes where or how fast a study
+// runs (name, output.dir, search.parallelism), so a study can be resumed
+// with another name for its output or on a machine with more cores.
+func (c *Config) Canonical() []Setting {
+	var s []Setting
+	add := func(k string, v any) { s = append(s, Setting{k, fmt.Sprint(v)}) }
+	add("seed", c.Seed)
+	add("benchmark", c.Benchmark)
+	if d := c.Data.Synthetic; d != nil {
+		add("data.synthetic", fmt.Sprintf("kind=%s samples=%d features=%d noise=%g degree=%d classes=%d",
+			d.Kind, d.Samples, d.Features, d.Noise, d.Degree, d.Classes))
+	}
+	if d := c.Data.CSV; d != nil {
+		add("data.csv", fmt.Sprintf("path=%s target=%s features=%s", d.Path, d.Target, strings.Join(d.Features, ",")))
+	}
+	add("data.validation", c.Data.Validation)
+	add("data.standardize", c.Data.Standardize)
+	m := c.Model
+	add("model", fmt.Sprintf("kind=%s hidden=%v activation=%s degree=%d function=%s dimension=%d loss=%s",
+		m.Kind, m.Hidden, m.Activation, m.Degree, m.Function, m.Dimension, m.Loss))
+	t := c.Trainer
+	add("trainer.optimizer", t.Optimizer)
+	add("trainer.learning_rate", t.LearningRate)
+	add("trainer.momentum", t.Momentum)
+	add("trainer.batch_size", t.BatchSize)
+	add("trainer.max_iterations", t.MaxIterations)
+	add("trainer.gradient_threshold", t.GradientThreshold)
+	add("trainer.patience", t.Patience)
+	add("trainer.min_delta", t.MinDelta)
+	add("trainer.time_limit", t.TimeLimit)
+	add("trainer.init", fmt.Sprintf("mean=%g std=%g", t.Init.Mean, t.Init.Std))
+	add("trainer.restarts", t.Restarts)
+	q := c.Search
+	add("search.strategy", q.Strategy)
+	add("search.rounds", q.Rounds)
+	add("search.trials_per_round", q.TrialsPerRound)
+	add("search.trials", q.Trials)
+	add("search.keep", q.Keep)
+	add("search.metric", q.Metric)
+	add("search.goal", q.Goal)
+	add("search.grid_points", q.GridPoints)
+	add("search.warm_start", q.WarmStart)
+	for _, p := range c.Parameters {
+		add("parameters."+p.Name, p.describe())
+	}
+	return s
+}
+
+func (p Parameter) describe() string {
+	switch p.Dist {
+	case Choice:
+		vs := make([]string, len(p.Choices))
+		for i, v := range p.Choices {
+			vs[i] = fmt.Sprintf("%v", v)
+		}
+		return "choice [" + strings.Join(vs, ", ") + "]"
+	case Int:
+		if p.Log {
+			return fmt.Sprintf("int [%g, %g] log", p.Low, p.High)
+		}
+	}
+	return fmt.Sprintf("%s [%s, %s]", p.Dist, strconv.FormatFloat(p.Low, 'g', -1, 64), strconv.FormatFloat(p.High, 'g', -1, 64))
+}
+
+// FormatCanonical writes settings one "key: value" line each, the form
+// stored with a study.
+func FormatCanonical(s []Setting) string {
+	var b strings.Builder
+	for _, kv := range s {
+		b.WriteString(kv.Key)
+		b.WriteString(": ")
+		b.WriteString(kv.Value)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// DiffCanonical compares a study's stored settings (FormatCanonical text)
+// with a config's, and describes each difference as
+// `key: stored X, config Y`; nil when they agree.
+func DiffCanonical(stored string, now []Setting) []string {
+	old := map[string]string{}
+	var order []string
+	for _, line := range strings.Split(strings.TrimSpace(stored), "\n") {
+		k, v, ok := strings.Cut(line, ": ")
+		if !ok {
+			continue
+		}
+		old[k] = v
+		order = append(order, k)
+	}
+	var diffs []string
+	seen := map[string]bool{}
+	for _, kv := range now {
+		seen[kv.Key] = true
+		v, ok := old[kv.Key]
+		switch {
+		case !ok:
+			diffs = append(diffs, fmt.Sprintf("%s: not in the stored study, config has %s", kv.Key, kv.Value))
+		case v != kv.Value:
+			diffs = append(diffs, fmt.Sprintf("%s: stored %s, config %s", kv.Key, v, kv.Value))
+		}
+	}
+	for _, k := range order {
+		if !seen[k] {
+			diffs = append(diffs, fmt.Sprintf("%s: stored %s, not in the config", k, old[k]))
+		}
+	}
+	return diffs
+}
