@@ -23,6 +23,15 @@ type Objective struct {
 	// Features and Classes describe the data, for `validate` and reports.
 	Features, Classes         []string
 	TrainRows, ValidationRows int
+
+	reportEvery, maxResource int // early stopping; 0 = off
+}
+
+// ReportEvery makes trials report their validation loss every interval
+// iterations to a Task's Report (early stopping), and caps them at
+// maxResource iterations (0 = no cap).
+func (o *Objective) ReportEvery(interval, maxResource int) {
+	o.reportEvery, o.maxResource = interval, maxResource
 }
 
 // Classifier reports whether the config's model predicts classes.
@@ -212,6 +221,17 @@ func (o *Objective) Evaluate(ctx context.Context, t Task) (results.Trial, error)
 		tr.Finished = time.Now()
 		return tr, nil
 	}
+	var reports []results.Point
+	if t.Report != nil && o.reportEvery > 0 {
+		if o.maxResource > 0 && s.MaxIterations > o.maxResource {
+			s.MaxIterations = o.maxResource
+		}
+		s.ReportEvery = o.reportEvery
+		s.Report = func(iteration int, validationLoss float64) bool {
+			reports = append(reports, results.Point{Iteration: iteration, TrainLoss: math.NaN(), GradNorm: math.NaN(), ValidationLoss: validationLoss})
+			return t.Report(iteration, validationLoss)
+		}
+	}
 	res, err := trainer.Train(ctx, o.problem, s)
 	tr.Finished = time.Now()
 	if err != nil {
@@ -227,6 +247,7 @@ func (o *Objective) Evaluate(ctx context.Context, t Task) (results.Trial, error)
 	for i, h := range res.History {
 		tr.History[i] = results.Point{Iteration: h.Iteration, TrainLoss: h.TrainLoss, GradNorm: h.GradNorm, ValidationLoss: h.ValidationLoss}
 	}
+	tr.History = mergeReports(tr.History, reports)
 	switch o.cfg.Search.Metric {
 	case "train_loss":
 		tr.Value = res.TrainLoss
@@ -243,4 +264,34 @@ func (o *Objective) Evaluate(ctx context.Context, t Task) (results.Trial, error)
 		tr.Status = results.StatusPruned
 	}
 	return tr, nil
+}
+
+// mergeReports adds the values reported to the pruner to a thinned history,
+// so that every one of them is stored: a resumed study replays them to judge
+// later trials exactly as the uninterrupted run did. Both are sorted by
+// iteration; a report at an iteration the history already holds fills in
+// its validation loss.
+func mergeReports(history, reports []results.Point) []results.Point {
+	if len(reports) == 0 {
+		return history
+	}
+	out := make([]results.Point, 0, len(history)+len(reports))
+	i, j := 0, 0
+	for i < len(history) || j < len(reports) {
+		switch {
+		case j == len(reports) || (i < len(history) && history[i].Iteration < reports[j].Iteration):
+			out = append(out, history[i])
+			i++
+		case i == len(history) || reports[j].Iteration < history[i].Iteration:
+			out = append(out, reports[j])
+			j++
+		default: // the same iteration
+			h := history[i]
+			h.ValidationLoss = reports[j].ValidationLoss
+			out = append(out, h)
+			i++
+			j++
+		}
+	}
+	return out
 }

@@ -23,6 +23,12 @@ type Task struct {
 	Round  int
 	Params results.Params
 	Seed   uint64
+	// Report, when not nil, takes the trial's intermediate value at a step
+	// (iterations for the built-in trainer, reported steps for commands)
+	// and says whether the trial may go on: false means it was pruned. An
+	// evaluator keeps every reported value in the trial's history
+	// (validation_loss column) so a resumed study can judge as before.
+	Report func(step int, value float64) bool
 }
 
 // Evaluator trains (or otherwise evaluates) one trial. A trial that broke is
@@ -66,6 +72,8 @@ type Runner struct {
 	// BeforeRound, when set, is called before each batch is evaluated with
 	// the round's number; Ctrl-C between rounds stops before any new trial.
 	BeforeRound func(round int)
+	// Pruner, when set, stops unpromising trials early (early stopping).
+	Pruner *Pruner
 }
 
 // Run evaluates the whole study. It returns every finished trial in number
@@ -97,12 +105,18 @@ func (r *Runner) Run(ctx context.Context) ([]results.Trial, error) {
 		}
 		out := make([]results.Trial, len(batch))
 		finished := make([]bool, len(batch))
+		if r.Pruner != nil {
+			r.Pruner.Begin(batch)
+		}
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(par)
 		for i, p := range batch {
 			if prev, ok := r.Finished[p.Number]; ok {
 				if err := sameParams(prev.Params, p.Params); err != nil {
 					return all, fmt.Errorf("resume: trial %d: %w", p.Number, err)
+				}
+				if r.Pruner != nil {
+					r.Pruner.Replay(prev)
 				}
 				out[i], finished[i] = prev, true
 				mu.Lock()
@@ -115,7 +129,15 @@ func (r *Runner) Run(ctx context.Context) ([]results.Trial, error) {
 				break
 			}
 			task := Task{Study: r.Study, Number: p.Number, Round: p.Round, Params: p.Params, Seed: TrialSeed(r.Seed, p.Number)}
+			if r.Pruner != nil {
+				task.Report = func(step int, value float64) bool { return r.Pruner.Report(gctx, task.Number, step, value) }
+			}
 			g.Go(func() error {
+				if r.Pruner != nil {
+					// Whatever happens to this trial, the trials judged
+					// against it must not wait for it any longer.
+					defer r.Pruner.End(task.Number)
+				}
 				// Go may have waited for a slot while Ctrl-C arrived.
 				if gctx.Err() != nil {
 					return nil

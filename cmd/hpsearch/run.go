@@ -259,6 +259,9 @@ func report(s results.Study, trials []results.Trial, asJSON bool, top int, w io.
 	if err := results.WriteSummary(w, s, trials); err != nil {
 		return err
 	}
+	if err := results.WritePruning(w, trials); err != nil {
+		return err
+	}
 	fmt.Fprintln(w)
 	if err := results.WriteRanked(w, s, results.Rank(trials, s.Goal), top); err != nil {
 		return err

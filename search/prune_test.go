@@ -1,0 +1,212 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/hpsearch/hpsearch/configs"
+	"github.com/hpsearch/hpsearch/results"
+)
+
+// curveEvaluator trains nothing: each trial's learning curve is
+// final + 5/step·(1+x), reported every 10 steps up to 100, so trials with a
+// low x converge to a low value and the pruner has curves to judge. It
+// sleeps a little out of order so trials report in scrambled order.
+func curveEvaluator(ctx context.Context, t Task) (results.Trial, error) {
+	x, _ := asFloat(mustGet(t.Params, "x"))
+	final := x * x
+	var hist []results.Point
+	for step := 10; step <= 100; step += 10 {
+		time.Sleep(time.Duration((t.Number*7)%5) * 50 * time.Microsecond)
+		v := final + 5/float64(step)*(1+x)
+		hist = append(hist, results.Point{Iteration: step, TrainLoss: v, GradNorm: math.NaN(), ValidationLoss: v})
+		if t.Report != nil && !t.Report(step, v) {
+			return results.Trial{Status: results.StatusPruned, Value: v, Iterations: step, StopReason: "pruned", History: hist}, nil
+		}
+	}
+	return results.Trial{Status: results.StatusOK, Value: hist[len(hist)-1].ValidationLoss, Iterations: 100, History: hist}, nil
+}
+
+func pruneRun(t *testing.T, rule EarlyStopping, par int, finished map[int]results.Trial) []results.Trial {
+	t.Helper()
+	space := mustSpace(t, configs.Parameter{Name: "x", Dist: configs.Uniform, Low: 0, High: 2})
+	p, err := NewPruner(rule, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := newCoarseToFine(Plan{Space: space, Seed: 5, Goal: "minimize"}, 2, 30, 0.25)
+	trials, err := (&Runner{Seed: 5, Strategy: c, Evaluator: EvaluatorFunc(curveEvaluator), Parallelism: par, Pruner: p, Finished: finished}).Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return trials
+}
+
+func outcome(trials []results.Trial) string {
+	s := ""
+	for _, t := range trials {
+		s += fmt.Sprintf("%d:%s@%d ", t.Number, t.Status, t.Iterations)
+	}
+	return s
+}
+
+func TestPrunerDeterministicAtAnyParallelism(t *testing.T) {
+	for _, rule := range []EarlyStopping{
+		{Kind: SuccessiveHalving, MinResource: 10, MaxResource: 100, Reduction: 3},
+		{Kind: Hyperband, MinResource: 10, MaxResource: 100, Reduction: 3},
+		{Kind: MedianRule, MinResource: 20, MaxResource: 100, MinTrials: 3},
+	} {
+		t.Run(rule.Kind, func(t *testing.T) {
+			a := pruneRun(t, rule, 1, nil)
+			b := pruneRun(t, rule, 4, nil)
+			if outcome(a) != outcome(b) {
+				t.Fatalf("pruning differs between --parallel 1 and 4:\n%s\n%s", outcome(a), outcome(b))
+			}
+			pruned, steps := 0, 0
+			for _, tr := range a {
+				if tr.Status == results.StatusPruned {
+					pruned++
+				}
+				steps += tr.Iterations
+			}
+			if pruned < len(a)/3 {
+				t.Errorf("only %d of %d trials pruned", pruned, len(a))
+			}
+			// The median rule stops only the worse half, and late; Hyperband
+			// hedges with brackets that prune late or never.
+			limit := 0.67
+			if rule.Kind != SuccessiveHalving {
+				limit = 0.8
+			}
+			if float64(steps) > limit*float64(100*len(a)) {
+				t.Errorf("ran %d of %d steps: pruning saved little", steps, 100*len(a))
+			}
+			// Round 0 proposes the same points with or without pruning: its
+			// best trial must survive pruning.
+			var round0 []results.Trial
+			for _, tr := range pruneRunNoPruner(t) {
+				if tr.Round == 0 {
+					round0 = append(round0, tr)
+				}
+			}
+			want, _ := results.Best(round0, "minimize")
+			if got := a[want.Number]; got.Status != results.StatusOK || got.Value != want.Value {
+				t.Errorf("round 0's best trial %d (%g) was %s at step %d with pruning", want.Number, want.Value, got.Status, got.Iterations)
+			}
+		})
+	}
+}
+
+func pruneRunNoPruner(t *testing.T) []results.Trial {
+	space := mustSpace(t, configs.Parameter{Name: "x", Dist: configs.Uniform, Low: 0, High: 2})
+	c, _ := newCoarseToFine(Plan{Space: space, Seed: 5, Goal: "minimize"}, 2, 30, 0.25)
+	trials, err := (&Runner{Seed: 5, Strategy: c, Evaluator: EvaluatorFunc(curveEvaluator), Parallelism: 2}).Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return trials
+}
+
+func TestPrunerResumeJudgesAsBefore(t *testing.T) {
+	rule := EarlyStopping{Kind: SuccessiveHalving, MinResource: 10, MaxResource: 100, Reduction: 3}
+	full := pruneRun(t, rule, 2, nil)
+	done := map[int]results.Trial{}
+	for _, tr := range full[:37] {
+		done[tr.Number] = tr
+	}
+	resumed := pruneRun(t, rule, 2, done)
+	if outcome(full) != outcome(resumed) {
+		t.Fatalf("resume changed pruning decisions:\n%s\n%s", outcome(full), outcome(resumed))
+	}
+}
+
+func TestSuccessiveHalvingRungs(t *testing.T) {
+	e := EarlyStopping{Kind: SuccessiveHalving, MinResource: 10, MaxResource: 300, Reduction: 3}
+	if got := fmt.Sprint(e.Rungs(10)); got != "[10 30 90 270]" {
+		t.Fatalf("rungs %s", got)
+	}
+	h := EarlyStopping{Kind: Hyperband, MinResource: 10, MaxResource: 300, Reduction: 3}
+	if h.brackets() != 5 {
+		t.Fatalf("hyperband brackets %d, want 5 (first rungs 10, 30, 90, 270, none)", h.brackets())
+	}
+	p, _ := NewPruner(h, false)
+	for n, want := range []int{10, 30, 90, 270, 810} {
+		if got := p.firstRung(n); got != want {
+			t.Errorf("trial %d: first rung %d, want %d", n, got, want)
+		}
+	}
+}
+
+func TestPrunerKeepsBestFraction(t *testing.T) {
+	p, _ := NewPruner(EarlyStopping{Kind: SuccessiveHalving, MinResource: 10, MaxResource: 100, Reduction: 2}, false)
+	batch := make([]Proposal, 6)
+	for i := range batch {
+		batch[i] = Proposal{Number: i}
+	}
+	p.Begin(batch)
+	ctx := context.Background()
+	// Values at rung 10, in trial order; each judged against the earlier ones.
+	vals := []float64{5, 6, 1, 7, 0.5, 3}
+	want := []bool{true, false, true, false, true, true}
+	for n, v := range vals {
+		if got := p.Report(ctx, n, 10, v); got != want[n] {
+			t.Errorf("trial %d value %g: keep %v, want %v", n, v, got, want[n])
+		}
+	}
+}
+
+func TestPrunerMaximize(t *testing.T) {
+	p, _ := NewPruner(EarlyStopping{Kind: SuccessiveHalving, MinResource: 10, MaxResource: 100, Reduction: 2}, true)
+	p.Begin([]Proposal{{Number: 0}, {Number: 1}})
+	p.Report(context.Background(), 0, 10, 0.9)
+	if p.Report(context.Background(), 1, 10, 0.5) {
+		t.Error("maximising: 0.5 after 0.9 was kept")
+	}
+}
+
+func TestPrunerWaiterWakesOnCancel(t *testing.T) {
+	p, _ := NewPruner(EarlyStopping{Kind: SuccessiveHalving, MinResource: 10, MaxResource: 100, Reduction: 2}, false)
+	p.Begin([]Proposal{{Number: 0}, {Number: 1}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan bool)
+	go func() { done <- p.Report(ctx, 1, 10, 3) }() // waits for trial 0
+	time.Sleep(10 * time.Millisecond)
+	cancel()
+	select {
+	case keep := <-done:
+		if !keep {
+			t.Error("a cancelled wait pruned the trial")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiting trial never woke after cancel")
+	}
+}
+
+func TestNewPrunerRejectsBadRules(t *testing.T) {
+	for _, r := range []EarlyStopping{
+		{Kind: "asha", MinResource: 1, MaxResource: 10, Reduction: 3},
+		{Kind: SuccessiveHalving, MinResource: 10, MaxResource: 10, Reduction: 3},
+		{Kind: SuccessiveHalving, MinResource: 1, MaxResource: 10, Reduction: 1},
+	} {
+		if _, err := NewPruner(r, false); err == nil {
+			t.Errorf("%+v accepted", r)
+		}
+	}
+}
+
+func TestMergeReports(t *testing.T) {
+	h := []results.Point{{Iteration: 1, ValidationLoss: 9}, {Iteration: 4, ValidationLoss: 6}, {Iteration: 8, ValidationLoss: 2}}
+	r := []results.Point{{Iteration: 3, ValidationLoss: 7}, {Iteration: 4, ValidationLoss: 6}, {Iteration: 9, ValidationLoss: 1}}
+	got := mergeReports(h, r)
+	want := "1:9 3:7 4:6 8:2 9:1 "
+	s := ""
+	for _, p := range got {
+		s += fmt.Sprintf("%d:%g ", p.Iteration, p.ValidationLoss)
+	}
+	if s != want {
+		t.Fatalf("merged %s, want %s", s, want)
+	}
+}
