@@ -46,12 +46,17 @@ func (e EarlyStopping) brackets() int {
 }
 
 // Pruner decides, while trials run, which ones to stop early. Its
-// decisions are deterministic at any parallelism: trial n is judged only
-// against trials with smaller numbers, and waits until each of them has
-// either reached the step in question or ended. Smaller numbers start
-// first, so the wait always ends; this is asynchronous successive halving
-// (ASHA) with "earlier" meaning "lower trial number" instead of "finished
-// sooner", which depends on the machine.
+// decisions are deterministic at any parallelism:
+//
+//   - Successive halving and Hyperband are synchronous within a group (a
+//     round, or a Hyperband bracket of a round): a trial that reaches a rung
+//     waits there until every trial of its group has reached the rung or
+//     ended, and the best 1/η go on. While it waits it gives its compute
+//     slot back (Pause), so the others can get to the rung: the wait always
+//     ends, and the decision sees the whole group, whatever finished first.
+//   - The median rule judges trial n at a step against the trials with
+//     smaller numbers, waiting until each has reached that step or ended;
+//     smaller numbers start first, so that wait always ends too.
 type Pruner struct {
 	rule EarlyStopping
 
@@ -72,6 +77,10 @@ type progressLog struct {
 	steps []int
 	vals  []float64
 	ended bool
+	// completed is set for a trial that ended on its own (converged,
+	// patience, its iteration budget): it stays at its last value, so it
+	// counts at every later step too. A pruned or failed trial does not.
+	completed bool
 }
 
 // NewPruner checks the rule and returns a pruner for one study; maximize
@@ -95,6 +104,10 @@ func NewPruner(rule EarlyStopping, maximize bool) (*Pruner, error) {
 	p.cond = sync.NewCond(&p.mu)
 	return p, nil
 }
+
+// Synchronous reports whether trials wait at rungs for their whole group
+// (successive halving, Hyperband) rather than for lower numbers (median).
+func (p *Pruner) Synchronous() bool { return p.rule.Kind != MedianRule }
 
 // group is the comparison group of trial n in round: a coarse-to-fine
 // round is a bracket; Hyperband splits each round further, trial n going to
@@ -144,7 +157,7 @@ func (p *Pruner) add(n int, l *progressLog) {
 func (p *Pruner) Replay(t results.Trial) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	l := &progressLog{group: p.group(t.Number, t.Round), ended: true}
+	l := &progressLog{group: p.group(t.Number, t.Round), ended: true, completed: t.Status == results.StatusOK}
 	for _, h := range t.History {
 		if !math.IsNaN(h.ValidationLoss) {
 			l.steps = append(l.steps, h.Iteration)
@@ -155,21 +168,29 @@ func (p *Pruner) Replay(t results.Trial) {
 	p.cond.Broadcast()
 }
 
-// End marks trial n as ended, whatever the reason, and wakes its waiters.
-func (p *Pruner) End(n int) {
+// End marks trial n as ended, whatever the reason, and wakes its waiters;
+// completed says it ended on its own with a result (status ok).
+func (p *Pruner) End(n int, completed bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if l, ok := p.trials[n]; ok {
-		l.ended = true
+		l.ended, l.completed = true, completed
 	}
 	p.cond.Broadcast()
 }
 
+// Slot lets a trial waiting at a rung give its compute slot back to the
+// runner and take one again before it goes on.
+type Slot interface {
+	Release()
+	Acquire(ctx context.Context) error
+}
+
 // Report records trial n's intermediate value at step and says whether
-// it may go on. It blocks until the trials it is judged
-// against have reached step or ended, or ctx ends (then it says go on: the
-// trial is about to stop anyway).
-func (p *Pruner) Report(ctx context.Context, n, step int, value float64) bool {
+// it may go on. It blocks until the trials it is judged against have
+// reached step or ended, or ctx ends (then it says go on: the trial is
+// about to stop anyway). slot may be nil when the caller holds no slot.
+func (p *Pruner) Report(ctx context.Context, n, step int, value float64, slot Slot) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	me, ok := p.trials[n]
@@ -191,17 +212,30 @@ func (p *Pruner) Report(ctx context.Context, n, step int, value float64) bool {
 		p.mu.Unlock()
 	})
 	defer stop()
-	var others []float64
-	for {
-		var waiting bool
-		others, waiting = p.earlier(n, me.group, judge)
-		if !waiting || ctx.Err() != nil {
-			break
-		}
-		p.cond.Wait()
+	compare := p.earlier
+	if p.rule.Kind != MedianRule {
+		compare = p.whole
 	}
-	if ctx.Err() != nil || math.IsNaN(value) {
-		return ctx.Err() != nil
+	others, waiting := compare(n, me.group, judge)
+	if waiting && slot != nil {
+		// Waiting for the group to catch up: let the others compute.
+		slot.Release()
+		defer func() {
+			p.mu.Unlock()
+			err := slot.Acquire(ctx)
+			p.mu.Lock()
+			_ = err // a cancelled trial stops at its next iteration anyway
+		}()
+	}
+	for waiting && ctx.Err() == nil {
+		p.cond.Wait()
+		others, waiting = compare(n, me.group, judge)
+	}
+	if ctx.Err() != nil {
+		return true
+	}
+	if math.IsNaN(value) {
+		return false
 	}
 	return p.keep(value, others)
 }
@@ -230,22 +264,54 @@ func (p *Pruner) judgedAt(n, step int) (int, bool) {
 // group that reached it; waiting is true while one of them may still.
 func (p *Pruner) earlier(n, group, step int) (vals []float64, waiting bool) {
 	for _, m := range p.groups[group] {
-		l := p.trials[m]
 		if m >= n {
 			continue
 		}
-		i := slices.IndexFunc(l.steps, func(s int) bool { return s >= step })
-		switch {
-		case i >= 0:
-			vals = append(vals, l.vals[i])
-		case !l.ended:
+		if v, ok, wait := p.valueAt(m, step); ok {
+			vals = append(vals, v)
+		} else if wait {
 			waiting = true
 		}
 	}
 	return vals, waiting
 }
 
-// keep applies the rule to value among the earlier values.
+// whole collects the values at step of every other trial of the group;
+// waiting is true while one of them may still reach it.
+func (p *Pruner) whole(n, group, step int) (vals []float64, waiting bool) {
+	for _, m := range p.groups[group] {
+		if m == n {
+			continue
+		}
+		if v, ok, wait := p.valueAt(m, step); ok {
+			vals = append(vals, v)
+		} else if wait {
+			waiting = true
+		}
+	}
+	return vals, waiting
+}
+
+// valueAt is trial m's value at step: the first report at or past it, or
+// its last value if it completed before; wait says it may still get there.
+func (p *Pruner) valueAt(m, step int) (v float64, ok, wait bool) {
+	l := p.trials[m]
+	if i := slices.IndexFunc(l.steps, func(s int) bool { return s >= step }); i >= 0 {
+		return l.vals[i], true, false
+	}
+	if !l.ended {
+		return 0, false, true
+	}
+	if l.completed && len(l.vals) > 0 {
+		// It converged before this step: judge against where it ended, or
+		// a trial that stopped early because it was done would leave the
+		// slower ones to be compared only among themselves.
+		return l.vals[len(l.vals)-1], true, false
+	}
+	return 0, false, false
+}
+
+// keep applies the rule to value among the others' values.
 func (p *Pruner) keep(value float64, others []float64) bool {
 	if p.rule.Kind == MedianRule {
 		if len(others) < max(p.rule.MinTrials, 1) {
@@ -253,15 +319,15 @@ func (p *Pruner) keep(value float64, others []float64) bool {
 		}
 		return value <= results.Median(others)
 	}
-	// value's rank among itself and the earlier trials: continue when it is
-	// within the best 1/η (rounded up, so the first trial of a bracket
-	// always continues: it has nobody to lose to).
+	// value's rank in its group at the rung: the best 1/η go on (at least
+	// one). Ties go to the trial that got there, which keeps a group of
+	// identical trials from pruning itself out entirely.
 	better := 0
 	for _, o := range others {
 		if o < value {
 			better++
 		}
 	}
-	allowed := int(math.Ceil(float64(len(others)+1) / p.rule.Reduction))
+	allowed := max(1, int(math.Round(float64(len(others)+1)/p.rule.Reduction)))
 	return better < allowed
 }

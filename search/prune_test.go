@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync"
 	"testing"
 	"time"
 
@@ -140,30 +141,58 @@ func TestSuccessiveHalvingRungs(t *testing.T) {
 	}
 }
 
-func TestPrunerKeepsBestFraction(t *testing.T) {
-	p, _ := NewPruner(EarlyStopping{Kind: SuccessiveHalving, MinResource: 10, MaxResource: 100, Reduction: 2}, false)
-	batch := make([]Proposal, 6)
+// reportAll has every trial of a group report value[n] at step 10 at once
+// and returns whether each may go on.
+func reportAll(p *Pruner, values []float64) []bool {
+	batch := make([]Proposal, len(values))
 	for i := range batch {
 		batch[i] = Proposal{Number: i}
 	}
 	p.Begin(batch)
-	ctx := context.Background()
-	// Values at rung 10, in trial order; each judged against the earlier ones.
-	vals := []float64{5, 6, 1, 7, 0.5, 3}
-	want := []bool{true, false, true, false, true, true}
-	for n, v := range vals {
-		if got := p.Report(ctx, n, 10, v); got != want[n] {
-			t.Errorf("trial %d value %g: keep %v, want %v", n, v, got, want[n])
-		}
+	keep := make([]bool, len(values))
+	var wg sync.WaitGroup
+	for n, v := range values {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			keep[n] = p.Report(context.Background(), n, 10, v, nil)
+		}()
+	}
+	wg.Wait()
+	return keep
+}
+
+func TestSuccessiveHalvingKeepsBestFraction(t *testing.T) {
+	p, _ := NewPruner(EarlyStopping{Kind: SuccessiveHalving, MinResource: 10, MaxResource: 100, Reduction: 2}, false)
+	// The whole group is judged together: the best half go on, whatever
+	// order the reports arrived in.
+	got := reportAll(p, []float64{5, 6, 1, 7, 0.5, 3})
+	if want := []bool{false, false, true, false, true, true}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("kept %v, want %v", got, want)
 	}
 }
 
 func TestPrunerMaximize(t *testing.T) {
 	p, _ := NewPruner(EarlyStopping{Kind: SuccessiveHalving, MinResource: 10, MaxResource: 100, Reduction: 2}, true)
-	p.Begin([]Proposal{{Number: 0}, {Number: 1}})
-	p.Report(context.Background(), 0, 10, 0.9)
-	if p.Report(context.Background(), 1, 10, 0.5) {
-		t.Error("maximising: 0.5 after 0.9 was kept")
+	if got := reportAll(p, []float64{0.9, 0.5}); !got[0] || got[1] {
+		t.Errorf("maximising 0.9 and 0.5: kept %v, want only the 0.9", got)
+	}
+}
+
+func TestMedianRuleJudgesAgainstEarlierTrials(t *testing.T) {
+	p, _ := NewPruner(EarlyStopping{Kind: MedianRule, MinResource: 10, MaxResource: 100, MinTrials: 2}, false)
+	p.Begin([]Proposal{{Number: 0}, {Number: 1}, {Number: 2}, {Number: 3}})
+	ctx := context.Background()
+	for n, v := range []float64{4, 2} {
+		if !p.Report(ctx, n, 10, v, nil) {
+			t.Fatalf("trial %d pruned with fewer than min_trials earlier trials", n)
+		}
+	}
+	if p.Report(ctx, 2, 10, 3.5, nil) {
+		t.Error("3.5 is worse than the median (3) of 4 and 2, but was kept")
+	}
+	if !p.Report(ctx, 3, 10, 2.5, nil) {
+		t.Error("2.5 is better than the median (3.5) of 4, 2 and 3.5, but was pruned")
 	}
 }
 
@@ -172,7 +201,7 @@ func TestPrunerWaiterWakesOnCancel(t *testing.T) {
 	p.Begin([]Proposal{{Number: 0}, {Number: 1}})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan bool)
-	go func() { done <- p.Report(ctx, 1, 10, 3) }() // waits for trial 0
+	go func() { done <- p.Report(ctx, 1, 10, 3, nil) }() // waits for trial 0
 	time.Sleep(10 * time.Millisecond)
 	cancel()
 	select {

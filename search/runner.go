@@ -109,7 +109,16 @@ func (r *Runner) Run(ctx context.Context) ([]results.Trial, error) {
 			r.Pruner.Begin(batch)
 		}
 		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(par)
+		// Synchronous pruning parks trials at rungs: they must not hold an
+		// errgroup slot while parked, or the trials they wait for could
+		// never start. Then every trial of the batch gets a goroutine and
+		// the parallelism is a semaphore of compute slots instead.
+		var slots chan struct{}
+		if r.Pruner != nil && r.Pruner.Synchronous() {
+			slots = make(chan struct{}, par)
+		} else {
+			g.SetLimit(par)
+		}
 		for i, p := range batch {
 			if prev, ok := r.Finished[p.Number]; ok {
 				if err := sameParams(prev.Params, p.Params); err != nil {
@@ -129,14 +138,25 @@ func (r *Runner) Run(ctx context.Context) ([]results.Trial, error) {
 				break
 			}
 			task := Task{Study: r.Study, Number: p.Number, Round: p.Round, Params: p.Params, Seed: TrialSeed(r.Seed, p.Number)}
-			if r.Pruner != nil {
-				task.Report = func(step int, value float64) bool { return r.Pruner.Report(gctx, task.Number, step, value) }
-			}
 			g.Go(func() error {
 				if r.Pruner != nil {
 					// Whatever happens to this trial, the trials judged
 					// against it must not wait for it any longer.
-					defer r.Pruner.End(task.Number)
+					defer func() { r.Pruner.End(task.Number, finished[i] && out[i].Status == results.StatusOK) }()
+				}
+				var slot Slot
+				if slots != nil {
+					cs := &computeSlot{ch: slots}
+					if cs.Acquire(gctx) != nil {
+						return nil
+					}
+					defer cs.Release()
+					slot = cs
+				}
+				if r.Pruner != nil {
+					task.Report = func(step int, value float64) bool {
+						return r.Pruner.Report(gctx, task.Number, step, value, slot)
+					}
 				}
 				// Go may have waited for a slot while Ctrl-C arrived.
 				if gctx.Err() != nil {
@@ -172,6 +192,31 @@ func (r *Runner) Run(ctx context.Context) ([]results.Trial, error) {
 			return all, err
 		}
 		r.Strategy.Tell(out)
+	}
+}
+
+// computeSlot is one of the runner's parallelism slots, held by a trial
+// while it computes. Release is idempotent, so a trial parked at a rung
+// and then pruned gives back exactly what it holds.
+type computeSlot struct {
+	ch   chan struct{}
+	held bool
+}
+
+func (c *computeSlot) Acquire(ctx context.Context) error {
+	select {
+	case c.ch <- struct{}{}:
+		c.held = true
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (c *computeSlot) Release() {
+	if c.held {
+		c.held = false
+		<-c.ch
 	}
 }
 

@@ -1,0 +1,111 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/hpsearch/hpsearch/configs"
+	"github.com/hpsearch/hpsearch/results"
+)
+
+// sweepOnce runs a config's sweep in memory and returns its best value and
+// the iterations all its trials ran.
+func sweepOnce(tb testing.TB, path string, sets []string, es *EarlyStopping) (best float64, iterations int) {
+	cfg, err := configs.Load(path, sets)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	obj, err := NewObjective(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	space, err := NewSpace(cfg.Parameters)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	strat, err := NewStrategy(cfg, space, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r := &Runner{Seed: cfg.Seed, Strategy: strat, Evaluator: obj, Parallelism: 2}
+	if es != nil {
+		r.Pruner, err = NewPruner(*es, false)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		obj.ReportEvery(es.MinResource, es.MaxResource)
+	}
+	trials, err := r.Run(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, ok := results.Best(trials, cfg.Search.Goal)
+	if !ok {
+		tb.Fatal("no trial succeeded")
+	}
+	for _, t := range trials {
+		iterations += t.Iterations
+	}
+	return b.Value, iterations
+}
+
+// BenchmarkEarlyStopping measures issue 7's bar: on each sweep, over 10
+// seeds, the median of (best with early stopping / best without − 1) and of
+// (iterations with / iterations without). The bar: the first within 1%,
+// the second at most 1/3. Set HPSEARCH_ES_SEEDS to change the seed count.
+//
+//	go test -run XXX -bench EarlyStopping -benchtime 1x ./search/
+func BenchmarkEarlyStopping(b *testing.B) {
+	seeds := 10
+	if s, err := strconv.Atoi(os.Getenv("HPSEARCH_ES_SEEDS")); err == nil && s > 0 {
+		seeds = s
+	}
+	sweeps := []struct {
+		name, path string
+		sets       []string
+		es         EarlyStopping
+	}{
+		{"iris-mlp", "../configs/iris-mlp.yaml", nil,
+			EarlyStopping{Kind: SuccessiveHalving, MinResource: 20, MaxResource: 600, Reduction: 3}},
+		{"diabetes-linear", "../configs/learning-rates.yaml",
+			[]string{"search.strategy=coarse-to-fine", "search.rounds=3", "search.trials_per_round=16", "search.trials=48"},
+			EarlyStopping{Kind: SuccessiveHalving, MinResource: 60, MaxResource: 2000, Reduction: 3}},
+	}
+	// HPSEARCH_ES_RULE=kind:min_resource:reduction overrides the rule of
+	// every sweep, for trying others.
+	if r := strings.Split(os.Getenv("HPSEARCH_ES_RULE"), ":"); len(r) == 3 {
+		for i := range sweeps {
+			sweeps[i].es.Kind = r[0]
+			sweeps[i].es.MinResource, _ = strconv.Atoi(r[1])
+			sweeps[i].es.Reduction, _ = strconv.ParseFloat(r[2], 64)
+			sweeps[i].es.MinTrials = 5
+		}
+	}
+	for _, sw := range sweeps {
+		b.Run(sw.name, func(b *testing.B) {
+			for b.Loop() {
+				var gaps, ratios []float64
+				var lines []string
+				for seed := 1; seed <= seeds; seed++ {
+					sets := append(slices.Clone(sw.sets), "seed="+strconv.Itoa(seed))
+					full, fullIters := sweepOnce(b, sw.path, sets, nil)
+					es := sw.es
+					pruned, prunedIters := sweepOnce(b, sw.path, sets, &es)
+					gaps = append(gaps, pruned/full-1)
+					ratios = append(ratios, float64(prunedIters)/float64(fullIters))
+					lines = append(lines, fmt.Sprintf("seed %2d: best %.6g vs %.6g (%+.2f%%), iterations %d vs %d (%.2f)",
+						seed, pruned, full, 100*(pruned/full-1), prunedIters, fullIters, float64(prunedIters)/float64(fullIters)))
+				}
+				b.Logf("%s:\n%s", sw.name, strings.Join(lines, "\n"))
+				b.ReportMetric(100*results.Median(gaps), "%gap-median")
+				b.ReportMetric(results.Median(ratios), "iter-ratio-median")
+				b.ReportMetric(100*slices.Max(gaps), "%gap-worst")
+			}
+		})
+	}
+}
