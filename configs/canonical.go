@@ -2,6 +2,8 @@ package configs
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -45,6 +47,16 @@ func (c *Config) Canonical() []Setting {
 	add("trainer.time_limit", t.TimeLimit)
 	add("trainer.init", fmt.Sprintf("mean=%g std=%g", t.Init.Mean, t.Init.Std))
 	add("trainer.restarts", t.Restarts)
+	if len(t.Command) > 0 {
+		// Only with a command, so that studies stored before these keys
+		// existed still resume. Devices only say where trials run.
+		add("trainer.command", fmt.Sprintf("%q", t.Command))
+		add("trainer.workdir", t.Workdir)
+		add("trainer.env", envText(t.Env))
+		add("trainer.timeout", t.Timeout)
+		add("search.metric_strategy", c.Search.MetricStrategy)
+		add("search.metric_regex", strconv.Quote(c.Search.MetricRegex))
+	}
 	q := c.Search
 	add("search.strategy", q.Strategy)
 	add("search.rounds", q.Rounds)
@@ -59,6 +71,16 @@ func (c *Config) Canonical() []Setting {
 		add("parameters."+p.Name, p.describe())
 	}
 	return s
+}
+
+// envText writes variables sorted, so the text does not depend on map order.
+func envText(env map[string]string) string {
+	keys := slices.Sorted(maps.Keys(env))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + strconv.Quote(env[k])
+	}
+	return strings.Join(parts, " ")
 }
 
 func (p Parameter) describe() string {

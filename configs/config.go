@@ -74,6 +74,13 @@ type Trainer struct {
 	TimeLimit         time.Duration
 	Init              Init
 	Restarts          int
+
+	// An external training program instead of the built-in trainer.
+	Command []string          // argv, each element a template; nil = the built-in trainer
+	Workdir string            // where it runs, resolved against the config file's directory
+	Env     map[string]string // added to hpsearch's environment
+	Timeout time.Duration     // per trial; 0 = none
+	Devices []string          // a pool handed out one per running trial
 }
 
 // Search is the strategy and its budget.
@@ -84,10 +91,14 @@ type Search struct {
 	Trials         int // total budget; Rounds × TrialsPerRound when both are given
 	Keep           float64
 	Parallelism    int    // 0 = number of CPUs
-	Metric         string // validation_loss | train_loss | accuracy
+	Metric         string // validation_loss | train_loss | accuracy; with a command any name it prints
 	Goal           string // minimize | maximize
 	WarmStart      string
 	GridPoints     int // grid: values per continuous parameter; default 5
+
+	MetricStrategy  string // command: last | min | max of the printed values
+	MetricRegex     string // command: how to find the metric in stdout; "" = JSON lines or name=value
+	MaxFailedTrials int    // stop the sweep when more trials than this failed; 0 = no limit
 }
 
 // Output says where results are written.

@@ -3,6 +3,7 @@ package configs
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -204,6 +205,8 @@ func decodeValue(f *field, n *yaml.Node) (any, string) {
 		return hiddenValue(n)
 	case tStrings:
 		return stringsValue(n)
+	case tEnv:
+		return envValue(n)
 	}
 	return nil, fmt.Sprintf("cannot decode %s", f.Type)
 }
@@ -336,6 +339,29 @@ func stringsValue(n *yaml.Node) ([]string, string) {
 		out[i] = c.Value
 	}
 	return out, ""
+}
+
+// envName is what an environment variable may be called.
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// envValue reads a mapping of environment variable names to values; a
+// number or bool is taken as written (workers: 4 is "4").
+func envValue(n *yaml.Node) (map[string]string, string) {
+	if n.Kind != yaml.MappingNode {
+		return nil, fmt.Sprintf("must be a mapping of variable names to values such as {OMP_NUM_THREADS: 1}, got %s", show(n))
+	}
+	env := make(map[string]string, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], resolve(n.Content[i+1])
+		if !envName.MatchString(k.Value) {
+			return nil, fmt.Sprintf("%q is not a variable name (letters, digits and _, not starting with a digit)", k.Value)
+		}
+		if v.Kind != yaml.ScalarNode || isNull(v) {
+			return nil, fmt.Sprintf("%s must be a single value, got %s", k.Value, show(v))
+		}
+		env[k.Value] = v.Value
+	}
+	return env, ""
 }
 
 // valueNode parses one YAML value, as given in a default or an override,

@@ -22,6 +22,8 @@ const (
 	tDuration                  // Go duration string, e.g. "30s"
 	tHidden                    // hidden layer sizes: an int, a list of ints, or "32,16"
 	tStrings                   // list of strings
+	tEnv                       // mapping of environment variable names to strings
+	tAny                       // a command's parameter: any number or name
 )
 
 // String names the type as REFERENCE.md and messages show it.
@@ -43,6 +45,10 @@ func (t valueType) String() string {
 		return "int or list of ints"
 	case tStrings:
 		return "list of strings"
+	case tEnv:
+		return "mapping of names to strings"
+	case tAny:
+		return "number or string"
 	}
 	return "unknown"
 }
@@ -103,16 +109,17 @@ func ref[T any](get func(c *Config) *T) func(c *Config, v any) {
 
 // Allowed values of the string keys.
 var (
-	syntheticKinds = []string{"linear", "polynomial", "sine", "moons", "blobs"}
-	modelKinds     = []string{"linear", "polynomial", "logistic", "softmax", "mlp", "function"}
-	functions      = []string{"rosenbrock", "rastrigin", "double_well", "plateau"}
-	activations    = []string{"tanh", "relu", "sigmoid"}
-	losses         = []string{"rss", "mse", "cross_entropy"}
-	optimizers     = []string{"gd", "sgd", "minibatch", "momentum", "nesterov", "adam"}
-	strategies     = []string{"grid", "random", "powers-of-ten", "coarse-to-fine"}
-	metrics        = []string{"validation_loss", "train_loss", "accuracy"}
-	goals          = []string{"minimize", "maximize"}
-	benchmarks     = []string{"branin", "hartmann3", "hartmann6", "styblinski_tang", "rosenbrock", "ackley", "rastrigin", "levy"}
+	syntheticKinds   = []string{"linear", "polynomial", "sine", "moons", "blobs"}
+	modelKinds       = []string{"linear", "polynomial", "logistic", "softmax", "mlp", "function"}
+	functions        = []string{"rosenbrock", "rastrigin", "double_well", "plateau"}
+	activations      = []string{"tanh", "relu", "sigmoid"}
+	losses           = []string{"rss", "mse", "cross_entropy"}
+	optimizers       = []string{"gd", "sgd", "minibatch", "momentum", "nesterov", "adam"}
+	strategies       = []string{"grid", "random", "sobol", "powers-of-ten", "coarse-to-fine"}
+	metrics          = []string{"validation_loss", "train_loss", "accuracy"}
+	goals            = []string{"minimize", "maximize"}
+	metricStrategies = []string{"last", "min", "max"}
+	benchmarks       = []string{"branin", "hartmann3", "hartmann6", "styblinski_tang", "rosenbrock", "ackley", "rastrigin", "levy"}
 )
 
 // fields is every config key in document order. Sections come before their
@@ -197,28 +204,44 @@ var fields = []*field{
 		set: ref(func(c *Config) *float64 { return &c.Trainer.Init.Std })},
 	{Path: "trainer.restarts", Type: tInt, Default: "1", Doc: "train from this many starts and keep the best", rule: atLeast(1),
 		set: ref(func(c *Config) *int { return &c.Trainer.Restarts })},
+	{Path: "trainer.command", Type: tStrings, Note: "none: the built-in trainer", Doc: "run your own training program for each trial instead: an argv list, no shell; each element a template (see below)",
+		set: ref(func(c *Config) *[]string { return &c.Trainer.Command })},
+	{Path: "trainer.workdir", Type: tString, Note: "the config file's directory", Doc: "command: where it runs; relative to the config file's directory",
+		set: ref(func(c *Config) *string { return &c.Trainer.Workdir })},
+	{Path: "trainer.env", Type: tEnv, Note: "none", Doc: "command: environment variables added to hpsearch's own",
+		set: ref(func(c *Config) *map[string]string { return &c.Trainer.Env })},
+	{Path: "trainer.timeout", Type: tDuration, Default: "0s", Doc: `command: wall-clock limit per trial, e.g. "10m"; then its process group is stopped and the trial fails; 0s = none`,
+		set: ref(func(c *Config) *time.Duration { return &c.Trainer.Timeout })},
+	{Path: "trainer.devices", Type: tStrings, Note: "none", Doc: "command: device ids such as GPUs, [0, 1]; each running trial gets one of its own (CUDA_VISIBLE_DEVICES, HPSEARCH_DEVICE) and parallelism is capped at their number",
+		set: ref(func(c *Config) *[]string { return &c.Trainer.Devices })},
 
 	{Path: "search", Type: tSection, Doc: "the strategy and its budget"},
 	{Path: "search.strategy", Type: tString, Allowed: strategies, Default: "coarse-to-fine", Doc: "how points are proposed",
 		set: ref(func(c *Config) *string { return &c.Search.Strategy })},
-	{Path: "search.rounds", Type: tInt, Note: "4; with only trials: 4 if trials >= 40, else 2 (1 for a single trial); with trials and trials_per_round: ceil(trials/trials_per_round)", Doc: "coarse-to-fine: rounds of narrowing", rule: atLeast(1),
+	{Path: "search.rounds", Type: tInt, Note: "4; with only trials: 1 + min(8, round((trials − ⌈trials/4⌉) / 10)) (1 for a single trial); with trials and trials_per_round: 1 + (trials − ⌈trials/4⌉) / trials_per_round", Doc: "coarse-to-fine: rounds, the coarse round 0 included", rule: atLeast(1),
 		set: ref(func(c *Config) *int { return &c.Search.Rounds }), derive: deriveBudget},
-	{Path: "search.trials_per_round", Type: tInt, Note: "24; with trials: ceil(trials/rounds)", Doc: "trials proposed per round", rule: atLeast(1),
+	{Path: "search.trials_per_round", Type: tInt, Note: "24; with trials: what round 0 leaves (about three quarters) divided by rounds − 1", Doc: "trials of each round after the first; round 0 takes the rest of trials", rule: atLeast(1),
 		set: ref(func(c *Config) *int { return &c.Search.TrialsPerRound })},
-	{Path: "search.trials", Type: tInt, Note: "rounds × trials_per_round", Doc: "total budget; must not exceed rounds × trials_per_round when all three are given", rule: atLeast(1),
+	{Path: "search.trials", Type: tInt, Note: "rounds × trials_per_round", Doc: "total budget, exactly; must not exceed rounds × trials_per_round when all three are given", rule: atLeast(1),
 		set: ref(func(c *Config) *int { return &c.Search.Trials })},
 	{Path: "search.keep", Type: tFloat, Default: "0.25", Doc: "fraction of a round's best trials that define the next range", rule: halfOpenUnit,
 		set: ref(func(c *Config) *float64 { return &c.Search.Keep })},
 	{Path: "search.parallelism", Type: tInt, Default: "0", Doc: "concurrent trials; 0 = number of CPUs", rule: atLeast(0),
 		set: ref(func(c *Config) *int { return &c.Search.Parallelism })},
-	{Path: "search.metric", Type: tString, Allowed: metrics, Default: "validation_loss", Doc: "what ranks trials; accuracy only for classifiers",
-		set: ref(func(c *Config) *string { return &c.Search.Metric })},
+	{Path: "search.metric", Type: tString, Default: "validation_loss", Doc: "what ranks trials: validation_loss, train_loss or accuracy (classifiers only); with trainer.command any name the program prints, default val_loss",
+		set: ref(func(c *Config) *string { return &c.Search.Metric }), derive: deriveMetric},
 	{Path: "search.goal", Type: tString, Allowed: goals, Note: "maximize for accuracy, minimize otherwise", Doc: "must agree with the metric",
 		set: ref(func(c *Config) *string { return &c.Search.Goal }), derive: deriveGoal},
 	{Path: "search.warm_start", Type: tString, Note: "none", Doc: "a stored study whose best trials seed the first round",
 		set: ref(func(c *Config) *string { return &c.Search.WarmStart })},
 	{Path: "search.grid_points", Type: tInt, Default: "5", Doc: "grid: values per continuous parameter", rule: atLeast(2),
 		set: ref(func(c *Config) *int { return &c.Search.GridPoints })},
+	{Path: "search.metric_strategy", Type: tString, Allowed: metricStrategies, Default: "last", Doc: "command: which of the metric's printed values is the trial's value",
+		set: ref(func(c *Config) *string { return &c.Search.MetricStrategy })},
+	{Path: "search.metric_regex", Type: tString, Note: "none: JSON lines or name=value pairs", Doc: "command: read the metric from stdout lines matching this regular expression: the value in (?P<value>…), the step in (?P<step>…)",
+		set: ref(func(c *Config) *string { return &c.Search.MetricRegex })},
+	{Path: "search.max_failed_trials", Type: tInt, Default: "0", Doc: "stop the sweep with exit status 1 once more trials than this have failed; 0 = no limit", rule: atLeast(0),
+		set: ref(func(c *Config) *int { return &c.Search.MaxFailedTrials })},
 
 	{Path: "parameters", Type: tSection, Doc: "searched hyperparameters by key, in document order (see below)"},
 
@@ -364,6 +387,14 @@ func deriveLoss(c *Config, has hasFunc) {
 	}
 }
 
+// deriveMetric reads val_loss from a command by default: the name Keras,
+// Lightning and most training scripts print.
+func deriveMetric(c *Config, has hasFunc) {
+	if !has("search.metric") && len(c.Trainer.Command) > 0 {
+		c.Search.Metric = commandMetric
+	}
+}
+
 func deriveGoal(c *Config, has hasFunc) {
 	if !has("search.goal") {
 		c.Search.Goal = naturalGoal(c.Search.Metric)
@@ -379,22 +410,23 @@ func naturalGoal(metric string) string {
 }
 
 // deriveBudget fills whichever of rounds, trials_per_round and trials were
-// not given from those that were. A total budget alone is split into few
-// rounds when small, since each round needs enough trials to rank.
+// not given from those that were. A total is split the way coarse-to-fine
+// searches best (see coarseRounds); rounds or trials_per_round given by the
+// user are kept. Round 0 takes whatever the later rounds leave, so the
+// total is exactly trials (search.roundSizes).
 func deriveBudget(c *Config, has hasFunc) {
 	s := &c.Search
 	hasRounds, hasPer, hasTrials := has("search.rounds"), has("search.trials_per_round"), has("search.trials")
 	switch {
 	case hasTrials && !hasRounds && !hasPer:
-		s.Rounds = 4
-		if s.Trials < 40 {
-			s.Rounds = min(2, s.Trials)
-		}
-		s.TrialsPerRound = ceilDiv(s.Trials, s.Rounds)
+		s.Rounds, s.TrialsPerRound = coarseRounds(s.Trials)
 	case hasTrials && hasRounds && !hasPer:
-		s.TrialsPerRound = ceilDiv(s.Trials, s.Rounds)
+		s.TrialsPerRound = s.Trials
+		if s.Rounds > 1 {
+			s.TrialsPerRound = max(1, (s.Trials-coarseTrials(s.Trials))/(s.Rounds-1))
+		}
 	case hasTrials && !hasRounds && hasPer:
-		s.Rounds = ceilDiv(s.Trials, s.TrialsPerRound)
+		s.Rounds = 1 + max(0, (s.Trials-coarseTrials(s.Trials))/s.TrialsPerRound)
 	case !hasTrials:
 		if !hasRounds {
 			s.Rounds = 4
@@ -404,6 +436,40 @@ func deriveBudget(c *Config, has hasFunc) {
 		}
 		s.Trials = s.Rounds * s.TrialsPerRound
 	}
+}
+
+// How a total budget is split, as measured with cmd/hpsearch-bench against
+// Optuna's TPE at 50, 100 and 200 trials (BENCHMARKS.md, issue 6).
+const (
+	// coarseShare is the part of a budget spent on the coarse round. A
+	// quarter was best: a third left too few narrowing rounds, a tenth too
+	// rough a start on functions with several basins.
+	coarseShare = 0.25
+	// fineRoundSize is the usual size of a narrowing round: small rounds
+	// narrow often, each around a fresher incumbent; five was clearly worse
+	// (too few trials to judge a box) and fifteen worse at 100 trials.
+	fineRoundSize = 10
+	// maxFineRounds caps the narrowing rounds: past about eight, larger
+	// rounds did better than more rounds (at 200 trials, rounds of 18 beat
+	// fifteen rounds of 10), and rounds stay wide enough for many workers.
+	maxFineRounds = 8
+)
+
+// coarseTrials is the coarse round's share of a budget, at least one trial.
+func coarseTrials(trials int) int {
+	return max(1, int(math.Ceil(coarseShare*float64(trials))))
+}
+
+// coarseRounds splits a total budget: the coarse round, then up to
+// maxFineRounds rounds of about fineRoundSize (the rest divided evenly,
+// round 0 taking the remainder). 100 trials: 28, then 8 rounds of 9.
+func coarseRounds(trials int) (rounds, perRound int) {
+	rest := trials - coarseTrials(trials)
+	if rest < 1 {
+		return 1, trials
+	}
+	fine := min(maxFineRounds, max(1, int(math.Round(float64(rest)/fineRoundSize))))
+	return 1 + fine, rest / fine
 }
 
 // ceilDiv is ⌈a/b⌉ for positive b; values were validated before defaults.

@@ -134,6 +134,9 @@ type setPin struct {
 // returns the pins, applied once the parameters are decoded.
 func (d *decoder) applySets(root *yaml.Node, sets []string) []setPin {
 	var pins []setPin
+	// With a command, every --set NAME=VALUE pins one of its parameters,
+	// whatever the name: the program, not a trainer key, takes the value.
+	command := commandGiven(root, sets)
 	for _, kv := range sets {
 		key, value, err := ParseSet(kv)
 		if err != nil {
@@ -145,10 +148,10 @@ func (d *decoder) applySets(root *yaml.Node, sets []string) []setPin {
 			d.setProblem(key, "parameters cannot be set; pin one with --set NAME=VALUE")
 		case fieldByPath[key] != nil:
 			d.override(root, key, value, "--set")
-		case searchable[key] != "":
+		case searchable[key] != "" && !command:
 			d.override(root, searchable[key], value, "--set")
 			pins = append(pins, setPin{name: key})
-		case benchmarkName.MatchString(key):
+		case benchmarkName.MatchString(key) || (command && commandParamName.MatchString(key)):
 			pins = append(pins, setPin{name: key, value: value})
 		default:
 			d.unknownSet(key)
@@ -242,7 +245,7 @@ func (d *decoder) markOrigin(n *yaml.Node, source string) {
 func (d *decoder) applyPins(pins []setPin) {
 	for _, pin := range pins {
 		i := slices.IndexFunc(d.cfg.Parameters, func(p Parameter) bool { return p.Name == pin.name })
-		if _, ok := searchable[pin.name]; ok {
+		if _, ok := searchable[pin.name]; ok && !d.isCommand() {
 			if i >= 0 {
 				d.cfg.Parameters = slices.Delete(d.cfg.Parameters, i, i+1)
 			}
@@ -253,13 +256,17 @@ func (d *decoder) applyPins(pins []setPin) {
 }
 
 func (d *decoder) pinCoordinate(pin setPin, i int) {
+	f := benchmarkField
+	if d.isCommand() {
+		f = commandParamField
+	}
 	switch {
-	case d.cfg.Benchmark == "":
+	case d.cfg.Benchmark == "" && !d.isCommand():
 		d.unknownSet(pin.name)
 	case i < 0:
-		d.setProblem(pin.name, fmt.Sprintf("not a parameter of this config (benchmark %s)", d.cfg.Benchmark))
+		d.setProblem(pin.name, d.pinnedNotAParameter())
 	default:
-		v, msg := choiceValue(benchmarkField, valueNode(pin.value))
+		v, msg := choiceValue(f, valueNode(pin.value))
 		if msg != "" {
 			d.setProblem(pin.name, msg)
 			return

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hpsearch/hpsearch/testfunc"
 )
 
 // parse loads a config from a string named c.yaml, with data paths relative
@@ -53,7 +55,7 @@ func TestLoadFull(t *testing.T) {
 		},
 		Search: Search{
 			Strategy: "random", Rounds: 3, TrialsPerRound: 10, Trials: 30, Keep: 0.5, Parallelism: 2,
-			Metric: "train_loss", Goal: "minimize", WarmStart: "previous", GridPoints: 7,
+			Metric: "train_loss", Goal: "minimize", WarmStart: "previous", GridPoints: 7, MetricStrategy: "last",
 		},
 		Parameters: []Parameter{
 			{Name: "momentum", Dist: Uniform, Low: 0, High: 0.99, Line: 43},
@@ -99,7 +101,7 @@ func TestDefaults(t *testing.T) {
 		},
 		Search: Search{
 			Strategy: "coarse-to-fine", Rounds: 4, TrialsPerRound: 24, Trials: 96, Keep: 0.25,
-			Metric: "validation_loss", Goal: "minimize", GridPoints: 5,
+			Metric: "validation_loss", Goal: "minimize", GridPoints: 5, MetricStrategy: "last",
 		},
 		Output: Output{Dir: "runs"},
 	}
@@ -130,22 +132,35 @@ func TestDerivedDefaults(t *testing.T) {
 			func(c *Config) bool { return c.Model.Loss == "" && c.Model.Dimension == 1 }},
 		{"function dimension 2", "model: {kind: function, function: rastrigin}",
 			func(c *Config) bool { return c.Model.Dimension == 2 }},
+		// A total alone: a quarter coarse, the rest in rounds of about 10,
+		// round 0 taking what they leave (30 = 8 + 2 × 11, 50 = 14 + 4 × 9).
 		{"small trial budget", "model: {kind: function, function: plateau}\nsearch: {trials: 30}",
 			func(c *Config) bool {
-				return c.Search.Rounds == 2 && c.Search.TrialsPerRound == 15 && c.Search.Trials == 30
+				return c.Search.Rounds == 3 && c.Search.TrialsPerRound == 11 && c.Search.Trials == 30
 			}},
 		{"large trial budget", "model: {kind: function, function: plateau}\nsearch: {trials: 50}",
 			func(c *Config) bool {
-				return c.Search.Rounds == 4 && c.Search.TrialsPerRound == 13 && c.Search.Trials == 50
+				return c.Search.Rounds == 5 && c.Search.TrialsPerRound == 9 && c.Search.Trials == 50
+			}},
+		// Past eight narrowing rounds the rounds grow instead: 200 = 56 + 8 × 18.
+		{"budget of 200", "model: {kind: function, function: plateau}\nsearch: {trials: 200}",
+			func(c *Config) bool {
+				return c.Search.Rounds == 9 && c.Search.TrialsPerRound == 18 && c.Search.Trials == 200
 			}},
 		{"single trial", "model: {kind: function, function: plateau}\nsearch: {trials: 1}",
 			func(c *Config) bool { return c.Search.Rounds == 1 && c.Search.TrialsPerRound == 1 }},
+		// Given rounds or trials_per_round are kept; the coarse round still
+		// takes a quarter or more (10 = 4 + 2 × 3, 10 = 6 + 4).
 		{"trials and rounds", "model: {kind: function, function: plateau}\nsearch: {trials: 10, rounds: 3}",
 			func(c *Config) bool {
-				return c.Search.Rounds == 3 && c.Search.TrialsPerRound == 4 && c.Search.Trials == 10
+				return c.Search.Rounds == 3 && c.Search.TrialsPerRound == 3 && c.Search.Trials == 10
 			}},
 		{"trials and per round", "model: {kind: function, function: plateau}\nsearch: {trials: 10, trials_per_round: 4}",
-			func(c *Config) bool { return c.Search.Rounds == 3 && c.Search.TrialsPerRound == 4 }},
+			func(c *Config) bool { return c.Search.Rounds == 2 && c.Search.TrialsPerRound == 4 }},
+		{"trials below a given per round", "model: {kind: function, function: plateau}\nsearch: {trials: 5, trials_per_round: 8}",
+			func(c *Config) bool {
+				return c.Search.Rounds == 1 && c.Search.TrialsPerRound == 8 && c.Search.Trials == 5
+			}},
 		{"rounds alone", "model: {kind: function, function: plateau}\nsearch: {rounds: 2}",
 			func(c *Config) bool { return c.Search.TrialsPerRound == 24 && c.Search.Trials == 48 }},
 		{"csv path resolved", "data: {csv: {path: houses.csv, target: price}}",
@@ -162,6 +177,8 @@ func TestDerivedDefaults(t *testing.T) {
 			func(c *Config) bool { return c.Seed == 1 && c.Output.Dir == "runs" && c.Parameters == nil }},
 		{"benchmark needs no data", "benchmark: branin\nparameters: {x0: {uniform: [-5, 10]}, x1: {uniform: [0, 15]}}",
 			func(c *Config) bool { return c.Benchmark == "branin" && len(c.Parameters) == 2 }},
+		{"benchmark coordinates in any order", "benchmark: levy\nparameters: {x2: {uniform: [-10, 10]}, x0: 1, x1: {uniform: [-10, 10]}}",
+			func(c *Config) bool { return len(c.Parameters) == 3 && c.Parameters[0].Name == "x2" }},
 		{"anchors and aliases", "model: {kind: function, function: plateau}\nparameters:\n  momentum: &r {uniform: [0, 0.5]}\n  init_mean: *r",
 			func(c *Config) bool { return len(c.Parameters) == 2 && c.Parameters[1].High == 0.5 }},
 	}
@@ -192,15 +209,15 @@ func TestProblems(t *testing.T) {
 		{"unknown top-level key", base + "sead: 3", nil,
 			`c.yaml:2: sead: unknown key, did you mean "seed"? (allowed: name, seed, benchmark, data, model, trainer, search, parameters, output)`},
 		{"unknown nested key", base + "trainer: {learnig_rate: 0.1}", nil,
-			`c.yaml:2: trainer.learnig_rate: unknown key, did you mean "learning_rate"? (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, time_limit, init, restarts)`},
+			`c.yaml:2: trainer.learnig_rate: unknown key, did you mean "learning_rate"? (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, time_limit, init, restarts, command, workdir, env, timeout, devices)`},
 		{"unknown key without suggestion", base + "trainer:\n  init: {centre: 0}", nil,
 			`c.yaml:3: trainer.init.centre: unknown key (allowed: mean, std)`},
-		{"trainer.command is reserved", base + "trainer: {command: [python3]}", nil,
-			`c.yaml:2: trainer.command: unknown key (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, time_limit, init, restarts)`},
+		{"trainer.command is a list", base + "trainer: {command: python3 train.py}", nil,
+			`c.yaml:2: trainer.command: must be a list of strings, got "python3 train.py"`},
 		{"duplicate key", base + "seed: 1\nseed: 2", nil,
 			`c.yaml:3: seed: given twice (first on line 2)`},
 		{"section not a mapping", base + "trainer: 5", nil,
-			`c.yaml:2: trainer: must be a mapping of keys (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, time_limit, init, restarts)`},
+			`c.yaml:2: trainer: must be a mapping of keys (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, time_limit, init, restarts, command, workdir, env, timeout, devices)`},
 		{"not a mapping at all", "- 1\n- 2", nil,
 			`c.yaml:1: a config must be a mapping of keys (allowed: name, seed, benchmark, data, model, trainer, search, parameters, output)`},
 		{"yaml syntax", "seed: [1,\n", nil,
@@ -267,6 +284,14 @@ func TestProblems(t *testing.T) {
 			`c.yaml:1: benchmark: unknown value "brainin", did you mean "branin"? (allowed: branin, hartmann3, hartmann6, styblinski_tang, rosenbrock, ackley, rastrigin, levy)`},
 		{"benchmark without parameters", "benchmark: levy", nil,
 			`c.yaml: parameters: benchmark levy needs parameters x0, x1, …`},
+		{"benchmark coordinate gap", "benchmark: levy\nparameters: {x0: {uniform: [-10, 10]}, x2: {uniform: [-10, 10]}}", nil,
+			`c.yaml:2: parameters: benchmark levy: the 2 parameters must be x0…x1, without a gap; x1 is missing`},
+		{"benchmark coordinate leading zero", "benchmark: levy\nparameters: {x0: {uniform: [-10, 10]}, x01: {uniform: [-10, 10]}}", nil,
+			`c.yaml:2: parameters.x01: write x1: coordinates are named x0, x1, … without leading zeros`},
+		{"benchmark fixed dimension", "benchmark: branin\nparameters: {x0: {uniform: [-5, 10]}, x1: {uniform: [0, 15]}, x2: 1}", nil,
+			`c.yaml:2: parameters: benchmark branin is 2-dimensional: it takes exactly 2 parameters x0…x1, got 3`},
+		{"benchmark minimum dimension", "benchmark: rosenbrock\nparameters: {x0: {uniform: [-2, 2]}}", nil,
+			`c.yaml:2: parameters: benchmark rosenbrock needs at least 2 parameters x0…x1, got 1`},
 		{"not a number", base + "trainer: {learning_rate: fast}", nil,
 			`c.yaml:2: trainer.learning_rate: must be a number, got "fast"`},
 		{"not finite", base + "trainer: {learning_rate: .inf}", nil,
@@ -304,7 +329,7 @@ func TestProblems(t *testing.T) {
 		{"moons features", "data: {synthetic: {kind: moons, features: 3}}\nmodel: {kind: logistic}", nil,
 			`c.yaml:1: data.synthetic.features: moons has exactly 2 features, got 3`},
 		{"unknown strategy", base + "search: {strategy: bayes}", nil,
-			`c.yaml:2: search.strategy: unknown value "bayes" (allowed: grid, random, powers-of-ten, coarse-to-fine)`},
+			`c.yaml:2: search.strategy: unknown value "bayes" (allowed: grid, random, sobol, powers-of-ten, coarse-to-fine)`},
 		{"unknown metric", base + "search: {metric: val_loss}", nil,
 			`c.yaml:2: search.metric: unknown value "val_loss" (allowed: validation_loss, train_loss, accuracy)`},
 		{"unknown goal", base + "search: {goal: minimise}", nil,
@@ -356,7 +381,7 @@ func TestProblems(t *testing.T) {
 		{"bad --set form", base, []string{"seed"},
 			`c.yaml: --set: "seed" is not key=value`},
 		{"unknown --set key", base, []string{"trainer.learnig_rate=0.1"},
-			`c.yaml: --set trainer.learnig_rate: unknown key, did you mean "learning_rate"? (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, time_limit, init, restarts)`},
+			`c.yaml: --set trainer.learnig_rate: unknown key, did you mean "learning_rate"? (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, time_limit, init, restarts, command, workdir, env, timeout, devices)`},
 		{"unknown --set section", base, []string{"trainr.momentum=0.1"},
 			`c.yaml: --set trainr.momentum: unknown key, did you mean "trainer"? (allowed: name, seed, benchmark, data, model, trainer, search, parameters, output, activation, batch_size, degree, gradient_threshold, hidden, init_mean, init_std, learning_rate, max_iterations, min_delta, momentum, optimizer, patience, restarts, time_limit)`},
 		{"bad --set value", base, []string{"trainer.optimizer=adamm"},
@@ -367,8 +392,8 @@ func TestProblems(t *testing.T) {
 			`c.yaml: --set parameters.learning_rate: parameters cannot be set; pin one with --set NAME=VALUE`},
 		{"benchmark pin without benchmark", base, []string{"x0=1"},
 			`c.yaml: --set x0: unknown key (allowed: name, seed, benchmark, data, model, trainer, search, parameters, output, activation, batch_size, degree, gradient_threshold, hidden, init_mean, init_std, learning_rate, max_iterations, min_delta, momentum, optimizer, patience, restarts, time_limit)`},
-		{"benchmark pin of missing coordinate", "benchmark: branin\nparameters: {x0: {uniform: [-5, 10]}}", []string{"x1=3"},
-			`c.yaml: --set x1: not a parameter of this config (benchmark branin)`},
+		{"benchmark pin of missing coordinate", "benchmark: levy\nparameters: {x0: {uniform: [-10, 10]}}", []string{"x1=3"},
+			`c.yaml: --set x1: not a parameter of this config (benchmark levy)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -405,9 +430,9 @@ parameters:
 	_, err := parse(t, src, "seed=x")
 	want := []string{
 		`c.yaml:3: model.activation: unknown value "gelu", did you mean "relu"? (allowed: tanh, relu, sigmoid)`,
-		`c.yaml:5: trainer.learnig_rate: unknown key, did you mean "learning_rate"? (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, time_limit, init, restarts)`,
+		`c.yaml:5: trainer.learnig_rate: unknown key, did you mean "learning_rate"? (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, time_limit, init, restarts, command, workdir, env, timeout, devices)`,
 		`c.yaml:6: trainer.momentum: must be in [0, 1), got 1.5`,
-		`c.yaml:7: search.strategy: unknown value "bayes" (allowed: grid, random, powers-of-ten, coarse-to-fine)`,
+		`c.yaml:7: search.strategy: unknown value "bayes" (allowed: grid, random, sobol, powers-of-ten, coarse-to-fine)`,
 		`c.yaml:9: parameters.learning_rate: a log range must be above 0, got [0, 1]`,
 		`c.yaml:10: parameters.learning_rate: duplicate parameter (first on line 9)`,
 		`c.yaml: --set seed: must be an integer, got "x"`,
@@ -677,4 +702,13 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(m.Run())
+}
+
+// TestBenchmarksAreTheTestFunctions keeps the accepted benchmark names in
+// step with the functions package testfunc implements, in the same order
+// (REFERENCE.md lists them from here).
+func TestBenchmarksAreTheTestFunctions(t *testing.T) {
+	if !reflect.DeepEqual(benchmarks, testfunc.Names()) {
+		t.Fatalf("configs accepts benchmarks %v, testfunc implements %v", benchmarks, testfunc.Names())
+	}
 }

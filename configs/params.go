@@ -98,6 +98,9 @@ func (d *decoder) parameterField(k *yaml.Node, key string) (*field, bool) {
 		d.problem(k, key, "a benchmark takes parameters named x0, x1, …")
 		return nil, false
 	}
+	if d.isCommand() {
+		return d.commandParameter(k, key)
+	}
 	path, ok := searchable[k.Value]
 	if !ok {
 		names := Searchable()
@@ -200,6 +203,8 @@ func choiceValue(f *field, n *yaml.Node) (any, string) {
 		return nil, fmt.Sprintf("must be a single value, got %s", show(n))
 	}
 	switch f.Type {
+	case tAny:
+		return anyChoice(n)
 	case tString:
 		if !slices.Contains(f.Allowed, n.Value) {
 			return nil, fmt.Sprintf("unknown value %q%s", n.Value, suggest(n.Value, f.Allowed))
@@ -227,6 +232,19 @@ func choiceValue(f *field, n *yaml.Node) (any, string) {
 		return x, msg
 	}
 	return nil, fmt.Sprintf("%s cannot be searched", f.Path)
+}
+
+// anyChoice reads a command parameter's value: an integer stays int64, a
+// real float64, anything else is a name.
+func anyChoice(n *yaml.Node) (any, string) {
+	switch n.ShortTag() {
+	case "!!int":
+		i, msg := intValue(n)
+		return i, msg
+	case "!!float":
+		return floatValue(n)
+	}
+	return n.Value, ""
 }
 
 func intChoice(f *field, n *yaml.Node) (any, string) {
@@ -298,6 +316,8 @@ func rangeProblem(f *field, p *Parameter) string {
 // distSuitsKey rejects ranges of the wrong kind for a key's type.
 func distSuitsKey(f *field, dist string) string {
 	switch f.Type {
+	case tAny:
+		return "" // a command takes whatever its parameter is
 	case tInt, tHidden:
 		if dist == Uniform || dist == LogUniform {
 			return fmt.Sprintf("%s takes integers: use int, choice or powers_of_ten", f.Path)

@@ -6,7 +6,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/hpsearch/hpsearch/testfunc"
 )
 
 // isBenchmark reports whether the objective is a test function, also when
@@ -25,6 +28,7 @@ func (d *decoder) validate(baseDir string) {
 	d.validateModel()
 	d.validateSearch()
 	d.validateParameterUse()
+	d.validateCommand(baseDir)
 	if d.cfg.Output.Dir == "" {
 		d.at("output.dir", "must not be empty")
 	}
@@ -74,7 +78,7 @@ func nameProblem(name string) string {
 
 func (d *decoder) validateData(baseDir string) {
 	c := d.cfg
-	if d.isBenchmark() || c.Model.Kind == "function" {
+	if d.isBenchmark() || d.isCommand() || c.Model.Kind == "function" {
 		return // the objective needs no data; any given are ignored
 	}
 	syn, csv := c.Data.Synthetic, c.Data.CSV
@@ -162,7 +166,7 @@ var (
 func (d *decoder) validateModel() {
 	c := d.cfg
 	m := &c.Model
-	if d.isBenchmark() {
+	if d.isBenchmark() || d.isCommand() {
 		return
 	}
 	if m.Kind == "function" {
@@ -221,10 +225,14 @@ func isClassifier(c *Config) bool {
 func (d *decoder) validateSearch() {
 	c := d.cfg
 	s := c.Search
-	if s.Metric == "accuracy" && (c.Benchmark != "" || !isClassifier(c)) {
+	command := d.isCommand() // a command's metric is any name it prints
+	if !command && !slices.Contains(metrics, s.Metric) {
+		d.at("search.metric", fmt.Sprintf("unknown value %q%s", s.Metric, suggest(s.Metric, metrics)), metrics...)
+	}
+	if !command && s.Metric == "accuracy" && (c.Benchmark != "" || !isClassifier(c)) {
 		d.at("search.metric", "accuracy needs a classifier: model logistic, softmax, or mlp with loss cross_entropy", "validation_loss", "train_loss")
 	}
-	if d.has("search.goal") && slices.Contains(goals, s.Goal) && slices.Contains(metrics, s.Metric) {
+	if !command && d.has("search.goal") && slices.Contains(goals, s.Goal) && slices.Contains(metrics, s.Metric) {
 		if natural := naturalGoal(s.Metric); s.Goal != natural {
 			better := map[string]string{"minimize": "lower", "maximize": "higher"}[natural]
 			d.at("search.goal", fmt.Sprintf("%s would rank the worst trial first: %s is better %s", s.Goal, s.Metric, better), natural)
@@ -249,12 +257,55 @@ func (d *decoder) validateParameterUse() {
 		}
 		if n := resolve(d.params); n == nil || len(n.Content) == 0 {
 			d.at("parameters", fmt.Sprintf("benchmark %s needs parameters x0, x1, …", c.Benchmark))
+			return
 		}
+		d.validateCoordinates()
 		return
+	}
+	if d.isCommand() {
+		return // the program, not the model, takes the parameters
 	}
 	for _, p := range c.Parameters {
 		if kind, ok := modelOf[p.Name]; ok && c.Model.Kind != kind && slices.Contains(modelKinds, c.Model.Kind) {
 			d.at("parameters."+p.Name, fmt.Sprintf("is used by model.kind %s only, got %s", kind, c.Model.Kind))
 		}
+	}
+}
+
+// validateCoordinates checks a benchmark's parameters: x0, x1, … with no
+// gap, since the function takes them as one vector (a missing x2 would
+// make x3 the third coordinate), and as many as the function's dimension.
+// Parameters that failed to decode were reported already; checking the
+// rest would only report a gap they left.
+func (d *decoder) validateCoordinates() {
+	c := d.cfg
+	if d.isCommand() {
+		return // benchmark and trainer.command together was reported already
+	}
+	if n := resolve(d.params); n == nil || len(n.Content)/2 != len(c.Parameters) {
+		return
+	}
+	seen := make([]bool, len(c.Parameters))
+	for _, p := range c.Parameters {
+		i, err := strconv.Atoi(p.Name[1:])
+		if err != nil || strconv.Itoa(i) != p.Name[1:] {
+			// x07 would be a seventh coordinate the function never reads.
+			d.at("parameters."+p.Name, fmt.Sprintf("write x%d: coordinates are named x0, x1, … without leading zeros", i))
+			return
+		}
+		if i < len(seen) {
+			seen[i] = true
+		}
+	}
+	if i := slices.Index(seen, false); i >= 0 {
+		d.at("parameters", fmt.Sprintf("benchmark %s: the %d parameters must be x0…x%d, without a gap; x%d is missing", c.Benchmark, len(seen), len(seen)-1, i))
+		return
+	}
+	fn, err := testfunc.Get(c.Benchmark)
+	if err != nil {
+		return // a misspelt benchmark was reported when decoded
+	}
+	if err := fn.CheckDim(len(c.Parameters)); err != nil {
+		d.at("parameters", err.Error())
 	}
 }

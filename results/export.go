@@ -28,6 +28,22 @@ type Document struct {
 	Trials   []TrialDoc `json:"trials"`
 	Rounds   []RoundDoc `json:"rounds"`
 	Best     *BestDoc   `json:"best"` // null when no trial succeeded
+	// KnownMinimum and Regret are set for a benchmark (a test function
+	// with a known global minimum): Regret is the best value minus it,
+	// how far the search stopped from the optimum. The caller gives the
+	// minimum (see SetKnownMinimum): results knows no test function.
+	KnownMinimum *float64 `json:"known_minimum,omitempty"`
+	Regret       *float64 `json:"regret,omitempty"`
+}
+
+// SetKnownMinimum records a benchmark's known minimum and, when a trial
+// succeeded, the regret of the best one. Regret is only defined for
+// minimizing: a maximized study gets the minimum alone.
+func (d *Document) SetKnownMinimum(minimum float64) {
+	d.KnownMinimum = finite(minimum)
+	if d.Best != nil && d.KnownMinimum != nil && d.Goal != "maximize" {
+		d.Regret = finite(d.Best.Value - minimum)
+	}
 }
 
 // TrialDoc is one trial in a Document, and the whole output of eval --json.

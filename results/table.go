@@ -211,6 +211,14 @@ func paramCells(p Params, names []string) []string {
 // loss, accuracy (only for classifiers), iterations, stop and seconds.
 // Only ok trials get a rank number. top ≤ 0 writes all trials.
 func WriteRanked(w io.Writer, s Study, trials []Trial, top int) error {
+	header, rows := RankedRows(s, trials, top)
+	stopCol := len(header) - 2
+	return renderTable(newTable(w, len(header), stopCol), header, rows)
+}
+
+// RankedRows returns the cells WriteRanked writes, for other renderings
+// (the HTML report) of the same table.
+func RankedRows(s Study, trials []Trial, top int) (header []string, rows [][]string) {
 	ranked := Rank(trials, s.Goal)
 	if top > 0 && top < len(ranked) {
 		ranked = ranked[:top]
@@ -225,7 +233,7 @@ func WriteRanked(w io.Writer, s Study, trials []Trial, top int) error {
 	// A column that would repeat the metric is left out.
 	withTrain := metric != "train_loss"
 	withAcc = withAcc && metric != "accuracy"
-	header := append([]string{"rank", "trial"}, names...)
+	header = append([]string{"rank", "trial"}, names...)
 	header = append(header, metric)
 	if withTrain {
 		header = append(header, "train loss")
@@ -235,7 +243,7 @@ func WriteRanked(w io.Writer, s Study, trials []Trial, top int) error {
 	}
 	header = append(header, "iterations", "stop", "seconds")
 
-	rows := make([][]string, 0, len(ranked))
+	rows = make([][]string, 0, len(ranked))
 	rank := 0
 	for _, t := range ranked {
 		rankCell := missing
@@ -254,8 +262,7 @@ func WriteRanked(w io.Writer, s Study, trials []Trial, top int) error {
 		row = append(row, strconv.Itoa(t.Iterations), stopCell(t), strconv.FormatFloat(t.Seconds(), 'f', 3, 64))
 		rows = append(rows, row)
 	}
-	stopCol := len(header) - 2
-	return renderTable(newTable(w, len(header), stopCol), header, rows)
+	return header, rows
 }
 
 // FormatRange formats a round's range of one parameter: {a, b} for
@@ -301,11 +308,17 @@ func rangeNames(rounds []Round) []string {
 // parameter's range and the round's best and median value ("-" when the
 // round had no successful trial).
 func WriteRounds(w io.Writer, rounds []Round) error {
+	header, rows := RoundRows(rounds)
+	return renderTable(newTable(w, len(header)), header, rows)
+}
+
+// RoundRows returns the cells WriteRounds writes.
+func RoundRows(rounds []Round) (header []string, rows [][]string) {
 	names := rangeNames(rounds)
-	header := append([]string{"round"}, names...)
+	header = append([]string{"round"}, names...)
 	header = append(header, "best", "median")
 
-	rows := make([][]string, 0, len(rounds))
+	rows = make([][]string, 0, len(rounds))
 	for _, r := range rounds {
 		row := []string{strconv.Itoa(r.Round)}
 		for _, name := range names {
@@ -314,7 +327,7 @@ func WriteRounds(w io.Writer, rounds []Round) error {
 		row = append(row, optionalValue(r.Best), optionalValue(r.Median))
 		rows = append(rows, row)
 	}
-	return renderTable(newTable(w, len(header)), header, rows)
+	return header, rows
 }
 
 func roundRangeCell(r Round, name string) string {
@@ -426,12 +439,22 @@ func WriteLearningRates(w io.Writer, trials []Trial, param string) error {
 // best and median value of the ok ones for goal. It writes nothing and
 // returns nil when no trial has a positive numeric value for param.
 func WriteLearningRatesFor(w io.Writer, trials []Trial, param, goal string) error {
-	groups := groupByPower(trials, param)
-	if len(groups) == 0 {
+	header, rows := LearningRateRows(trials, param, goal)
+	if len(rows) == 0 {
 		return nil
 	}
-	header := []string{"learning rate", "trials", "ok", "diverged", "failed", "best value", "median value"}
-	rows := make([][]string, 0, len(groups))
+	return renderTable(newTable(w, len(header)), header, rows)
+}
+
+// LearningRateRows returns the cells WriteLearningRatesFor writes; no rows
+// when no trial has a positive numeric value for param.
+func LearningRateRows(trials []Trial, param, goal string) (header []string, rows [][]string) {
+	groups := groupByPower(trials, param)
+	if len(groups) == 0 {
+		return nil, nil
+	}
+	header = []string{"learning rate", "trials", "ok", "diverged", "failed", "best value", "median value"}
+	rows = make([][]string, 0, len(groups))
 	for _, g := range groups {
 		rows = append(rows, []string{
 			"1e" + strconv.Itoa(g.power),
@@ -443,7 +466,7 @@ func WriteLearningRatesFor(w io.Writer, trials []Trial, param, goal string) erro
 			optionalValue(Median(g.values)),
 		})
 	}
-	return renderTable(newTable(w, len(header)), header, rows)
+	return header, rows
 }
 
 // statusOrder is the order WriteSummary counts statuses in.

@@ -70,6 +70,9 @@ func (p Params) MarshalJSON() ([]byte, error) {
 }
 
 // Point is one sample of a trial's progress (thinned by the trainer).
+// For a command trial it is one metric line: Iteration the printed step,
+// ValidationLoss the value of search.metric, TrainLoss train_loss (or
+// loss), GradNorm grad_norm; NaN for what the line did not print.
 type Point struct {
 	Iteration      int     `json:"iteration"`
 	TrainLoss      float64 `json:"train_loss"`
@@ -134,6 +137,12 @@ type Study struct {
 	Status   string // running | finished | interrupted
 	Config   string // the resolved config (YAML) the study ran with
 	Rounds   []Round
+	// Source is what another machine needs to rebuild the study's search:
+	// the config file's text, its path and directory, and the --set
+	// overrides, as JSON {"file", "dir", "text", "sets", "warm_start"}.
+	// Workers (see Queue) parse it again; "" for studies that never need
+	// it (one-process sweeps before the PostgreSQL store).
+	Source string
 }
 
 // Store is the one place trials live. Implementations are safe for

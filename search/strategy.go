@@ -67,14 +67,12 @@ func newStrategy(cfg *configs.Config, space *Space) (Strategy, error) {
 		return &random{plan: plan, total: total}, nil
 	case "powers-of-ten":
 		return newPowersOfTen(plan, s.Trials)
+	case "sobol":
+		return &quasiRandom{plan: plan, total: total}, nil
 	case "coarse-to-fine":
-		rounds, per := s.Rounds, s.TrialsPerRound
-		if s.Trials > 0 && per*rounds != s.Trials {
-			per = (s.Trials + rounds - 1) / rounds
-		}
-		return newCoarseToFine(plan, rounds, per, s.Keep)
+		return newCoarseToFineSizes(plan, roundSizes(s), s.Keep)
 	}
-	return nil, fmt.Errorf("unknown strategy %q (allowed: grid, random, powers-of-ten, coarse-to-fine)", s.Strategy)
+	return nil, fmt.Errorf("unknown strategy %q (allowed: grid, random, sobol, powers-of-ten, coarse-to-fine)", s.Strategy)
 }
 
 // roundRNG is the generator of one round's sampling. Seeding per round, not

@@ -103,6 +103,10 @@ func (c *coarseToFine) startFrom(w *WarmStart) {
 			c.dims[i].Dist = configs.LogUniform // already refined between powers
 		}
 	}
+	// Round 0 samples the warm ranges, and the first narrowing shrinks
+	// from their width rather than from the configured one.
+	c.start = slices.Clone(c.ranges)
+	c.setHalfWidths(c.start)
 	c.warm = w.Points
 }
 

@@ -43,6 +43,7 @@ func runEval(ctx context.Context, path string, sets []string, paramsFile string,
 	if err != nil {
 		return err
 	}
+	sw.forEval()
 	var params results.Params
 	if paramsFile != "" {
 		b, err := results.LoadBestYAML(paramsFile)
@@ -56,7 +57,7 @@ func runEval(ctx context.Context, path string, sets []string, paramsFile string,
 	}
 	task := search.Task{Study: sw.study, Number: trial, Params: params, Seed: search.TrialSeed(sw.cfg.Seed, trial)}
 	start := time.Now()
-	t, err := sw.objective.Evaluate(ctx, task)
+	t, err := sw.evaluator().Evaluate(ctx, task)
 	if err != nil {
 		return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted: %w", err)}
 	}

@@ -110,6 +110,9 @@ tables, and the best settings exported as YAML.`,
 		newShowCmd(stdout),
 		newExportCmd(stdout),
 		newCompareCmd(stdout),
+		newReportCmd(stdout, stderr),
+		newPlotCmd(stdout, stderr),
+		newWorkerCmd(stderr),
 	)
 	return root
 }

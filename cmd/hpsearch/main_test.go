@@ -126,6 +126,11 @@ func checkExample(t *testing.T, name string, d document) {
 		if !stalledGD || !escaped {
 			t.Errorf("plateau: want gd stalled and momentum/adam through (gd stalled %v, others through %v)", stalledGD, escaped)
 		}
+	case "command-example":
+		// The program's own JSON lines rank the trials; its NaN is a divergence.
+		if byStatus["ok"] == 0 || byStatus["diverged"] == 0 || d.Best.Value > 0.7 {
+			t.Errorf("command-example: want ok and diverged trials and a best val_loss below 0.7, got %v, best %g", byStatus, d.Best.Value)
+		}
 	case "quickstart", "iris-mlp":
 		if len(d.Rounds) < 2 {
 			t.Errorf("%s: coarse-to-fine recorded %d rounds", name, len(d.Rounds))

@@ -27,6 +27,7 @@ type runFlags struct {
 	json      bool
 	sets      []string
 	top       int
+	shared    sharedFlags // PostgreSQL: heartbeats and retries (worker.go)
 }
 
 func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -54,6 +55,7 @@ trial, lets running ones stop, and still prints and exports what finished
 	fl.BoolVar(&f.json, "json", false, "print the JSON document instead of tables")
 	fl.StringArrayVar(&f.sets, "set", nil, "override a config key (key=value), repeatable; a hyperparameter name pins it")
 	fl.IntVar(&f.top, "top", 20, "rows of the ranked table (0 = all)")
+	f.shared.register(cmd)
 	return cmd
 }
 
@@ -75,7 +77,9 @@ func checkStudyName(name string) error {
 type sweep struct {
 	cfg       *configs.Config
 	study     string
-	objective *search.Objective
+	objective *search.Objective        // the built-in trainer; nil with trainer.command
+	command   *search.CommandObjective // the user's program (trainer.command); else nil
+	benchmark *search.Benchmark        // a test function (benchmark: NAME); else nil
 	space     *search.Space
 }
 
@@ -92,15 +96,21 @@ func prepare(path string, sets []string, studyFlag string) (*sweep, error) {
 	if err := checkStudyName(study); err != nil {
 		return nil, err
 	}
-	obj, err := search.NewObjective(cfg)
+	sw := &sweep{cfg: cfg, study: study}
+	if cfg.Benchmark != "" {
+		// The objective is the test function itself: no data to load, no
+		// training (configs refuses a benchmark with trainer.command).
+		sw.benchmark, err = search.NewBenchmark(cfg)
+	} else {
+		err = sw.newEvaluator()
+	}
 	if err != nil {
 		return nil, usageErr("%s: %v", path, err)
 	}
-	space, err := search.NewSpace(cfg.Parameters)
-	if err != nil {
+	if sw.space, err = search.NewSpace(cfg.Parameters); err != nil {
 		return nil, usageErr("%s: %v", path, err)
 	}
-	return &sweep{cfg: cfg, study: study, objective: obj, space: space}, nil
+	return sw, nil
 }
 
 func (sw *sweep) strategy(warm *search.WarmStart) (search.Strategy, error) {
@@ -118,6 +128,7 @@ func warmStartPoints(cfg *configs.Config) int {
 }
 
 func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Writer) error {
+	path = sharedConfigPath(path, f.storage)
 	sw, err := prepare(path, f.sets, f.study)
 	if err != nil {
 		return err
@@ -127,6 +138,7 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	if f.parallel >= 0 {
 		par = f.parallel
 	}
+	par = sw.capParallel(par)
 	storage := f.storage
 	if storage == "" {
 		storage = defaultStorage(cfg.Output.Dir)
@@ -139,6 +151,9 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 
 	studyRec := results.Study{Name: sw.study, Created: time.Now(), Metric: cfg.Search.Metric, Goal: cfg.Search.Goal,
 		Status: "running", Config: configs.FormatCanonical(cfg.Canonical())}
+	if studyRec.Source, err = newSource(path, f.sets, f.warmStart); err != nil {
+		return err
+	}
 	finished, err := existing(ctx, store, &studyRec, cfg.Canonical(), f.resume, stderr)
 	if err != nil {
 		return err
@@ -155,17 +170,23 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	if err := store.PutStudy(ctx, studyRec); err != nil {
 		return usageErr("%v", err)
 	}
+	if q, ok := store.(results.Queue); ok {
+		return runShared(ctx, sharedRun{store: store, queue: q, sw: sw, warm: warm, rec: studyRec, path: path, par: par, flags: f}, stdout, stderr)
+	}
 
 	prog := newProgress(stderr, strat.Total(), cfg.Search.Goal)
+	runCtx, failures := newFailureLimit(ctx, cfg.Search.MaxFailedTrials, finished)
+	defer failures.stop()
 	runner := &search.Runner{
-		Study: sw.study, Seed: cfg.Seed, Strategy: strat, Evaluator: sw.objective,
-		Store: store, Parallelism: par, Progress: prog.trial, Finished: finished,
+		Study: sw.study, Seed: cfg.Seed, Strategy: strat, Evaluator: sw.evaluator(),
+		Store: store, Parallelism: par, Progress: failures.watch(prog.trial), Finished: finished,
 	}
 	fmt.Fprintf(stderr, "hpsearch: study %s: %s, %d trials (%d already finished), %d at a time, stored in %s\n",
 		sw.study, strat.Name(), strat.Total(), len(finished), effectiveParallel(par), redact(storage))
-	trials, runErr := runner.Run(ctx)
+	trials, runErr := runner.Run(runCtx)
 	prog.finish()
 	interrupted := runErr != nil && ctx.Err() != nil && errors.Is(runErr, ctx.Err())
+	stopped := failures.exceeded() && !interrupted // Ctrl-C wins: 130, not 1
 	studyRec.Rounds = strat.Rounds()
 	studyRec.Status = "finished"
 	if runErr != nil {
@@ -176,10 +197,10 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	if err := store.PutStudy(context.WithoutCancel(ctx), studyRec); err != nil && runErr == nil {
 		runErr = err
 	}
-	if runErr != nil && !interrupted {
+	if runErr != nil && !interrupted && !stopped {
 		return fmt.Errorf("%w (finished trials are stored; continue with --resume)", runErr)
 	}
-	if err := report(studyRec, trials, f.json, f.top, stdout); err != nil {
+	if err := sw.report(studyRec, trials, f.json, f.top, stdout); err != nil {
 		return err
 	}
 	if err := export(studyRec, trials, cfg.Output.Dir, stderr); err != nil {
@@ -188,6 +209,9 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	if interrupted {
 		return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted: %d of %d trials finished and are stored; continue with: hpsearch run %s --study %s --resume",
 			len(trials), strat.Total(), path, sw.study)}
+	}
+	if stopped {
+		return &exitError{code: exitNoSuccess, err: failures.err(sw.trialsDir())}
 	}
 	if _, ok := results.Best(trials, cfg.Search.Goal); !ok {
 		return &exitError{code: exitNoSuccess, err: fmt.Errorf("no trial succeeded (%d trials ran); see the table for their stop reasons", len(trials))}
@@ -281,7 +305,7 @@ func report(s results.Study, trials []results.Trial, asJSON bool, top int, w io.
 	return nil
 }
 
-// export writes runs/<study>/best.yaml and trials.csv.
+// export writes runs/<study>/best.yaml, trials.csv and report.html.
 func export(s results.Study, trials []results.Trial, dir string, stderr io.Writer) error {
 	out := filepath.Join(dir, s.Name)
 	if err := os.MkdirAll(out, 0o755); err != nil {
@@ -294,6 +318,9 @@ func export(s results.Study, trials []results.Trial, dir string, stderr io.Write
 		}
 	}
 	if err := writeFile(filepath.Join(out, "trials.csv"), func(w io.Writer) error { return results.WriteCSV(w, trials) }); err != nil {
+		return err
+	}
+	if err := writeReport(filepath.Join(out, "report.html"), s, trials); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "hpsearch: wrote %s\n", out)

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
 
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/results/postgres"
 	"github.com/hpsearch/hpsearch/results/sqlite"
 )
 
@@ -19,6 +21,7 @@ func defaultStorage(outputDir string) string {
 //
 //	sqlite:///abs/path.db   sqlite://relative/path.db   (or a bare path)
 //	memory:                 nothing kept after the process ends
+//	postgres://user:pass@host/db   shared by workers on several machines
 //
 // A database that cannot be opened or is not an hpsearch database is a
 // usage error (exit 2): nothing has run yet.
@@ -40,9 +43,14 @@ func openStore(url string) (results.Store, func(), error) {
 	scheme, _, _ := strings.Cut(url, "://")
 	switch scheme {
 	case "postgres", "postgresql":
-		return nil, nil, usageErr("--storage %s: PostgreSQL storage is not available in this build (use sqlite:///path or memory:)", redact(url))
+		// Connecting is bounded by the store's connect timeout.
+		s, err := postgres.Open(context.Background(), url)
+		if err != nil {
+			return nil, nil, usageErr("storage: %v", err)
+		}
+		return s, func() { s.Close() }, nil
 	}
-	return nil, nil, usageErr("--storage %s: unknown scheme %q (allowed: sqlite:///path, memory:)", redact(url), scheme)
+	return nil, nil, usageErr("--storage %s: unknown scheme %q (allowed: sqlite:///path, memory:, postgres://…)", redact(url), scheme)
 }
 
 // sqlitePath returns the file a SQLite --storage URL names.
@@ -59,6 +67,9 @@ func redact(url string) string {
 	scheme, rest, ok := strings.Cut(url, "://")
 	if !ok {
 		return url
+	}
+	if scheme == "postgres" || scheme == "postgresql" {
+		return postgres.Redact(url) // also a password given as ?password=
 	}
 	creds, host, ok := strings.Cut(rest, "@")
 	if !ok {

@@ -39,6 +39,41 @@ func describe(w io.Writer, sw *sweep, strat search.Strategy) {
 	fmt.Fprintf(w, "%s: ok\n", c.File)
 	fmt.Fprintf(w, "study     %s (seed %d)\n", sw.study, c.Seed)
 	switch {
+	case sw.benchmark != nil:
+		describeBenchmark(w, sw)
+	case sw.command != nil:
+		describeCommand(w, sw)
+	default:
+		describeTrainer(w, sw)
+	}
+	fmt.Fprintf(w, "metric    %s (%s)\n", c.Search.Metric, c.Search.Goal)
+	fmt.Fprintln(w, "space:")
+	for i, d := range sw.space.Dims {
+		r := sw.space.InitialRanges()[i]
+		fmt.Fprintf(w, "  %-20s %-14s %s\n", d.Name, d.Dist, describeRange(r, d.Dist))
+	}
+	fmt.Fprintf(w, "plan      %s: %d trials", strat.Name(), strat.Total())
+	if c.Search.Strategy == "coarse-to-fine" {
+		rounds, per := c.Search.Rounds, c.Search.TrialsPerRound
+		// Round 0 takes what the later rounds leave (search.roundSizes).
+		if first := strat.Total() - (rounds-1)*per; rounds > 1 && first != per && first > 0 {
+			fmt.Fprintf(w, " in %d rounds: %d in the coarse round 0, then %d of %d", rounds, first, rounds-1, per)
+		} else {
+			fmt.Fprintf(w, " in %d rounds of %d", rounds, strat.Total()/max(1, rounds))
+		}
+		fmt.Fprintf(w, ", narrowing around the best of each round")
+	}
+	fmt.Fprintf(w, ", %d at a time\n", effectiveParallel(sw.capParallel(c.Search.Parallelism)))
+	if c.Search.WarmStart != "" {
+		fmt.Fprintf(w, "warm start from study %s: its best %d trials first, and its last round's ranges\n", c.Search.WarmStart, warmStartPoints(c))
+	}
+}
+
+// describeTrainer says what the built-in trainer trains: data, model and
+// base settings.
+func describeTrainer(w io.Writer, sw *sweep) {
+	c := sw.cfg
+	switch {
 	case c.Model.Kind == "function":
 		fmt.Fprintf(w, "objective the %s landscape (the weights are the coordinates)\n", c.Model.Function)
 	case c.Data.CSV != nil:
@@ -60,21 +95,6 @@ func describe(w io.Writer, sw *sweep, strat search.Strategy) {
 	t := c.Trainer
 	fmt.Fprintf(w, "trainer   %s, learning rate %g, at most %d iterations, gradient threshold %g, patience %d, init N(%g, %g²), restarts %d\n",
 		t.Optimizer, t.LearningRate, t.MaxIterations, t.GradientThreshold, t.Patience, t.Init.Mean, t.Init.Std, t.Restarts)
-	fmt.Fprintf(w, "metric    %s (%s)\n", c.Search.Metric, c.Search.Goal)
-	fmt.Fprintln(w, "space:")
-	for i, d := range sw.space.Dims {
-		r := sw.space.InitialRanges()[i]
-		fmt.Fprintf(w, "  %-20s %-14s %s\n", d.Name, d.Dist, describeRange(r, d.Dist))
-	}
-	fmt.Fprintf(w, "plan      %s: %d trials", strat.Name(), strat.Total())
-	if c.Search.Strategy == "coarse-to-fine" {
-		fmt.Fprintf(w, " in %d rounds of %d, keeping the best %g of each round to narrow the next", c.Search.Rounds,
-			strat.Total()/max(1, c.Search.Rounds), c.Search.Keep)
-	}
-	fmt.Fprintf(w, ", %d at a time\n", effectiveParallel(c.Search.Parallelism))
-	if c.Search.WarmStart != "" {
-		fmt.Fprintf(w, "warm start from study %s: its best %d trials first, and its last round's ranges\n", c.Search.WarmStart, warmStartPoints(c))
-	}
 }
 
 func describeRange(r results.Range, dist string) string {

@@ -48,6 +48,10 @@ var migrations = []string{
 		history     BLOB,
 		PRIMARY KEY (study, number)
 	) STRICT;`,
+	// Version 2. The study's source (config text, its directory and the
+	// --set overrides, as JSON) for workers on other machines; '' for
+	// studies stored before.
+	`ALTER TABLE studies ADD COLUMN source TEXT NOT NULL DEFAULT ''`,
 }
 
 // latestVersion is the schema version this build writes and understands.

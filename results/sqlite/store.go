@@ -179,11 +179,12 @@ const (
 	// ON CONFLICT DO UPDATE rather than INSERT OR REPLACE: REPLACE deletes
 	// the old row first, and the foreign key's ON DELETE CASCADE would take
 	// the study's trials with it.
-	putStudySQL = `INSERT INTO studies (name, created, strategy, metric, goal, total, status, config, rounds)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+	putStudySQL = `INSERT INTO studies (name, created, strategy, metric, goal, total, status, config, rounds, source)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (name) DO UPDATE SET created = excluded.created, strategy = excluded.strategy,
 		metric = excluded.metric, goal = excluded.goal, total = excluded.total,
-		status = excluded.status, config = excluded.config, rounds = excluded.rounds`
+		status = excluded.status, config = excluded.config, rounds = excluded.rounds,
+		source = excluded.source`
 
 	putTrialSQL = `INSERT INTO trials (study, number, round, params, seed, status, value, train_loss,
 		accuracy, iterations, stop_reason, error, started, finished, history)
@@ -195,7 +196,7 @@ const (
 		error = excluded.error, started = excluded.started, finished = excluded.finished,
 		history = excluded.history`
 
-	studyColumns = `name, created, strategy, metric, goal, total, status, config, rounds`
+	studyColumns = `name, created, strategy, metric, goal, total, status, config, rounds, source`
 
 	getStudySQL = `SELECT ` + studyColumns + ` FROM studies WHERE name = ?`
 
@@ -276,7 +277,7 @@ func (s *Store) PutStudy(ctx context.Context, st results.Study) error {
 		return fmt.Errorf("put study %q in %s: created: %w", st.Name, s.path, err)
 	}
 	_, err = s.putStudy.ExecContext(ctx, st.Name, created, st.Strategy, st.Metric, st.Goal,
-		int64(st.Total), st.Status, st.Config, rounds)
+		int64(st.Total), st.Status, st.Config, rounds, st.Source)
 	if err != nil {
 		return s.wrap(fmt.Sprintf("put study %q in", st.Name), err)
 	}
@@ -382,7 +383,7 @@ func scanStudy(sc scanner) (results.Study, error) {
 		rounds  string
 	)
 	if err := sc.Scan(&st.Name, &created, &st.Strategy, &st.Metric, &st.Goal, &total,
-		&st.Status, &st.Config, &rounds); err != nil {
+		&st.Status, &st.Config, &rounds, &st.Source); err != nil {
 		return st, err
 	}
 	st.Created = timeOrZero(created)

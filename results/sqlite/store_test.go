@@ -43,6 +43,7 @@ func testStudy(name string, created time.Time) results.Study {
 		Total:    60,
 		Status:   "running",
 		Config:   "study:\n  name: " + name + "\n",
+		Source:   `{"file":"q.yaml","text":"name: q\n"}`,
 		Rounds: []results.Round{{
 			Round: 1,
 			Ranges: []results.Range{
@@ -393,8 +394,8 @@ func TestReopenKeepsEverything(t *testing.T) {
 		}
 		versions = append(versions, v)
 	}
-	if fmt.Sprint(versions) != "[1]" {
-		t.Errorf("schema_version rows = %v, want [1] (recorded once, not again on reopen)", versions)
+	if fmt.Sprint(versions) != "[1 2]" {
+		t.Errorf("schema_version rows = %v, want [1 2] (each recorded once, not again on reopen)", versions)
 	}
 	var mode string
 	if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
@@ -654,7 +655,7 @@ func assertStudy(t *testing.T, want, got results.Study) {
 	t.Helper()
 	if got.Name != want.Name || !got.Created.Equal(want.Created) || got.Strategy != want.Strategy ||
 		got.Metric != want.Metric || got.Goal != want.Goal || got.Total != want.Total ||
-		got.Status != want.Status || got.Config != want.Config {
+		got.Status != want.Status || got.Config != want.Config || got.Source != want.Source {
 		t.Errorf("study: got %+v, want %+v", got, want)
 	}
 	if len(got.Rounds) != len(want.Rounds) {

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBenchmarkReportsRegret runs the shipped benchmark example: the JSON
+// document carries Branin's known minimum and the regret of the best
+// trial, the tables end with the regret line, and validate names the
+// objective.
+func TestBenchmarkReportsRegret(t *testing.T) {
+	config := filepath.Join("..", "..", "configs", "benchmark-branin.yaml")
+	out := t.TempDir()
+	code, stdout, stderr := hpsearch(t, context.Background(), "run", config, "--json", "--storage", "memory:", "--set", "output.dir="+out)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	var doc struct {
+		Best         *struct{ Value float64 } `json:"best"`
+		KnownMinimum *float64                 `json:"known_minimum"`
+		Regret       *float64                 `json:"regret"`
+		Trials       []json.RawMessage        `json:"trials"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, stdout)
+	}
+	if doc.Best == nil || doc.KnownMinimum == nil || doc.Regret == nil {
+		t.Fatalf("document lacks best, known_minimum or regret:\n%.600s", stdout)
+	}
+	if math.Abs(*doc.KnownMinimum-0.397887) > 1e-6 || *doc.Regret != doc.Best.Value-*doc.KnownMinimum {
+		t.Fatalf("known minimum %v, regret %v for best %v", *doc.KnownMinimum, *doc.Regret, doc.Best.Value)
+	}
+	if len(doc.Trials) != 100 || *doc.Regret < 0 || *doc.Regret > 0.05 {
+		t.Fatalf("%d trials, regret %v: want 100 trials and a regret below 0.05 (random search: about 0.4)", len(doc.Trials), *doc.Regret)
+	}
+
+	code, stdout, stderr = hpsearch(t, context.Background(), "run", config, "--storage", "memory:", "--set", "output.dir="+out, "--set", "search.trials=20")
+	if code != exitOK || !strings.Contains(stdout, "Benchmark branin (2-D): best ") || !strings.Contains(stdout, "regret ") {
+		t.Fatalf("exit %d; the tables lack the regret line:\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, _ = hpsearch(t, context.Background(), "validate", config)
+	if code != exitOK || !strings.Contains(stdout, "objective benchmark branin in 2 dimensions") || !strings.Contains(stdout, "28 in the coarse round 0, then 8 of 9") {
+		t.Fatalf("exit %d; validate does not describe the benchmark and its rounds:\n%s", code, stdout)
+	}
+}

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/search"
+)
+
+type workerFlags struct {
+	storage  string
+	parallel int
+	wait     bool
+	shared   sharedFlags
+}
+
+func newWorkerCmd(stderr io.Writer) *cobra.Command {
+	var f workerFlags
+	cmd := &cobra.Command{
+		Use:   "worker [STUDY…] --storage postgres://…",
+		Short: "Run trials of studies shared through PostgreSQL, alongside other machines",
+		Long: `Join studies that hpsearch run --storage postgres://… started: claim their
+waiting trials, run them, store the results, and propose the next
+coarse-to-fine round when a round is done, whoever finished it. Any number
+of workers on any machines may join, and leave, at any time.
+
+With STUDY names the worker serves those studies; without, every study not
+finished yet. It exits once they are complete (every planned trial
+finished), or with --wait keeps looking for new studies until Ctrl-C.
+
+Each study is rebuilt here from the config stored with it: data files must
+be at the same path on every machine (or synthetic), and HPSEARCH_*
+variables must not change the config (use --set on hpsearch run instead).
+
+A worker that stops sending heartbeats for the grace period loses its
+trials to the others; they run again with the same parameters and seed,
+up to --retries times, then count as failed.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runWorker(cmd.Context(), args, f, stderr)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.storage, "storage", "", "the PostgreSQL database of the studies: postgres://user:pass@host/db (required)")
+	fl.IntVar(&f.parallel, "parallel", 0, "trials run at once (0 = number of CPUs)")
+	fl.BoolVar(&f.wait, "wait", false, "keep waiting for new studies instead of exiting when there is no work left")
+	f.shared.register(cmd)
+	return cmd
+}
+
+func runWorker(ctx context.Context, names []string, f workerFlags, stderr io.Writer) error {
+	if !sharedScheme(f.storage) {
+		return usageErr("worker: --storage must name a PostgreSQL database (postgres://…); SQLite studies run in one process with hpsearch run")
+	}
+	if f.parallel < 0 {
+		return usageErr("--parallel %d: want 0 (number of CPUs) or more", f.parallel)
+	}
+	store, closeStore, err := openStore(f.storage)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	q, ok := store.(results.Queue)
+	if !ok { // every postgres:// store is a Queue; this guards a future scheme
+		return usageErr("worker: %s cannot share studies between workers", redact(f.storage))
+	}
+	w, err := newWorker(store, q, f.parallel, f.shared, stderr)
+	if err != nil {
+		return err
+	}
+	jobs := &jobSet{store: store, logf: w.Logf, known: map[string]*search.Job{}, refused: map[string]bool{}}
+	var initial []*search.Job
+	switch {
+	case len(names) > 0:
+		if initial, err = jobs.named(ctx, names); err != nil {
+			return err
+		}
+	case f.wait:
+		w.Discover = jobs.unfinished
+	default:
+		if initial, err = jobs.unfinished(ctx); err != nil {
+			return err
+		}
+	}
+	if len(initial) == 0 && w.Discover == nil {
+		w.Logf("no unfinished study to work on")
+		return nil
+	}
+	var ran int
+	w.Progress = func(t results.Trial, done, total int) {
+		ran++
+		w.Logf("study %s trial %d %s %.6g (%.2fs), %d/%d done", t.Study, t.Number, t.Status, t.Value, t.Seconds(), done, total)
+	}
+	err = w.Serve(ctx, initial)
+	w.Logf("ran %d trials", ran)
+	if ctx.Err() != nil {
+		return &exitError{code: exitInterrupted, err: errors.New("interrupted: running trials were given back to the other workers")}
+	}
+	return err
+}
+
+// jobSet builds the studies a worker serves, once each.
+type jobSet struct {
+	store   results.Store
+	logf    func(format string, args ...any)
+	mu      sync.Mutex
+	known   map[string]*search.Job
+	refused map[string]bool // studies this machine cannot run, reported once
+}
+
+// named builds the named studies; one that does not exist or cannot be
+// rebuilt here is a usage error, a finished one is skipped.
+func (j *jobSet) named(ctx context.Context, names []string) ([]*search.Job, error) {
+	var jobs []*search.Job
+	for _, name := range names {
+		st, _, err := j.store.Study(ctx, name)
+		if err != nil {
+			return nil, usageErr("%v (list them with: hpsearch studies --storage URL)", err)
+		}
+		if st.Status == "finished" {
+			j.logf("study %s is already finished", name)
+			continue
+		}
+		job, err := jobFromStudy(ctx, j.store, st)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		jobs = append(jobs, job)
+	}
+	return jobs, nil
+}
+
+// unfinished builds every study that is not finished. A study this
+// machine cannot rebuild is logged and left to the others.
+func (j *jobSet) unfinished(ctx context.Context) ([]*search.Job, error) {
+	studies, err := j.store.Studies(ctx)
+	if err != nil {
+		if errors.Is(err, results.ErrUnavailable) {
+			j.logf("list studies: %v", err)
+			return nil, nil // the next idle round asks again
+		}
+		return nil, err
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var jobs []*search.Job
+	for _, st := range studies {
+		if st.Status == "finished" || j.refused[st.Name] {
+			continue
+		}
+		if job, ok := j.known[st.Name]; ok {
+			jobs = append(jobs, job)
+			continue
+		}
+		job, err := jobFromStudy(ctx, j.store, st)
+		if err != nil {
+			j.refused[st.Name] = true
+			j.logf("skipping %v", err)
+			continue
+		}
+		j.known[st.Name] = job
+		jobs = append(jobs, job)
+		j.logf("serving study %s", st.Name)
+	}
+	return jobs, nil
+}

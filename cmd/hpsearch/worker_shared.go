@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/search"
+)
+
+// sharedFlags are the fault-tolerance settings of a study shared through
+// PostgreSQL, on `run` and on `worker`.
+type sharedFlags struct {
+	heartbeat, grace time.Duration
+	retries          int
+}
+
+func (s *sharedFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.DurationVar(&s.heartbeat, "heartbeat", search.DefaultHeartbeat, "PostgreSQL: how often this process tells the others it is alive")
+	fl.DurationVar(&s.grace, "grace", search.DefaultGrace, "PostgreSQL: silence after which a worker's trials run elsewhere")
+	fl.IntVar(&s.retries, "retries", search.DefaultMaxAttempts-1, "PostgreSQL: runs again of a trial whose worker went silent, before it fails")
+}
+
+// newWorker sets up this process as a worker of shared studies.
+func newWorker(store results.Store, q results.Queue, par int, f sharedFlags, stderr io.Writer) (*search.Worker, error) {
+	if f.heartbeat <= 0 || f.grace <= f.heartbeat || f.retries < 0 {
+		return nil, usageErr("--heartbeat %s, --grace %s, --retries %d: the heartbeat must be positive and shorter than the grace period (3× or more is safe), retries 0 or more",
+			f.heartbeat, f.grace, f.retries)
+	}
+	id := workerID()
+	return &search.Worker{
+		ID: id, Store: store, Queue: q, Parallelism: par,
+		Heartbeat: f.heartbeat, Grace: f.grace, MaxAttempts: f.retries + 1,
+		Logf: func(format string, args ...any) {
+			fmt.Fprintf(stderr, "hpsearch: worker %s: %s\n", id, fmt.Sprintf(format, args...))
+		},
+	}, nil
+}
+
+// workerID names this process among all workers: host, process and a
+// random suffix, since a pid is reused after a restart.
+func workerID() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "host"
+	}
+	var b [3]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand panics rather than return an error)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+// sharedRun is a `run` whose store is shared: the study's trials wait in
+// the store, this process works on them like any other worker, and it
+// prints and exports the study once every trial has finished, wherever.
+type sharedRun struct {
+	store results.Store
+	queue results.Queue
+	sw    *sweep
+	warm  *search.WarmStart
+	rec   results.Study
+	path  string
+	par   int
+	flags runFlags
+}
+
+func runShared(ctx context.Context, r sharedRun, stdout, stderr io.Writer) error {
+	sw := r.sw
+	w, err := newWorker(r.store, r.queue, r.par, r.flags.shared, stderr)
+	if err != nil {
+		return err
+	}
+	prog := newProgress(stderr, r.rec.Total, sw.cfg.Search.Goal)
+	w.Progress = prog.trial
+	fmt.Fprintf(stderr, "hpsearch: study %s: %s, %d trials, %d at a time here (worker %s), shared in %s; more machines join with: hpsearch worker --storage URL %s\n",
+		sw.study, r.rec.Strategy, r.rec.Total, effectiveParallel(r.par), w.ID, redact(r.flags.storage), sw.study)
+	serveErr := w.Serve(ctx, []*search.Job{sweepJob(sw, r.warm)})
+	prog.finish()
+	interrupted := ctx.Err() != nil
+	if serveErr != nil && !interrupted {
+		return fmt.Errorf("%w (finished trials are stored; continue with --resume or hpsearch worker)", serveErr)
+	}
+	// Ctrl-C still prints and exports what finished.
+	sctx := context.WithoutCancel(ctx)
+	st, trials, err := r.store.Study(sctx, sw.study)
+	if err != nil {
+		return err
+	}
+	trials = finishedOnly(trials)
+	if interrupted && st.Status != "finished" {
+		st.Status = "interrupted"
+		if err := r.store.PutStudy(sctx, st); err != nil {
+			return err
+		}
+	}
+	if err := report(st, trials, r.flags.json, r.flags.top, stdout); err != nil {
+		return err
+	}
+	if err := export(st, trials, sw.cfg.Output.Dir, stderr); err != nil {
+		return err
+	}
+	if interrupted {
+		return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted: %d of %d trials finished and are stored; workers go on with the rest; continue here with: hpsearch run %s --study %s --storage URL --resume",
+			len(trials), st.Total, r.path, sw.study)}
+	}
+	if _, ok := results.Best(trials, st.Goal); !ok {
+		return &exitError{code: exitNoSuccess, err: fmt.Errorf("no trial succeeded (%d trials ran); see the table for their stop reasons", len(trials))}
+	}
+	return nil
+}

@@ -1,0 +1,245 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hpsearch/hpsearch/results"
+)
+
+const enqueueSQL = `INSERT INTO trials (study, number, round, params, seed, status, iterations, stop_reason, error)
+VALUES ($1, $2, $3, $4, $5, 'waiting', 0, '', '')
+ON CONFLICT (study, number) DO NOTHING`
+
+// Enqueue stores trials as waiting, all or none, leaving alone any trial
+// already stored.
+func (s *Store) Enqueue(ctx context.Context, study string, trials []results.Trial) error {
+	op := fmt.Sprintf("enqueue %d trials of %q in", len(trials), study)
+	var b pgx.Batch
+	for _, t := range trials {
+		if t.Study != study {
+			return fmt.Errorf("%s %s: trial %d belongs to study %q", op, s.name, t.Number, t.Study)
+		}
+		params, err := encodeParams(t.Params)
+		if err != nil {
+			return fmt.Errorf("%s %s: trial %d: %w", op, s.name, t.Number, err)
+		}
+		b.Queue(enqueueSQL, study, int64(t.Number), int64(t.Round), params, int64(t.Seed))
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return tx.SendBatch(ctx, &b).Close()
+	})
+	if isForeignKey(err) {
+		err = fmt.Errorf("study %q: %w", study, results.ErrNotFound)
+	}
+	if err != nil {
+		return s.wrap(op, err)
+	}
+	return nil
+}
+
+// claimSQL takes the lowest-numbered waiting trial nobody else is taking:
+// SKIP LOCKED passes over rows another claimer holds, so concurrent
+// claimers never wait for, or get, the same trial.
+const claimSQL = `UPDATE trials t SET status = 'running', worker = $1, attempt = t.attempt + 1,
+	heartbeat = now(), started = $2
+FROM (SELECT study, number FROM trials
+	WHERE status = 'waiting' AND (cardinality($3::text[]) = 0 OR study = ANY($3::text[]))
+	ORDER BY number, study LIMIT 1 FOR UPDATE SKIP LOCKED) c
+WHERE t.study = c.study AND t.number = c.number
+RETURNING t.study, t.number, t.round, t.params, t.seed, t.attempt, t.started`
+
+// Claim leases the waiting trial with the lowest number among studies (all
+// studies when there are none).
+func (s *Store) Claim(ctx context.Context, worker string, studies []string) (results.Lease, bool, error) {
+	if worker == "" {
+		return results.Lease{}, false, fmt.Errorf("claim a trial in %s: empty worker name", s.name)
+	}
+	if studies == nil {
+		studies = []string{} // NULL would make cardinality() NULL
+	}
+	var (
+		l                            results.Lease
+		number, round, seed, attempt int64
+		params                       string
+		started                      *int64
+	)
+	var b pgx.Batch
+	b.Queue(claimSQL, worker, time.Now().UnixNano(), studies).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&l.Trial.Study, &number, &round, &params, &seed, &attempt, &started)
+	})
+	err := s.relaxed(ctx, &b)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return results.Lease{}, false, nil
+	}
+	if err != nil {
+		return results.Lease{}, false, s.wrap("claim a trial in", err)
+	}
+	if l.Trial.Params, err = decodeParams(params); err != nil {
+		return results.Lease{}, false, fmt.Errorf("claim a trial in %s: %s#%d: %w", s.name, l.Trial.Study, number, err)
+	}
+	l.Trial.Number, l.Trial.Round, l.Trial.Seed = int(number), int(round), uint64(seed)
+	l.Trial.Status, l.Trial.Started = results.StatusRunning, timeOrZero(started)
+	l.Trial.Value, l.Trial.TrainLoss, l.Trial.Accuracy = math.NaN(), math.NaN(), math.NaN()
+	l.Worker, l.Attempt = worker, int(attempt)
+	return l, true, nil
+}
+
+// relaxed runs b in a transaction that commits without waiting for the
+// disk (synchronous_commit off), which saves a trial a flush of the log.
+// Only for writes whose loss in a crash of the database server is
+// harmless: a lost claim sends its trial back to waiting, and the
+// claimer's Finish is then refused; a lost heartbeat is sent again.
+// Results are committed durably. The setting travels with b's queries.
+func (s *Store) relaxed(ctx context.Context, b *pgx.Batch) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		b.QueuedQueries = append([]*pgx.QueuedQuery{{SQL: `SET LOCAL synchronous_commit = off`}}, b.QueuedQueries...)
+		return tx.SendBatch(ctx, b).Close()
+	})
+}
+
+// Heartbeat refreshes the heartbeat of every trial worker runs.
+func (s *Store) Heartbeat(ctx context.Context, worker string) error {
+	var b pgx.Batch
+	b.Queue(`UPDATE trials SET heartbeat = now() WHERE worker = $1 AND status = 'running'`, worker)
+	err := s.relaxed(ctx, &b)
+	if err != nil {
+		return s.wrap("heartbeat of "+worker+" in", err)
+	}
+	return nil
+}
+
+// requeueSQL judges staleness by the server's clock. A running trial with
+// no heartbeat at all was not put there by a claim (a plain PutTrial): no
+// worker will ever beat for it, so it counts as stale too. The worker
+// column keeps the last claimer, and the error says what happened to it.
+const requeueSQL = `UPDATE trials SET
+	status = CASE WHEN attempt >= $2::int THEN 'failed' ELSE 'waiting' END,
+	error = format('worker %s stopped sending heartbeats', coalesce(worker, '(none)')) ||
+		CASE WHEN attempt >= $2::int THEN format('; gave up after %s attempts', attempt)
+		ELSE format(' (attempt %s of %s)', attempt, $2::int) END,
+	finished = CASE WHEN attempt >= $2::int THEN $3::bigint ELSE NULL END,
+	heartbeat = NULL
+WHERE status = 'running' AND coalesce(heartbeat, '-infinity') < now() - make_interval(secs => $1::float8)
+RETURNING study, number, round, status, seed, error`
+
+// Requeue puts trials whose worker went silent for longer than grace back
+// to waiting, or fails those already attempted maxAttempts times.
+func (s *Store) Requeue(ctx context.Context, grace time.Duration, maxAttempts int) ([]results.Trial, error) {
+	if grace <= 0 || maxAttempts < 1 {
+		return nil, fmt.Errorf("requeue in %s: grace %s and max attempts %d must be positive", s.name, grace, maxAttempts)
+	}
+	rows, err := s.pool.Query(ctx, requeueSQL, grace.Seconds(), maxAttempts, time.Now().UnixNano())
+	if err != nil {
+		return nil, s.wrap("requeue stale trials in", err)
+	}
+	defer rows.Close()
+	var out []results.Trial
+	for rows.Next() {
+		var (
+			t                   results.Trial
+			number, round, seed int64
+			status              string
+		)
+		if err := rows.Scan(&t.Study, &number, &round, &status, &seed, &t.Error); err != nil {
+			return nil, s.wrap("requeue stale trials in", err)
+		}
+		t.Number, t.Round, t.Seed, t.Status = int(number), int(round), uint64(seed), results.Status(status)
+		t.Value, t.TrainLoss, t.Accuracy = math.NaN(), math.NaN(), math.NaN()
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap("requeue stale trials in", err)
+	}
+	return out, nil
+}
+
+const finishSQL = `UPDATE trials SET status = $5, value = $6, train_loss = $7, accuracy = $8,
+	iterations = $9, stop_reason = $10, error = $11, started = $12, finished = $13, history = $14,
+	heartbeat = NULL
+WHERE study = $1 AND number = $2 AND worker = $3 AND attempt = $4 AND status = 'running'`
+
+// Finish stores a leased trial's result if the lease still holds. A retry
+// of a Finish whose first try was committed but whose answer was lost
+// (the connection broke) finds its own result there and reports ok.
+func (s *Store) Finish(ctx context.Context, l results.Lease, r results.Trial) (bool, error) {
+	t := l.Trial
+	op := fmt.Sprintf("finish trial %s#%d in", t.Study, t.Number)
+	if !r.Status.Finished() {
+		return false, fmt.Errorf("%s %s: status %q is not a result", op, s.name, r.Status)
+	}
+	r.Study, r.Number, r.Round, r.Params, r.Seed = t.Study, t.Number, t.Round, t.Params, t.Seed
+	if r.Finished.IsZero() {
+		r.Finished = time.Now() // the retry check below needs a distinct time
+	}
+	args, err := trialArgs(r)
+	if err != nil {
+		return false, fmt.Errorf("%s %s: %w", op, s.name, err)
+	}
+	// trialArgs holds study, number, round, params and seed, then the
+	// result's columns from status to history: only those change.
+	result := args[5:]
+	tag, err := s.pool.Exec(ctx, finishSQL, append([]any{t.Study, int64(t.Number), l.Worker, int32(l.Attempt)}, result...)...)
+	if err != nil {
+		return false, s.wrap(op, err)
+	}
+	if tag.RowsAffected() == 1 {
+		return true, nil
+	}
+	var mine bool
+	err = s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM trials WHERE study = $1 AND number = $2
+		AND worker = $3 AND attempt = $4 AND status = $5 AND value IS NOT DISTINCT FROM $6
+		AND iterations = $7 AND finished = $8)`,
+		t.Study, int64(t.Number), l.Worker, int32(l.Attempt), result[0], result[1], result[4], result[8]).Scan(&mine)
+	if err != nil {
+		return false, s.wrap(op, err)
+	}
+	return mine, nil
+}
+
+// Release gives a leased trial back: it waits again, and since it never
+// got to run to the end, the attempt is not counted.
+func (s *Store) Release(ctx context.Context, l results.Lease) error {
+	_, err := s.pool.Exec(ctx, `UPDATE trials SET status = 'waiting', attempt = attempt - 1, heartbeat = NULL
+		WHERE study = $1 AND number = $2 AND worker = $3 AND attempt = $4 AND status = 'running'`,
+		l.Trial.Study, int64(l.Trial.Number), l.Worker, int32(l.Attempt))
+	if err != nil {
+		return s.wrap(fmt.Sprintf("release trial %s#%d in", l.Trial.Study, l.Trial.Number), err)
+	}
+	return nil
+}
+
+// Propose runs f under the study's transaction-scoped advisory lock. The
+// lock goes with the transaction, so a process killed inside f releases it
+// with its connection; f itself works through other connections.
+func (s *Store) Propose(ctx context.Context, study string, f func(ctx context.Context) error) (ran bool, err error) {
+	op := fmt.Sprintf("propose trials of %q in", study)
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return false, s.wrap(op, err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // after Commit a no-op; otherwise it releases the lock
+	var got bool
+	if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended('hpsearch propose ' || $1, 0))`,
+		study).Scan(&got); err != nil {
+		return false, s.wrap(op, err)
+	}
+	if !got {
+		return false, nil
+	}
+	if err := f(ctx); err != nil {
+		return true, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return true, s.wrap(op, err)
+	}
+	return true, nil
+}

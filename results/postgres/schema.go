@@ -1,0 +1,169 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// migrations[i] takes the schema from version i to version i+1. Steps are
+// only ever appended: a released step is never edited, because databases in
+// the field have already run it. All missing steps run in one transaction
+// with the schema_version rows that record them (PostgreSQL's DDL is
+// transactional), under an advisory lock, so several workers starting at
+// once apply each step once.
+var migrations = []string{
+	// Version 1. Times are unix nanoseconds (NULL for the zero time); NaN
+	// metrics are NULL; params and rounds are type-tagged JSON text and the
+	// history packed binary, as in results/sqlite (see codec.go). worker,
+	// attempt and heartbeat are the queue's: who runs or last ran a trial,
+	// how many times it was claimed, and when its worker last said it was
+	// alive (the server's clock).
+	`CREATE TABLE studies (
+		name     TEXT PRIMARY KEY,
+		created  BIGINT,
+		strategy TEXT NOT NULL,
+		metric   TEXT NOT NULL,
+		goal     TEXT NOT NULL,
+		total    BIGINT NOT NULL,
+		status   TEXT NOT NULL,
+		config   TEXT NOT NULL,
+		rounds   TEXT NOT NULL,
+		source   TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX studies_by_created ON studies (created, name);
+	CREATE TABLE trials (
+		study       TEXT NOT NULL REFERENCES studies (name) ON UPDATE CASCADE ON DELETE CASCADE,
+		number      BIGINT NOT NULL,
+		round       BIGINT NOT NULL,
+		params      TEXT NOT NULL,
+		seed        BIGINT NOT NULL,
+		status      TEXT NOT NULL,
+		value       DOUBLE PRECISION,
+		train_loss  DOUBLE PRECISION,
+		accuracy    DOUBLE PRECISION,
+		iterations  BIGINT NOT NULL,
+		stop_reason TEXT NOT NULL,
+		error       TEXT NOT NULL,
+		started     BIGINT,
+		finished    BIGINT,
+		history     BYTEA,
+		worker      TEXT,
+		attempt     INTEGER NOT NULL DEFAULT 0,
+		heartbeat   TIMESTAMPTZ,
+		PRIMARY KEY (study, number)
+	);
+	-- Claims take the lowest waiting number; the running set is small
+	-- (one row per busy worker slot) and is scanned by heartbeats and
+	-- requeues.
+	CREATE INDEX trials_waiting ON trials (number, study) WHERE status = 'waiting';
+	CREATE INDEX trials_running ON trials (worker) WHERE status = 'running';`,
+}
+
+// latestVersion is the schema version this build writes and understands.
+func latestVersion() int { return len(migrations) }
+
+var (
+	// ErrNotHPSearch is returned (wrapped) when the schema holds tables
+	// named like hpsearch's but no schema_version: another program's.
+	ErrNotHPSearch = errors.New("not an hpsearch database")
+	// ErrSchemaTooNew is returned (wrapped) when the database was written by
+	// a newer hpsearch than this one.
+	ErrSchemaTooNew = errors.New("database schema is newer than this hpsearch")
+)
+
+// querier is what both a pool and a transaction offer.
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// schemaVersion returns the schema's version: 0 when hpsearch's tables are
+// not there yet. It only reads. Tables are looked up in the first schema of search_path,
+// so a database shared with other programs can keep hpsearch in a schema
+// of its own (?search_path=hpsearch in the URL).
+func schemaVersion(ctx context.Context, q querier, name string) (int, error) {
+	var (
+		schema                 *string
+		hasVersion, hasStudies bool
+		hasTrials              bool
+	)
+	// pg_class rather than to_regclass(): a query of the catalog sees what
+	// another migration committed while this one waited for the lock, where
+	// the cached name lookup behind to_regclass() may not yet.
+	err := q.QueryRow(ctx, `SELECT current_schema(),
+		EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE n.nspname = current_schema() AND c.relname = 'schema_version'),
+		EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE n.nspname = current_schema() AND c.relname = 'studies'),
+		EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE n.nspname = current_schema() AND c.relname = 'trials')`).Scan(&schema, &hasVersion, &hasStudies, &hasTrials)
+	if err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	if schema == nil {
+		return 0, fmt.Errorf("%s: search_path names no existing schema (create it first: CREATE SCHEMA name)", name)
+	}
+	if !hasVersion {
+		if hasStudies || hasTrials {
+			return 0, fmt.Errorf("%s is %w: schema %s holds a studies or trials table but no schema_version (use another database or ?search_path=)",
+				name, ErrNotHPSearch, *schema)
+		}
+		return 0, nil
+	}
+	var v *int64
+	if err := q.QueryRow(ctx, `SELECT max(version) FROM schema_version`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	if v == nil {
+		return 0, nil
+	}
+	if int(*v) > latestVersion() {
+		return 0, fmt.Errorf("%s has schema version %d, this hpsearch knows up to %d (upgrade hpsearch): %w",
+			name, *v, latestVersion(), ErrSchemaTooNew)
+	}
+	return int(*v), nil
+}
+
+// migrate brings the schema up to date. The version is read again under
+// the lock, since another process may have migrated while this one waited.
+func migrate(ctx context.Context, pool *pgxpool.Pool, name string) (err error) {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin migration: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback(ctx) // the error already says what went wrong
+		}
+	}()
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('hpsearch schema ' || coalesce(current_schema(), ''), 0))`); err != nil {
+		return fmt.Errorf("lock for migration: %w", err)
+	}
+	v, err := schemaVersion(ctx, tx, name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
+		version INTEGER PRIMARY KEY,
+		applied BIGINT NOT NULL
+	)`); err != nil {
+		return fmt.Errorf("create schema_version: %w", err)
+	}
+	for ; v < latestVersion(); v++ {
+		if _, err := tx.Exec(ctx, migrations[v]); err != nil {
+			return fmt.Errorf("migrate to schema version %d: %w", v+1, err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_version (version, applied) VALUES ($1, $2)`,
+			v+1, time.Now().UnixNano()); err != nil {
+			return fmt.Errorf("record schema version %d: %w", v+1, err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit schema version %d: %w", v, err)
+	}
+	return nil
+}

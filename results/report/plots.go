@@ -1,0 +1,504 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/hpsearch/hpsearch/results"
+)
+
+// DefaultTop is how many of the best trials the curve plots draw: more
+// lines than a reader can tell apart by colour help nobody.
+const DefaultTop = 6
+
+// Limits on what the many-trial plots draw. Beyond them a plot samples
+// (see sample): the picture does not change, the drawing time does.
+const (
+	maxPoints      = 2000 // value against learning rate, per status
+	maxLines       = 2500 // parallel coordinates
+	maxBestLines   = 250  // of which always the best
+	maxPrunedLines = 600  // pruning plot, per group
+)
+
+// curveSpec is one metric drawn from trials' histories.
+type curveSpec struct {
+	name   string
+	get    pointValue
+	dashed bool
+}
+
+var (
+	lossSpecs = []curveSpec{{"training", trainLoss, false}, {"validation", validationLoss, true}}
+	gradSpecs = []curveSpec{{"gradient norm", gradNorm, false}}
+)
+
+// LossCurves plots the training (solid) and validation (dashed) loss of
+// the top trials against the iteration, one colour per trial, on a log
+// axis when the losses span two decades or more. The top trials are the
+// best ok ones with a history; when no trial succeeded, the first ones in
+// rank order, so a study where everything diverged still shows how.
+func LossCurves(s results.Study, trials []results.Trial, top int) (*Figure, error) {
+	return lossCurves(s, results.Rank(trials, s.Goal), top)
+}
+
+// lossCurves is LossCurves of trials already in rank order: a report ranks
+// a 100,000-trial study once, not once per plot.
+func lossCurves(s results.Study, ranked []results.Trial, top int) (*Figure, error) {
+	picked := topWithHistory(ranked, top)
+	if len(picked) == 0 {
+		return nil, fmt.Errorf("loss curves: no trial has a history: %w", ErrNoData)
+	}
+	p, logY, err := historyPlot("Loss of the "+topLabel(picked), "loss", picked, lossSpecs, false, 0)
+	if err != nil {
+		return nil, fmt.Errorf("loss curves: %w", err)
+	}
+	fig := single(p, plotWidth, plotHeight)
+	fig.Title = "Loss curves"
+	fig.Caption = fmt.Sprintf("Training (solid) and validation (dashed) loss of the %s against the iteration, one colour per trial%s. "+
+		"Curves that have flattened out have converged; a validation curve that turns up while the training curve keeps falling is overfitting.",
+		topLabel(picked), logNote(logY, "loss"))
+	return fig, nil
+}
+
+// GradNormCurves plots the L2 norm of the gradient of the top trials
+// against the iteration on a log axis, with the gradient threshold of the
+// study's config when it has one: the lecture's first stopping criterion
+// is a person looking at this plot.
+func GradNormCurves(s results.Study, trials []results.Trial, top int) (*Figure, error) {
+	return gradNormCurves(s, results.Rank(trials, s.Goal), top)
+}
+
+func gradNormCurves(s results.Study, ranked []results.Trial, top int) (*Figure, error) {
+	picked := topWithHistory(ranked, top)
+	if len(picked) == 0 {
+		return nil, fmt.Errorf("gradient norms: no trial has a history: %w", ErrNoData)
+	}
+	threshold := configNumber(s.Config, "trainer.gradient_threshold")
+	p, logY, err := historyPlot("Gradient norm of the "+topLabel(picked), "gradient norm", picked, gradSpecs, true, threshold)
+	if err != nil {
+		return nil, fmt.Errorf("gradient norms: %w", err)
+	}
+	fig := single(p, plotWidth, plotHeight)
+	fig.Title = "Gradient norms"
+	fig.Caption = fmt.Sprintf("L2 norm of the gradient of the %s against the iteration%s. "+
+		"Training can stop where the norm has fallen close to zero (the dotted threshold) or stopped falling.",
+		topLabel(picked), logNote(logY, "gradient norm"))
+	return fig, nil
+}
+
+// TrialCurves plots one trial: its training and validation loss above,
+// its gradient norm (log axis, with the threshold) below. It is what
+// `hpsearch plot STUDY --trial N` draws.
+func TrialCurves(s results.Study, t results.Trial) (*Figure, error) {
+	if len(t.History) == 0 {
+		return nil, fmt.Errorf("trial %d (%s) has no history: %w", t.Number, t.Status, ErrNoData)
+	}
+	one := []results.Trial{t}
+	var panels []*plot.Plot
+	loss, _, err := historyPlot(fmt.Sprintf("Trial %d: loss", t.Number), "loss", one, lossSpecs, false, 0)
+	if err != nil && !errors.Is(err, ErrNoData) {
+		return nil, fmt.Errorf("trial %d: %w", t.Number, err)
+	}
+	if loss != nil {
+		panels = append(panels, loss)
+	}
+	threshold := configNumber(s.Config, "trainer.gradient_threshold")
+	grad, _, err := historyPlot(fmt.Sprintf("Trial %d: gradient norm", t.Number), "gradient norm", one, gradSpecs, true, threshold)
+	if err != nil && !errors.Is(err, ErrNoData) {
+		return nil, fmt.Errorf("trial %d: %w", t.Number, err)
+	}
+	if grad != nil {
+		panels = append(panels, grad)
+	}
+	if len(panels) == 0 {
+		return nil, fmt.Errorf("trial %d: every history value is NaN or infinite: %w", t.Number, ErrNoData)
+	}
+	fig := grid(panels, 1, plotWidth, plotHeight*0.8)
+	fig.Title = fmt.Sprintf("Trial %d", t.Number)
+	fig.Caption = describeTrial(s, t)
+	return fig, nil
+}
+
+// describeTrial is one line about a trial: parameters, outcome, value.
+func describeTrial(s results.Study, t results.Trial) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Trial %d of study %s", t.Number, s.Name)
+	if len(t.Params) > 0 {
+		parts := make([]string, len(t.Params))
+		for i, p := range t.Params {
+			parts[i] = p.Name + "=" + results.FormatValue(p.Value)
+		}
+		fmt.Fprintf(&b, " (%s)", strings.Join(parts, ", "))
+	}
+	fmt.Fprintf(&b, ": %s", t.Status)
+	if t.StopReason != "" {
+		fmt.Fprintf(&b, ", stopped by %s", t.StopReason)
+	}
+	fmt.Fprintf(&b, " after %d iterations", t.Iterations)
+	if finite(t.Value) {
+		fmt.Fprintf(&b, ", %s %s", metricName(s), results.FormatValue(t.Value))
+	}
+	return b.String() + "."
+}
+
+// historyPlot draws specs of each picked trial's history against the
+// iteration. One trial gets one colour per metric; several get one colour
+// per trial and line styles per metric. The y axis is logarithmic when
+// the values span two decades, or whenever preferLog and some are
+// positive. A threshold > 0 is drawn as a dotted line.
+func historyPlot(title, yLabel string, picked []results.Trial, specs []curveSpec, preferLog bool, threshold float64) (*plot.Plot, bool, error) {
+	xs, ys := newExtent(), newExtent()
+	for _, t := range picked {
+		for _, pt := range t.History {
+			xs.add(float64(pt.Iteration))
+			for _, sp := range specs {
+				ys.add(sp.get(pt))
+			}
+		}
+	}
+	if ys.n == 0 {
+		return nil, false, fmt.Errorf("%s: every value is NaN or infinite: %w", yLabel, ErrNoData)
+	}
+	// Whether the data can take a log axis is for the data alone to say:
+	// a positive threshold over gradients that are all zero cannot.
+	logY := ys.spansDecades() || (preferLog && ys.pos > 0)
+	if threshold > 0 && finite(threshold) {
+		ys.add(threshold)
+	}
+	p := newPlot(title, "iteration", yLabel)
+	one := len(picked) == 1
+	var drawn []plotter.XYs
+	for i, t := range picked {
+		labelled := false
+		for j, sp := range specs {
+			c := seriesColor(i)
+			if one {
+				c = seriesColor(j)
+			}
+			xys := historyXYs(t.History, sp.get, logY)
+			drawn = append(drawn, xys)
+			th, err := addCurve(p, xys, lineStyle(c, vg.Points(1.5), sp.dashed))
+			if err != nil {
+				return nil, false, err
+			}
+			switch {
+			case th == nil:
+			case one:
+				p.Legend.Add(sp.name, th)
+			case !labelled:
+				p.Legend.Add(trialLabel(t), th)
+				labelled = true
+			}
+		}
+	}
+	if !one && len(specs) > 1 {
+		for _, sp := range specs {
+			p.Legend.Add(sp.name, legendLine(lineStyle(textColor, vg.Points(1.5), sp.dashed)))
+		}
+	}
+	if threshold > 0 && finite(threshold) {
+		sty := draw.LineStyle{Color: divergedColor, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(1.5), vg.Points(2.5)}}
+		line := plotter.XYs{{X: xs.lo, Y: threshold}, {X: xs.hi, Y: threshold}}
+		th, err := addCurve(p, line, sty)
+		if err != nil {
+			return nil, false, err
+		}
+		p.Legend.Add("gradient threshold "+results.FormatValue(threshold), th)
+		drawn = append(drawn, along(line[0], line[1], 20))
+	}
+	setLinear(&p.X, xs.lo, xs.hi)
+	setAxis(&p.Y, ys, logY)
+	placeLegend(p, drawn...)
+	return p, logY, nil
+}
+
+// topWithHistory returns up to n of the best ok trials (of ranked, in
+// rank order) that have a history, or, when none has, up to n of the
+// others.
+func topWithHistory(ranked []results.Trial, n int) []results.Trial {
+	if n <= 0 {
+		n = DefaultTop
+	}
+	var ok, other []results.Trial
+	for _, t := range ranked {
+		if len(t.History) == 0 {
+			continue
+		}
+		if t.Status == results.StatusOK {
+			ok = append(ok, t)
+			if len(ok) == n {
+				break
+			}
+		} else if len(other) < n {
+			other = append(other, t)
+		}
+	}
+	if len(ok) > 0 {
+		return ok
+	}
+	return other
+}
+
+func topLabel(picked []results.Trial) string {
+	ok := picked[0].Status == results.StatusOK
+	switch {
+	case len(picked) == 1 && ok:
+		return "best trial"
+	case len(picked) == 1:
+		return "only trial with a history"
+	case ok:
+		return strconv.Itoa(len(picked)) + " best trials"
+	}
+	return strconv.Itoa(len(picked)) + " first trials (none succeeded)"
+}
+
+func trialLabel(t results.Trial) string {
+	if t.Status == results.StatusOK && finite(t.Value) {
+		return fmt.Sprintf("trial %d: %s", t.Number, results.FormatValue(t.Value))
+	}
+	return fmt.Sprintf("trial %d (%s)", t.Number, t.Status)
+}
+
+func logNote(logY bool, what string) string {
+	if !logY {
+		return ""
+	}
+	return "; the " + what + " axis is logarithmic"
+}
+
+func metricName(s results.Study) string {
+	if s.Metric == "" {
+		return "value"
+	}
+	return s.Metric
+}
+
+// maximizes reports whether the study's goal asks for the largest value
+// (anything else ranks as minimize, as in results.Rank).
+func maximizes(s results.Study) bool {
+	return strings.EqualFold(strings.TrimSpace(s.Goal), results.GoalMaximize)
+}
+
+// configNumber reads one `key: value` line of a study's resolved config
+// (the configs.FormatCanonical text a study is stored with); NaN when the
+// key is absent or not a number, as in a study from an older version.
+func configNumber(config, key string) float64 {
+	for line := range strings.Lines(config) {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ": ")
+		if !ok || k != key {
+			continue
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil {
+			return math.NaN()
+		}
+		return f
+	}
+	return math.NaN()
+}
+
+// toFloat converts a numeric parameter value; ok is false for strings
+// and anything else that has no place on a numeric axis.
+func toFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case float32:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case uint64:
+		return float64(x), true
+	}
+	return 0, false
+}
+
+// ValueVsLearningRate plots each trial's value against its learning rate
+// (param, on a log axis). Ok trials are points; pruned trials open rings
+// at the value they were stopped with; diverged and failed trials have no
+// value and are drawn as distinct marks in a band beyond the worst edge
+// (above for a loss, below for a metric to maximize), so they are counted,
+// not dropped. The best trial is ringed.
+func ValueVsLearningRate(s results.Study, trials []results.Trial, param string) (*Figure, error) {
+	groups, xs, ys, skipped := lrGroups(trials, param)
+	if xs.pos == 0 {
+		return nil, fmt.Errorf("value against %s: no trial has a positive %s: %w", param, param, ErrNoData)
+	}
+	logY := ys.spansDecades()
+	metric := metricName(s)
+	p := newPlot(metric+" against "+param, param+" (log)", metric)
+	setLog(&p.X, xs.posLo, xs.posHi)
+	setAxis(&p.Y, ys, logY)
+	bottom := maximizes(s)
+	side := "top"
+	if bottom {
+		side = "bottom"
+	}
+	edge := edgeBand(&p.Y, logY, bottom)
+
+	var sampled bool
+	var drawn []plotter.XYs
+	for _, g := range groups {
+		if len(g.xys) == 0 {
+			continue
+		}
+		xys := g.xys
+		if len(xys) > maxPoints {
+			xys, sampled = stride(xys, maxPoints), true
+		}
+		if g.atEdge {
+			for i := range xys {
+				xys[i].Y = edge
+			}
+		}
+		drawn = append(drawn, xys)
+		sc, err := plotter.NewScatter(xys)
+		if err != nil {
+			return nil, fmt.Errorf("value against %s: %w", param, err)
+		}
+		sc.GlyphStyle = g.glyph
+		p.Add(sc)
+		label := fmt.Sprintf("%s (%d)", g.name, len(g.xys))
+		if g.atEdge {
+			label = fmt.Sprintf("%s (%d), at the %s edge", g.name, len(g.xys), side)
+		}
+		p.Legend.Add(label, sc)
+	}
+	if err := markBest(p, s, trials, param); err != nil {
+		return nil, fmt.Errorf("value against %s: %w", param, err)
+	}
+	placeLegend(p, drawn...)
+
+	fig := single(p, plotWidth, plotHeight)
+	fig.Title = "Value against learning rate"
+	fig.Caption = lrCaption(metric, param, side, logY, sampled, skipped)
+	return fig, nil
+}
+
+func lrCaption(metric, param, side string, logY, sampled bool, skipped int) string {
+	c := fmt.Sprintf("Every trial's %s against its %s (log axis)%s: the lecture's \"each power of ten as the learning rate\". "+
+		"Diverged (×) and failed (▲) trials have no value and sit in the band along the %s edge, so a learning rate that is too large shows as a column of crosses.",
+		metric, param, logNote(logY, metric), side)
+	if sampled {
+		c += fmt.Sprintf(" At most %d points per kind are drawn, evenly spread; the legend counts them all.", maxPoints)
+	}
+	if skipped > 0 {
+		c += fmt.Sprintf(" %d trials without a positive %s are not shown.", skipped, param)
+	}
+	return c
+}
+
+// lrGroup is one kind of trial in the learning-rate plot.
+type lrGroup struct {
+	name   string
+	glyph  draw.GlyphStyle
+	atEdge bool // no value: drawn in the band beyond the worst edge
+	xys    plotter.XYs
+}
+
+// lrGroups sorts trials into ok, pruned, diverged and failed, with the
+// extents of their learning rates and of the values that can be drawn;
+// skipped counts trials without a positive learning rate. A trial that is
+// not failed but whose value is NaN or infinite counts as diverged: its
+// loss blew up, whatever stopped it.
+func lrGroups(trials []results.Trial, param string) (groups []*lrGroup, xs, ys extent, skipped int) {
+	ok := &lrGroup{name: "ok", glyph: draw.GlyphStyle{Color: withAlpha(okColor, 170), Radius: vg.Points(2.2), Shape: draw.CircleGlyph{}}}
+	pruned := &lrGroup{name: "pruned", glyph: draw.GlyphStyle{Color: prunedColor, Radius: vg.Points(2.5), Shape: draw.RingGlyph{}}}
+	diverged := &lrGroup{name: "diverged", atEdge: true, glyph: draw.GlyphStyle{Color: divergedColor, Radius: vg.Points(3), Shape: draw.CrossGlyph{}}}
+	failed := &lrGroup{name: "failed", atEdge: true, glyph: draw.GlyphStyle{Color: failedColor, Radius: vg.Points(3), Shape: draw.TriangleGlyph{}}}
+	xs, ys = newExtent(), newExtent()
+	for _, t := range trials {
+		v, has := t.Params.Get(param)
+		lr, isNum := toFloat(v)
+		if !has || !isNum || !(lr > 0) || !finite(lr) {
+			if has {
+				skipped++
+			}
+			continue
+		}
+		xs.add(lr)
+		var g *lrGroup
+		switch {
+		case t.Status == results.StatusFailed:
+			g = failed
+		case !finite(t.Value) || t.Status == results.StatusDiverged:
+			g = diverged
+		case t.Status == results.StatusPruned:
+			g = pruned
+		default:
+			g = ok
+		}
+		if !g.atEdge {
+			ys.add(t.Value)
+		}
+		g.xys = append(g.xys, plotter.XY{X: lr, Y: t.Value})
+	}
+	return []*lrGroup{failed, diverged, pruned, ok}, xs, ys, skipped
+}
+
+// edgeBand widens axis a by a band beyond its top (or bottom) edge and
+// returns the band's middle, where trials without a value are drawn.
+func edgeBand(a *plot.Axis, logY, bottom bool) float64 {
+	if logY {
+		f := math.Pow(a.Max/a.Min, 0.07)
+		if bottom {
+			y := a.Min / f
+			a.Min = y / f
+			return y
+		}
+		y := a.Max * f
+		a.Max = y * f
+		return y
+	}
+	d := (a.Max - a.Min) * 0.07
+	if bottom {
+		y := a.Min - d
+		a.Min = y - d
+		return y
+	}
+	y := a.Max + d
+	a.Max = y + d
+	return y
+}
+
+// markBest rings the best trial, when there is one on the plot.
+func markBest(p *plot.Plot, s results.Study, trials []results.Trial, param string) error {
+	best, ok := results.Best(trials, s.Goal)
+	if !ok {
+		return nil
+	}
+	v, _ := best.Params.Get(param)
+	lr, isNum := toFloat(v)
+	if !isNum || !(lr > 0) || !finite(lr) {
+		return nil
+	}
+	sc, err := plotter.NewScatter(plotter.XYs{{X: lr, Y: best.Value}})
+	if err != nil {
+		return err
+	}
+	sc.GlyphStyle = draw.GlyphStyle{Color: textColor, Radius: vg.Points(5), Shape: draw.RingGlyph{}}
+	p.Add(sc)
+	p.Legend.Add(fmt.Sprintf("best: trial %d", best.Number), sc)
+	return nil
+}
+
+// stride returns n of xys, evenly spread.
+func stride(xys plotter.XYs, n int) plotter.XYs {
+	out := make(plotter.XYs, n)
+	for i := range out {
+		out[i] = xys[i*len(xys)/n]
+	}
+	return out
+}

@@ -1,0 +1,166 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/hpsearch/hpsearch/configs"
+	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/trainer"
+)
+
+// CommandObjective is the evaluator of configs with trainer.command: each
+// trial runs the user's own training program (see trainer.Command) in its
+// own directory, TrialsDir/<number>, and what the program did becomes the
+// trial: ok, failed or diverged, with its value, history and stderr.
+type CommandObjective struct {
+	cmd trainer.Command
+	// TrialsDir holds one directory per trial, named by its number:
+	// <output.dir>/<study>/trials for a sweep.
+	TrialsDir string
+	// devices holds the free devices of trainer.devices; a trial takes one
+	// before its program starts and gives it back when it ends, so no two
+	// running trials share one. nil when there is no pool.
+	devices chan string
+}
+
+// NewCommandObjective prepares the config's command to run trials whose
+// directories go under trialsDir.
+func NewCommandObjective(cfg *configs.Config, trialsDir string) (*CommandObjective, error) {
+	t, s := cfg.Trainer, cfg.Search
+	if len(t.Command) == 0 {
+		return nil, fmt.Errorf("config %s: no trainer.command", cfg.File)
+	}
+	names := make([]string, len(cfg.Parameters))
+	for i, p := range cfg.Parameters {
+		names[i] = p.Name
+	}
+	if err := trainer.CheckCommandArgv(t.Command, names, len(t.Devices) > 0); err != nil {
+		return nil, fmt.Errorf("trainer.command: %w", err)
+	}
+	if s.MetricRegex != "" {
+		if _, err := trainer.CompileMetricRegex(s.MetricRegex); err != nil {
+			return nil, fmt.Errorf("search.metric_regex: %w", err)
+		}
+	}
+	o := &CommandObjective{
+		cmd: trainer.Command{Argv: t.Command, Workdir: t.Workdir, Env: t.Env, Timeout: t.Timeout,
+			Metric: s.Metric, MetricStrategy: s.MetricStrategy, MetricRegex: s.MetricRegex},
+		TrialsDir: trialsDir,
+	}
+	if len(t.Devices) > 0 {
+		o.devices = make(chan string, len(t.Devices))
+		for _, d := range t.Devices {
+			o.devices <- d
+		}
+	}
+	return o, nil
+}
+
+// Devices is the size of the device pool, 0 when there is none. Running
+// more trials at once than this only makes them wait for a device.
+func (o *CommandObjective) Devices() int { return cap(o.devices) }
+
+// Command describes the program run, for `validate`.
+func (o *CommandObjective) Command() trainer.Command { return o.cmd }
+
+// Evaluate runs the program for one trial. Whatever the program does is a
+// result; the error is ctx's when it ended before the trial did.
+func (o *CommandObjective) Evaluate(ctx context.Context, t Task) (results.Trial, error) {
+	device, err := o.takeDevice(ctx)
+	if err != nil {
+		return results.Trial{}, err
+	}
+	if device != "" {
+		defer func() { o.devices <- device }()
+	}
+	c := o.cmd // a copy, so that OnMetric is this trial's own
+	c.OnMetric = t.Report
+	res, err := c.Run(ctx, o.commandRun(t, device))
+	if err != nil {
+		tr := results.Trial{Status: results.StatusFailed, Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN(),
+			StopReason: trainer.StopNotStarted, Error: err.Error(), Started: res.Started}
+		return tr, nil
+	}
+	if res.Outcome == trainer.CommandCancelled && ctx.Err() != nil {
+		return commandTrial(res), ctx.Err()
+	}
+	return commandTrial(res), nil
+}
+
+func (o *CommandObjective) takeDevice(ctx context.Context) (string, error) {
+	if o.devices == nil {
+		return "", nil
+	}
+	select {
+	case d := <-o.devices:
+		return d, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func (o *CommandObjective) commandRun(t Task, device string) trainer.CommandRun {
+	params := make([]trainer.CommandParam, len(t.Params))
+	for i, p := range t.Params {
+		params[i] = trainer.CommandParam{Name: p.Name, Value: p.Value}
+	}
+	return trainer.CommandRun{Study: t.Study, Trial: t.Number, Seed: t.Seed, Params: params,
+		Dir: filepath.Join(o.TrialsDir, strconv.Itoa(t.Number)), Device: device}
+}
+
+// commandTrial maps what a program did to a trial. Each metric line is one
+// history point: Iteration its step, ValidationLoss the objective metric,
+// TrainLoss train_loss (or loss), GradNorm grad_norm; NaN where the line
+// did not print one. The trial's train loss is the last one printed.
+func commandTrial(res trainer.CommandResult) results.Trial {
+	tr := results.Trial{Status: commandStatus(res.Outcome), Value: res.Value, TrainLoss: math.NaN(), Accuracy: math.NaN(),
+		Iterations: res.LastStep, StopReason: res.StopReason, Started: res.Started, Finished: res.Started.Add(res.Duration)}
+	tr.History = make([]results.Point, len(res.History))
+	for i, p := range res.History {
+		pt := results.Point{Iteration: p.Step, ValidationLoss: p.Value,
+			TrainLoss: firstMetric(p.Metrics, "train_loss", "loss"), GradNorm: firstMetric(p.Metrics, "grad_norm")}
+		if !math.IsNaN(pt.TrainLoss) {
+			tr.TrainLoss = pt.TrainLoss
+		}
+		tr.History[i] = pt
+	}
+	if tr.Status == results.StatusFailed || tr.Status == results.StatusDiverged {
+		tr.Error = commandError(res)
+	}
+	return tr
+}
+
+func commandStatus(o trainer.CommandOutcome) results.Status {
+	switch o {
+	case trainer.CommandOK:
+		return results.StatusOK
+	case trainer.CommandDiverged:
+		return results.StatusDiverged
+	case trainer.CommandPruned:
+		return results.StatusPruned
+	}
+	return results.StatusFailed
+}
+
+func firstMetric(m map[string]float64, names ...string) float64 {
+	for _, n := range names {
+		if v, ok := m[n]; ok {
+			return v
+		}
+	}
+	return math.NaN()
+}
+
+// commandError is the reason on the first line (tables show only that),
+// then the last lines of stderr, which usually say why.
+func commandError(res trainer.CommandResult) string {
+	if len(res.Stderr) == 0 {
+		return res.Reason
+	}
+	return res.Reason + "\nlast lines of stderr:\n" + strings.Join(res.Stderr, "\n")
+}

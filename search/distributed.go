@@ -1,0 +1,481 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/hpsearch/hpsearch/results"
+)
+
+// Job is one study a Worker serves.
+type Job struct {
+	Study string
+	Seed  uint64
+	// Strategy returns a fresh strategy for the study, as configured: it is
+	// replayed from the stored trials every time the study may advance.
+	Strategy  func() (Strategy, error)
+	Evaluator Evaluator
+}
+
+// Worker runs the trials of studies shared through a results.Queue, side
+// by side with workers in other processes and on other machines.
+//
+// Nobody owns a study: whoever finds nothing to claim replays the study's
+// strategy from the stored trials (Ask a batch; when all its trials are
+// stored and finished, Tell them in proposal order and Ask the next) and
+// enqueues the first batch not stored yet. Replaying is deterministic and
+// happens under the study's proposal lock, so each batch is proposed once,
+// with the same parameters a one-process run would have proposed, and the
+// finished study equals a one-process run with the same seed.
+//
+// Early stopping (Pruner) is not supported here: a trial would be judged
+// against trials running in other processes.
+type Worker struct {
+	ID          string // unique among all workers, e.g. host-pid-random
+	Store       results.Store
+	Queue       results.Queue
+	Parallelism int           // trials run at once; 0 means the number of CPUs
+	Heartbeat   time.Duration // how often the worker says it is alive; 0 means 10s
+	Grace       time.Duration // silence after which a worker's trials are retried; 0 means 60s
+	MaxAttempts int           // runs of a trial before it fails; 0 means 4 (three retries)
+	Poll        time.Duration // how often an idle worker looks again; 0 means 100ms
+	// Discover, when set, is asked for new studies whenever the worker is
+	// idle, and Serve returns only when ctx ends (hpsearch worker --wait).
+	Discover func(ctx context.Context) ([]*Job, error)
+	// Progress is told about every trial this worker finished; done counts
+	// the study's finished trials as far as this worker knows.
+	Progress func(t results.Trial, done, total int)
+	// Logf receives one line per event worth a log: a lost claim, a
+	// requeued trial, a failed call to the store and its retry.
+	Logf func(format string, args ...any)
+
+	mu      sync.Mutex
+	studies map[string]*served
+	advance sync.Mutex // one replay at a time in this process
+}
+
+// served is what a Worker knows of one study.
+type served struct {
+	job         *Job
+	complete    bool
+	done, total int
+}
+
+// Defaults of a Worker's zero fields.
+const (
+	DefaultHeartbeat   = 10 * time.Second
+	DefaultGrace       = 60 * time.Second
+	DefaultMaxAttempts = 4
+	defaultPoll        = 100 * time.Millisecond
+	// Backoff between retries of a store that cannot be reached.
+	minBackoff = 100 * time.Millisecond
+	maxBackoff = 10 * time.Second
+	// releaseTimeout bounds giving a trial back while stopping: if the
+	// store cannot be reached in time, the grace period requeues it.
+	releaseTimeout = 5 * time.Second
+)
+
+func (w *Worker) setDefaults() error {
+	if w.ID == "" || w.Store == nil || w.Queue == nil {
+		return errors.New("worker: ID, Store and Queue are required")
+	}
+	if w.Parallelism <= 0 {
+		w.Parallelism = runtime.GOMAXPROCS(0)
+	}
+	if w.Heartbeat == 0 {
+		w.Heartbeat = DefaultHeartbeat
+	}
+	if w.Grace == 0 {
+		w.Grace = DefaultGrace
+	}
+	if w.MaxAttempts == 0 {
+		w.MaxAttempts = DefaultMaxAttempts
+	}
+	if w.Poll == 0 {
+		w.Poll = defaultPoll
+	}
+	if w.Heartbeat < 0 || w.Grace <= w.Heartbeat || w.MaxAttempts < 1 {
+		return fmt.Errorf("worker: heartbeat %s must be positive and shorter than the grace period %s, and attempts %d at least 1 (e.g. --heartbeat 10s --grace 60s)",
+			w.Heartbeat, w.Grace, w.MaxAttempts)
+	}
+	return nil
+}
+
+// Serve runs the jobs' trials until every one of their studies is complete
+// (all planned trials finished, by whichever worker), or until ctx ends;
+// with Discover set it only returns when ctx ends. Trials running when ctx
+// ends are given back to the queue; finished ones are always stored.
+func (w *Worker) Serve(ctx context.Context, jobs []*Job) error {
+	if err := w.setDefaults(); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.studies = make(map[string]*served)
+	w.mu.Unlock()
+	w.add(jobs)
+
+	beatCtx, stopBeat := context.WithCancel(ctx)
+	beatDone := make(chan struct{})
+	go func() {
+		defer close(beatDone)
+		w.beat(beatCtx)
+	}()
+	defer func() { stopBeat(); <-beatDone }()
+
+	g, gctx := errgroup.WithContext(ctx)
+	for range w.Parallelism {
+		g.Go(func() error { return w.slot(gctx) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// add starts serving jobs not served yet.
+func (w *Worker) add(jobs []*Job) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, j := range jobs {
+		if _, ok := w.studies[j.Study]; !ok {
+			w.studies[j.Study] = &served{job: j}
+		}
+	}
+}
+
+// active lists the studies not complete yet.
+func (w *Worker) active() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var names []string
+	for name, s := range w.studies {
+		if !s.complete {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// slot is one of the Parallelism loops: claim a trial and run it; when
+// there is none, help the studies advance, or wait.
+func (w *Worker) slot(ctx context.Context) error {
+	for ctx.Err() == nil {
+		names := w.active()
+		if len(names) == 0 && w.Discover == nil {
+			return nil
+		}
+		if len(names) > 0 {
+			var (
+				l  results.Lease
+				ok bool
+			)
+			err := w.retry(ctx, "claim a trial", func(ctx context.Context) (err error) {
+				l, ok, err = w.Queue.Claim(ctx, w.ID, names)
+				return err
+			})
+			if err != nil {
+				return ignoreCancel(ctx, err)
+			}
+			if ok {
+				if err := w.run(ctx, l); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		progressed, err := w.advanceAll(ctx)
+		if err != nil {
+			return ignoreCancel(ctx, err)
+		}
+		if !progressed {
+			sleep(ctx, w.Poll)
+		}
+	}
+	return nil
+}
+
+// ignoreCancel drops the error of a call cut short because ctx ended:
+// Serve reports ctx's end itself.
+func ignoreCancel(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// run evaluates a leased trial and reports its result.
+func (w *Worker) run(ctx context.Context, l results.Lease) error {
+	w.mu.Lock()
+	s := w.studies[l.Trial.Study]
+	w.mu.Unlock()
+	if s == nil { // Claim only returns trials of the studies asked for
+		return fmt.Errorf("worker %s: claimed trial %d of study %q, which it does not serve", w.ID, l.Trial.Number, l.Trial.Study)
+	}
+	task := Task{Study: l.Trial.Study, Number: l.Trial.Number, Round: l.Trial.Round, Params: l.Trial.Params, Seed: l.Trial.Seed}
+	start := time.Now()
+	t, err := (&Runner{Evaluator: s.job.Evaluator}).evaluate(ctx, task)
+	if err != nil && ctx.Err() != nil {
+		w.release(ctx, l)
+		return nil
+	}
+	if err != nil {
+		t = results.Trial{Status: results.StatusFailed, Error: err.Error(), Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN()}
+	}
+	t.Study, t.Number, t.Round, t.Params, t.Seed = task.Study, task.Number, task.Round, task.Params, task.Seed
+	if t.Started.IsZero() {
+		t.Started = start
+	}
+	if t.Finished.IsZero() {
+		t.Finished = time.Now()
+	}
+	return w.finish(ctx, s, l, t)
+}
+
+// finish stores a result, retrying an unreachable store for up to the
+// grace period even while stopping: after that, the trial's silence gets it
+// requeued, and whoever claims it next reports it. A lease lost meanwhile
+// drops the result, so no trial is ever reported twice.
+func (w *Worker) finish(ctx context.Context, s *served, l results.Lease, t results.Trial) error {
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.Grace)
+	defer cancel()
+	var ok bool
+	err := w.retry(fctx, fmt.Sprintf("store trial %d of %s", t.Number, t.Study), func(ctx context.Context) (err error) {
+		ok, err = w.Queue.Finish(ctx, l, t)
+		return err
+	})
+	if errors.Is(err, context.DeadlineExceeded) {
+		w.logf("trial %d of %s: not stored (%v); it will run again elsewhere", t.Number, t.Study, err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !ok {
+		w.logf("trial %d of %s: this worker's claim was given to another worker meanwhile; its result is dropped", t.Number, t.Study)
+		return nil
+	}
+	w.mu.Lock()
+	s.done++
+	done, total := s.done, s.total
+	if w.Progress != nil {
+		w.Progress(t, done, total)
+	}
+	w.mu.Unlock()
+	return nil
+}
+
+// release gives an interrupted trial back to the queue.
+func (w *Worker) release(ctx context.Context, l results.Lease) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	if err := w.Queue.Release(rctx, l); err != nil {
+		w.logf("trial %d of %s: could not give it back (%v); it runs again after the grace period", l.Trial.Number, l.Trial.Study, err)
+	}
+}
+
+// beat sends heartbeats and requeues other workers' stale trials, every
+// Heartbeat, until ctx ends. Failures are logged: the next tick retries.
+func (w *Worker) beat(ctx context.Context) {
+	t := time.NewTicker(w.Heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := w.Queue.Heartbeat(ctx, w.ID); err != nil && ctx.Err() == nil {
+			w.logf("heartbeat: %v", err)
+		}
+		requeued, err := w.Queue.Requeue(ctx, w.Grace, w.MaxAttempts)
+		if err != nil && ctx.Err() == nil {
+			w.logf("requeue stale trials: %v", err)
+		}
+		for _, r := range requeued {
+			if r.Status == results.StatusFailed {
+				w.logf("trial %d of %s failed: %s", r.Number, r.Study, r.Error)
+			} else {
+				w.logf("trial %d of %s runs again: %s for %s", r.Number, r.Study, r.Error, w.Grace)
+			}
+		}
+	}
+}
+
+// advanceAll lets every incomplete study propose its next batch, and looks
+// for new studies (Discover). progressed says that there may be new work.
+func (w *Worker) advanceAll(ctx context.Context) (progressed bool, err error) {
+	if !w.advance.TryLock() {
+		return false, nil // another slot of this process is at it
+	}
+	defer w.advance.Unlock()
+	if w.Discover != nil {
+		jobs, err := w.Discover(ctx)
+		if err != nil {
+			return false, err
+		}
+		w.add(jobs)
+	}
+	for _, name := range w.active() {
+		w.mu.Lock()
+		s := w.studies[name]
+		w.mu.Unlock()
+		var r replayed
+		err := w.retry(ctx, "advance study "+name, func(ctx context.Context) error {
+			ran, err := w.Queue.Propose(ctx, name, func(ctx context.Context) (err error) {
+				r, err = replay(ctx, w.Store, w.Queue, s.job)
+				return err
+			})
+			if !ran {
+				r = replayed{}
+			}
+			return err
+		})
+		if err != nil {
+			return false, err
+		}
+		w.mu.Lock()
+		if r.total > 0 {
+			s.done, s.total, s.complete = r.done, r.total, r.complete
+		}
+		w.mu.Unlock()
+		progressed = progressed || r.enqueued > 0
+	}
+	return progressed, nil
+}
+
+// replayed is what replaying a study from its stored trials found.
+type replayed struct {
+	complete    bool // every planned trial is stored and finished
+	enqueued    int  // trials this replay proposed
+	done, total int
+}
+
+// replay rebuilds job's strategy from the stored trials and enqueues the
+// first batch that is not stored yet. It must run under the study's
+// proposal lock.
+func replay(ctx context.Context, store results.Store, q results.Queue, job *Job) (replayed, error) {
+	strat, err := job.Strategy()
+	if err != nil {
+		return replayed{}, fmt.Errorf("study %s: %w", job.Study, err)
+	}
+	st, trials, err := store.Study(ctx, job.Study)
+	if err != nil {
+		return replayed{}, err
+	}
+	stored := make(map[int]results.Trial, len(trials))
+	r := replayed{total: strat.Total()}
+	for _, t := range trials {
+		stored[t.Number] = t
+		if t.Status.Finished() {
+			r.done++
+		}
+	}
+	for {
+		batch, err := strat.Ask()
+		if err != nil {
+			return r, fmt.Errorf("study %s: strategy %s: %w", job.Study, strat.Name(), err)
+		}
+		if len(batch) == 0 {
+			r.complete = true
+			break
+		}
+		told, missing, err := match(job, batch, stored)
+		if err != nil {
+			return r, err
+		}
+		if len(missing) > 0 {
+			if err := q.Enqueue(ctx, job.Study, missing); err != nil {
+				return r, err
+			}
+			r.enqueued = len(missing)
+			break
+		}
+		if told == nil {
+			break // the batch is still running somewhere
+		}
+		strat.Tell(told)
+	}
+	return r, recordStudy(ctx, store, st, strat.Rounds(), r.complete)
+}
+
+// match pairs a proposed batch with the stored trials. told is the batch's
+// trials in proposal order when all are finished, nil otherwise; missing
+// are the proposals not stored yet, as waiting trials with their seeds.
+func match(job *Job, batch []Proposal, stored map[int]results.Trial) (told, missing []results.Trial, err error) {
+	told = make([]results.Trial, len(batch))
+	finished := true
+	for i, p := range batch {
+		t, ok := stored[p.Number]
+		if !ok {
+			missing = append(missing, results.Trial{Study: job.Study, Number: p.Number, Round: p.Round, Params: p.Params,
+				Seed: TrialSeed(job.Seed, p.Number), Status: results.StatusWaiting,
+				Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN()})
+			continue
+		}
+		if err := sameParams(t.Params, p.Params); err != nil {
+			return nil, nil, fmt.Errorf("study %s, trial %d: %w: the stored study was made from another config", job.Study, p.Number, err)
+		}
+		finished = finished && t.Status.Finished()
+		told[i] = t
+	}
+	if !finished || len(missing) > 0 {
+		told = nil
+	}
+	return told, missing, nil
+}
+
+// recordStudy keeps the study's record up to date for `hpsearch show` and
+// `hpsearch studies`: the rounds finished so far, and finished once
+// complete. It writes only when something changed.
+func recordStudy(ctx context.Context, store results.Store, st results.Study, rounds []results.Round, complete bool) error {
+	status := st.Status
+	if complete {
+		status = "finished"
+	}
+	if status == st.Status && len(rounds) == len(st.Rounds) {
+		return nil
+	}
+	st.Status, st.Rounds = status, rounds
+	return store.PutStudy(ctx, st)
+}
+
+// retry calls f until it succeeds, fails for a reason other than an
+// unreachable store (results.ErrUnavailable), or ctx ends; between tries
+// it waits, doubling the wait up to maxBackoff, and logs one line.
+func (w *Worker) retry(ctx context.Context, what string, f func(ctx context.Context) error) error {
+	delay := minBackoff
+	for {
+		err := f(ctx)
+		if err == nil || !errors.Is(err, results.ErrUnavailable) {
+			return err
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w (%v)", what, ctx.Err(), err)
+		}
+		w.logf("%s: %v; retrying in %s", what, err, delay)
+		sleep(ctx, delay)
+		delay = min(2*delay, maxBackoff)
+	}
+}
+
+func (w *Worker) logf(format string, args ...any) {
+	if w.Logf != nil {
+		w.Logf(format, args...)
+	}
+}

@@ -1,0 +1,235 @@
+package trainer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// Command runs a user's own training program as a trial: its argv is
+// expanded with the trial's parameters, it runs in a process group of its
+// own, its stdout and stderr are kept in the trial's directory, and its
+// metrics are read from stdout as they are printed.
+//
+// Whatever the program does — exit non-zero, crash, hang, print nothing
+// useful or NaN — is a CommandResult, not an error: a sweep goes on.
+// A Command is safe for concurrent Runs; its fields must not change while
+// any runs.
+type Command struct {
+	// Argv is the program and its arguments, never given to a shell. Each
+	// element is a template: {NAME} is a parameter's value, an element that
+	// is exactly {args} becomes one --NAME=VALUE element per parameter, and
+	// {params_file}, {trial}, {seed}, {study}, {trial_dir} and {device} are
+	// the trial's (see CommandPlaceholders).
+	Argv []string
+	// Workdir is where the program runs; "" means hpsearch's own directory.
+	// A relative program path ("./train.sh") is relative to it.
+	Workdir string
+	// Env holds variables added to hpsearch's own environment.
+	Env map[string]string
+	// Timeout ends a trial that runs longer, as failed; 0 means no limit.
+	Timeout time.Duration
+	// Metric names the objective in the program's output; "" means
+	// DefaultMetric (val_loss).
+	Metric string
+	// MetricStrategy picks the objective from the values printed: MetricLast
+	// (the default, also for ""), MetricMin or MetricMax.
+	MetricStrategy string
+	// MetricRegex, when set, is the only way metrics are read: a line
+	// matching it gives the objective in the group (?P<value>…), the step in
+	// (?P<step>…), and other metrics in other named groups. When empty, a
+	// line that is a JSON object gives its numeric values, and any other
+	// line its name=value pairs.
+	MetricRegex string
+	// KillGrace is how long a program being stopped (cancelled, timed out,
+	// diverged, pruned) has between SIGTERM and SIGKILL; 0 means 5 s.
+	KillGrace time.Duration
+	// OnMetric, when set, is told each value of the objective as it is
+	// printed, in order, from one goroutine per run; returning false stops
+	// the program and the trial is pruned. It must return quickly: the
+	// program's output waits for it.
+	OnMetric func(step int, value float64) bool
+}
+
+// CommandParam is one parameter of a trial. Value is float64, int64 or
+// string (see FormatParam for how each is written).
+type CommandParam struct {
+	Name  string
+	Value any
+}
+
+// CommandRun is one trial of a Command.
+type CommandRun struct {
+	Study  string
+	Trial  int
+	Seed   uint64
+	Params []CommandParam // in the config's order
+	// Dir is the trial's directory (runs/<study>/trials/<n>), created when
+	// missing; stdout, stderr and params.json are written there. A relative
+	// Dir is made absolute, so {trial_dir} works from any Workdir.
+	Dir string
+	// Device is the device handed to this trial (CUDA_VISIBLE_DEVICES and
+	// HPSEARCH_DEVICE), or "" when there is no device pool.
+	Device string
+}
+
+// CommandOutcome is how a command trial ended.
+type CommandOutcome string
+
+const (
+	CommandOK        CommandOutcome = "ok"        // exited 0 after printing the metric
+	CommandFailed    CommandOutcome = "failed"    // did not start, exited non-zero, crashed, timed out or printed no metric
+	CommandDiverged  CommandOutcome = "diverged"  // the metric was NaN or infinite; the program was stopped then
+	CommandPruned    CommandOutcome = "pruned"    // OnMetric stopped it
+	CommandCancelled CommandOutcome = "cancelled" // the context ended first; not a result of the trial
+)
+
+// Stop reasons of command trials beyond "exit N" and "signal NAME".
+const (
+	StopNotStarted       = "not started"
+	StopTimeout          = "timeout"
+	StopNoMetric         = "no metric"
+	StopCommandDiverged  = "diverged"
+	StopCommandPruned    = "pruned"
+	StopCommandCancelled = "cancelled"
+)
+
+// StderrTailLines is how many of the last lines of stderr a result keeps.
+const StderrTailLines = 20
+
+// Files a command trial writes in its directory besides params.json.
+const (
+	StdoutFileName = "stdout"
+	StderrFileName = "stderr"
+)
+
+// CommandResult is what one run of a command did.
+type CommandResult struct {
+	Outcome    CommandOutcome
+	StopReason string        // "exit 0", "exit 3", "signal killed", "timeout", "no metric", "diverged", "pruned", "cancelled", "not started"
+	Reason     string        // one line: why the outcome is not ok; "" when it is
+	Value      float64       // the objective picked by MetricStrategy; NaN when none was printed
+	History    []MetricPoint // every metric line (evenly thinned beyond 100,000)
+	LastStep   int           // the step of the last metric line; 0 when none
+	ExitCode   int           // -1 when killed by a signal or never started
+	Signal     string        // the signal that ended the program, e.g. "killed"; "" if none
+	Stderr     []string      // the last StderrTailLines lines of stderr
+	Argv       []string      // as run, after expansion
+	Started    time.Time
+	Duration   time.Duration
+}
+
+// defaultKillGrace is KillGrace's default: long enough for a training
+// program to save a checkpoint on SIGTERM.
+const defaultKillGrace = 5 * time.Second
+
+// Run runs the program for one trial. The error is for what makes any run
+// impossible — an unknown placeholder, a bad metric regex, a trial
+// directory that cannot be written — never for what the program does;
+// a program that cannot be started is a failed result.
+func (c *Command) Run(ctx context.Context, r CommandRun) (CommandResult, error) {
+	res := CommandResult{Value: math.NaN(), ExitCode: -1, Started: time.Now()}
+	reader, err := newMetricReader(c)
+	if err != nil {
+		return res, err
+	}
+	if r.Dir == "" {
+		return res, errors.New("command: the trial has no directory")
+	}
+	if r.Dir, err = filepath.Abs(r.Dir); err != nil {
+		return res, fmt.Errorf("command: trial directory: %w", err)
+	}
+	if res.Argv, err = expandArgv(c.Argv, r); err != nil {
+		return res, err
+	}
+	if ctx.Err() != nil {
+		return c.finish(res, reader, ended{why: stopCancelled}), nil
+	}
+	if err := c.prepareDir(r); err != nil {
+		return res, err
+	}
+	e := c.execute(ctx, r, res.Argv, reader)
+	if e.fileErr != nil {
+		return res, fmt.Errorf("command: keep the program's output: %w", e.fileErr)
+	}
+	return c.finish(res, reader, e), nil
+}
+
+// prepareDir makes the trial's directory, so that the program finds it
+// from its first instruction, and writes params.json when the argv names
+// it. On a busy disk, creating files is most of what a trial costs beyond
+// the program: nothing is written that is not needed, and the stdout and
+// stderr files are created while the program already runs.
+func (c *Command) prepareDir(r CommandRun) error {
+	if err := os.Mkdir(r.Dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		if err := os.MkdirAll(r.Dir, 0o755); err != nil {
+			return fmt.Errorf("command: trial directory: %w", err)
+		}
+	}
+	if usesParamsFile(c.Argv) {
+		if err := writeParamsFile(r); err != nil {
+			return fmt.Errorf("command: %w", err)
+		}
+	}
+	return nil
+}
+
+// finish sets the outcome from why the program ended and what it printed.
+func (c *Command) finish(res CommandResult, reader *metricReader, e ended) CommandResult {
+	res.Duration = time.Since(res.Started)
+	res.History = reader.history.result()
+	res.LastStep = reader.lastStep
+	res.Value = reader.value
+	res.Stderr = e.stderr
+	var exitErr *exec.ExitError
+	switch {
+	case !e.ran:
+	case e.waitErr == nil:
+		res.ExitCode = 0
+	case errors.As(e.waitErr, &exitErr):
+		res.ExitCode = exitErr.ExitCode()
+		res.Signal = exitSignal(exitErr.ProcessState)
+	}
+	res.Outcome, res.StopReason, res.Reason = c.outcome(res, reader, e)
+	return res
+}
+
+// outcome decides how the trial ended; the order says which cause wins when
+// several apply (a program that printed NaN and then crashed diverged).
+func (c *Command) outcome(res CommandResult, m *metricReader, e ended) (CommandOutcome, string, string) {
+	switch {
+	case e.why == stopCancelled:
+		return CommandCancelled, StopCommandCancelled, "interrupted before the program finished"
+	case e.startErr != nil:
+		return CommandFailed, StopNotStarted, fmt.Sprintf("could not start %s: %v", res.Argv[0], e.startErr)
+	case m.pruned:
+		return CommandPruned, StopCommandPruned, fmt.Sprintf("stopped by early stopping at step %d", m.prunedStep)
+	case m.bad:
+		return CommandDiverged, StopCommandDiverged, fmt.Sprintf("%s was %v at step %d", m.name, m.badValue, m.badStep)
+	case e.why == stopTimeout:
+		return CommandFailed, StopTimeout, fmt.Sprintf("timed out after %s", c.Timeout)
+	case res.Signal != "":
+		return CommandFailed, "signal " + res.Signal, "killed by signal: " + res.Signal
+	case res.ExitCode != 0:
+		return CommandFailed, "exit " + strconv.Itoa(res.ExitCode), fmt.Sprintf("exit status %d", res.ExitCode)
+	case e.waitErr != nil:
+		return CommandFailed, "failed", e.waitErr.Error()
+	case m.n == 0:
+		return CommandFailed, StopNoMetric, c.noMetricReason(m.name)
+	}
+	return CommandOK, "exit 0", ""
+}
+
+func (c *Command) noMetricReason(name string) string {
+	if c.MetricRegex != "" {
+		return fmt.Sprintf("no stdout line matched the metric regex %q", c.MetricRegex)
+	}
+	return fmt.Sprintf(`printed no %s metric: print lines such as {"step": 1, "%s": 0.5} or %s=0.5 on stdout`, name, name, name)
+}

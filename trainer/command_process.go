@@ -1,0 +1,256 @@
+package trainer
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// drainTimeout bounds how long output is still read once the process group
+// is gone: only a process that left the group (setsid) can hold it open.
+const drainTimeout = time.Second
+
+// ended is how a program's run ended.
+type ended struct {
+	ran      bool // the program was started
+	why      stopCause
+	waitErr  error    // from Wait: nil for exit status 0
+	startErr error    // why the program could not be started
+	fileErr  error    // its stdout or stderr file could not be written
+	stderr   []string // the last lines of stderr
+}
+
+// stopCause is why hpsearch stopped a program; stopNone when it ended by
+// itself.
+type stopCause int
+
+const (
+	stopNone stopCause = iota
+	stopCancelled
+	stopTimeout
+	stopMetric // the metric reader asked: diverged or pruned
+)
+
+// execute starts the program and waits for it to end or be stopped, then
+// clears its process group and reads its output to the end.
+func (c *Command) execute(ctx context.Context, r CommandRun, argv []string, reader *metricReader) (e ended) {
+	cmd, stdout, stderr, err := c.start(r, argv)
+	if err != nil {
+		note := fmt.Sprintf("hpsearch: could not start %s: %v\n", argv[0], err)
+		e.fileErr = os.WriteFile(filepath.Join(r.Dir, StderrFileName), []byte(note), 0o644)
+		e.startErr, e.stderr = err, []string{strings.TrimSpace(note)}
+		return e
+	}
+	defer stdout.Close()
+	defer stderr.Close()
+	e.ran = true
+
+	stopReq := make(chan struct{}, 1)
+	var stdoutErr, stderrErr error
+	outDone := keep(stdout, filepath.Join(r.Dir, StdoutFileName), &stdoutErr, func(dst io.Writer, src io.Reader) {
+		copyLines(src, dst, func(line []byte) {
+			if reader.line(line) {
+				select {
+				case stopReq <- struct{}{}:
+				default:
+				}
+			}
+		})
+	})
+	var tail tailBuffer
+	errDone := keep(stderr, filepath.Join(r.Dir, StderrFileName), &stderrErr, func(dst io.Writer, src io.Reader) {
+		io.Copy(io.MultiWriter(dst, &tail), src)
+	})
+
+	e.why, e.waitErr = c.await(ctx, cmd, stopReq)
+	// Whatever the program left running in its group ends with it: a trial
+	// leaves no orphans. Pids are handed out cyclically, so the leader's id
+	// is not reused in the moment since it was reaped.
+	signalGroup(cmd.Process, true)
+	deadline := time.Now().Add(drainTimeout)
+	stdout.SetReadDeadline(deadline)
+	stderr.SetReadDeadline(deadline)
+	<-outDone
+	<-errDone
+	e.fileErr = errors.Join(stdoutErr, stderrErr)
+	e.stderr = tail.lines(StderrTailLines)
+	return e
+}
+
+// start starts the program in a process group of its own, its stdout and
+// stderr into pipes, which it returns.
+func (c *Command) start(r CommandRun, argv []string) (cmd *exec.Cmd, stdout, stderr *os.File, err error) {
+	or, ow, err := os.Pipe()
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("stdout pipe: %w", err)
+	}
+	er, ew, err := os.Pipe()
+	if err != nil {
+		or.Close()
+		ow.Close()
+		return nil, nil, nil, fmt.Errorf("stderr pipe: %w", err)
+	}
+	cmd = exec.Command(argv[0], argv[1:]...)
+	cmd.Dir, cmd.Env = c.Workdir, c.environ(r)
+	// An *os.File is handed to the child as it is, with no copying
+	// goroutine of exec's own: the pipes are read below.
+	cmd.Stdout, cmd.Stderr = ow, ew
+	ownGroup(cmd)
+	err = cmd.Start()
+	// The child holds its own copies; EOF comes when the group is gone.
+	ow.Close()
+	ew.Close()
+	if err != nil {
+		or.Close()
+		er.Close()
+		return nil, nil, nil, err
+	}
+	return cmd, or, er, nil
+}
+
+// keep creates the file at path — while the program already runs — and
+// copies src into it with copyFn. When the file cannot be created, the
+// output is still read (a program must never block on a full pipe) and the
+// error is left in fileErr. The channel is closed when src is read to its
+// end.
+func keep(src *os.File, path string, fileErr *error, copyFn func(dst io.Writer, src io.Reader)) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var dst io.Writer = io.Discard
+		if f, err := os.Create(path); err != nil {
+			*fileErr = err
+		} else {
+			defer func() {
+				if err := f.Close(); err != nil && *fileErr == nil {
+					*fileErr = err
+				}
+			}()
+			dst = f
+		}
+		copyFn(dst, src)
+	}()
+	return done
+}
+
+// await waits for the program to exit, or stops it when ctx ends, the
+// timeout passes or the reader asks; it returns why it stopped it
+// (stopNone if it did not) and the program's wait error.
+func (c *Command) await(ctx context.Context, cmd *exec.Cmd, stopReq <-chan struct{}) (stopCause, error) {
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	var timeout <-chan time.Time
+	if c.Timeout > 0 {
+		t := time.NewTimer(c.Timeout)
+		defer t.Stop()
+		timeout = t.C
+	}
+	var why stopCause
+	select {
+	case err := <-exited:
+		return stopNone, err
+	case <-ctx.Done():
+		why = stopCancelled
+	case <-timeout:
+		why = stopTimeout
+	case <-stopReq:
+		why = stopMetric
+	}
+	return why, c.stop(cmd.Process, exited)
+}
+
+// stop ends a running program's whole process group: SIGTERM, then
+// SIGKILL after the grace period. It returns the program's wait error.
+func (c *Command) stop(p *os.Process, exited <-chan error) error {
+	grace := c.KillGrace
+	if grace <= 0 {
+		grace = defaultKillGrace
+	}
+	signalGroup(p, false)
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case err := <-exited:
+		return err
+	case <-t.C:
+	}
+	signalGroup(p, true)
+	return <-exited
+}
+
+// copyLines copies src to dst and hands each complete line to fn. Output is
+// flushed to dst whenever the program pauses, so a running trial's stdout
+// file can be followed with tail -f.
+func copyLines(src io.Reader, dst io.Writer, fn func(line []byte)) {
+	br := bufio.NewReaderSize(src, 64<<10)
+	bw := bufio.NewWriterSize(dst, 64<<10)
+	defer bw.Flush()
+	overlong := false // inside a line longer than the buffer: not a metric line
+	for {
+		line, err := br.ReadSlice('\n')
+		bw.Write(line)
+		switch {
+		case err == nil:
+			if !overlong {
+				fn(line)
+			}
+			overlong = false
+		case errors.Is(err, bufio.ErrBufferFull):
+			overlong = true
+		default: // EOF, or the drain deadline: a last line without newline still counts
+			if len(line) > 0 && !overlong {
+				fn(line)
+			}
+			return
+		}
+		if br.Buffered() == 0 {
+			bw.Flush()
+		}
+	}
+}
+
+// tailWindow is how much of the end of stderr is kept: enough for the lines
+// that say why a program failed, however much it printed before.
+const tailWindow = 64 << 10
+
+// tailBuffer keeps the last tailWindow bytes written to it.
+type tailBuffer struct {
+	b       []byte
+	dropped bool // bytes were dropped: the first kept line may be cut
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if len(t.b) > 2*tailWindow {
+		t.b = append(t.b[:0], t.b[len(t.b)-tailWindow:]...)
+		t.dropped = true
+	}
+	return len(p), nil
+}
+
+// lines returns the last n lines kept.
+func (t *tailBuffer) lines(n int) []string {
+	b, cut := t.b, t.dropped
+	if len(b) > tailWindow {
+		b, cut = b[len(b)-tailWindow:], true
+	}
+	text := strings.TrimRight(string(b), "\n")
+	if text == "" {
+		return nil
+	}
+	lines := strings.Split(text, "\n")
+	if cut && len(lines) > 1 {
+		lines = lines[1:]
+	}
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return lines
+}

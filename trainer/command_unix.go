@@ -1,0 +1,34 @@
+//go:build unix
+
+package trainer
+
+import (
+	"os"
+	"os/exec"
+	"syscall"
+)
+
+// ownGroup starts the program as the leader of a new process group, so
+// that stopping a trial reaches every process it started.
+func ownGroup(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+}
+
+// signalGroup sends SIGTERM (hard: SIGKILL) to the program's whole process
+// group. An empty group (ESRCH) is the usual case once it has exited.
+func signalGroup(p *os.Process, hard bool) {
+	sig := syscall.SIGTERM
+	if hard {
+		sig = syscall.SIGKILL
+	}
+	_ = syscall.Kill(-p.Pid, sig)
+}
+
+// exitSignal names the signal that ended a process ("killed",
+// "segmentation fault"), or "" when it exited by itself.
+func exitSignal(ps *os.ProcessState) string {
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return ws.Signal().String()
+	}
+	return ""
+}
