@@ -99,6 +99,19 @@ type Search struct {
 	MetricStrategy  string // command: last | min | max of the printed values
 	MetricRegex     string // command: how to find the metric in stdout; "" = JSON lines or name=value
 	MaxFailedTrials int    // stop the sweep when more trials than this failed; 0 = no limit
+
+	EarlyStopping *EarlyStopping // nil = every trial runs to its end
+}
+
+// EarlyStopping prunes unpromising trials while they run. The resource is
+// iterations for the built-in trainer and reported steps for commands.
+type EarlyStopping struct {
+	Kind            string  // successive_halving | hyperband | median
+	MinResource     int     // first rung; median: first step judged
+	MaxResource     int     // last rung; default trainer.max_iterations
+	ReductionFactor float64 // η: a rung keeps the best 1/η
+	Interval        int     // built-in trainer: iterations between reports; default min_resource
+	MinTrials       int     // median: earlier trials needed at a step before judging
 }
 
 // Output says where results are written.

@@ -109,17 +109,18 @@ func ref[T any](get func(c *Config) *T) func(c *Config, v any) {
 
 // Allowed values of the string keys.
 var (
-	syntheticKinds   = []string{"linear", "polynomial", "sine", "moons", "blobs"}
-	modelKinds       = []string{"linear", "polynomial", "logistic", "softmax", "mlp", "function"}
-	functions        = []string{"rosenbrock", "rastrigin", "double_well", "plateau"}
-	activations      = []string{"tanh", "relu", "sigmoid"}
-	losses           = []string{"rss", "mse", "cross_entropy"}
-	optimizers       = []string{"gd", "sgd", "minibatch", "momentum", "nesterov", "adam"}
-	strategies       = []string{"grid", "random", "sobol", "powers-of-ten", "coarse-to-fine"}
-	metrics          = []string{"validation_loss", "train_loss", "accuracy"}
-	goals            = []string{"minimize", "maximize"}
-	metricStrategies = []string{"last", "min", "max"}
-	benchmarks       = []string{"branin", "hartmann3", "hartmann6", "styblinski_tang", "rosenbrock", "ackley", "rastrigin", "levy"}
+	syntheticKinds     = []string{"linear", "polynomial", "sine", "moons", "blobs"}
+	modelKinds         = []string{"linear", "polynomial", "logistic", "softmax", "mlp", "function"}
+	functions          = []string{"rosenbrock", "rastrigin", "double_well", "plateau"}
+	activations        = []string{"tanh", "relu", "sigmoid"}
+	losses             = []string{"rss", "mse", "cross_entropy"}
+	optimizers         = []string{"gd", "sgd", "minibatch", "momentum", "nesterov", "adam"}
+	strategies         = []string{"grid", "random", "sobol", "powers-of-ten", "coarse-to-fine"}
+	metrics            = []string{"validation_loss", "train_loss", "accuracy"}
+	goals              = []string{"minimize", "maximize"}
+	metricStrategies   = []string{"last", "min", "max"}
+	earlyStoppingKinds = []string{"successive_halving", "hyperband", "median"}
+	benchmarks         = []string{"branin", "hartmann3", "hartmann6", "styblinski_tang", "rosenbrock", "ackley", "rastrigin", "levy"}
 )
 
 // fields is every config key in document order. Sections come before their
@@ -242,6 +243,21 @@ var fields = []*field{
 		set: ref(func(c *Config) *string { return &c.Search.MetricRegex })},
 	{Path: "search.max_failed_trials", Type: tInt, Default: "0", Doc: "stop the sweep with exit status 1 once more trials than this have failed; 0 = no limit", rule: atLeast(0),
 		set: ref(func(c *Config) *int { return &c.Search.MaxFailedTrials })},
+	{Path: "search.early_stopping", Type: tSection, Doc: "stop unpromising trials early and give their compute to the promising ones",
+		open:   func(c *Config) { c.Search.EarlyStopping = &EarlyStopping{} },
+		exists: func(c *Config) bool { return c.Search.EarlyStopping != nil }},
+	{Path: "search.early_stopping.kind", Type: tString, Allowed: earlyStoppingKinds, Note: "required", Doc: "successive_halving and hyperband compare a round's trials at rungs; median stops a trial worse than the median of earlier trials at the same step",
+		set: ref(func(c *Config) *string { return &c.Search.EarlyStopping.Kind })},
+	{Path: "search.early_stopping.max_resource", Type: tInt, Note: "trainer.max_iterations; required with trainer.command", Doc: "the last rung: iterations (built-in) or reported steps (command) of a trial that is never stopped", rule: atLeast(2),
+		set: ref(func(c *Config) *int { return &c.Search.EarlyStopping.MaxResource }), derive: deriveMaxResource},
+	{Path: "search.early_stopping.reduction_factor", Type: tFloat, Default: "3", Doc: "η: each rung keeps the best 1/η of the trials that reached it", rule: atLeast(2),
+		set: ref(func(c *Config) *float64 { return &c.Search.EarlyStopping.ReductionFactor })},
+	{Path: "search.early_stopping.min_resource", Type: tInt, Note: "max_resource / η³, at least 1", Doc: "the first rung (median: the first step judged)", rule: atLeast(1),
+		set: ref(func(c *Config) *int { return &c.Search.EarlyStopping.MinResource }), derive: deriveMinResource},
+	{Path: "search.early_stopping.interval", Type: tInt, Note: "min_resource", Doc: "built-in trainer: iterations between two reports of the validation loss", rule: atLeast(1),
+		set: ref(func(c *Config) *int { return &c.Search.EarlyStopping.Interval }), derive: deriveInterval},
+	{Path: "search.early_stopping.min_trials", Type: tInt, Default: "5", Doc: "median: earlier trials that must have reached a step before it judges there", rule: atLeast(1),
+		set: ref(func(c *Config) *int { return &c.Search.EarlyStopping.MinTrials })},
 
 	{Path: "parameters", Type: tSection, Doc: "searched hyperparameters by key, in document order (see below)"},
 
@@ -478,4 +494,31 @@ func ceilDiv(a, b int) int {
 		return 0
 	}
 	return int(math.Ceil(float64(a) / float64(b)))
+}
+
+// deriveMaxResource: a trial that is never stopped runs its whole budget.
+// Commands report steps of their own, which the config cannot know.
+func deriveMaxResource(c *Config, has hasFunc) {
+	if e := c.Search.EarlyStopping; !has("search.early_stopping.max_resource") && len(c.Trainer.Command) == 0 {
+		e.MaxResource = c.Trainer.MaxIterations
+	}
+}
+
+// deriveMinResource gives successive halving four rungs (min·η^k for k =
+// 0..3 below max): fewer prune too late to save much, more judge too early
+// for the curves to mean anything.
+func deriveMinResource(c *Config, has hasFunc) {
+	e := c.Search.EarlyStopping
+	if has("search.early_stopping.min_resource") || e.ReductionFactor < 2 {
+		return
+	}
+	e.MinResource = max(1, int(float64(e.MaxResource)/math.Pow(e.ReductionFactor, 3)))
+}
+
+// deriveInterval reports at the first rung and at every multiple of it, so
+// every rung min·η^k (η an integer) falls on a report.
+func deriveInterval(c *Config, has hasFunc) {
+	if e := c.Search.EarlyStopping; !has("search.early_stopping.interval") {
+		e.Interval = max(1, e.MinResource)
+	}
 }

@@ -238,6 +238,9 @@ func (d *decoder) validateSearch() {
 			d.at("search.goal", fmt.Sprintf("%s would rank the worst trial first: %s is better %s", s.Goal, s.Metric, better), natural)
 		}
 	}
+	if e := s.EarlyStopping; e != nil {
+		d.validateEarlyStopping(e)
+	}
 	if d.has("search.trials") && d.has("search.rounds") && d.has("search.trials_per_round") &&
 		s.Rounds > 0 && s.TrialsPerRound > 0 && s.Trials > s.Rounds*s.TrialsPerRound {
 		d.at("search.trials", fmt.Sprintf("%d exceeds rounds × trials_per_round = %d", s.Trials, s.Rounds*s.TrialsPerRound))
@@ -307,5 +310,22 @@ func (d *decoder) validateCoordinates() {
 	}
 	if err := fn.CheckDim(len(c.Parameters)); err != nil {
 		d.at("parameters", err.Error())
+	}
+}
+
+func (d *decoder) validateEarlyStopping(e *EarlyStopping) {
+	if e.Kind == "" && !d.has("search.early_stopping.kind") {
+		d.at("search.early_stopping.kind", "is required", earlyStoppingKinds...)
+	}
+	if d.isBenchmark() {
+		d.at("search.early_stopping", "a benchmark function has no intermediate values to judge")
+		return
+	}
+	if e.MaxResource == 0 && d.isCommand() && !d.has("search.early_stopping.max_resource") {
+		d.at("search.early_stopping.max_resource", "is required with trainer.command: the steps a full run of the program reports")
+		return
+	}
+	if e.MinResource >= e.MaxResource && e.MaxResource > 0 {
+		d.at("search.early_stopping.min_resource", fmt.Sprintf("must be below max_resource (%d), got %d", e.MaxResource, e.MinResource))
 	}
 }

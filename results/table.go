@@ -343,6 +343,7 @@ func roundRangeCell(r Round, name string) string {
 type lrGroup struct {
 	power                int
 	trials, ok, div, bad int
+	pruned               int
 	values               []float64
 }
 
@@ -403,6 +404,8 @@ func (g *lrGroup) add(t Trial) {
 		g.div++
 	case StatusFailed:
 		g.bad++
+	case StatusPruned:
+		g.pruned++
 	}
 }
 
@@ -453,18 +456,26 @@ func LearningRateRows(trials []Trial, param, goal string) (header []string, rows
 	if len(groups) == 0 {
 		return nil, nil
 	}
-	header = []string{"learning rate", "trials", "ok", "diverged", "failed", "best value", "median value"}
+	// A pruned column only when early stopping pruned something, so the
+	// counts of a row always add up to its trials.
+	withPruned := slices.ContainsFunc(groups, func(g *lrGroup) bool { return g.pruned > 0 })
+	header = []string{"learning rate", "trials", "ok"}
+	if withPruned {
+		header = append(header, "pruned")
+	}
+	header = append(header, "diverged", "failed", "best value", "median value")
 	rows = make([][]string, 0, len(groups))
 	for _, g := range groups {
-		rows = append(rows, []string{
-			"1e" + strconv.Itoa(g.power),
-			strconv.Itoa(g.trials),
-			strconv.Itoa(g.ok),
+		row := []string{"1e" + strconv.Itoa(g.power), strconv.Itoa(g.trials), strconv.Itoa(g.ok)}
+		if withPruned {
+			row = append(row, strconv.Itoa(g.pruned))
+		}
+		rows = append(rows, append(row,
 			strconv.Itoa(g.div),
 			strconv.Itoa(g.bad),
 			optionalValue(bestOf(g.values, goal)),
 			optionalValue(Median(g.values)),
-		})
+		))
 	}
 	return header, rows
 }

@@ -49,7 +49,7 @@ trial, lets running ones stop, and still prints and exports what finished
 	fl := cmd.Flags()
 	fl.StringVar(&f.study, "study", "", "study name (default: the config's name); {date} and {time} are expanded")
 	fl.IntVar(&f.parallel, "parallel", -1, "trials run at once (default: search.parallelism, 0 = number of CPUs)")
-	fl.StringVar(&f.storage, "storage", "", "where studies are stored: sqlite:///path.db or memory: (default: sqlite in OUTPUT_DIR/hpsearch.db)")
+	fl.StringVar(&f.storage, "storage", "", "where studies are stored: sqlite:///path.db, memory: or postgres://… to share with workers (default: sqlite in OUTPUT_DIR/hpsearch.db)")
 	fl.BoolVar(&f.resume, "resume", false, "continue an interrupted study: finished trials are kept, the rest run")
 	fl.StringVar(&f.warmStart, "warm-start", "", "start from a stored study's best trials and final ranges (overrides search.warm_start)")
 	fl.BoolVar(&f.json, "json", false, "print the JSON document instead of tables")
@@ -180,6 +180,9 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	runner := &search.Runner{
 		Study: sw.study, Seed: cfg.Seed, Strategy: strat, Evaluator: sw.evaluator(),
 		Store: store, Parallelism: par, Progress: failures.watch(prog.trial), Finished: finished,
+	}
+	if runner.Pruner, err = sw.pruner(); err != nil {
+		return err
 	}
 	fmt.Fprintf(stderr, "hpsearch: study %s: %s, %d trials (%d already finished), %d at a time, stored in %s\n",
 		sw.study, strat.Name(), strat.Total(), len(finished), effectiveParallel(par), redact(storage))

@@ -1,0 +1,26 @@
+package main
+
+import (
+	"github.com/hpsearch/hpsearch/search"
+)
+
+// pruner builds the early-stopping pruner a config asks for; nil when it
+// asks for none. The built-in trainer reports validation losses (lower is
+// better, whatever the metric); a command reports the study's metric.
+func (sw *sweep) pruner() (*search.Pruner, error) {
+	e := sw.cfg.Search.EarlyStopping
+	if e == nil {
+		return nil, nil
+	}
+	rule := search.EarlyStopping{Kind: e.Kind, MinResource: e.MinResource, MaxResource: e.MaxResource,
+		Reduction: e.ReductionFactor, MinTrials: e.MinTrials}
+	maximize := sw.command != nil && sw.cfg.Search.Goal == "maximize"
+	p, err := search.NewPruner(rule, maximize)
+	if err != nil {
+		return nil, usageErr("%s: %v", sw.cfg.File, err)
+	}
+	if sw.objective != nil {
+		sw.objective.ReportEvery(e.Interval, e.MaxResource)
+	}
+	return p, nil
+}
