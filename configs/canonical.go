@@ -118,7 +118,7 @@ func FormatCanonical(s []Setting) string {
 func DiffCanonical(stored string, now []Setting) []string {
 	old := map[string]string{}
 	var order []string
-	for _, line := range strings.Split(strings.TrimSpace(stored), "\n") {
+	for _, line := range strings.Split(strings.TrimRight(stored, "\n"), "\n") {
 		k, v, ok := strings.Cut(line, ": ")
 		if !ok {
 			continue

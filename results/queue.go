@@ -33,9 +33,11 @@ type Queue interface {
 	// heartbeat, and counts an attempt. ok is false when nothing waits.
 	// Concurrent claimers never get the same trial.
 	Claim(ctx context.Context, worker string, studies []string) (l Lease, ok bool, err error)
-	// Heartbeat tells the store that worker is alive: every trial it runs
-	// gets a fresh heartbeat.
-	Heartbeat(ctx context.Context, worker string) error
+	// Heartbeat tells the store that the leased trials are still being
+	// run: each that is still held gets a fresh heartbeat. A trial its
+	// worker gave up on (its result could not be stored) is left out, so
+	// that it goes silent and runs again.
+	Heartbeat(ctx context.Context, leases []Lease) error
 	// Requeue finds running trials whose heartbeat is older than grace: each
 	// waits again for another worker, or fails once it has been attempted
 	// maxAttempts times. It returns them as they now are.

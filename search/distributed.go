@@ -58,7 +58,15 @@ type Worker struct {
 
 	mu      sync.Mutex
 	studies map[string]*served
-	advance sync.Mutex // one replay at a time in this process
+	held    map[leaseKey]results.Lease // trials running here, kept alive by heartbeats
+	advance sync.Mutex                 // one replay at a time in this process
+}
+
+// leaseKey tells leases apart even when this worker claims a trial again
+// that it had lost: the attempt differs.
+type leaseKey struct {
+	study           string
+	number, attempt int
 }
 
 // served is what a Worker knows of one study.
@@ -118,6 +126,7 @@ func (w *Worker) Serve(ctx context.Context, jobs []*Job) error {
 	}
 	w.mu.Lock()
 	w.studies = make(map[string]*served)
+	w.held = make(map[leaseKey]results.Lease)
 	w.mu.Unlock()
 	w.add(jobs)
 
@@ -219,11 +228,19 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// run evaluates a leased trial and reports its result.
+// run evaluates a leased trial and reports its result. The trial gets
+// heartbeats from its claim until its result is stored or given up on.
 func (w *Worker) run(ctx context.Context, l results.Lease) error {
+	key := leaseKey{l.Trial.Study, l.Trial.Number, l.Attempt}
 	w.mu.Lock()
 	s := w.studies[l.Trial.Study]
+	w.held[key] = l
 	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		delete(w.held, key)
+		w.mu.Unlock()
+	}()
 	if s == nil { // Claim only returns trials of the studies asked for
 		return fmt.Errorf("worker %s: claimed trial %d of study %q, which it does not serve", w.ID, l.Trial.Number, l.Trial.Study)
 	}
@@ -289,8 +306,9 @@ func (w *Worker) release(ctx context.Context, l results.Lease) {
 	}
 }
 
-// beat sends heartbeats and requeues other workers' stale trials, every
-// Heartbeat, until ctx ends. Failures are logged: the next tick retries.
+// beat sends heartbeats for the trials running here and requeues other
+// workers' stale trials, every Heartbeat, until ctx ends. Failures are
+// logged, one line a tick: the next tick tries again.
 func (w *Worker) beat(ctx context.Context) {
 	t := time.NewTicker(w.Heartbeat)
 	defer t.Stop()
@@ -300,8 +318,11 @@ func (w *Worker) beat(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if err := w.Queue.Heartbeat(ctx, w.ID); err != nil && ctx.Err() == nil {
-			w.logf("heartbeat: %v", err)
+		if err := w.Queue.Heartbeat(ctx, w.leases()); err != nil {
+			if ctx.Err() == nil {
+				w.logf("heartbeat: %v", err)
+			}
+			continue // the store is not there: requeueing would fail too
 		}
 		requeued, err := w.Queue.Requeue(ctx, w.Grace, w.MaxAttempts)
 		if err != nil && ctx.Err() == nil {
@@ -311,10 +332,21 @@ func (w *Worker) beat(ctx context.Context) {
 			if r.Status == results.StatusFailed {
 				w.logf("trial %d of %s failed: %s", r.Number, r.Study, r.Error)
 			} else {
-				w.logf("trial %d of %s runs again: %s for %s", r.Number, r.Study, r.Error, w.Grace)
+				w.logf("trial %d of %s runs again: %s", r.Number, r.Study, r.Error)
 			}
 		}
 	}
+}
+
+// leases lists the trials running here.
+func (w *Worker) leases() []results.Lease {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]results.Lease, 0, len(w.held))
+	for _, l := range w.held {
+		out = append(out, l)
+	}
+	return out
 }
 
 // advanceAll lets every incomplete study propose its next batch, and looks

@@ -290,3 +290,51 @@ func TestReplayRefusesAnotherConfig(t *testing.T) {
 		t.Fatalf("Serve = %v, want a refusal naming the config", err)
 	}
 }
+
+// unstorable cannot store trial 0's first result, as if the store were
+// unreachable for that trial for longer than the grace period.
+type unstorable struct {
+	*postgres.Store
+}
+
+func (u unstorable) Finish(ctx context.Context, l results.Lease, t results.Trial) (bool, error) {
+	if l.Trial.Number == 0 && l.Attempt == 1 {
+		return false, fmt.Errorf("finish: %w: connection reset", results.ErrUnavailable)
+	}
+	return u.Store.Finish(ctx, l, t)
+}
+
+// A result that cannot be stored within the grace period is given up:
+// its trial stops getting heartbeats, goes back to waiting and runs again
+// (here on the same worker), and the study still completes as it should.
+func TestUnstorableResultRunsAgain(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	job := distJob(t, "unstorable")
+	want := reference(t, job)
+	s := unstorable{openShared(t, url)}
+	putStudy(t, s, "unstorable")
+	var trace logs
+	w := &Worker{ID: "w", Store: s, Queue: s, Parallelism: 2, Heartbeat: 50 * time.Millisecond,
+		Grace: 300 * time.Millisecond, Poll: 10 * time.Millisecond, Logf: trace.logf}
+	done := make(chan error, 1)
+	go func() { done <- w.Serve(ctx, []*Job{job}) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the study never completed: the given-up trial kept its heartbeat\n%s", trace.String())
+	}
+	_, got, err := s.Study(ctx, "unstorable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSameTrials(t, want, got)
+	for _, line := range []string{"trial 0 of unstorable: not stored", "trial 0 of unstorable runs again"} {
+		if !strings.Contains(trace.String(), line) {
+			t.Errorf("log lacks %q:\n%s", line, trace.String())
+		}
+	}
+}

@@ -162,20 +162,38 @@ func (c *Command) Run(ctx context.Context, r CommandRun) (CommandResult, error) 
 	return c.finish(res, reader, e), nil
 }
 
-// prepareDir makes the trial's directory, so that the program finds it
-// from its first instruction, and writes params.json when the argv names
-// it. On a busy disk, creating files is most of what a trial costs beyond
-// the program: nothing is written that is not needed, and the stdout and
-// stderr files are created while the program already runs.
+// prepareDir makes the trial's directory before the program starts when
+// its argv names it ({trial_dir}, {params_file}), and writes params.json
+// when named. On a busy disk, creating files is most of what a trial costs
+// beyond the program, so nothing is written that is not needed, and
+// otherwise the directory and the stdout and stderr files are created
+// while the program already runs.
 func (c *Command) prepareDir(r CommandRun) error {
-	if err := os.Mkdir(r.Dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-		if err := os.MkdirAll(r.Dir, 0o755); err != nil {
-			return fmt.Errorf("command: trial directory: %w", err)
-		}
+	if !c.dirFirst() {
+		return nil
 	}
-	if usesParamsFile(c.Argv) {
+	if err := makeDir(r.Dir); err != nil {
+		return err
+	}
+	if names(c.Argv, PlaceholderParamsFile) {
 		if err := writeParamsFile(r); err != nil {
 			return fmt.Errorf("command: %w", err)
+		}
+	}
+	return nil
+}
+
+// dirFirst reports whether the program may use the trial's directory.
+func (c *Command) dirFirst() bool {
+	return names(c.Argv, PlaceholderTrialDir) || names(c.Argv, PlaceholderParamsFile)
+}
+
+// makeDir makes a trial's directory; one that exists (a trial run again on
+// resume) is used as it is.
+func makeDir(dir string) error {
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("command: trial directory: %w", err)
 		}
 	}
 	return nil

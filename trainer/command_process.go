@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -44,7 +45,9 @@ func (c *Command) execute(ctx context.Context, r CommandRun, argv []string, read
 	cmd, stdout, stderr, err := c.start(r, argv)
 	if err != nil {
 		note := fmt.Sprintf("hpsearch: could not start %s: %v\n", argv[0], err)
-		e.fileErr = os.WriteFile(filepath.Join(r.Dir, StderrFileName), []byte(note), 0o644)
+		if e.fileErr = makeDir(r.Dir); e.fileErr == nil {
+			e.fileErr = os.WriteFile(filepath.Join(r.Dir, StderrFileName), []byte(note), 0o644)
+		}
 		e.startErr, e.stderr = err, []string{strings.TrimSpace(note)}
 		return e
 	}
@@ -52,9 +55,11 @@ func (c *Command) execute(ctx context.Context, r CommandRun, argv []string, read
 	defer stderr.Close()
 	e.ran = true
 
+	// The directory is made by whichever output is first to need it.
+	dir := sync.OnceValue(func() error { return makeDir(r.Dir) })
 	stopReq := make(chan struct{}, 1)
 	var stdoutErr, stderrErr error
-	outDone := keep(stdout, filepath.Join(r.Dir, StdoutFileName), &stdoutErr, func(dst io.Writer, src io.Reader) {
+	outDone := keep(stdout, dir, filepath.Join(r.Dir, StdoutFileName), &stdoutErr, func(dst io.Writer, src io.Reader) {
 		copyLines(src, dst, func(line []byte) {
 			if reader.line(line) {
 				select {
@@ -65,7 +70,7 @@ func (c *Command) execute(ctx context.Context, r CommandRun, argv []string, read
 		})
 	})
 	var tail tailBuffer
-	errDone := keep(stderr, filepath.Join(r.Dir, StderrFileName), &stderrErr, func(dst io.Writer, src io.Reader) {
+	errDone := keep(stderr, dir, filepath.Join(r.Dir, StderrFileName), &stderrErr, func(dst io.Writer, src io.Reader) {
 		io.Copy(io.MultiWriter(dst, &tail), src)
 	})
 
@@ -115,29 +120,34 @@ func (c *Command) start(r CommandRun, argv []string) (cmd *exec.Cmd, stdout, std
 	return cmd, or, er, nil
 }
 
-// keep creates the file at path — while the program already runs — and
-// copies src into it with copyFn. When the file cannot be created, the
-// output is still read (a program must never block on a full pipe) and the
-// error is left in fileErr. The channel is closed when src is read to its
-// end.
-func keep(src *os.File, path string, fileErr *error, copyFn func(dst io.Writer, src io.Reader)) <-chan struct{} {
+// keep creates the file at path (and its directory, with dir) while the
+// program already runs, and copies src into it with copyFn. When the file
+// cannot be created, the output is still read (a program must never block
+// on a full pipe) and the error is left in fileErr. The channel is closed
+// when src is read to its end.
+func keep(src *os.File, dir func() error, path string, fileErr *error, copyFn func(dst io.Writer, src io.Reader)) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		var dst io.Writer = io.Discard
-		if f, err := os.Create(path); err != nil {
+		f, err := createIn(dir, path)
+		if err != nil {
 			*fileErr = err
-		} else {
-			defer func() {
-				if err := f.Close(); err != nil && *fileErr == nil {
-					*fileErr = err
-				}
-			}()
-			dst = f
+			copyFn(io.Discard, src)
+			return
 		}
-		copyFn(dst, src)
+		copyFn(f, src)
+		if err := f.Close(); err != nil {
+			*fileErr = err
+		}
 	}()
 	return done
+}
+
+func createIn(dir func() error, path string) (*os.File, error) {
+	if err := dir(); err != nil {
+		return nil, err
+	}
+	return os.Create(path)
 }
 
 // await waits for the program to exit, or stops it when ctx ends, the

@@ -166,7 +166,6 @@ func (c *Command) environ(r CommandRun) []string {
 		"HPSEARCH_STUDY="+r.Study,
 		"HPSEARCH_TRIAL="+strconv.Itoa(r.Trial),
 		"HPSEARCH_SEED="+strconv.FormatUint(r.Seed, 10),
-		"HPSEARCH_TRIAL_DIR="+r.Dir,
 	)
 	for _, p := range r.Params {
 		env = append(env, paramEnvName(p.Name)+"="+FormatParam(p.Value))
@@ -177,11 +176,10 @@ func (c *Command) environ(r CommandRun) []string {
 	return env
 }
 
-// usesParamsFile reports whether argv names {params_file}: only then is
-// params.json written, since each file a trial creates costs time.
-func usesParamsFile(argv []string) bool {
+// names reports whether an element of argv holds {placeholder}.
+func names(argv []string, placeholder string) bool {
 	for _, el := range argv {
-		if strings.Contains(el, "{"+PlaceholderParamsFile+"}") {
+		if strings.Contains(el, "{"+placeholder+"}") {
 			return true
 		}
 	}

@@ -123,7 +123,7 @@ func TestCommandEnvironmentAndWorkdir(t *testing.T) {
 	p := prog(t)
 	work := t.TempDir()
 	c := Command{Argv: []string{p, "cwd", "env:HPSEARCH_PARAM_LEARNING_RATE", "env:HPSEARCH_PARAM_OPTIMIZER", "env:HPSEARCH_TRIAL",
-		"env:HPSEARCH_SEED", "env:HPSEARCH_STUDY", "env:HPSEARCH_TRIAL_DIR", "env:CUDA_VISIBLE_DEVICES", "env:HPSEARCH_DEVICE",
+		"env:HPSEARCH_SEED", "env:HPSEARCH_STUDY", "env:CUDA_VISIBLE_DEVICES", "env:HPSEARCH_DEVICE",
 		"env:MY_SETTING", "env:PATH", "print:val_loss=1"},
 		Workdir: work, Env: map[string]string{"MY_SETTING": "on", "HPSEARCH_TRIAL": "overridden by the trial's"}, KillGrace: time.Second}
 	dir := filepath.Join(t.TempDir(), "t")
@@ -144,7 +144,7 @@ func TestCommandEnvironmentAndWorkdir(t *testing.T) {
 		}
 	}
 	want := map[string]string{"HPSEARCH_PARAM_LEARNING_RATE": "0.25", "HPSEARCH_PARAM_OPTIMIZER": "adam", "HPSEARCH_TRIAL": "7",
-		"HPSEARCH_SEED": "8", "HPSEARCH_STUDY": "s", "HPSEARCH_TRIAL_DIR": dir,
+		"HPSEARCH_SEED": "8", "HPSEARCH_STUDY": "s",
 		"CUDA_VISIBLE_DEVICES": "1", "HPSEARCH_DEVICE": "1", "MY_SETTING": "on", "PATH": os.Getenv("PATH")}
 	if !reflect.DeepEqual(env, want) {
 		t.Errorf("environment\n%v\nwant\n%v", env, want)
@@ -277,5 +277,28 @@ func TestCommandRunErrors(t *testing.T) {
 		if _, err := tt.c.Run(context.Background(), tt.r); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Run(%q): error %v, want it to say %q", tt.c.Argv, err, tt.want)
 		}
+	}
+}
+
+func TestCommandTrialDirExistsWhenNamed(t *testing.T) {
+	for _, tt := range []struct {
+		argv  []string
+		first bool
+	}{
+		{[]string{"train", "{args}"}, false},
+		{[]string{"train", "--out={trial_dir}/model.pt"}, true},
+		{[]string{"train", "{params_file}"}, true},
+	} {
+		if got := (&Command{Argv: tt.argv}).dirFirst(); got != tt.first {
+			t.Errorf("%q: directory made before the program starts %v, want %v", tt.argv, got, tt.first)
+		}
+	}
+	script := `test -d "$1" && echo val_loss=1`
+	res, dir := runCmd(t, context.Background(), Command{Argv: []string{"/bin/sh", "-c", script, "sh", "{trial_dir}"}})
+	if res.Outcome != CommandOK {
+		t.Errorf("the program did not find its {trial_dir}: %s %s %q", res.Outcome, res.Reason, res.Stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ParamsFileName)); err == nil {
+		t.Error("params.json written without {params_file}")
 	}
 }

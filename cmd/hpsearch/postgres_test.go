@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	neturl "net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -295,6 +296,13 @@ func TestPostgresCommands(t *testing.T) {
 	code, out, _ = hpsearch(t, context.Background(), "compare", "night-1", "night-2", "--storage", url)
 	if code != exitOK || !strings.Contains(out, "best learning_rate") {
 		t.Fatalf("compare: exit %d\n%s", code, out)
+	}
+	report := filepath.Join(dir, "night-1.html")
+	if code, _, stderr := hpsearch(t, context.Background(), "report", "night-1", "--storage", url, "-o", report); code != exitOK {
+		t.Fatalf("report: exit %d\n%s", code, stderr)
+	}
+	if b, err := os.ReadFile(report); err != nil || !strings.Contains(string(b), "night-1") {
+		t.Fatalf("report file: %v", err)
 	}
 	// The study is complete: a worker has nothing to do, and says so.
 	code, _, stderr = hpsearch(t, context.Background(), "worker", "--storage", url)

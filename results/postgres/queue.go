@@ -106,13 +106,30 @@ func (s *Store) relaxed(ctx context.Context, b *pgx.Batch) error {
 	})
 }
 
-// Heartbeat refreshes the heartbeat of every trial worker runs.
-func (s *Store) Heartbeat(ctx context.Context, worker string) error {
+const heartbeatSQL = `UPDATE trials t SET heartbeat = now()
+FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[]) AS l(study, number, worker, attempt)
+WHERE t.study = l.study AND t.number = l.number AND t.worker = l.worker AND t.attempt = l.attempt
+	AND t.status = 'running'`
+
+// Heartbeat refreshes the heartbeat of the leased trials still held, in
+// one statement however many there are.
+func (s *Store) Heartbeat(ctx context.Context, leases []results.Lease) error {
+	if len(leases) == 0 {
+		return nil
+	}
+	var (
+		studies, workers []string
+		numbers          []int64
+		attempts         []int32
+	)
+	for _, l := range leases {
+		studies, numbers = append(studies, l.Trial.Study), append(numbers, int64(l.Trial.Number))
+		workers, attempts = append(workers, l.Worker), append(attempts, int32(l.Attempt))
+	}
 	var b pgx.Batch
-	b.Queue(`UPDATE trials SET heartbeat = now() WHERE worker = $1 AND status = 'running'`, worker)
-	err := s.relaxed(ctx, &b)
-	if err != nil {
-		return s.wrap("heartbeat of "+worker+" in", err)
+	b.Queue(heartbeatSQL, studies, numbers, workers, attempts)
+	if err := s.relaxed(ctx, &b); err != nil {
+		return s.wrap(fmt.Sprintf("heartbeat of %d trials in", len(leases)), err)
 	}
 	return nil
 }

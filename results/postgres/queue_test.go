@@ -236,14 +236,17 @@ func TestRequeueRetriesThenFails(t *testing.T) {
 	}
 }
 
-// Heartbeats keep a slow trial: only silence gets it requeued.
+// Heartbeats keep a slow trial: only silence gets it requeued, and only
+// the lease held is kept alive.
 func TestHeartbeatKeepsTrial(t *testing.T) {
 	s, url := queueStudy(t, 2)
 	ctx := context.Background()
 	alive := mustClaim(t, s, "alive")
 	dead := mustClaim(t, s, "dead")
 	age(t, url, time.Hour)
-	if err := s.Heartbeat(ctx, "alive"); err != nil {
+	forged := dead
+	forged.Attempt = 2 // not the lease the store holds: beats nothing
+	if err := s.Heartbeat(ctx, []results.Lease{alive, forged}); err != nil {
 		t.Fatal(err)
 	}
 	requeued, err := s.Requeue(ctx, time.Minute, 3)
@@ -255,6 +258,9 @@ func TestHeartbeatKeepsTrial(t *testing.T) {
 	}
 	if ok, err := s.Finish(ctx, alive, result(3)); err != nil || !ok {
 		t.Errorf("Finish of a beating worker's trial = %v, %v", ok, err)
+	}
+	if err := s.Heartbeat(ctx, nil); err != nil {
+		t.Errorf("Heartbeat of no trial: %v", err)
 	}
 	// Nothing is stale: a second requeue is a no-op.
 	if requeued, err := s.Requeue(ctx, time.Minute, 3); err != nil || len(requeued) != 0 {
