@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -51,6 +52,12 @@ func initExample(name, dir string, force bool, stdout io.Writer) error {
 	text, err := configs.Example(name)
 	if err != nil {
 		return usageErr("init: %v", err)
+	}
+	if bytes.Contains(text, []byte("../examples/")) {
+		// The program it runs is source in this repository, not something
+		// init can copy into a working program elsewhere.
+		return usageErr("init: %s runs the project's own example program (examples/); run it from a checkout "+
+			"(hpsearch run configs/%s.yaml), or start from another example and set trainer.command to your program", name, name)
 	}
 	// The shipped examples live in configs/ and read ../data/; the copy
 	// reads data/ beside itself.
