@@ -309,6 +309,11 @@ func TestPostgresCommands(t *testing.T) {
 	if code != exitOK || !strings.Contains(stderr, "no unfinished study") {
 		t.Fatalf("worker with nothing to do: exit %d\n%s", code, stderr)
 	}
+	defer func() {
+		if code, out, _ := hpsearch(t, context.Background(), "studies", "--storage", url); code != exitOK || strings.Contains(out, "never") {
+			t.Errorf("a run refused for its flags stored its study:\n%s", out)
+		}
+	}()
 
 	u, err := neturl.Parse(url)
 	if err != nil {
@@ -325,6 +330,7 @@ func TestPostgresCommands(t *testing.T) {
 		"worker without postgres":             {[]string{"worker", "--storage", "sqlite://" + filepath.Join(dir, "x.db")}, "must name a PostgreSQL database"},
 		"bad credentials":                     {[]string{"studies", "--storage", badPass}, "nobody"},
 		"heartbeat not below grace":           {[]string{"worker", "--storage", url, "--heartbeat", "2s", "--grace", "1s"}, "shorter than the grace period"},
+		"run refuses before storing":          {[]string{"run", cfg, "--study", "never", "--storage", url, "--retries", "-1"}, "retries 0 or more"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, _, stderr := hpsearch(t, context.Background(), tc.args...)

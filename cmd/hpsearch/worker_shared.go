@@ -22,18 +22,37 @@ type sharedFlags struct {
 	retries          int
 }
 
+// register adds the flags to cmd, and checks them before cmd runs, so that
+// nothing is stored with settings that cannot work.
 func (s *sharedFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.DurationVar(&s.heartbeat, "heartbeat", search.DefaultHeartbeat, "PostgreSQL: how often this process tells the others it is alive")
 	fl.DurationVar(&s.grace, "grace", search.DefaultGrace, "PostgreSQL: silence after which a worker's trials run elsewhere")
 	fl.IntVar(&s.retries, "retries", search.DefaultMaxAttempts-1, "PostgreSQL: runs again of a trial whose worker went silent, before it fails")
+	next := cmd.PreRunE
+	cmd.PreRunE = func(cmd *cobra.Command, args []string) error {
+		if err := s.check(); err != nil {
+			return err
+		}
+		if next != nil {
+			return next(cmd, args)
+		}
+		return nil
+	}
+}
+
+func (s sharedFlags) check() error {
+	if s.heartbeat <= 0 || s.grace <= s.heartbeat || s.retries < 0 {
+		return usageErr("--heartbeat %s, --grace %s, --retries %d: the heartbeat must be positive and shorter than the grace period (3× or more is safe), retries 0 or more",
+			s.heartbeat, s.grace, s.retries)
+	}
+	return nil
 }
 
 // newWorker sets up this process as a worker of shared studies.
 func newWorker(store results.Store, q results.Queue, par int, f sharedFlags, stderr io.Writer) (*search.Worker, error) {
-	if f.heartbeat <= 0 || f.grace <= f.heartbeat || f.retries < 0 {
-		return nil, usageErr("--heartbeat %s, --grace %s, --retries %d: the heartbeat must be positive and shorter than the grace period (3× or more is safe), retries 0 or more",
-			f.heartbeat, f.grace, f.retries)
+	if err := f.check(); err != nil {
+		return nil, err
 	}
 	id := workerID()
 	return &search.Worker{

@@ -46,14 +46,24 @@ func (s *Store) Enqueue(ctx context.Context, study string, trials []results.Tria
 	return nil
 }
 
+// relaxedCTE makes the statement that joins it commit without waiting for
+// the disk (synchronous_commit off for its own transaction), in the same
+// round trip. Only for writes whose loss in a crash of the database server
+// is harmless: a lost claim sends its trial back to waiting, and the
+// claimer's Finish is then refused; a lost heartbeat is sent again.
+// Results are stored durably: the flush of a result also flushes the
+// claim before it.
+const relaxedCTE = `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))`
+
 // claimSQL takes the lowest-numbered waiting trial nobody else is taking:
 // SKIP LOCKED passes over rows another claimer holds, so concurrent
 // claimers never wait for, or get, the same trial.
-const claimSQL = `UPDATE trials t SET status = 'running', worker = $1, attempt = t.attempt + 1,
+const claimSQL = relaxedCTE + `
+UPDATE trials t SET status = 'running', worker = $1, attempt = t.attempt + 1,
 	heartbeat = now(), started = $2
 FROM (SELECT study, number FROM trials
 	WHERE status = 'waiting' AND (cardinality($3::text[]) = 0 OR study = ANY($3::text[]))
-	ORDER BY number, study LIMIT 1 FOR UPDATE SKIP LOCKED) c
+	ORDER BY number, study LIMIT 1 FOR UPDATE SKIP LOCKED) c, relaxed
 WHERE t.study = c.study AND t.number = c.number
 RETURNING t.study, t.number, t.round, t.params, t.seed, t.attempt, t.started`
 
@@ -72,11 +82,8 @@ func (s *Store) Claim(ctx context.Context, worker string, studies []string) (res
 		params                       string
 		started                      *int64
 	)
-	var b pgx.Batch
-	b.Queue(claimSQL, worker, time.Now().UnixNano(), studies).QueryRow(func(row pgx.Row) error {
-		return row.Scan(&l.Trial.Study, &number, &round, &params, &seed, &attempt, &started)
-	})
-	err := s.relaxed(ctx, &b)
+	err := s.pool.QueryRow(ctx, claimSQL, worker, time.Now().UnixNano(), studies).Scan(
+		&l.Trial.Study, &number, &round, &params, &seed, &attempt, &started)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return results.Lease{}, false, nil
 	}
@@ -93,21 +100,9 @@ func (s *Store) Claim(ctx context.Context, worker string, studies []string) (res
 	return l, true, nil
 }
 
-// relaxed runs b in a transaction that commits without waiting for the
-// disk (synchronous_commit off), which saves a trial a flush of the log.
-// Only for writes whose loss in a crash of the database server is
-// harmless: a lost claim sends its trial back to waiting, and the
-// claimer's Finish is then refused; a lost heartbeat is sent again.
-// Results are committed durably. The setting travels with b's queries.
-func (s *Store) relaxed(ctx context.Context, b *pgx.Batch) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		b.QueuedQueries = append([]*pgx.QueuedQuery{{SQL: `SET LOCAL synchronous_commit = off`}}, b.QueuedQueries...)
-		return tx.SendBatch(ctx, b).Close()
-	})
-}
-
-const heartbeatSQL = `UPDATE trials t SET heartbeat = now()
-FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[]) AS l(study, number, worker, attempt)
+const heartbeatSQL = relaxedCTE + `
+UPDATE trials t SET heartbeat = now()
+FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[]) AS l(study, number, worker, attempt), relaxed
 WHERE t.study = l.study AND t.number = l.number AND t.worker = l.worker AND t.attempt = l.attempt
 	AND t.status = 'running'`
 
@@ -126,9 +121,7 @@ func (s *Store) Heartbeat(ctx context.Context, leases []results.Lease) error {
 		studies, numbers = append(studies, l.Trial.Study), append(numbers, int64(l.Trial.Number))
 		workers, attempts = append(workers, l.Worker), append(attempts, int32(l.Attempt))
 	}
-	var b pgx.Batch
-	b.Queue(heartbeatSQL, studies, numbers, workers, attempts)
-	if err := s.relaxed(ctx, &b); err != nil {
+	if _, err := s.pool.Exec(ctx, heartbeatSQL, studies, numbers, workers, attempts); err != nil {
 		return s.wrap(fmt.Sprintf("heartbeat of %d trials in", len(leases)), err)
 	}
 	return nil
