@@ -166,6 +166,11 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	if _, shared := store.(results.Queue); shared {
+		if err := sharedUnsupported(cfg); err != nil {
+			return err
+		}
+	}
 	studyRec.Strategy, studyRec.Total = strat.Name(), strat.Total()
 	if err := store.PutStudy(ctx, studyRec); err != nil {
 		return usageErr("%v", err)

@@ -13,7 +13,7 @@ import (
 
 // storageFlag adds --storage to a command that reads stored studies.
 func storageFlag(cmd *cobra.Command, dst *string) {
-	cmd.Flags().StringVar(dst, "storage", defaultStorage("runs"), "where studies are stored: sqlite:///path.db")
+	cmd.Flags().StringVar(dst, "storage", defaultStorage("runs"), "where studies are stored: sqlite:///path.db or postgres://user@host/db")
 }
 
 // withStore opens the store a read command names, and refuses to create an

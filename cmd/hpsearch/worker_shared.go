@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/hpsearch/hpsearch/configs"
 	"io"
 	"os"
 	"time"
@@ -131,6 +132,20 @@ func runShared(ctx context.Context, r sharedRun, stdout, stderr io.Writer) error
 	}
 	if _, ok := results.Best(trials, st.Goal); !ok {
 		return &exitError{code: exitNoSuccess, err: fmt.Errorf("no trial succeeded (%d trials ran); see the table for their stop reasons", len(trials))}
+	}
+	return nil
+}
+
+// sharedUnsupported refuses, before anything is stored, the settings a
+// study shared through PostgreSQL does not honour yet: silently running
+// every trial to its end, or past a failure limit, would not be what the
+// config asked for.
+func sharedUnsupported(cfg *configs.Config) error {
+	if cfg.Search.EarlyStopping != nil {
+		return usageErr("%s: search.early_stopping is not supported with shared (PostgreSQL) storage yet; run this study with SQLite storage, or remove early_stopping", cfg.File)
+	}
+	if cfg.Search.MaxFailedTrials > 0 {
+		return usageErr("%s: search.max_failed_trials is not supported with shared (PostgreSQL) storage yet; run this study with SQLite storage, or set it to 0", cfg.File)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/results/rowcodec"
 )
 
 const enqueueSQL = `INSERT INTO trials (study, number, round, params, seed, status, iterations, stop_reason, error)
@@ -25,7 +26,7 @@ func (s *Store) Enqueue(ctx context.Context, study string, trials []results.Tria
 		if t.Study != study {
 			return fmt.Errorf("%s %s: trial %d belongs to study %q", op, s.name, t.Number, t.Study)
 		}
-		params, err := encodeParams(t.Params)
+		params, err := rowcodec.EncodeParams(t.Params)
 		if err != nil {
 			return fmt.Errorf("%s %s: trial %d: %w", op, s.name, t.Number, err)
 		}
@@ -90,7 +91,7 @@ func (s *Store) Claim(ctx context.Context, worker string, studies []string) (res
 	if err != nil {
 		return results.Lease{}, false, s.wrap("claim a trial in", err)
 	}
-	if l.Trial.Params, err = decodeParams(params); err != nil {
+	if l.Trial.Params, err = rowcodec.DecodeParams([]byte(params), nil); err != nil {
 		return results.Lease{}, false, fmt.Errorf("claim a trial in %s: %s#%d: %w", s.name, l.Trial.Study, number, err)
 	}
 	l.Trial.Number, l.Trial.Round, l.Trial.Seed = int(number), int(round), uint64(seed)

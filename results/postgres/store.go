@@ -23,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/results/rowcodec"
 )
 
 var (
@@ -170,7 +171,7 @@ func (s *Store) PutStudy(ctx context.Context, st results.Study) error {
 	if st.Name == "" {
 		return fmt.Errorf("put study in %s: empty study name", s.name)
 	}
-	rounds, err := encodeRounds(st.Rounds)
+	rounds, err := rowcodec.EncodeRounds(st.Rounds)
 	if err != nil {
 		return fmt.Errorf("put study %q in %s: %w", st.Name, s.name, err)
 	}
@@ -217,7 +218,7 @@ func trialArgs(t results.Trial) ([]any, error) {
 	if t.Study == "" {
 		return nil, errors.New("empty study name")
 	}
-	params, err := encodeParams(t.Params)
+	params, err := rowcodec.EncodeParams(t.Params)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +233,7 @@ func trialArgs(t results.Trial) ([]any, error) {
 	// The seed keeps its 64 bits in a signed BIGINT.
 	return []any{t.Study, int64(t.Number), int64(t.Round), params, int64(t.Seed), string(t.Status),
 		nullableFloat(t.Value), nullableFloat(t.TrainLoss), nullableFloat(t.Accuracy),
-		int64(t.Iterations), t.StopReason, t.Error, started, finished, encodeHistory(t.History)}, nil
+		int64(t.Iterations), t.StopReason, t.Error, started, finished, rowcodec.EncodeHistory(t.History)}, nil
 }
 
 const (
@@ -309,7 +310,7 @@ func scanStudy(row pgx.Row) (results.Study, error) {
 	st.Created = timeOrZero(created)
 	st.Total = int(total)
 	var err error
-	if st.Rounds, err = decodeRounds(rounds); err != nil {
+	if st.Rounds, err = rowcodec.DecodeRounds(rounds); err != nil {
 		return st, fmt.Errorf("study %q: %w", st.Name, err)
 	}
 	return st, nil
@@ -344,10 +345,10 @@ func scanTrial(row pgx.Row) (results.Trial, error) {
 		return t, err
 	}
 	var err error
-	if t.Params, err = decodeParams(params); err != nil {
+	if t.Params, err = rowcodec.DecodeParams([]byte(params), nil); err != nil {
 		return t, fmt.Errorf("trial %d: %w", number, err)
 	}
-	if t.History, err = decodeHistory(history); err != nil {
+	if t.History, err = rowcodec.DecodeHistory(history); err != nil {
 		return t, fmt.Errorf("trial %d: %w", number, err)
 	}
 	t.Number, t.Round, t.Seed, t.Iterations = int(number), int(round), uint64(seed), int(iterations)

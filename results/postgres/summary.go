@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/results/rowcodec"
 )
 
 // summarySQL counts each study's trials and finds its best in one query, so
@@ -44,7 +45,7 @@ func (s *Store) Summaries(ctx context.Context) ([]results.Summary, error) {
 			return nil, s.wrap("summarise studies in", err)
 		}
 		st.Created, st.Total = timeOrZero(created), int(total)
-		if st.Rounds, err = decodeRounds(rounds); err != nil {
+		if st.Rounds, err = rowcodec.DecodeRounds(rounds); err != nil {
 			return nil, s.wrap("summarise studies in", err)
 		}
 		sum := results.Summary{Study: st, Done: int(done), OK: int(ok), Best: math.NaN(), BestTrial: -1}

@@ -22,6 +22,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/results/rowcodec"
 )
 
 var _ results.Store = (*Store)(nil)
@@ -268,7 +269,7 @@ func (s *Store) PutStudy(ctx context.Context, st results.Study) error {
 	if st.Name == "" {
 		return fmt.Errorf("put study in %s: empty study name", s.path)
 	}
-	rounds, err := encodeRounds(st.Rounds)
+	rounds, err := rowcodec.EncodeRounds(st.Rounds)
 	if err != nil {
 		return fmt.Errorf("put study %q in %s: %w", st.Name, s.path, err)
 	}
@@ -306,7 +307,7 @@ func trialArgs(t results.Trial) ([]any, error) {
 	if t.Study == "" {
 		return nil, errors.New("empty study name")
 	}
-	params, err := encodeParams(t.Params)
+	params, err := rowcodec.EncodeParams(t.Params)
 	if err != nil {
 		return nil, err
 	}
@@ -321,7 +322,7 @@ func trialArgs(t results.Trial) ([]any, error) {
 	// The seed keeps its 64 bits as an int64; SQLite integers are signed.
 	return []any{t.Study, int64(t.Number), int64(t.Round), params, int64(t.Seed), string(t.Status),
 		nullableFloat(t.Value), nullableFloat(t.TrainLoss), nullableFloat(t.Accuracy),
-		int64(t.Iterations), t.StopReason, t.Error, started, finished, encodeHistory(t.History)}, nil
+		int64(t.Iterations), t.StopReason, t.Error, started, finished, rowcodec.EncodeHistory(t.History)}, nil
 }
 
 // Study returns a study and its trials ordered by number, read from one
@@ -389,7 +390,7 @@ func scanStudy(sc scanner) (results.Study, error) {
 	st.Created = timeOrZero(created)
 	st.Total = int(total)
 	var err error
-	if st.Rounds, err = decodeRounds(rounds); err != nil {
+	if st.Rounds, err = rowcodec.DecodeRounds(rounds); err != nil {
 		return st, fmt.Errorf("study %q: %w", st.Name, err)
 	}
 	return st, nil
@@ -431,11 +432,11 @@ func (d *trialDecoder) scan(rows *sql.Rows) (results.Trial, error) {
 		&d.accuracy, &d.iterations, &d.stopReason, &d.errText, &d.started, &d.finished, &d.history); err != nil {
 		return results.Trial{}, err
 	}
-	params, err := decodeParams(d.params, d.names)
+	params, err := rowcodec.DecodeParams(d.params, d.names)
 	if err != nil {
 		return results.Trial{}, fmt.Errorf("trial %d: %w", d.number, err)
 	}
-	history, err := decodeHistory(d.history)
+	history, err := rowcodec.DecodeHistory(d.history)
 	if err != nil {
 		return results.Trial{}, fmt.Errorf("trial %d: %w", d.number, err)
 	}
