@@ -137,6 +137,8 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	par := cfg.Search.Parallelism
 	if f.parallel >= 0 {
 		par = f.parallel
+	} else if f.parallel != -1 {
+		return usageErr("--parallel %d: must be 0 (the number of CPUs) or more", f.parallel)
 	}
 	par = sw.capParallel(par)
 	storage := f.storage

@@ -36,7 +36,7 @@ func openStore(url string) (results.Store, func(), error) {
 		}
 		s, err := sqlite.Open(path)
 		if err != nil {
-			return nil, nil, usageErr("storage: %v", err)
+			return nil, nil, usageErr("storage: %s", oneLine(err))
 		}
 		return s, func() { s.Close() }, nil
 	}
@@ -46,7 +46,7 @@ func openStore(url string) (results.Store, func(), error) {
 		// Connecting is bounded by the store's connect timeout.
 		s, err := postgres.Open(context.Background(), url)
 		if err != nil {
-			return nil, nil, usageErr("storage: %v", err)
+			return nil, nil, usageErr("storage: %s", oneLine(err))
 		}
 		return s, func() { s.Close() }, nil
 	}
@@ -80,4 +80,11 @@ func redact(url string) string {
 		return url
 	}
 	return fmt.Sprintf("%s://%s:***@%s", scheme, user, host)
+}
+
+// oneLine folds a driver's multi-line error (pgx lists every address it
+// dialled on its own line) into one line, as the CLI prints one per problem.
+func oneLine(err error) string {
+	lines := strings.Fields(strings.ReplaceAll(err.Error(), "\n", " ; "))
+	return strings.ReplaceAll(strings.Join(lines, " "), " ; ", "; ")
 }
