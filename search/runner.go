@@ -69,9 +69,6 @@ type Runner struct {
 	// of this study (resume): they are told to the strategy as they are and
 	// never evaluated again.
 	Finished map[int]results.Trial
-	// BeforeRound, when set, is called before each batch is evaluated with
-	// the round's number; Ctrl-C between rounds stops before any new trial.
-	BeforeRound func(round int)
 	// Pruner, when set, stops unpromising trials early (early stopping).
 	Pruner *Pruner
 }
@@ -99,9 +96,6 @@ func (r *Runner) Run(ctx context.Context) ([]results.Trial, error) {
 		}
 		if len(batch) == 0 {
 			return all, nil
-		}
-		if r.BeforeRound != nil {
-			r.BeforeRound(batch[0].Round)
 		}
 		out := make([]results.Trial, len(batch))
 		finished := make([]bool, len(batch))
