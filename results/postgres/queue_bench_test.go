@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/results/storetest"
 )
 
 // BenchmarkClaimFinish is the queue's cost per trial: claim a waiting
@@ -22,7 +23,7 @@ func BenchmarkClaimFinish(b *testing.B) {
 		b.Run(fmt.Sprint("workers=", workers), func(b *testing.B) {
 			s, url := openTest(b)
 			ctx := context.Background()
-			if err := s.PutStudy(ctx, testStudy("q", t0)); err != nil {
+			if err := s.PutStudy(ctx, storetest.Study("q", storetest.T0)); err != nil {
 				b.Fatal(err)
 			}
 			for from := 0; from < b.N; from += 1000 {
@@ -38,7 +39,7 @@ func BenchmarkClaimFinish(b *testing.B) {
 				}
 				defer stores[i].Close()
 			}
-			res := finishedTrial("q", 0)
+			res := storetest.FinishedTrial("q", 0)
 			b.ResetTimer()
 			start := time.Now()
 			var wg sync.WaitGroup

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/results/storetest"
 )
 
 // queueStudy opens a store holding study "q" with n waiting trials.
@@ -19,7 +20,7 @@ func queueStudy(t *testing.T, n int) (*Store, string) {
 	t.Helper()
 	s, url := openTest(t)
 	ctx := context.Background()
-	if err := s.PutStudy(ctx, testStudy("q", t0)); err != nil {
+	if err := s.PutStudy(ctx, storetest.Study("q", storetest.T0)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Enqueue(ctx, "q", waitingTrials("q", 0, n)); err != nil {
@@ -39,7 +40,7 @@ func mustClaim(t *testing.T, s *Store, worker string) results.Lease {
 
 func result(v float64) results.Trial {
 	return results.Trial{Status: results.StatusOK, Value: v, TrainLoss: v, Accuracy: math.NaN(),
-		Iterations: 10, StopReason: "max_iterations", Started: t0, Finished: t0.Add(time.Second)}
+		Iterations: 10, StopReason: "max_iterations", Started: storetest.T0, Finished: storetest.T0.Add(time.Second)}
 }
 
 // age makes every running trial's heartbeat d old, as if its worker had
@@ -79,7 +80,7 @@ func TestEnqueueIsIdempotent(t *testing.T) {
 	for _, tr := range trials[1:] {
 		w := want[tr.Number]
 		w.Status, w.Value, w.TrainLoss, w.Accuracy = results.StatusWaiting, math.NaN(), math.NaN(), math.NaN()
-		assertTrial(t, w, tr)
+		storetest.AssertTrial(t, w, tr)
 	}
 	if err := s.Enqueue(ctx, "q", nil); err != nil {
 		t.Errorf("Enqueue of nothing: %v", err)
@@ -148,7 +149,7 @@ func TestClaimIsExclusive(t *testing.T) {
 func TestClaimOrderAndStudies(t *testing.T) {
 	s, _ := queueStudy(t, 3)
 	ctx := context.Background()
-	if err := s.PutStudy(ctx, testStudy("other", t0)); err != nil {
+	if err := s.PutStudy(ctx, storetest.Study("other", storetest.T0)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Enqueue(ctx, "other", waitingTrials("other", 0, 1)); err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"math"
 	"testing"
+
+	"github.com/hpsearch/hpsearch/results/storetest"
 )
 
 // The columns stay usable from the sqlite3 shell and plain SQL: NaN is
@@ -12,10 +14,10 @@ import (
 func TestColumnsInSQL(t *testing.T) {
 	s, path := openTemp(t)
 	ctx := context.Background()
-	if err := s.PutStudy(ctx, testStudy("s", t0)); err != nil {
+	if err := s.PutStudy(ctx, storetest.Study("s", storetest.T0)); err != nil {
 		t.Fatal(err)
 	}
-	tr := finishedTrial("s", 0)
+	tr := storetest.FinishedTrial("s", 0)
 	tr.Value = math.NaN()
 	if err := s.PutTrial(ctx, tr); err != nil {
 		t.Fatal(err)

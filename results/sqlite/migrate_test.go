@@ -4,6 +4,8 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+
+	"github.com/hpsearch/hpsearch/results/storetest"
 )
 
 // A database written before studies had a source (schema version 1) is
@@ -27,7 +29,7 @@ func TestMigrateAddsSource(t *testing.T) {
 	if old.Source != "" || old.Status != "finished" || old.Total != 4 {
 		t.Errorf("migrated study = %+v, want it kept with an empty source", old)
 	}
-	st := testStudy("new", t0)
+	st := storetest.Study("new", storetest.T0)
 	if err := s.PutStudy(ctx, st); err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +37,7 @@ func TestMigrateAddsSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertStudy(t, st, got)
+	storetest.AssertStudy(t, st, got)
 	var v int
 	if err := rawDB(t, path).QueryRow(`SELECT max(version) FROM schema_version`).Scan(&v); err != nil || v != latestVersion() {
 		t.Errorf("schema version after open = %d, %v; want %d", v, err, latestVersion())

@@ -8,11 +8,12 @@ import (
 	"testing"
 
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/results/storetest"
 )
 
 // benchTrial is a finished trial with a history of n points.
 func benchTrial(study string, number, n int) results.Trial {
-	t := finishedTrial(study, number)
+	t := storetest.FinishedTrial(study, number)
 	t.History = make([]results.Point, n)
 	for i := range t.History {
 		x := float64(i + 1)
@@ -30,7 +31,7 @@ func BenchmarkPutTrial(b *testing.B) {
 	}
 	defer s.Close()
 	ctx := context.Background()
-	if err := s.PutStudy(ctx, testStudy("s", t0)); err != nil {
+	if err := s.PutStudy(ctx, storetest.Study("s", storetest.T0)); err != nil {
 		b.Fatal(err)
 	}
 	tr := benchTrial("s", 0, 100)
@@ -53,7 +54,7 @@ func BenchmarkReadStudy100k(b *testing.B) {
 	}
 	defer s.Close()
 	ctx := context.Background()
-	if err := s.PutStudy(ctx, testStudy("s", t0)); err != nil {
+	if err := s.PutStudy(ctx, storetest.Study("s", storetest.T0)); err != nil {
 		b.Fatal(err)
 	}
 	if err := putTrialsBatched(ctx, s, "s", n, 10); err != nil {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/results/storetest"
 )
 
 func openTemp(t *testing.T) (*Store, string) {
@@ -31,260 +31,27 @@ func openTemp(t *testing.T) (*Store, string) {
 	return s, path
 }
 
-var t0 = time.Date(2025, 3, 14, 15, 9, 26, 535897932, time.UTC)
-
-func testStudy(name string, created time.Time) results.Study {
-	return results.Study{
-		Name:     name,
-		Created:  created,
-		Strategy: "coarse-to-fine",
-		Metric:   "validation_loss",
-		Goal:     "minimize",
-		Total:    60,
-		Status:   "running",
-		Config:   "study:\n  name: " + name + "\n",
-		Source:   `{"file":"q.yaml","text":"name: q\n"}`,
-		Rounds: []results.Round{{
-			Round: 1,
-			Ranges: []results.Range{
-				{Name: "lr", Low: 1e-4, High: 0.1, Log: true},
-				{Name: "act", Choices: []any{"relu", "tanh"}},
-				{Name: "width", Choices: []any{int64(16), float64(32), int64(-1)}},
-			},
-			Best:   0.125,
-			Median: math.NaN(), // every trial of the round diverged
-		}},
+// TestConformance runs the checks every results.Store passes, each on a
+// fresh file.
+func TestConformance(t *testing.T) {
+	open := func(t *testing.T) results.Store {
+		s, _ := openTemp(t)
+		return s
 	}
+	storetest.Run(t, open)
+	t.Run("BadInput", func(t *testing.T) { storetest.RunBadInput(t, open) })
 }
 
-func finishedTrial(study string, n int) results.Trial {
-	return results.Trial{
-		Study:  study,
-		Number: n,
-		Round:  1,
-		Params: results.Params{
-			{Name: "lr", Value: 0.1 + 0.2}, // not exactly 0.3: must survive bit-exact
-			{Name: "layers", Value: int64(3)},
-			{Name: "act", Value: "relu"},
-			{Name: "a_last_but_sorted_first", Value: float64(2)}, // a float with an integral value stays float
-		},
-		Seed:       1<<63 + 12345,
-		Status:     results.StatusOK,
-		Value:      0.25,
-		TrainLoss:  0.5,
-		Accuracy:   math.NaN(),
-		Iterations: 300,
-		StopReason: "converged",
-		Started:    t0,
-		Finished:   t0.Add(1500 * time.Millisecond),
-		History: []results.Point{
-			{Iteration: 0, TrainLoss: 2.5, GradNorm: 1, ValidationLoss: 2.6},
-			{Iteration: 100, TrainLoss: 1e308, GradNorm: math.Inf(1), ValidationLoss: math.NaN()},
-			{Iteration: 200, TrainLoss: math.Copysign(0, -1), GradNorm: 5e-324, ValidationLoss: -1},
-		},
-	}
-}
-
-func TestTrialRoundTrip(t *testing.T) {
-	diverged := finishedTrial("s", 1)
-	diverged.Status, diverged.Value, diverged.TrainLoss = results.StatusDiverged, math.NaN(), math.Inf(1)
-	diverged.StopReason = "diverged"
-
-	failed := finishedTrial("s", 2)
-	failed.Status, failed.Error, failed.Value = results.StatusFailed, "exit status 2: \"boom\"\n", math.NaN()
-	failed.History, failed.Params = nil, nil
-
-	running := finishedTrial("s", 3)
-	running.Status, running.Finished, running.Value = results.StatusRunning, time.Time{}, math.NaN()
-	running.History, running.Seed = nil, 0
-
-	odd := finishedTrial("s", 4)
-	odd.Params = results.Params{
-		{Name: `quote"and\slash`, Value: "naïve \u2028 <html>"},
-		{Name: "nan", Value: math.NaN()},
-		{Name: "inf", Value: math.Inf(-1)},
-		{Name: "big", Value: int64(math.MaxInt64)},
-		{Name: "small", Value: int64(math.MinInt64)},
-		{Name: "nanstring", Value: "NaN"},
-	}
-	odd.Seed = math.MaxUint64
-	odd.Accuracy = 0.875
-	odd.Number = -1 // numbers are not validated here; they must still round-trip
-
-	tests := []struct {
-		name  string
-		trial results.Trial
-	}{
-		{"finished, NaN accuracy, NaN in history, seed above 2^63", finishedTrial("s", 0)},
-		{"diverged: NaN value, infinite train loss", diverged},
-		{"failed: no params, no history, error text", failed},
-		{"running: zero finish time", running},
-		{"awkward params and max seed", odd},
-	}
-	s, _ := openTemp(t)
-	ctx := context.Background()
-	if err := s.PutStudy(ctx, testStudy("s", t0)); err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if err := s.PutTrial(ctx, tc.trial); err != nil {
-				t.Fatalf("PutTrial: %v", err)
-			}
-			_, trials, err := s.Study(ctx, "s")
-			if err != nil {
-				t.Fatalf("Study: %v", err)
-			}
-			got, ok := findTrial(trials, tc.trial.Number)
-			if !ok {
-				t.Fatalf("trial %d not read back", tc.trial.Number)
-			}
-			assertTrial(t, tc.trial, got)
-		})
-	}
-}
-
-func TestStudyRoundTrip(t *testing.T) {
-	s, _ := openTemp(t)
-	ctx := context.Background()
-	want := testStudy("s", t0)
-	if err := s.PutStudy(ctx, want); err != nil {
-		t.Fatal(err)
-	}
-	got, trials, err := s.Study(ctx, "s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(trials) != 0 {
-		t.Errorf("got %d trials, want none", len(trials))
-	}
-	assertStudy(t, want, got)
-
-	// Upsert: the study finishes and gains a round; its trials stay.
-	if err := s.PutTrial(ctx, finishedTrial("s", 0)); err != nil {
-		t.Fatal(err)
-	}
-	want.Status = "finished"
-	want.Rounds = append(want.Rounds, results.Round{Round: 2, Best: 0.1, Median: 0.2})
-	want.Config = ""
-	if err := s.PutStudy(ctx, want); err != nil {
-		t.Fatal(err)
-	}
-	got, trials, err = s.Study(ctx, "s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	assertStudy(t, want, got)
-	if len(trials) != 1 {
-		t.Errorf("after updating the study: %d trials, want 1", len(trials))
-	}
-}
-
-func TestPutTrialUpsert(t *testing.T) {
-	s, _ := openTemp(t)
-	ctx := context.Background()
-	if err := s.PutStudy(ctx, testStudy("s", t0)); err != nil {
-		t.Fatal(err)
-	}
-	done := finishedTrial("s", 7)
-	running := results.Trial{Study: "s", Number: 7, Round: 1, Params: done.Params, Seed: done.Seed,
-		Status: results.StatusRunning, Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN(),
-		Started: done.Started}
-	for i, step := range []results.Trial{running, done} {
-		if err := s.PutTrial(ctx, step); err != nil {
-			t.Fatalf("step %d: %v", i, err)
-		}
-		_, trials, err := s.Study(ctx, "s")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(trials) != 1 {
-			t.Fatalf("step %d: got %d trials, want 1", i, len(trials))
-		}
-		assertTrial(t, step, trials[0])
-	}
-}
-
-func TestNotFound(t *testing.T) {
+// Errors name the database file, since a machine may have several.
+func TestNotFoundNamesFile(t *testing.T) {
 	s, path := openTemp(t)
-	ctx := context.Background()
-	_, _, err := s.Study(ctx, "nope")
-	if !errors.Is(err, results.ErrNotFound) {
-		t.Errorf("Study(missing) = %v, want ErrNotFound", err)
-	}
-	err = s.PutTrial(ctx, finishedTrial("nope", 0))
+	err := s.PutTrial(context.Background(), storetest.FinishedTrial("nope", 0))
 	if !errors.Is(err, results.ErrNotFound) {
 		t.Errorf("PutTrial(unknown study) = %v, want ErrNotFound", err)
 	}
 	if err != nil && !strings.Contains(err.Error(), path) {
 		t.Errorf("error %q does not name %s", err, path)
 	}
-}
-
-func TestBadInput(t *testing.T) {
-	s, _ := openTemp(t)
-	ctx := context.Background()
-	if err := s.PutStudy(ctx, testStudy("s", t0)); err != nil {
-		t.Fatal(err)
-	}
-	badParam := finishedTrial("s", 1)
-	badParam.Params = results.Params{{Name: "n", Value: 3}} // int, not int64
-	badTime := finishedTrial("s", 2)
-	badTime.Finished = time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC)
-	badChoice := testStudy("s", t0)
-	badChoice.Rounds[0].Ranges[1].Choices = []any{true}
-	tests := []struct {
-		name string
-		put  func() error
-		want string
-	}{
-		{"unsupported param type", func() error { return s.PutTrial(ctx, badParam) }, `param "n": unsupported value type int`},
-		{"time past 2262", func() error { return s.PutTrial(ctx, badTime) }, "finished: time 2300"},
-		{"no study name", func() error { return s.PutTrial(ctx, results.Trial{}) }, "empty study name"},
-		{"unsupported choice type", func() error { return s.PutStudy(ctx, badChoice) }, "unsupported value type bool"},
-		{"no study name (study)", func() error { return s.PutStudy(ctx, results.Study{}) }, "empty study name"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			err := tc.put()
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("got %v, want an error containing %q", err, tc.want)
-			}
-		})
-	}
-}
-
-func TestStudiesOldestFirst(t *testing.T) {
-	s, _ := openTemp(t)
-	ctx := context.Background()
-	if got, err := s.Studies(ctx); err != nil || len(got) != 0 {
-		t.Fatalf("empty store: Studies = %v, %v", got, err)
-	}
-	puts := []results.Study{
-		testStudy("middle", t0.Add(time.Hour)),
-		testStudy("newest", t0.Add(2*time.Hour)),
-		testStudy("oldest-b", t0),
-		testStudy("oldest-a", t0), // same time: ties go by name
-		testStudy("no-date", time.Time{}),
-	}
-	for _, st := range puts {
-		if err := s.PutStudy(ctx, st); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, err := s.Studies(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, st := range got {
-		names = append(names, st.Name)
-	}
-	want := "no-date oldest-a oldest-b middle newest"
-	if strings.Join(names, " ") != want {
-		t.Errorf("Studies order = %v, want %s", names, want)
-	}
-	assertStudy(t, puts[0], got[3])
 }
 
 // Eight goroutines over two Stores on one file: within a Store writes queue
@@ -298,7 +65,7 @@ func TestConcurrentPutTrial(t *testing.T) {
 	}
 	defer b.Close()
 	ctx := context.Background()
-	if err := a.PutStudy(ctx, testStudy("s", t0)); err != nil {
+	if err := a.PutStudy(ctx, storetest.Study("s", storetest.T0)); err != nil {
 		t.Fatal(err)
 	}
 	const workers, each = 8, 40
@@ -310,7 +77,7 @@ func TestConcurrentPutTrial(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range each {
-				tr := finishedTrial("s", w*each+i)
+				tr := storetest.FinishedTrial("s", w*each+i)
 				running := tr
 				running.Status, running.Finished, running.History = results.StatusRunning, time.Time{}, nil
 				if err := store.PutTrial(ctx, running); err != nil {
@@ -353,8 +120,8 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := testStudy("s", t0)
-	tr := finishedTrial("s", 0)
+	st := storetest.Study("s", storetest.T0)
+	tr := storetest.FinishedTrial("s", 0)
 	if err := s.PutStudy(ctx, st); err != nil {
 		t.Fatal(err)
 	}
@@ -374,11 +141,11 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertStudy(t, st, gotStudy)
+	storetest.AssertStudy(t, st, gotStudy)
 	if len(trials) != 1 {
 		t.Fatalf("got %d trials, want 1", len(trials))
 	}
-	assertTrial(t, tr, trials[0])
+	storetest.AssertTrial(t, tr, trials[0])
 
 	db := rawDB(t, path)
 	var versions []int
@@ -413,7 +180,7 @@ func TestOpenAwkwardPath(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Open #%d: %v", i, err)
 		}
-		if err := s.PutStudy(ctx, testStudy(fmt.Sprint("s", i), t0)); err != nil {
+		if err := s.PutStudy(ctx, storetest.Study(fmt.Sprint("s", i), storetest.T0)); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.Studies(ctx)
@@ -576,115 +343,6 @@ func execRaw(t *testing.T, path, stmts string) {
 	}
 }
 
-func findTrial(ts []results.Trial, n int) (results.Trial, bool) {
-	for _, t := range ts {
-		if t.Number == n {
-			return t, true
-		}
-	}
-	return results.Trial{}, false
-}
-
-// sameFloat treats every NaN as equal (SQLite keeps no NaN payload) and
-// otherwise wants identical bits, so -0 and 0 differ.
-func sameFloat(a, b float64) bool {
-	if math.IsNaN(a) || math.IsNaN(b) {
-		return math.IsNaN(a) && math.IsNaN(b)
-	}
-	return math.Float64bits(a) == math.Float64bits(b)
-}
-
-func sameValue(a, b any) bool {
-	fa, aok := a.(float64)
-	fb, bok := b.(float64)
-	if aok && bok {
-		return sameFloat(fa, fb)
-	}
-	return a == b // also compares dynamic types: int64(3) != float64(3)
-}
-
-func assertTrial(t *testing.T, want, got results.Trial) {
-	t.Helper()
-	check := func(field string, ok bool) {
-		t.Helper()
-		if !ok {
-			t.Errorf("trial %d %s: got %#v, want %#v", want.Number, field, pick(got, field), pick(want, field))
-		}
-	}
-	check("Study", got.Study == want.Study)
-	check("Number", got.Number == want.Number)
-	check("Round", got.Round == want.Round)
-	check("Seed", got.Seed == want.Seed)
-	check("Status", got.Status == want.Status)
-	check("Value", sameFloat(got.Value, want.Value))
-	check("TrainLoss", sameFloat(got.TrainLoss, want.TrainLoss))
-	check("Accuracy", sameFloat(got.Accuracy, want.Accuracy))
-	check("Iterations", got.Iterations == want.Iterations)
-	check("StopReason", got.StopReason == want.StopReason)
-	check("Error", got.Error == want.Error)
-	check("Started", got.Started.Equal(want.Started))
-	check("Finished", got.Finished.Equal(want.Finished))
-	check("Params", len(got.Params) == len(want.Params))
-	for i := range min(len(got.Params), len(want.Params)) {
-		g, w := got.Params[i], want.Params[i]
-		if g.Name != w.Name || !sameValue(g.Value, w.Value) {
-			t.Errorf("trial %d param %d: got %s=%T(%v), want %s=%T(%v)", want.Number, i, g.Name, g.Value, g.Value, w.Name, w.Value, w.Value)
-		}
-	}
-	check("History", len(got.History) == len(want.History))
-	for i := range min(len(got.History), len(want.History)) {
-		g, w := got.History[i], want.History[i]
-		if g.Iteration != w.Iteration || !sameFloat(g.TrainLoss, w.TrainLoss) ||
-			!sameFloat(g.GradNorm, w.GradNorm) || !sameFloat(g.ValidationLoss, w.ValidationLoss) {
-			t.Errorf("trial %d history[%d]: got %+v, want %+v", want.Number, i, g, w)
-		}
-	}
-}
-
-func pick(tr results.Trial, field string) any {
-	switch field {
-	case "Params":
-		return tr.Params
-	case "History":
-		return tr.History
-	}
-	return fmt.Sprintf("%+v", tr) // the whole trial gives context for scalar fields
-}
-
-func assertStudy(t *testing.T, want, got results.Study) {
-	t.Helper()
-	if got.Name != want.Name || !got.Created.Equal(want.Created) || got.Strategy != want.Strategy ||
-		got.Metric != want.Metric || got.Goal != want.Goal || got.Total != want.Total ||
-		got.Status != want.Status || got.Config != want.Config || got.Source != want.Source {
-		t.Errorf("study: got %+v, want %+v", got, want)
-	}
-	if len(got.Rounds) != len(want.Rounds) {
-		t.Fatalf("study rounds: got %d, want %d", len(got.Rounds), len(want.Rounds))
-	}
-	for i := range want.Rounds {
-		assertRound(t, want.Rounds[i], got.Rounds[i])
-	}
-}
-
-func assertRound(t *testing.T, want, got results.Round) {
-	t.Helper()
-	if got.Round != want.Round || !sameFloat(got.Best, want.Best) || !sameFloat(got.Median, want.Median) ||
-		len(got.Ranges) != len(want.Ranges) {
-		t.Fatalf("round: got %+v, want %+v", got, want)
-	}
-	for i, w := range want.Ranges {
-		g := got.Ranges[i]
-		ok := g.Name == w.Name && sameFloat(g.Low, w.Low) && sameFloat(g.High, w.High) &&
-			g.Log == w.Log && len(g.Choices) == len(w.Choices)
-		for j := range min(len(g.Choices), len(w.Choices)) {
-			ok = ok && sameValue(g.Choices[j], w.Choices[j])
-		}
-		if !ok {
-			t.Errorf("round %d range %d: got %#v, want %#v", want.Round, i, g, w)
-		}
-	}
-}
-
 // Two workers starting a sweep at once both create the schema: each
 // migration step must run exactly once.
 func TestConcurrentOpenOfNewFile(t *testing.T) {
@@ -698,7 +356,7 @@ func TestConcurrentOpenOfNewFile(t *testing.T) {
 			defer wg.Done()
 			s, err := Open(path)
 			if err == nil {
-				err = s.PutStudy(context.Background(), testStudy(fmt.Sprint("s", i), t0))
+				err = s.PutStudy(context.Background(), storetest.Study(fmt.Sprint("s", i), storetest.T0))
 				err = errors.Join(err, s.Close())
 			}
 			errs[i] = err
