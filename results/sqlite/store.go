@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -166,14 +167,35 @@ func checkHeader(abs, path string) error {
 // enableWAL switches the file to write-ahead logging, which is persistent
 // and lets readers and the writer work at the same time.
 func enableWAL(ctx context.Context, db *sql.DB) error {
-	var mode string
-	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode); err != nil {
-		return fmt.Errorf("enable WAL: %w", err)
+	// Switching the journal mode needs the file to itself, and SQLite
+	// answers SQLITE_BUSY at once, without its busy handler, when another
+	// process opening the same new file holds a lock: retry for as long as
+	// the busy timeout would have waited.
+	deadline := time.Now().Add(10 * time.Second)
+	for wait := time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		var mode string
+		err := db.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode)
+		if err == nil && mode != "wal" {
+			return fmt.Errorf("enable WAL: journal mode is still %q", mode)
+		}
+		if err == nil {
+			return nil
+		}
+		if !isBusy(err) || time.Now().After(deadline) {
+			return fmt.Errorf("enable WAL: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("enable WAL: %w", ctx.Err())
+		case <-time.After(wait):
+		}
 	}
-	if mode != "wal" {
-		return fmt.Errorf("enable WAL: journal mode is still %q", mode)
-	}
-	return nil
+}
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_BUSY || se.Code()&0xff == sqlite3.SQLITE_LOCKED)
 }
 
 const (
