@@ -95,7 +95,7 @@ func (s *Store) Claim(ctx context.Context, worker string, studies []string) (res
 		return results.Lease{}, false, fmt.Errorf("claim a trial in %s: %s#%d: %w", s.name, l.Trial.Study, number, err)
 	}
 	l.Trial.Number, l.Trial.Round, l.Trial.Seed = int(number), int(round), uint64(seed)
-	l.Trial.Status, l.Trial.Started = results.StatusRunning, timeOrZero(started)
+	l.Trial.Status, l.Trial.Started = results.StatusRunning, rowcodec.TimeOrZero(started)
 	l.Trial.Value, l.Trial.TrainLoss, l.Trial.Accuracy = math.NaN(), math.NaN(), math.NaN()
 	l.Worker, l.Attempt = worker, int(attempt)
 	return l, true, nil
@@ -191,7 +191,7 @@ func (s *Store) Finish(ctx context.Context, l results.Lease, r results.Trial) (b
 	if r.Finished.IsZero() {
 		r.Finished = time.Now() // the retry check below needs a distinct time
 	}
-	args, err := trialArgs(r)
+	args, err := rowcodec.TrialArgs(r)
 	if err != nil {
 		return false, fmt.Errorf("%s %s: %w", op, s.name, err)
 	}

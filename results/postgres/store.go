@@ -175,7 +175,7 @@ func (s *Store) PutStudy(ctx context.Context, st results.Study) error {
 	if err != nil {
 		return fmt.Errorf("put study %q in %s: %w", st.Name, s.name, err)
 	}
-	created, err := nullableTime(st.Created)
+	created, err := rowcodec.NullableTime(st.Created)
 	if err != nil {
 		return fmt.Errorf("put study %q in %s: created: %w", st.Name, s.name, err)
 	}
@@ -200,7 +200,7 @@ ON CONFLICT (study, number) DO UPDATE SET round = excluded.round, params = exclu
 // PutTrial creates or replaces trial (t.Study, t.Number); the study must
 // have been put first, or the error wraps results.ErrNotFound.
 func (s *Store) PutTrial(ctx context.Context, t results.Trial) error {
-	args, err := trialArgs(t)
+	args, err := rowcodec.TrialArgs(t)
 	if err != nil {
 		return fmt.Errorf("put trial %s#%d in %s: %w", t.Study, t.Number, s.name, err)
 	}
@@ -211,29 +211,6 @@ func (s *Store) PutTrial(ctx context.Context, t results.Trial) error {
 		return s.wrap(fmt.Sprintf("put trial %s#%d in", t.Study, t.Number), err)
 	}
 	return nil
-}
-
-// trialArgs are the 15 values of a trials row, in putTrialSQL's order.
-func trialArgs(t results.Trial) ([]any, error) {
-	if t.Study == "" {
-		return nil, errors.New("empty study name")
-	}
-	params, err := rowcodec.EncodeParams(t.Params)
-	if err != nil {
-		return nil, err
-	}
-	started, err := nullableTime(t.Started)
-	if err != nil {
-		return nil, fmt.Errorf("started: %w", err)
-	}
-	finished, err := nullableTime(t.Finished)
-	if err != nil {
-		return nil, fmt.Errorf("finished: %w", err)
-	}
-	// The seed keeps its 64 bits in a signed BIGINT.
-	return []any{t.Study, int64(t.Number), int64(t.Round), params, int64(t.Seed), string(t.Status),
-		nullableFloat(t.Value), nullableFloat(t.TrainLoss), nullableFloat(t.Accuracy),
-		int64(t.Iterations), t.StopReason, t.Error, started, finished, rowcodec.EncodeHistory(t.History)}, nil
 }
 
 const (
@@ -307,7 +284,7 @@ func scanStudy(row pgx.Row) (results.Study, error) {
 		&st.Status, &st.Config, &rounds, &st.Source); err != nil {
 		return st, err
 	}
-	st.Created = timeOrZero(created)
+	st.Created = rowcodec.TimeOrZero(created)
 	st.Total = int(total)
 	var err error
 	if st.Rounds, err = rowcodec.DecodeRounds(rounds); err != nil {
@@ -353,7 +330,7 @@ func scanTrial(row pgx.Row) (results.Trial, error) {
 	}
 	t.Number, t.Round, t.Seed, t.Iterations = int(number), int(round), uint64(seed), int(iterations)
 	t.Status = results.Status(status)
-	t.Value, t.TrainLoss, t.Accuracy = floatOrNaN(value), floatOrNaN(trainLoss), floatOrNaN(accuracy)
-	t.Started, t.Finished = timeOrZero(started), timeOrZero(finished)
+	t.Value, t.TrainLoss, t.Accuracy = rowcodec.FloatOrNaN(value), rowcodec.FloatOrNaN(trainLoss), rowcodec.FloatOrNaN(accuracy)
+	t.Started, t.Finished = rowcodec.TimeOrZero(started), rowcodec.TimeOrZero(finished)
 	return t, nil
 }

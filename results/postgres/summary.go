@@ -44,13 +44,13 @@ func (s *Store) Summaries(ctx context.Context) ([]results.Summary, error) {
 			&st.Config, &rounds, &st.Source, &done, &ok, &bestTrial, &best); err != nil {
 			return nil, s.wrap("summarise studies in", err)
 		}
-		st.Created, st.Total = timeOrZero(created), int(total)
+		st.Created, st.Total = rowcodec.TimeOrZero(created), int(total)
 		if st.Rounds, err = rowcodec.DecodeRounds(rounds); err != nil {
 			return nil, s.wrap("summarise studies in", err)
 		}
 		sum := results.Summary{Study: st, Done: int(done), OK: int(ok), Best: math.NaN(), BestTrial: -1}
 		if bestTrial != nil {
-			sum.Best, sum.BestTrial = floatOrNaN(best), int(*bestTrial)
+			sum.Best, sum.BestTrial = rowcodec.FloatOrNaN(best), int(*bestTrial)
 		}
 		out = append(out, sum)
 	}

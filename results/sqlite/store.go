@@ -295,7 +295,7 @@ func (s *Store) PutStudy(ctx context.Context, st results.Study) error {
 	if err != nil {
 		return fmt.Errorf("put study %q in %s: %w", st.Name, s.path, err)
 	}
-	created, err := nullableTime(st.Created)
+	created, err := rowcodec.NullableTime(st.Created)
 	if err != nil {
 		return fmt.Errorf("put study %q in %s: created: %w", st.Name, s.path, err)
 	}
@@ -311,7 +311,7 @@ func (s *Store) PutStudy(ctx context.Context, st results.Study) error {
 // have been put first, or the error wraps results.ErrNotFound. It returns
 // once the trial is committed.
 func (s *Store) PutTrial(ctx context.Context, t results.Trial) error {
-	args, err := trialArgs(t)
+	args, err := rowcodec.TrialArgs(t)
 	if err != nil {
 		return fmt.Errorf("put trial %s#%d in %s: %w", t.Study, t.Number, s.path, err)
 	}
@@ -323,28 +323,6 @@ func (s *Store) PutTrial(ctx context.Context, t results.Trial) error {
 		return s.wrap(fmt.Sprintf("put trial %s#%d in", t.Study, t.Number), err)
 	}
 	return nil
-}
-
-func trialArgs(t results.Trial) ([]any, error) {
-	if t.Study == "" {
-		return nil, errors.New("empty study name")
-	}
-	params, err := rowcodec.EncodeParams(t.Params)
-	if err != nil {
-		return nil, err
-	}
-	started, err := nullableTime(t.Started)
-	if err != nil {
-		return nil, fmt.Errorf("started: %w", err)
-	}
-	finished, err := nullableTime(t.Finished)
-	if err != nil {
-		return nil, fmt.Errorf("finished: %w", err)
-	}
-	// The seed keeps its 64 bits as an int64; SQLite integers are signed.
-	return []any{t.Study, int64(t.Number), int64(t.Round), params, int64(t.Seed), string(t.Status),
-		nullableFloat(t.Value), nullableFloat(t.TrainLoss), nullableFloat(t.Accuracy),
-		int64(t.Iterations), t.StopReason, t.Error, started, finished, rowcodec.EncodeHistory(t.History)}, nil
 }
 
 // Study returns a study and its trials ordered by number, read from one

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/results/rowcodec"
 	"github.com/hpsearch/hpsearch/results/storetest"
 )
 
@@ -82,7 +83,7 @@ func putTrialsBatched(ctx context.Context, s *Store, study string, n, historyLen
 	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
 	stmt := tx.StmtContext(ctx, s.putTrial)
 	for i := range n {
-		args, err := trialArgs(benchTrial(study, i, historyLen))
+		args, err := rowcodec.TrialArgs(benchTrial(study, i, historyLen))
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,84 @@
+package rowcodec
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/hpsearch/hpsearch/results"
+)
+
+// NullableFloat maps NaN to NULL (nil): SQLite has no NaN and PostgreSQL's
+// would sort above every number, so "no value" is NULL in both stores and
+// ORDER BY value skips it. ±Inf are stored as they are.
+func NullableFloat(f float64) *float64 {
+	if math.IsNaN(f) {
+		return nil
+	}
+	return &f
+}
+
+// FloatOrNaN reads back what NullableFloat wrote.
+func FloatOrNaN(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
+}
+
+// Unix nanoseconds cover 1678-2262, sort as integers, carry no zone to
+// parse and keep the nanoseconds (PostgreSQL's timestamptz would not); the
+// zero time (a trial not yet started or finished) is NULL.
+var (
+	minNanoTime = time.Unix(0, math.MinInt64)
+	maxNanoTime = time.Unix(0, math.MaxInt64)
+)
+
+// ErrTimeRange is wrapped for a time no int64 of nanoseconds can hold.
+var ErrTimeRange = errors.New("outside the storable range 1678-2262")
+
+// NullableTime is t as unix nanoseconds, nil for the zero time.
+func NullableTime(t time.Time) (*int64, error) {
+	if t.IsZero() {
+		return nil, nil
+	}
+	if t.Before(minNanoTime) || t.After(maxNanoTime) {
+		return nil, fmt.Errorf("time %s: %w", t.Format(time.RFC3339), ErrTimeRange)
+	}
+	n := t.UnixNano()
+	return &n, nil
+}
+
+// TimeOrZero reads back what NullableTime wrote.
+func TimeOrZero(p *int64) time.Time {
+	if p == nil {
+		return time.Time{}
+	}
+	return time.Unix(0, *p)
+}
+
+// TrialArgs are the 15 values of a trials row, in the column order both
+// stores use: study, number, round, params, seed, status, value,
+// train_loss, accuracy, iterations, stop_reason, error, started, finished,
+// history. The seed keeps its 64 bits in a signed 64-bit integer.
+func TrialArgs(t results.Trial) ([]any, error) {
+	if t.Study == "" {
+		return nil, errors.New("empty study name")
+	}
+	params, err := EncodeParams(t.Params)
+	if err != nil {
+		return nil, err
+	}
+	started, err := NullableTime(t.Started)
+	if err != nil {
+		return nil, fmt.Errorf("started: %w", err)
+	}
+	finished, err := NullableTime(t.Finished)
+	if err != nil {
+		return nil, fmt.Errorf("finished: %w", err)
+	}
+	return []any{t.Study, int64(t.Number), int64(t.Round), params, int64(t.Seed), string(t.Status),
+		NullableFloat(t.Value), NullableFloat(t.TrainLoss), NullableFloat(t.Accuracy),
+		int64(t.Iterations), t.StopReason, t.Error, started, finished, EncodeHistory(t.History)}, nil
+}
