@@ -173,6 +173,12 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 			return err
 		}
 	}
+	// Everything that can refuse the config is checked before the study
+	// record is written: a refused run leaves no half-made study behind.
+	pruner, err := sw.pruner()
+	if err != nil {
+		return err
+	}
 	studyRec.Strategy, studyRec.Total = strat.Name(), strat.Total()
 	if err := store.PutStudy(ctx, studyRec); err != nil {
 		return usageErr("%v", err)
@@ -188,9 +194,7 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 		Study: sw.study, Seed: cfg.Seed, Strategy: strat, Evaluator: sw.evaluator(),
 		Store: store, Parallelism: par, Progress: failures.watch(prog.trial), Finished: finished,
 	}
-	if runner.Pruner, err = sw.pruner(); err != nil {
-		return err
-	}
+	runner.Pruner = pruner
 	fmt.Fprintf(stderr, "hpsearch: study %s: %s, %d trials (%d already finished), %d at a time, stored in %s\n",
 		sw.study, strat.Name(), strat.Total(), len(finished), effectiveParallel(par), redact(storage))
 	trials, runErr := runner.Run(runCtx)
