@@ -44,6 +44,11 @@ func (c *Config) Canonical() []Setting {
 	add("trainer.gradient_threshold", t.GradientThreshold)
 	add("trainer.patience", t.Patience)
 	add("trainer.min_delta", t.MinDelta)
+	if t.Monitor != "training_loss" {
+		// Only when changed, so that studies stored before the key
+		// existed still resume.
+		add("trainer.monitor", t.Monitor)
+	}
 	add("trainer.time_limit", t.TimeLimit)
 	add("trainer.init", fmt.Sprintf("mean=%g std=%g", t.Init.Mean, t.Init.Std))
 	add("trainer.restarts", t.Restarts)

@@ -71,6 +71,7 @@ type Trainer struct {
 	GradientThreshold float64
 	Patience          int
 	MinDelta          float64
+	Monitor           string
 	TimeLimit         time.Duration
 	Init              Init
 	Restarts          int

@@ -115,6 +115,7 @@ var (
 	activations        = []string{"tanh", "relu", "sigmoid"}
 	losses             = []string{"rss", "mse", "cross_entropy"}
 	optimizers         = []string{"gd", "sgd", "minibatch", "momentum", "nesterov", "adam"}
+	monitors           = []string{"training_loss", "validation_loss"}
 	strategies         = []string{"grid", "random", "sobol", "powers-of-ten", "coarse-to-fine"}
 	metrics            = []string{"validation_loss", "train_loss", "accuracy"}
 	goals              = []string{"minimize", "maximize"}
@@ -196,6 +197,8 @@ var fields = []*field{
 		set: ref(func(c *Config) *int { return &c.Trainer.Patience })},
 	{Path: "trainer.min_delta", Type: tFloat, Default: "0", Doc: "the improvement patience asks for", rule: atLeast(0),
 		set: ref(func(c *Config) *float64 { return &c.Trainer.MinDelta })},
+	{Path: "trainer.monitor", Type: tString, Allowed: monitors, Default: "training_loss", Doc: "what patience watches; validation_loss also keeps each trial's weights from the iteration with the lowest validation loss (for models that overfit)",
+		set: ref(func(c *Config) *string { return &c.Trainer.Monitor })},
 	{Path: "trainer.time_limit", Type: tDuration, Default: "0s", Doc: `wall-clock limit per trial, e.g. "30s"; 0s = off`,
 		set: ref(func(c *Config) *time.Duration { return &c.Trainer.TimeLimit })},
 	{Path: "trainer.init", Type: tSection, Doc: "the Gaussian the initial weights are drawn from"},

@@ -50,7 +50,7 @@ func TestLoadFull(t *testing.T) {
 		Model: Model{Kind: "mlp", Hidden: []int{32, 16}, Activation: "relu", Degree: 4, Loss: "rss"},
 		Trainer: Trainer{
 			Optimizer: "adam", LearningRate: 1e-3, Momentum: 0.8, BatchSize: 64, MaxIterations: 5000,
-			GradientThreshold: 1e-8, Patience: 50, MinDelta: 1e-9, TimeLimit: 30 * time.Second,
+			GradientThreshold: 1e-8, Patience: 50, MinDelta: 1e-9, Monitor: "training_loss", TimeLimit: 30 * time.Second,
 			Init: Init{Mean: 0.5, Std: 0.2}, Restarts: 3,
 		},
 		Search: Search{
@@ -97,7 +97,7 @@ func TestDefaults(t *testing.T) {
 		Model: Model{Kind: "linear", Hidden: []int{16}, Activation: "tanh", Degree: 3, Loss: "mse"},
 		Trainer: Trainer{
 			Optimizer: "gd", LearningRate: 0.01, Momentum: 0.9, BatchSize: 32, MaxIterations: 1000,
-			GradientThreshold: 1e-6, Init: Init{Std: 0.1}, Restarts: 1,
+			GradientThreshold: 1e-6, Monitor: "training_loss", Init: Init{Std: 0.1}, Restarts: 1,
 		},
 		Search: Search{
 			Strategy: "coarse-to-fine", Rounds: 4, TrialsPerRound: 24, Trials: 96, Keep: 0.25,
@@ -209,7 +209,13 @@ func TestProblems(t *testing.T) {
 		{"unknown top-level key", base + "sead: 3", nil,
 			`c.yaml:2: sead: unknown key, did you mean "seed"? (allowed: name, seed, benchmark, data, model, trainer, search, parameters, output)`},
 		{"unknown nested key", base + "trainer: {learnig_rate: 0.1}", nil,
-			`c.yaml:2: trainer.learnig_rate: unknown key, did you mean "learning_rate"? (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, time_limit, init, restarts, command, workdir, env, timeout, devices)`},
+			`c.yaml:2: trainer.learnig_rate: unknown key, did you mean "learning_rate"? (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, monitor, time_limit, init, restarts, command, workdir, env, timeout, devices)`},
+		{"unknown monitor", base + "trainer: {monitor: val_loss}", nil,
+			`c.yaml:2: trainer.monitor: unknown value "val_loss" (allowed: training_loss, validation_loss)`},
+		{"monitor validation on a landscape", "model: {kind: function, function: rosenbrock}\ntrainer: {monitor: validation_loss}", nil,
+			`c.yaml:2: trainer.monitor: validation_loss needs a validation split of the data; model.kind function has none (allowed: training_loss)`},
+		{"monitor validation with a command", "trainer: {command: [sh, train.sh], monitor: validation_loss}", nil,
+			`c.yaml:1: trainer.monitor: validation_loss applies to the built-in trainer; with trainer.command your program decides when to stop (allowed: training_loss, or leave it out)`},
 		{"unknown key without suggestion", base + "trainer:\n  init: {centre: 0}", nil,
 			`c.yaml:3: trainer.init.centre: unknown key (allowed: mean, std)`},
 		{"trainer.command is a list", base + "trainer: {command: python3 train.py}", nil,
@@ -217,7 +223,7 @@ func TestProblems(t *testing.T) {
 		{"duplicate key", base + "seed: 1\nseed: 2", nil,
 			`c.yaml:3: seed: given twice (first on line 2)`},
 		{"section not a mapping", base + "trainer: 5", nil,
-			`c.yaml:2: trainer: must be a mapping of keys (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, time_limit, init, restarts, command, workdir, env, timeout, devices)`},
+			`c.yaml:2: trainer: must be a mapping of keys (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, monitor, time_limit, init, restarts, command, workdir, env, timeout, devices)`},
 		{"not a mapping at all", "- 1\n- 2", nil,
 			`c.yaml:1: a config must be a mapping of keys (allowed: name, seed, benchmark, data, model, trainer, search, parameters, output)`},
 		{"yaml syntax", "seed: [1,\n", nil,
@@ -381,7 +387,7 @@ func TestProblems(t *testing.T) {
 		{"bad --set form", base, []string{"seed"},
 			`c.yaml: --set: "seed" is not key=value`},
 		{"unknown --set key", base, []string{"trainer.learnig_rate=0.1"},
-			`c.yaml: --set trainer.learnig_rate: unknown key, did you mean "learning_rate"? (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, time_limit, init, restarts, command, workdir, env, timeout, devices)`},
+			`c.yaml: --set trainer.learnig_rate: unknown key, did you mean "learning_rate"? (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, monitor, time_limit, init, restarts, command, workdir, env, timeout, devices)`},
 		{"unknown --set section", base, []string{"trainr.momentum=0.1"},
 			`c.yaml: --set trainr.momentum: unknown key, did you mean "trainer"? (allowed: name, seed, benchmark, data, model, trainer, search, parameters, output, activation, batch_size, degree, gradient_threshold, hidden, init_mean, init_std, learning_rate, max_iterations, min_delta, momentum, optimizer, patience, restarts, time_limit)`},
 		{"bad --set value", base, []string{"trainer.optimizer=adamm"},
@@ -430,7 +436,7 @@ parameters:
 	_, err := parse(t, src, "seed=x")
 	want := []string{
 		`c.yaml:3: model.activation: unknown value "gelu", did you mean "relu"? (allowed: tanh, relu, sigmoid)`,
-		`c.yaml:5: trainer.learnig_rate: unknown key, did you mean "learning_rate"? (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, time_limit, init, restarts, command, workdir, env, timeout, devices)`,
+		`c.yaml:5: trainer.learnig_rate: unknown key, did you mean "learning_rate"? (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, monitor, time_limit, init, restarts, command, workdir, env, timeout, devices)`,
 		`c.yaml:6: trainer.momentum: must be in [0, 1), got 1.5`,
 		`c.yaml:7: search.strategy: unknown value "bayes" (allowed: grid, random, sobol, powers-of-ten, coarse-to-fine)`,
 		`c.yaml:9: parameters.learning_rate: a log range must be above 0, got [0, 1]`,

@@ -26,6 +26,7 @@ func (d *decoder) validate(baseDir string) {
 	d.validateName()
 	d.validateData(baseDir)
 	d.validateModel()
+	d.validateMonitor()
 	d.validateSearch()
 	d.validateParameterUse()
 	d.validateCommand(baseDir)
@@ -162,6 +163,23 @@ var (
 	classifierKinds  = []string{"logistic", "softmax", "mlp"}
 	regressionKinds  = []string{"linear", "polynomial", "mlp"}
 )
+
+// validateMonitor refuses trainer.monitor validation_loss where the
+// built-in trainer has no validation split to watch.
+func (d *decoder) validateMonitor() {
+	c := d.cfg
+	if c.Trainer.Monitor != "validation_loss" {
+		return
+	}
+	switch {
+	case d.isCommand():
+		d.at("trainer.monitor", "validation_loss applies to the built-in trainer; with trainer.command your program decides when to stop (allowed: training_loss, or leave it out)")
+	case d.isBenchmark():
+		d.at("trainer.monitor", "validation_loss applies to the built-in trainer; a benchmark trains nothing (allowed: training_loss, or leave it out)")
+	case c.Model.Kind == "function":
+		d.at("trainer.monitor", "validation_loss needs a validation split of the data; model.kind function has none (allowed: training_loss)")
+	}
+}
 
 func (d *decoder) validateModel() {
 	c := d.cfg

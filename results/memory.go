@@ -114,11 +114,12 @@ func (m *MemoryStore) Studies(ctx context.Context) ([]Study, error) {
 	return out, nil
 }
 
-// copyTrial returns t with its own Params and History. Param values are
+// copyTrial returns t with its own Params, History and Reports. Param values are
 // scalars (float64, int64, string), so a shallow copy of each is enough.
 func copyTrial(t Trial) Trial {
 	t.Params = slices.Clone(t.Params)
 	t.History = slices.Clone(t.History)
+	t.Reports = slices.Clone(t.Reports)
 	return t
 }
 

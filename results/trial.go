@@ -97,6 +97,18 @@ type Trial struct {
 	Started    time.Time
 	Finished   time.Time
 	History    []Point
+	// Reports are the intermediate values the trial gave the early-stopping
+	// pruner, in order, exactly as judged: a resumed study replays them to
+	// judge later trials as the uninterrupted run did. Empty when nothing
+	// was reported; nil for a trial stored before they were kept apart (its
+	// History holds them).
+	Reports []Reported
+}
+
+// Reported is one intermediate value a trial reported at a step.
+type Reported struct {
+	Step  int
+	Value float64
 }
 
 // Seconds is the trial's wall-clock duration.

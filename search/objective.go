@@ -104,7 +104,7 @@ func (o *Objective) Settings(params results.Params, seed uint64) (trainer.Settin
 			Activation: c.Model.Activation, Function: c.Model.Function, Dimension: c.Model.Dimension, Loss: c.Model.Loss},
 		Optimizer: c.Trainer.Optimizer, LearningRate: c.Trainer.LearningRate, Momentum: c.Trainer.Momentum,
 		BatchSize: c.Trainer.BatchSize, MaxIterations: c.Trainer.MaxIterations,
-		GradientThreshold: c.Trainer.GradientThreshold, Patience: c.Trainer.Patience, MinDelta: c.Trainer.MinDelta,
+		GradientThreshold: c.Trainer.GradientThreshold, Patience: c.Trainer.Patience, MinDelta: c.Trainer.MinDelta, Monitor: c.Trainer.Monitor,
 		TimeLimit: c.Trainer.TimeLimit, InitMean: c.Trainer.Init.Mean, InitStd: c.Trainer.Init.Std,
 		Restarts: c.Trainer.Restarts, Seed: seed,
 	}
@@ -221,16 +221,11 @@ func (o *Objective) Evaluate(ctx context.Context, t Task) (results.Trial, error)
 		tr.Finished = time.Now()
 		return tr, nil
 	}
-	var reports []results.Point
 	if t.Report != nil && o.reportEvery > 0 {
 		if o.maxResource > 0 && s.MaxIterations > o.maxResource {
 			s.MaxIterations = o.maxResource
 		}
-		s.ReportEvery = o.reportEvery
-		s.Report = func(iteration int, validationLoss float64) bool {
-			reports = append(reports, results.Point{Iteration: iteration, TrainLoss: math.NaN(), GradNorm: math.NaN(), ValidationLoss: validationLoss})
-			return t.Report(iteration, validationLoss)
-		}
+		s.ReportEvery, s.Report = o.reportEvery, t.Report
 	}
 	res, err := trainer.Train(ctx, o.problem, s)
 	tr.Finished = time.Now()
@@ -247,7 +242,6 @@ func (o *Objective) Evaluate(ctx context.Context, t Task) (results.Trial, error)
 	for i, h := range res.History {
 		tr.History[i] = results.Point{Iteration: h.Iteration, TrainLoss: h.TrainLoss, GradNorm: h.GradNorm, ValidationLoss: h.ValidationLoss}
 	}
-	tr.History = mergeReports(tr.History, reports)
 	switch o.cfg.Search.Metric {
 	case "train_loss":
 		tr.Value = res.TrainLoss
@@ -264,34 +258,4 @@ func (o *Objective) Evaluate(ctx context.Context, t Task) (results.Trial, error)
 		tr.Status = results.StatusPruned
 	}
 	return tr, nil
-}
-
-// mergeReports adds the values reported to the pruner to a thinned history,
-// so that every one of them is stored: a resumed study replays them to judge
-// later trials exactly as the uninterrupted run did. Both are sorted by
-// iteration; a report at an iteration the history already holds fills in
-// its validation loss.
-func mergeReports(history, reports []results.Point) []results.Point {
-	if len(reports) == 0 {
-		return history
-	}
-	out := make([]results.Point, 0, len(history)+len(reports))
-	i, j := 0, 0
-	for i < len(history) || j < len(reports) {
-		switch {
-		case j == len(reports) || (i < len(history) && history[i].Iteration < reports[j].Iteration):
-			out = append(out, history[i])
-			i++
-		case i == len(history) || reports[j].Iteration < history[i].Iteration:
-			out = append(out, reports[j])
-			j++
-		default: // the same iteration
-			h := history[i]
-			h.ValidationLoss = reports[j].ValidationLoss
-			out = append(out, h)
-			i++
-			j++
-		}
-	}
-	return out
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 )
 
@@ -25,6 +26,17 @@ type EarlyStopping struct {
 	MaxResource int     // the last rung: a trial that gets here runs to its end
 	Reduction   float64 // η: a rung keeps the best 1/η of the trials that reached it
 	MinTrials   int     // median: earlier trials needed at a step before it judges
+}
+
+// RuleFor is the early-stopping rule cfg asks for; ok is false when it
+// asks for none.
+func RuleFor(cfg *configs.Config) (rule EarlyStopping, ok bool) {
+	e := cfg.Search.EarlyStopping
+	if e == nil {
+		return EarlyStopping{}, false
+	}
+	return EarlyStopping{Kind: e.Kind, MinResource: e.MinResource, MaxResource: e.MaxResource,
+		Reduction: e.ReductionFactor, MinTrials: e.MinTrials}, true
 }
 
 // Rungs are the steps where successive halving decides: min·η^k below max.
@@ -158,10 +170,18 @@ func (p *Pruner) Replay(t results.Trial) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	l := &progressLog{group: p.group(t.Number, t.Round), ended: true, completed: t.Status == results.StatusOK}
-	for _, h := range t.History {
-		if !math.IsNaN(h.ValidationLoss) {
-			l.steps = append(l.steps, h.Iteration)
-			l.vals = append(l.vals, p.orient(h.ValidationLoss))
+	if t.Reports != nil {
+		for _, r := range t.Reports {
+			l.steps = append(l.steps, r.Step)
+			l.vals = append(l.vals, p.orient(r.Value))
+		}
+	} else {
+		// Stored before reports were kept apart: they are in the history.
+		for _, h := range t.History {
+			if !math.IsNaN(h.ValidationLoss) {
+				l.steps = append(l.steps, h.Iteration)
+				l.vals = append(l.vals, p.orient(h.ValidationLoss))
+			}
 		}
 	}
 	p.add(t.Number, l)

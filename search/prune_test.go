@@ -226,16 +226,68 @@ func TestNewPrunerRejectsBadRules(t *testing.T) {
 	}
 }
 
-func TestMergeReports(t *testing.T) {
-	h := []results.Point{{Iteration: 1, ValidationLoss: 9}, {Iteration: 4, ValidationLoss: 6}, {Iteration: 8, ValidationLoss: 2}}
-	r := []results.Point{{Iteration: 3, ValidationLoss: 7}, {Iteration: 4, ValidationLoss: 6}, {Iteration: 9, ValidationLoss: 1}}
-	got := mergeReports(h, r)
-	want := "1:9 3:7 4:6 8:2 9:1 "
-	s := ""
-	for _, p := range got {
-		s += fmt.Sprintf("%d:%g ", p.Iteration, p.ValidationLoss)
+// TestBuiltInResumeWithBestSoFarReports: trials of the built-in trainer
+// monitoring validation_loss report the lowest validation loss so far,
+// which the history (the raw curve) does not hold; a resumed study replays
+// the stored reports and prunes exactly as the uninterrupted run did.
+func TestBuiltInResumeWithBestSoFarReports(t *testing.T) {
+	run := func(finished map[int]results.Trial) []results.Trial {
+		cfg, err := configs.Load("../configs/iris-mlp.yaml", []string{"trainer.max_iterations=270", "search.rounds=2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		obj, err := NewObjective(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		space, err := NewSpace(cfg.Parameters)
+		if err != nil {
+			t.Fatal(err)
+		}
+		strat, err := NewStrategy(cfg, space, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rule := EarlyStopping{Kind: SuccessiveHalving, MinResource: 10, MaxResource: 270, Reduction: 3}
+		p, err := NewPruner(rule, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		obj.ReportEvery(rule.MinResource, rule.MaxResource)
+		trials, err := (&Runner{Seed: cfg.Seed, Strategy: strat, Evaluator: obj, Parallelism: 2, Pruner: p, Finished: finished}).Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return trials
 	}
-	if s != want {
-		t.Fatalf("merged %s, want %s", s, want)
+	full := run(nil)
+	differ := 0
+	for _, tr := range full {
+		if tr.Reports == nil {
+			t.Fatalf("trial %d kept no reports", tr.Number)
+		}
+		for i, r := range tr.Reports {
+			if i > 0 && r.Value > tr.Reports[i-1].Value {
+				t.Fatalf("trial %d reported %v after %v: want the lowest so far", tr.Number, r.Value, tr.Reports[i-1].Value)
+			}
+			for _, h := range tr.History {
+				if h.Iteration == r.Step && h.ValidationLoss != r.Value {
+					differ++
+				}
+			}
+		}
+	}
+	if differ == 0 {
+		t.Fatal("no report differs from the history's validation loss at its step: the test shows nothing")
+	}
+	// Trials finish out of order: every other one of each round is done.
+	done := map[int]results.Trial{}
+	for _, tr := range full {
+		if tr.Number%2 == 0 {
+			done[tr.Number] = tr
+		}
+	}
+	if resumed := run(done); outcome(full) != outcome(resumed) {
+		t.Fatalf("resume changed pruning decisions:\n%s\n%s", outcome(full), outcome(resumed))
 	}
 }

@@ -25,9 +25,10 @@ type Task struct {
 	Seed   uint64
 	// Report, when not nil, takes the trial's intermediate value at a step
 	// (iterations for the built-in trainer, reported steps for commands)
-	// and says whether the trial may go on: false means it was pruned. An
-	// evaluator keeps every reported value in the trial's history
-	// (validation_loss column) so a resumed study can judge as before.
+	// and says whether the trial may go on: false means it was pruned. The
+	// value is what the trial would give if it stopped there. The runner
+	// keeps every reported value in the trial's Reports, so a resumed study
+	// judges as before.
 	Report func(step int, value float64) bool
 }
 
@@ -147,8 +148,11 @@ func (r *Runner) Run(ctx context.Context) ([]results.Trial, error) {
 					defer cs.Release()
 					slot = cs
 				}
+				var reports []results.Reported
 				if r.Pruner != nil {
+					reports = []results.Reported{}
 					task.Report = func(step int, value float64) bool {
+						reports = append(reports, results.Reported{Step: step, Value: value})
 						return r.Pruner.Report(gctx, task.Number, step, value, slot)
 					}
 				}
@@ -156,7 +160,7 @@ func (r *Runner) Run(ctx context.Context) ([]results.Trial, error) {
 				if gctx.Err() != nil {
 					return nil
 				}
-				t, ok, err := r.runOne(gctx, task)
+				t, ok, err := r.runOne(gctx, task, &reports)
 				if err != nil {
 					return err
 				}
@@ -218,7 +222,9 @@ func (c *computeSlot) Release() {
 // ok is false when the trial was interrupted and has no result; err is a
 // store failure, which stops the study (a trial that cannot be stored would
 // be lost).
-func (r *Runner) runOne(ctx context.Context, task Task) (t results.Trial, ok bool, err error) {
+// reports points to the values the trial reports to the pruner (nil
+// without one), read once the evaluator has returned.
+func (r *Runner) runOne(ctx context.Context, task Task, reports *[]results.Reported) (t results.Trial, ok bool, err error) {
 	// Storing must not be cancelled with the trials: a finished trial is
 	// written even while Ctrl-C is stopping the study.
 	sctx := context.WithoutCancel(ctx)
@@ -243,6 +249,9 @@ func (r *Runner) runOne(ctx context.Context, task Task) (t results.Trial, ok boo
 		t.Error = evalErr.Error()
 	}
 	t.Study, t.Number, t.Round, t.Params, t.Seed = task.Study, task.Number, task.Round, task.Params, task.Seed
+	if reports != nil {
+		t.Reports = *reports
+	}
 	if t.Started.IsZero() {
 		t.Started = start
 	}

@@ -51,9 +51,10 @@ type Command struct {
 	// KillGrace is how long a program being stopped (cancelled, timed out,
 	// diverged, pruned) has between SIGTERM and SIGKILL; 0 means 5 s.
 	KillGrace time.Duration
-	// OnMetric, when set, is told each value of the objective as it is
-	// printed, in order, from one goroutine per run; returning false stops
-	// the program and the trial is pruned. It must return quickly: the
+	// OnMetric, when set, is told the trial's value each time the objective
+	// is printed, in order, from one goroutine per run: the value printed,
+	// or with MetricStrategy min or max the best printed so far. Returning
+	// false stops the program and the trial is pruned. It must return quickly: the
 	// program's output waits for it.
 	OnMetric func(step int, value float64) bool
 }

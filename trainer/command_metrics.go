@@ -154,7 +154,9 @@ func (m *metricReader) objective(step int, v float64) (stop bool) {
 		}
 		return true
 	}
-	if m.onMetric != nil && !m.pruned && !m.onMetric(step, v) {
+	// The pruner judges what the trial would give if it stopped here: the
+	// value by the metric strategy so far (the best one, for min and max).
+	if m.onMetric != nil && !m.pruned && !m.onMetric(step, m.value) {
 		m.pruned, m.prunedStep = true, step
 		return true
 	}

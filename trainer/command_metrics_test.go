@@ -134,6 +134,31 @@ func TestOnMetricPrunes(t *testing.T) {
 	}
 }
 
+// TestOnMetricSeesTheTrialsValue: OnMetric is told what the trial would
+// give if it stopped there: the last value, or the best so far with
+// strategy min or max.
+func TestOnMetricSeesTheTrialsValue(t *testing.T) {
+	lines := []string{"val_loss=0.5", "val_loss=0.3", "val_loss=0.4", "val_loss=0.2", "val_loss=0.6"}
+	for strategy, want := range map[string][]float64{
+		MetricLast: {0.5, 0.3, 0.4, 0.2, 0.6},
+		MetricMin:  {0.5, 0.3, 0.3, 0.2, 0.2},
+		MetricMax:  {0.5, 0.5, 0.5, 0.5, 0.6},
+	} {
+		var seen []float64
+		c := Command{MetricStrategy: strategy, OnMetric: func(_ int, v float64) bool { seen = append(seen, v); return true }}
+		m, err := newMetricReader(&c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range lines {
+			m.line([]byte(l))
+		}
+		if !reflect.DeepEqual(seen, want) {
+			t.Errorf("%s: OnMetric saw %v, want %v", strategy, seen, want)
+		}
+	}
+}
+
 func TestMetricSettingsErrors(t *testing.T) {
 	tests := []struct {
 		cmd  Command

@@ -36,10 +36,17 @@ type Settings struct {
 	// Train evaluates the whole training split.
 	GradientThreshold float64
 	// Patience stops training after this many consecutive iterations in which
-	// the training loss did not improve on the best seen by more than
-	// MinDelta (the lecture's auto-stop). 0 disables it.
-	Patience  int
-	MinDelta  float64       // see Patience; 0 means any improvement counts
+	// the monitored loss (see Monitor) did not improve on the best seen by
+	// more than MinDelta (the lecture's auto-stop). 0 disables it.
+	Patience int
+	MinDelta float64 // see Patience; 0 means any improvement counts
+	// Monitor is the loss Patience watches and which weights a run keeps:
+	// MonitorTraining ("" means it) the training loss and the final
+	// weights; MonitorValidation the validation loss and the weights of the
+	// iteration where it was lowest, the usual remedy for a model that
+	// overfits (its validation loss rises while the training loss falls).
+	// MonitorValidation needs a validation split.
+	Monitor   string
 	TimeLimit time.Duration // wall-clock limit per run (all restarts); 0 disables it
 
 	InitMean float64 // mean of the Gaussian initial weights
@@ -58,6 +65,12 @@ type Settings struct {
 	ReportEvery int
 	Report      func(iteration int, validationLoss float64) bool
 }
+
+// What Settings.Monitor watches.
+const (
+	MonitorTraining   = "training_loss"
+	MonitorValidation = "validation_loss"
+)
 
 // StopReason says why a run ended. It is a value, not an error.
 type StopReason string
@@ -82,11 +95,15 @@ type HistoryPoint struct {
 
 // Result is what one run (the best of its restarts) produced.
 type Result struct {
-	Weights         []float64
-	TrainLoss       float64 // loss on the whole training split at the final weights
-	ValidationLoss  float64 // loss on the validation split; equals TrainLoss when there is none
-	Accuracy        float64 // validation accuracy for classifiers, NaN otherwise
-	Iterations      int     // optimiser steps of the kept restart
+	Weights        []float64
+	TrainLoss      float64 // loss on the whole training split at the final weights
+	ValidationLoss float64 // loss on the validation split; equals TrainLoss when there is none
+	Accuracy       float64 // validation accuracy for classifiers, NaN otherwise
+	Iterations     int     // optimiser steps of the kept restart
+	// BestIteration is the iteration whose weights the run returns: the
+	// last one, or with MonitorValidation the one with the lowest
+	// validation loss.
+	BestIteration   int
 	TotalIterations int     // optimiser steps over all restarts
 	Passes          float64 // passes over the training rows (all restarts): steps × batch / N
 	StopReason      StopReason

@@ -91,6 +91,9 @@ func Train(ctx context.Context, p Problem, s Settings) (Result, error) {
 	} else if err := checkSplits(train, val); err != nil {
 		return Result{}, err
 	}
+	if s.Monitor == MonitorValidation && val == nil {
+		return Result{}, errors.New("trainer: monitor validation_loss needs a validation split (a landscape or a run without one can only monitor training_loss)")
+	}
 
 	r := &run{
 		s:       s,
@@ -99,6 +102,8 @@ func Train(ctx context.Context, p Problem, s Settings) (Result, error) {
 		val:     val,
 		done:    ctx.Done(),
 		shuffle: rand.New(rand.NewPCG(s.Seed, shuffleStream)),
+
+		bestValidation: math.Inf(1),
 	}
 	if s.TimeLimit > 0 {
 		r.deadline = start.Add(s.TimeLimit)
@@ -148,6 +153,7 @@ func (r *run) result(best restartResult, index, total int, passes float64, runSt
 		ValidationLoss:  best.trainLoss,
 		Accuracy:        math.NaN(),
 		Iterations:      best.iterations,
+		BestIteration:   best.bestIteration,
 		TotalIterations: total,
 		Passes:          passes,
 		StopReason:      best.stop,
@@ -241,6 +247,9 @@ func (s Settings) validate() error {
 	if s.TimeLimit < 0 {
 		bad("time_limit %v is invalid (allowed: 0 (off) or more)", s.TimeLimit)
 	}
+	if s.Monitor != "" && s.Monitor != MonitorTraining && s.Monitor != MonitorValidation {
+		bad("monitor %q is unknown (allowed: %s, %s)", s.Monitor, MonitorTraining, MonitorValidation)
+	}
 	if s.ReportEvery > 0 && s.Report == nil {
 		bad("report_every %d needs a Report function", s.ReportEvery)
 	}
@@ -269,6 +278,9 @@ func (s Settings) withDefaults() Settings {
 	if s.HistoryLimit == 0 {
 		s.HistoryLimit = defaultHistoryLimit
 	}
+	if s.Monitor == "" {
+		s.Monitor = MonitorTraining
+	}
 	return s
 }
 
@@ -282,45 +294,53 @@ type run struct {
 	sinceClock int       // work done since the clock was last read
 	shuffle    *rand.Rand
 	fullGrad   []float64 // stochastic optimisers' whole-split gradient
+	// bestValidation is the lowest validation loss of the finished restarts
+	// (MonitorValidation), for reports: a run reports what it would return
+	// if it stopped there.
+	bestValidation float64
 }
 
 // restartResult is one restart's outcome.
 type restartResult struct {
-	w          []float64
-	trainLoss  float64
-	iterations int
-	passes     float64
-	stop       StopReason
-	divergedAt int
-	history    []HistoryPoint
+	w         []float64
+	trainLoss float64
+	// score ranks restarts: the training loss, or with MonitorValidation the
+	// validation loss of the weights kept.
+	score         float64
+	iterations    int
+	bestIteration int
+	passes        float64
+	stop          StopReason
+	divergedAt    int
+	history       []HistoryPoint
 }
 
-// betterThan ranks restarts: not diverged first, then the lower training
-// loss; a NaN loss never wins.
+// betterThan ranks restarts: not diverged first, then the lower score; a
+// NaN score never wins.
 func (a restartResult) betterThan(b restartResult) bool {
 	ad, bd := a.stop == StopDiverged, b.stop == StopDiverged
 	if ad != bd {
 		return !ad
 	}
-	if math.IsNaN(b.trainLoss) {
-		return !math.IsNaN(a.trainLoss)
+	if math.IsNaN(b.score) {
+		return !math.IsNaN(a.score)
 	}
-	return a.trainLoss < b.trainLoss
+	return a.score < b.score
 }
 
 // restart trains from w0. before is the number of iterations of the earlier
 // restarts, so that Report sees one increasing iteration count per run.
 func (r *run) restart(w0 []float64, before int) restartResult {
 	o := newOptimizer(r.s, r.model, r.train, w0, r.shuffle)
-	m := newMonitor(r.s, r.model, r.val)
+	m := newMonitor(r.s, r.model, r.val, len(w0))
 	epoch := o.stepsPerEpoch()
 	// A step's work in multiply-adds, roughly: rows × weights, or the
 	// dimension of a landscape.
 	work := max(o.rowsPerStep()*len(w0), len(w0), 1)
 	stop, it := r.loop(o, m, epoch, work, before)
 
-	res := restartResult{w: o.w, iterations: it, stop: stop, divergedAt: m.divergedAt}
-	// The final point: the whole training loss at the weights returned, and
+	res := restartResult{w: o.w, iterations: it, bestIteration: it, stop: stop, divergedAt: m.divergedAt}
+	// The final point: the whole training loss at the last weights, and
 	// its gradient norm for the history.
 	grad := o.grad
 	if r.fullGrad != nil {
@@ -329,6 +349,16 @@ func (r *run) restart(w0 []float64, before int) restartResult {
 	res.trainLoss = r.model.LossGrad(o.w, r.train, nil, grad)
 	m.finish(it, res.trainLoss, floats.Norm(grad, 2), o.w)
 	res.history = m.hist.points
+	res.score = res.trainLoss
+	if m.watchValidation && stop != StopDiverged && !math.IsInf(m.bestVal, 1) {
+		// Keep the weights of the lowest validation loss. A diverged run
+		// keeps its last weights: it is reported as diverged either way.
+		copy(o.w, m.bestW)
+		res.bestIteration, res.score = m.bestIt, m.bestVal
+		res.trainLoss = r.model.LossGrad(o.w, r.train, nil, nil)
+		r.bestValidation = min(r.bestValidation, m.bestVal)
+	}
+
 	if r.train != nil {
 		res.passes = float64(it) * float64(o.rowsPerStep()) / float64(r.train.N)
 	} else {
@@ -356,7 +386,7 @@ func (r *run) loop(o *optimizer, m *monitor, epoch, work, before int) (StopReaso
 		}
 		// Report before the iteration limit, so that the last iteration is
 		// reported too when it is a multiple of ReportEvery.
-		if stop := r.report(it, before, o.w); stop != "" {
+		if stop := r.report(it, before, o.w, m); stop != "" {
 			return stop, it
 		}
 		if it >= maxIt {
@@ -399,13 +429,21 @@ func (r *run) interrupted(work int) StopReason {
 
 // report calls Report every ReportEvery iterations, counted over the whole
 // run (earlier restarts' iterations first) so that a pruner sees one
-// increasing count.
-func (r *run) report(it, before int, w []float64) StopReason {
+// increasing count. It reports what the run would return if it stopped
+// there: the validation loss of the current weights, or with
+// MonitorValidation the lowest one so far, whose weights it keeps.
+func (r *run) report(it, before int, w []float64, m *monitor) StopReason {
 	n := r.s.ReportEvery
 	if n == 0 || it == 0 || (before+it)%n != 0 {
 		return ""
 	}
-	if !r.s.Report(before+it, r.validationLoss(w)) {
+	var v float64
+	if m.watchValidation {
+		v = min(r.bestValidation, m.bestVal)
+	} else {
+		v = r.validationLoss(w)
+	}
+	if !r.s.Report(before+it, v) {
 		return StopPruned
 	}
 	return ""
@@ -428,6 +466,12 @@ type monitor struct {
 	threshold float64
 	patience  int
 	minDelta  float64
+	// watchValidation applies patience to the validation loss and keeps
+	// the weights where it was lowest in bestW (allocated once).
+	watchValidation bool
+	bestW           []float64
+	bestVal         float64
+	bestIt          int
 
 	limit      float64 // explosion bound, set from the first loss
 	best       float64
@@ -436,16 +480,22 @@ type monitor struct {
 	hist       history
 }
 
-func newMonitor(s Settings, model Model, val *Dataset) *monitor {
-	return &monitor{
+func newMonitor(s Settings, model Model, val *Dataset, weights int) *monitor {
+	m := &monitor{
 		model:     model,
 		val:       val,
 		threshold: s.GradientThreshold,
 		patience:  s.Patience,
 		minDelta:  s.MinDelta,
 		best:      math.Inf(1),
+		bestVal:   math.Inf(1),
 		hist:      newHistory(s.HistoryLimit),
 	}
+	if s.Monitor == MonitorValidation {
+		m.watchValidation = true
+		m.bestW = make([]float64, weights)
+	}
+	return m
 }
 
 // observe takes the whole training loss and gradient at iteration it;
@@ -459,12 +509,20 @@ func (m *monitor) observe(it int, loss float64, grad, w []float64, every int) St
 		return StopDiverged
 	}
 	norm := floats.Norm(grad, 2)
-	m.record(it, loss, norm, w)
+	watched := loss
+	if m.watchValidation {
+		watched = m.valLoss(w)
+		if watched < m.bestVal {
+			m.bestVal, m.bestIt = watched, it
+			copy(m.bestW, w)
+		}
+	}
+	m.record(it, loss, norm, w, watched)
 	if norm < m.threshold {
 		return StopGradientThreshold
 	}
-	if loss < m.best-m.minDelta {
-		m.best, m.since = loss, 0
+	if watched < m.best-m.minDelta {
+		m.best, m.since = watched, 0
 	} else if it > 0 {
 		m.since += every
 	}
@@ -487,11 +545,15 @@ func (m *monitor) exploded(loss float64) bool {
 // record adds a history point if the thinning keeps this observation; the
 // validation loss is computed only then, since it costs a pass over the
 // validation split.
-func (m *monitor) record(it int, loss, norm float64, w []float64) {
+func (m *monitor) record(it int, loss, norm float64, w []float64, watched float64) {
 	if !m.hist.wants() {
 		return
 	}
-	m.hist.add(HistoryPoint{Iteration: it, TrainLoss: loss, GradNorm: norm, ValidationLoss: m.valLoss(w)})
+	v := watched
+	if !m.watchValidation {
+		v = m.valLoss(w)
+	}
+	m.hist.add(HistoryPoint{Iteration: it, TrainLoss: loss, GradNorm: norm, ValidationLoss: v})
 }
 
 // finish makes sure the final iteration is the last history point.

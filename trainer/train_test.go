@@ -597,6 +597,8 @@ func TestTrainLoopAllocationsBounded(t *testing.T) {
 	}{
 		{"gd data", Settings{LearningRate: 1e-4}, p},
 		{"minibatch data", Settings{Optimizer: OptimizerMinibatch, LearningRate: 1e-4}, p},
+		{"gd data, monitoring validation", Settings{LearningRate: 1e-4, Monitor: MonitorValidation}, p},
+		{"minibatch data, monitoring validation", Settings{Optimizer: OptimizerMinibatch, LearningRate: 1e-4, Monitor: MonitorValidation}, p},
 		{"landscape", Settings{Model: function(FunctionRastrigin, 2), LearningRate: 1e-6}, Problem{}},
 	} {
 		short, long := allocs(1000, tc.s, tc.p), allocs(10000, tc.s, tc.p)

@@ -8,19 +8,17 @@ import (
 // asks for none. The built-in trainer reports validation losses (lower is
 // better, whatever the metric); a command reports the study's metric.
 func (sw *sweep) pruner() (*search.Pruner, error) {
-	e := sw.cfg.Search.EarlyStopping
-	if e == nil {
+	rule, ok := search.RuleFor(sw.cfg)
+	if !ok {
 		return nil, nil
 	}
-	rule := search.EarlyStopping{Kind: e.Kind, MinResource: e.MinResource, MaxResource: e.MaxResource,
-		Reduction: e.ReductionFactor, MinTrials: e.MinTrials}
 	maximize := sw.command != nil && sw.cfg.Search.Goal == "maximize"
 	p, err := search.NewPruner(rule, maximize)
 	if err != nil {
 		return nil, usageErr("%s: %v", sw.cfg.File, err)
 	}
 	if sw.objective != nil {
-		sw.objective.ReportEvery(e.Interval, e.MaxResource)
+		sw.objective.ReportEvery(sw.cfg.Search.EarlyStopping.Interval, rule.MaxResource)
 	}
 	return p, nil
 }

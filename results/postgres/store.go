@@ -325,7 +325,7 @@ func scanTrial(row pgx.Row) (results.Trial, error) {
 	if t.Params, err = rowcodec.DecodeParams([]byte(params), nil); err != nil {
 		return t, fmt.Errorf("trial %d: %w", number, err)
 	}
-	if t.History, err = rowcodec.DecodeHistory(history); err != nil {
+	if t.History, t.Reports, err = rowcodec.DecodeHistory(history); err != nil {
 		return t, fmt.Errorf("trial %d: %w", number, err)
 	}
 	t.Number, t.Round, t.Seed, t.Iterations = int(number), int(round), uint64(seed), int(iterations)

@@ -388,13 +388,31 @@ func DecodeRounds(s string) ([]results.Round, error) {
 // A history point is 32 bytes: iteration as int64, then train loss, gradient
 // norm and validation loss as float64 bits, all little-endian. Raw bits keep
 // NaN (a diverged run) and are 3-4× smaller and far faster to decode than JSON.
-const pointSize = 32
+//
+// The trial's reports (early stopping) follow the points, 16 bytes each
+// (step as int64, value as float64 bits), then a footer of 8 bytes: their
+// count and reportsMagic as uint32. Points and reports with the footer are
+// never a multiple of 32 bytes long, so a column written before reports
+// were kept (points alone) still reads back, with nil reports.
+const (
+	pointSize    = 32
+	reportSize   = 16
+	footerSize   = 8
+	reportsMagic = 0x31727068 // "hpr1"
+)
 
-func EncodeHistory(h []results.Point) []byte {
-	if len(h) == 0 {
+// EncodeHistory encodes a trial's history and reports; nil (stored as
+// NULL) when both are nil.
+func EncodeHistory(h []results.Point, reports []results.Reported) []byte {
+	if len(h) == 0 && reports == nil {
 		return nil // stored as NULL; read back as a nil history
 	}
-	b := make([]byte, len(h)*pointSize)
+	n := len(h) * pointSize
+	size := n
+	if reports != nil {
+		size += len(reports)*reportSize + footerSize
+	}
+	b := make([]byte, size)
 	for i, p := range h {
 		o := b[i*pointSize:]
 		binary.LittleEndian.PutUint64(o[0:], uint64(int64(p.Iteration)))
@@ -402,15 +420,41 @@ func EncodeHistory(h []results.Point) []byte {
 		binary.LittleEndian.PutUint64(o[16:], math.Float64bits(p.GradNorm))
 		binary.LittleEndian.PutUint64(o[24:], math.Float64bits(p.ValidationLoss))
 	}
+	if reports != nil {
+		for i, r := range reports {
+			o := b[n+i*reportSize:]
+			binary.LittleEndian.PutUint64(o[0:], uint64(int64(r.Step)))
+			binary.LittleEndian.PutUint64(o[8:], math.Float64bits(r.Value))
+		}
+		binary.LittleEndian.PutUint32(b[size-footerSize:], uint32(len(reports)))
+		binary.LittleEndian.PutUint32(b[size-footerSize+4:], reportsMagic)
+	}
 	return b
 }
 
-func DecodeHistory(b []byte) ([]results.Point, error) {
+// DecodeHistory reads what EncodeHistory wrote, or a history column written
+// before reports were kept (nil reports).
+func DecodeHistory(b []byte) ([]results.Point, []results.Reported, error) {
+	var reports []results.Reported
 	if len(b)%pointSize != 0 {
-		return nil, fmt.Errorf("history: %d bytes is not a multiple of %d", len(b), pointSize)
+		if len(b) < footerSize || binary.LittleEndian.Uint32(b[len(b)-4:]) != reportsMagic {
+			return nil, nil, fmt.Errorf("history: %d bytes is neither points of %d bytes nor points and reports", len(b), pointSize)
+		}
+		k := int(binary.LittleEndian.Uint32(b[len(b)-footerSize:]))
+		start := len(b) - footerSize - k*reportSize
+		if start < 0 || start%pointSize != 0 {
+			return nil, nil, fmt.Errorf("history: %d bytes do not hold %d reports after whole points", len(b), k)
+		}
+		reports = make([]results.Reported, k)
+		for i := range reports {
+			o := b[start+i*reportSize:]
+			reports[i] = results.Reported{Step: int(int64(binary.LittleEndian.Uint64(o[0:]))),
+				Value: math.Float64frombits(binary.LittleEndian.Uint64(o[8:]))}
+		}
+		b = b[:start]
 	}
 	if len(b) == 0 {
-		return nil, nil
+		return nil, reports, nil
 	}
 	h := make([]results.Point, len(b)/pointSize)
 	for i := range h {
@@ -422,5 +466,5 @@ func DecodeHistory(b []byte) ([]results.Point, error) {
 			ValidationLoss: math.Float64frombits(binary.LittleEndian.Uint64(o[24:])),
 		}
 	}
-	return h, nil
+	return h, reports, nil
 }

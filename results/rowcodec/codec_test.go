@@ -103,7 +103,13 @@ func TestDecodeCorrupt(t *testing.T) {
 		{"unterminated name", func() error { _, err := DecodeParams([]byte(`[["lr`), nil); return err }, "want a string"},
 		{"unclosed list", func() error { _, err := DecodeParams([]byte(`[["lr",1,"int64"]`), nil); return err }, "want ',' or ']'"},
 		{"bad escape", func() error { _, err := DecodeParams([]byte(`[["\x",1,"int64"]]`), nil); return err }, "name"},
-		{"history length", func() error { _, err := DecodeHistory(make([]byte, 33)); return err }, "not a multiple of 32"},
+		{"history length", func() error { _, _, err := DecodeHistory(make([]byte, 33)); return err }, "neither points"},
+		{"reports count", func() error {
+			b := EncodeHistory(nil, []results.Reported{{Step: 1, Value: 2}})
+			b[len(b)-footerSize] = 9 // claims 9 reports in 16 bytes
+			_, _, err := DecodeHistory(b)
+			return err
+		}, "do not hold 9 reports"},
 		{"rounds not JSON", func() error { _, err := DecodeRounds(`[{`); return err }, "rounds"},
 		{"choice triple", func() error { _, err := DecodeRounds(`[{"ranges":[{"choices":[[1,"int64",3]]}]}]`); return err }, "want [value, type]"},
 		{"best quoted", func() error { _, err := DecodeRounds(`[{"best":"0.5"}]`); return err }, "not a number"},
@@ -113,6 +119,53 @@ func TestDecodeCorrupt(t *testing.T) {
 			err := tc.decode()
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// History and reports round-trip exactly (NaN included), and a column
+// written before reports were kept (points alone) reads back with nil
+// reports, while an empty report list stays an empty list.
+func TestHistoryReports(t *testing.T) {
+	nan := math.NaN()
+	points := []results.Point{{Iteration: 0, TrainLoss: 1, GradNorm: 2, ValidationLoss: nan}, {Iteration: 20, TrainLoss: 0.5, GradNorm: nan, ValidationLoss: 0.7}}
+	tests := []struct {
+		name    string
+		points  []results.Point
+		reports []results.Reported
+	}{
+		{"points alone (as stored before reports)", points, nil},
+		{"points and reports", points, []results.Reported{{Step: 20, Value: 0.7}, {Step: 40, Value: nan}}},
+		{"points and no report", points, []results.Reported{}},
+		{"reports alone", nil, []results.Reported{{Step: 3, Value: -1}}},
+		{"one point, two reports", points[:1], []results.Reported{{Step: 1, Value: 1}, {Step: 2, Value: 0.5}}},
+		{"nothing", nil, nil},
+	}
+	same := func(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) }
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := EncodeHistory(tc.points, tc.reports)
+			if tc.reports != nil && len(b)%pointSize == 0 {
+				t.Fatalf("%d bytes with reports: a multiple of %d would read as points alone", len(b), pointSize)
+			}
+			h, r, err := DecodeHistory(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(h) != len(tc.points) || (r == nil) != (tc.reports == nil) || len(r) != len(tc.reports) {
+				t.Fatalf("got %d points and reports %v, want %d and %v", len(h), r, len(tc.points), tc.reports)
+			}
+			for i, p := range tc.points {
+				g := h[i]
+				if g.Iteration != p.Iteration || !same(g.TrainLoss, p.TrainLoss) || !same(g.GradNorm, p.GradNorm) || !same(g.ValidationLoss, p.ValidationLoss) {
+					t.Errorf("point %d: got %+v, want %+v", i, g, p)
+				}
+			}
+			for i, w := range tc.reports {
+				if r[i].Step != w.Step || !same(r[i].Value, w.Value) {
+					t.Errorf("report %d: got %+v, want %+v", i, r[i], w)
+				}
 			}
 		})
 	}

@@ -80,5 +80,5 @@ func TrialArgs(t results.Trial) ([]any, error) {
 	}
 	return []any{t.Study, int64(t.Number), int64(t.Round), params, int64(t.Seed), string(t.Status),
 		NullableFloat(t.Value), NullableFloat(t.TrainLoss), NullableFloat(t.Accuracy),
-		int64(t.Iterations), t.StopReason, t.Error, started, finished, EncodeHistory(t.History)}, nil
+		int64(t.Iterations), t.StopReason, t.Error, started, finished, EncodeHistory(t.History, t.Reports)}, nil
 }

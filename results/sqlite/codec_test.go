@@ -42,7 +42,8 @@ func TestColumnsInSQL(t *testing.T) {
 	if lr != 0.1+0.2 {
 		t.Errorf("json_extract lr = %v, want %v", lr, 0.1+0.2)
 	}
-	if histBytes != len(tr.History)*32 {
-		t.Errorf("history is %d bytes, want %d", histBytes, len(tr.History)*32)
+	// 32 bytes a point, 16 a report, and the reports' 8-byte footer.
+	if want := len(tr.History)*32 + len(tr.Reports)*16 + 8; histBytes != want {
+		t.Errorf("history is %d bytes, want %d", histBytes, want)
 	}
 }

@@ -436,7 +436,7 @@ func (d *trialDecoder) scan(rows *sql.Rows) (results.Trial, error) {
 	if err != nil {
 		return results.Trial{}, fmt.Errorf("trial %d: %w", d.number, err)
 	}
-	history, err := rowcodec.DecodeHistory(d.history)
+	history, reports, err := rowcodec.DecodeHistory(d.history)
 	if err != nil {
 		return results.Trial{}, fmt.Errorf("trial %d: %w", d.number, err)
 	}
@@ -455,5 +455,6 @@ func (d *trialDecoder) scan(rows *sql.Rows) (results.Trial, error) {
 		Started:    timeOrZero(d.started),
 		Finished:   timeOrZero(d.finished),
 		History:    history,
+		Reports:    reports,
 	}, nil
 }

@@ -44,7 +44,7 @@ func Study(name string, created time.Time) results.Study {
 
 // FinishedTrial is trial n of study, finished ok: a NaN accuracy, a seed
 // above 2^63, params of every type out of name order, and a history with
-// NaN, infinity, -0 and a subnormal.
+// NaN, infinity, -0 and a subnormal, and early-stopping reports.
 func FinishedTrial(study string, n int) results.Trial {
 	return results.Trial{
 		Study:  study,
@@ -70,6 +70,7 @@ func FinishedTrial(study string, n int) results.Trial {
 			{Iteration: 100, TrainLoss: 1e308, GradNorm: math.Inf(1), ValidationLoss: math.NaN()},
 			{Iteration: 200, TrainLoss: math.Copysign(0, -1), GradNorm: 5e-324, ValidationLoss: -1},
 		},
+		Reports: []results.Reported{{Step: 100, Value: 1.5}, {Step: 300, Value: math.NaN()}},
 	}
 }
 
@@ -141,6 +142,13 @@ func AssertTrial(t testing.TB, want, got results.Trial) {
 			t.Errorf("trial %d history[%d]: got %+v, want %+v", want.Number, i, g, w)
 		}
 	}
+	// nil (no reports kept) and empty (none made) mean different things.
+	check("Reports", len(got.Reports) == len(want.Reports) && (got.Reports == nil) == (want.Reports == nil))
+	for i := range min(len(got.Reports), len(want.Reports)) {
+		if g, w := got.Reports[i], want.Reports[i]; g.Step != w.Step || !SameFloat(g.Value, w.Value) {
+			t.Errorf("trial %d reports[%d]: got %+v, want %+v", want.Number, i, g, w)
+		}
+	}
 }
 
 func pick(tr results.Trial, field string) any {
@@ -149,6 +157,8 @@ func pick(tr results.Trial, field string) any {
 		return tr.Params
 	case "History":
 		return tr.History
+	case "Reports":
+		return tr.Reports
 	}
 	return fmt.Sprintf("%+v", tr) // the whole trial gives context for scalar fields
 }
