@@ -16,8 +16,9 @@ import (
 // sweepOnce runs a config's sweep in memory and returns its best value and
 // the iterations all its trials ran; anyBudget is the best value counting a
 // pruned trial's value where it stopped too (a model trained for fewer
-// iterations: Hyperband's view), which the bar does not count.
-func sweepOnce(tb testing.TB, path string, sets []string, es *EarlyStopping) (best float64, iterations int, anyBudget float64) {
+// iterations: Hyperband's view), which the bar does not count. Early
+// stopping is whatever the config (with sets) asks for, as `run` builds it.
+func sweepOnce(tb testing.TB, path string, sets []string) (best float64, iterations int, anyBudget float64) {
 	cfg, err := configs.Load(path, sets)
 	if err != nil {
 		tb.Fatal(err)
@@ -35,12 +36,11 @@ func sweepOnce(tb testing.TB, path string, sets []string, es *EarlyStopping) (be
 		tb.Fatal(err)
 	}
 	r := &Runner{Seed: cfg.Seed, Strategy: strat, Evaluator: obj, Parallelism: 2}
-	if es != nil {
-		r.Pruner, err = NewPruner(*es, false)
-		if err != nil {
+	if rule, ok := RuleFor(cfg); ok {
+		if r.Pruner, err = NewPruner(rule, false); err != nil {
 			tb.Fatal(err)
 		}
-		obj.ReportEvery(es.MinResource, es.MaxResource)
+		obj.ReportEvery(cfg.Search.EarlyStopping.Interval, rule.MaxResource)
 	}
 	trials, err := r.Run(context.Background())
 	if err != nil {
@@ -63,7 +63,10 @@ func sweepOnce(tb testing.TB, path string, sets []string, es *EarlyStopping) (be
 // BenchmarkEarlyStopping measures issue 7's bar: on each sweep, over 10
 // seeds, the median of (best with early stopping / best without − 1) and of
 // (iterations with / iterations without). The bar: the first within 1%,
-// the second at most 1/3. Set HPSEARCH_ES_SEEDS to change the seed count.
+// the second at most 1/3. Early stopping is successive halving with the
+// config's defaults (min_resource = max_resource/η³, η = 3). Set
+// HPSEARCH_ES_SEEDS to change the seed count, and
+// HPSEARCH_ES_RULE=kind:min_resource:reduction_factor to try another rule.
 //
 //	go test -run XXX -bench EarlyStopping -benchtime 1x ./search/
 func BenchmarkEarlyStopping(b *testing.B) {
@@ -71,26 +74,18 @@ func BenchmarkEarlyStopping(b *testing.B) {
 	if s, err := strconv.Atoi(os.Getenv("HPSEARCH_ES_SEEDS")); err == nil && s > 0 {
 		seeds = s
 	}
+	rule := []string{"search.early_stopping.kind=successive_halving"}
+	if r := strings.Split(os.Getenv("HPSEARCH_ES_RULE"), ":"); len(r) == 3 {
+		rule = []string{"search.early_stopping.kind=" + r[0], "search.early_stopping.min_resource=" + r[1],
+			"search.early_stopping.reduction_factor=" + r[2]}
+	}
 	sweeps := []struct {
 		name, path string
 		sets       []string
-		es         EarlyStopping
 	}{
-		{"iris-mlp", "../configs/iris-mlp.yaml", nil,
-			EarlyStopping{Kind: SuccessiveHalving, MinResource: 20, MaxResource: 600, Reduction: 3}},
+		{"iris-mlp", "../configs/iris-mlp.yaml", nil},
 		{"diabetes-linear", "../configs/learning-rates.yaml",
-			[]string{"search.strategy=coarse-to-fine", "search.rounds=3", "search.trials_per_round=16", "search.trials=48"},
-			EarlyStopping{Kind: SuccessiveHalving, MinResource: 60, MaxResource: 2000, Reduction: 3}},
-	}
-	// HPSEARCH_ES_RULE=kind:min_resource:reduction overrides the rule of
-	// every sweep, for trying others.
-	if r := strings.Split(os.Getenv("HPSEARCH_ES_RULE"), ":"); len(r) == 3 {
-		for i := range sweeps {
-			sweeps[i].es.Kind = r[0]
-			sweeps[i].es.MinResource, _ = strconv.Atoi(r[1])
-			sweeps[i].es.Reduction, _ = strconv.ParseFloat(r[2], 64)
-			sweeps[i].es.MinTrials = 5
-		}
+			[]string{"search.strategy=coarse-to-fine", "search.rounds=3", "search.trials_per_round=16", "search.trials=48"}},
 	}
 	for _, sw := range sweeps {
 		b.Run(sw.name, func(b *testing.B) {
@@ -99,9 +94,8 @@ func BenchmarkEarlyStopping(b *testing.B) {
 				var lines []string
 				for seed := 1; seed <= seeds; seed++ {
 					sets := append(slices.Clone(sw.sets), "seed="+strconv.Itoa(seed))
-					full, fullIters, _ := sweepOnce(b, sw.path, sets, nil)
-					es := sw.es
-					pruned, prunedIters, any := sweepOnce(b, sw.path, sets, &es)
+					full, fullIters, _ := sweepOnce(b, sw.path, sets)
+					pruned, prunedIters, any := sweepOnce(b, sw.path, append(sets, rule...))
 					gaps = append(gaps, pruned/full-1)
 					anyGaps = append(anyGaps, any/full-1)
 					ratios = append(ratios, float64(prunedIters)/float64(fullIters))
