@@ -28,23 +28,63 @@ func TestEarlyStoppingSweep(t *testing.T) {
 		}
 		return decode(t, out)
 	}
-	a, b := get("1"), get("3")
-	pruned := 0
-	for i := range a.Trials {
-		x, y := a.Trials[i], b.Trials[i]
-		if x.Status != y.Status || x.Iterations != y.Iterations || compact(x.Params) != compact(y.Params) {
-			t.Fatalf("trial %d: %s after %d iterations at --parallel 1, %s after %d at 3", i, x.Status, x.Iterations, y.Status, y.Iterations)
-		}
-		if x.Status == "pruned" {
-			pruned++
-			if x.StopReason != "pruned" || x.Iterations >= 270 || x.Value == nil {
-				t.Errorf("pruned trial %d: stop %q at %d iterations, value %v: want where and at what value it stopped", i, x.StopReason, x.Iterations, x.Value)
-			}
+	a := get("1")
+	pruned := samePruning(t, a, get("3"))
+	for i, x := range a.Trials {
+		if x.Status == "pruned" && (x.StopReason != "pruned" || x.Iterations >= 270 || x.Value == nil) {
+			t.Errorf("pruned trial %d: stop %q at %d iterations, value %v: want where and at what value it stopped", i, x.StopReason, x.Iterations, x.Value)
 		}
 	}
 	if pruned < len(a.Trials)/3 {
 		t.Fatalf("%d of %d trials pruned", pruned, len(a.Trials))
 	}
+}
+
+// TestEarlyStoppingEveryStrategy: random and sobol sweeps (one batch, so
+// one group) prune with every rule, the same trials at any parallelism.
+func TestEarlyStoppingEveryStrategy(t *testing.T) {
+	cfg := filepath.Join("..", "..", "configs", "iris-mlp.yaml")
+	for _, strategy := range []string{"random", "sobol"} {
+		for _, kind := range []string{"successive_halving", "hyperband", "median"} {
+			t.Run(strategy+"/"+kind, func(t *testing.T) {
+				get := func(par string) document {
+					code, out, stderr := hpsearch(t, context.Background(), "run", cfg, "--json", "--parallel", par,
+						"--set", "output.dir="+t.TempDir(), "--set", "search.strategy="+strategy, "--set", "search.trials=18",
+						"--set", "trainer.max_iterations=270", "--set", "search.early_stopping.kind="+kind)
+					if code != exitOK {
+						t.Fatalf("exit %d\n%s", code, stderr)
+					}
+					return decode(t, out)
+				}
+				a := get("1")
+				if len(a.Trials) != 18 {
+					t.Fatalf("%d trials, want 18", len(a.Trials))
+				}
+				if pruned := samePruning(t, a, get("2")); pruned < 18/4 {
+					t.Errorf("%d of 18 trials pruned", pruned)
+				}
+			})
+		}
+	}
+}
+
+// samePruning fails unless two runs (at different parallelism) have the
+// same trials, pruned at the same iterations; it returns how many were.
+func samePruning(t *testing.T, a, b document) (pruned int) {
+	t.Helper()
+	if len(a.Trials) != len(b.Trials) {
+		t.Fatalf("%d trials, then %d", len(a.Trials), len(b.Trials))
+	}
+	for i := range a.Trials {
+		x, y := a.Trials[i], b.Trials[i]
+		if x.Status != y.Status || x.Iterations != y.Iterations || compact(x.Params) != compact(y.Params) {
+			t.Fatalf("trial %d: %s after %d iterations, then %s after %d", i, x.Status, x.Iterations, y.Status, y.Iterations)
+		}
+		if x.Status == "pruned" {
+			pruned++
+		}
+	}
+	return pruned
 }
 
 func TestEarlyStoppingConfigErrors(t *testing.T) {

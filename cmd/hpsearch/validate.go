@@ -93,8 +93,12 @@ func describeTrainer(w io.Writer, sw *sweep) {
 	}
 	fmt.Fprintln(w)
 	t := c.Trainer
-	fmt.Fprintf(w, "trainer   %s, learning rate %g, at most %d iterations, gradient threshold %g, patience %d, init N(%g, %g²), restarts %d\n",
-		t.Optimizer, t.LearningRate, t.MaxIterations, t.GradientThreshold, t.Patience, t.Init.Mean, t.Init.Std, t.Restarts)
+	patience := fmt.Sprintf("patience %d", t.Patience)
+	if t.Monitor == "validation_loss" {
+		patience += " on the validation loss, keeping the weights of its lowest"
+	}
+	fmt.Fprintf(w, "trainer   %s, learning rate %g, at most %d iterations, gradient threshold %g, %s, init N(%g, %g²), restarts %d\n",
+		t.Optimizer, t.LearningRate, t.MaxIterations, t.GradientThreshold, patience, t.Init.Mean, t.Init.Std, t.Restarts)
 }
 
 func describeRange(r results.Range, dist string) string {
