@@ -108,6 +108,8 @@ func TestCommandProblems(t *testing.T) {
 			`c.yaml:3: trainer.workdir: ` + filepath.Join("testdata", "nowhere") + ` is not a directory`},
 		{"device twice", commandBase + "  devices: [0, 1, 0]\n", nil,
 			`c.yaml:3: trainer.devices: lists device 0 twice: two trials would share it`},
+		{"synchronous pruning with devices", commandBase + "  devices: [0, 1]\nsearch: {early_stopping: {kind: hyperband, max_resource: 27}}\n", nil,
+			`c.yaml:4: search.early_stopping.kind: hyperband waits at each rung for the whole round, and a waiting trial keeps its device: with trainer.devices the round could never get there (allowed with devices: median)`},
 		{"env name", commandBase + "  env: {1X: a}\n", nil,
 			`c.yaml:3: trainer.env: "1X" is not a variable name (letters, digits and _, not starting with a digit)`},
 		{"env value", commandBase + "  env: {X: [a]}\n", nil,

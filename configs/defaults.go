@@ -214,7 +214,7 @@ var fields = []*field{
 		set: ref(func(c *Config) *string { return &c.Trainer.Workdir })},
 	{Path: "trainer.env", Type: tEnv, Note: "none", Doc: "command: environment variables added to hpsearch's own",
 		set: ref(func(c *Config) *map[string]string { return &c.Trainer.Env })},
-	{Path: "trainer.timeout", Type: tDuration, Default: "0s", Doc: `command: wall-clock limit per trial, e.g. "10m"; then its process group is stopped and the trial fails; 0s = none`,
+	{Path: "trainer.timeout", Type: tDuration, Default: "0s", Doc: `command: limit per trial on its program's running time, e.g. "10m" (time paused at an early-stopping rung does not count); then its process group is stopped and the trial fails; 0s = none`,
 		set: ref(func(c *Config) *time.Duration { return &c.Trainer.Timeout })},
 	{Path: "trainer.devices", Type: tStrings, Note: "none", Doc: "command: device ids such as GPUs, [0, 1]; each running trial gets one of its own (CUDA_VISIBLE_DEVICES, HPSEARCH_DEVICE) and parallelism is capped at their number",
 		set: ref(func(c *Config) *[]string { return &c.Trainer.Devices })},

@@ -78,8 +78,11 @@ func (o *CommandObjective) Evaluate(ctx context.Context, t Task) (results.Trial,
 	if device != "" {
 		defer func() { o.devices <- device }()
 	}
-	c := o.cmd // a copy, so that OnMetric is this trial's own
-	c.OnMetric = t.Report
+	c := o.cmd // a copy, so that OnMetric and OnStart are this trial's own
+	// A trial parked at a rung blocks in Report, which stops only the
+	// reading of the program's output: the runner pauses the program itself
+	// (SIGSTOP on Unix) through Pausable.
+	c.OnMetric, c.OnStart = t.Report, t.Pausable
 	res, err := c.Run(ctx, o.commandRun(t, device))
 	if err != nil {
 		tr := results.Trial{Status: results.StatusFailed, Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN(),

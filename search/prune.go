@@ -64,7 +64,8 @@ func (e EarlyStopping) brackets() int {
 //     round, or a Hyperband bracket of a round): a trial that reaches a rung
 //     waits there until every trial of its group has reached the rung or
 //     ended, and the best 1/η go on. While it waits it gives its compute
-//     slot back (Pause), so the others can get to the rung: the wait always
+//     slot back (Slot.Release; a command trial's program is paused too), so
+//     the others can get to the rung: the wait always
 //     ends, and the decision sees the whole group, whatever finished first.
 //   - The median rule judges trial n at a step against the trials with
 //     smaller numbers, waiting until each has reached that step or ended;

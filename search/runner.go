@@ -30,6 +30,19 @@ type Task struct {
 	// keeps every reported value in the trial's Reports, so a resumed study
 	// judges as before.
 	Report func(step int, value float64) bool
+	// Pausable, when not nil, is for an evaluator whose trial computes
+	// outside the goroutine that calls Report (a command trial's program):
+	// it calls it once, as soon as the trial has started, with functions
+	// that pause and continue the trial; both must be safe from any
+	// goroutine and do nothing once the trial has ended. While Report keeps
+	// the trial parked at a rung without its compute slot (synchronous
+	// early stopping), the runner pauses it, so that it computes nothing
+	// while another trial has its slot. When the trial may go on, the
+	// runner continues it before Report returns true; a trial pruned while
+	// paused (Report returns false), or whose ctx ended, is not continued:
+	// whatever stops it must continue it. The built-in trainer needs none:
+	// it computes nothing while Report blocks.
+	Pausable func(pause, resume func())
 }
 
 // Evaluator trains (or otherwise evaluates) one trial. A trial that broke is
@@ -139,21 +152,31 @@ func (r *Runner) Run(ctx context.Context) ([]results.Trial, error) {
 					// against it must not wait for it any longer.
 					defer func() { r.Pruner.End(task.Number, finished[i] && out[i].Status == results.StatusOK) }()
 				}
-				var slot Slot
+				var slot *parkingSlot
 				if slots != nil {
 					cs := &computeSlot{ch: slots}
 					if cs.Acquire(gctx) != nil {
 						return nil
 					}
 					defer cs.Release()
-					slot = cs
+					slot = &parkingSlot{computeSlot: cs}
+					task.Pausable = slot.pausable
 				}
 				var reports []results.Reported
 				if r.Pruner != nil {
 					reports = []results.Reported{}
 					task.Report = func(step int, value float64) bool {
 						reports = append(reports, results.Reported{Step: step, Value: value})
-						return r.Pruner.Report(gctx, task.Number, step, value, slot)
+						if slot == nil {
+							return r.Pruner.Report(gctx, task.Number, step, value, nil)
+						}
+						keep := r.Pruner.Report(gctx, task.Number, step, value, slot)
+						// A pruned or interrupted trial stays paused: stopping
+						// it continues it, and it computes nothing before.
+						if keep && gctx.Err() == nil {
+							slot.goOn()
+						}
+						return keep
 					}
 				}
 				// Go may have waited for a slot while Ctrl-C arrived.
@@ -215,6 +238,46 @@ func (c *computeSlot) Release() {
 	if c.held {
 		c.held = false
 		<-c.ch
+	}
+}
+
+// parkingSlot is a trial's compute slot as the pruner sees it: a trial
+// parked at a rung gives it back and takes it again before it goes on. A
+// trial that can be paused (Task.Pausable) is paused just before the slot
+// is given back, and continued by goOn once it holds one again and may go
+// on, so that it computes nothing while another trial has its slot.
+type parkingSlot struct {
+	*computeSlot
+	mu            sync.Mutex // pause and resume are set on the trial's goroutine, used on Report's
+	pause, resume func()
+	paused        bool
+}
+
+// pausable is Task.Pausable.
+func (s *parkingSlot) pausable(pause, resume func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pause, s.resume = pause, resume
+}
+
+func (s *parkingSlot) Release() {
+	s.mu.Lock()
+	if s.pause != nil && s.held && !s.paused {
+		s.pause()
+		s.paused = true
+	}
+	s.mu.Unlock()
+	s.computeSlot.Release()
+}
+
+// goOn continues a trial paused at a rung; the runner calls it once the
+// pruner let the trial go on, holding its slot again.
+func (s *parkingSlot) goOn() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.paused {
+		s.resume()
+		s.paused = false
 	}
 }
 

@@ -35,6 +35,9 @@ type Command struct {
 	// Env holds variables added to hpsearch's own environment.
 	Env map[string]string
 	// Timeout ends a trial that runs longer, as failed; 0 means no limit.
+	// It counts the time the program may run: time spent paused through
+	// OnStart's pause (parked at an early-stopping rung) does not count, so
+	// a trial is never timed out for waiting on the others.
 	Timeout time.Duration
 	// Metric names the objective in the program's output; "" means
 	// DefaultMetric (val_loss).
@@ -54,9 +57,20 @@ type Command struct {
 	// OnMetric, when set, is told the trial's value each time the objective
 	// is printed, in order, from one goroutine per run: the value printed,
 	// or with MetricStrategy min or max the best printed so far. Returning
-	// false stops the program and the trial is pruned. It must return quickly: the
-	// program's output waits for it.
+	// false stops the program and the trial is pruned. The program's output
+	// waits for it, but the program itself keeps running until its stdout
+	// pipe is full: an OnMetric that blocks for long (a trial parked at a
+	// rung) should pause the program through OnStart.
 	OnMetric func(step int, value float64) bool
+	// OnStart, when set, is called once per run as soon as the program has
+	// started, before any OnMetric, with functions that pause and continue
+	// it. On Unix, pause stops the program's whole process group (SIGSTOP)
+	// and resume continues it (SIGCONT); elsewhere the program keeps running
+	// and only its Timeout is held. Both may be called from any goroutine,
+	// pause while paused and resume while running do nothing, and once the
+	// program ends or is being stopped neither does anything: stopping a
+	// paused program continues it, so it acts on SIGTERM within KillGrace.
+	OnStart func(pause, resume func())
 }
 
 // CommandParam is one parameter of a trial. Value is float64, int64 or

@@ -54,6 +54,10 @@ func (c *Command) execute(ctx context.Context, r CommandRun, argv []string, read
 	defer stdout.Close()
 	defer stderr.Close()
 	e.ran = true
+	rc := newRunControl(cmd.Process, c.Timeout)
+	if c.OnStart != nil {
+		c.OnStart(rc.pause, rc.resume)
+	}
 
 	// The directory is made by whichever output is first to need it.
 	dir := sync.OnceValue(func() error { return makeDir(r.Dir) })
@@ -74,7 +78,7 @@ func (c *Command) execute(ctx context.Context, r CommandRun, argv []string, read
 		io.Copy(io.MultiWriter(dst, &tail), src)
 	})
 
-	e.why, e.waitErr = c.await(ctx, cmd, stopReq)
+	e.why, e.waitErr = c.await(ctx, cmd, rc, stopReq)
 	// Whatever the program left running in its group ends with it: a trial
 	// leaves no orphans. Pids are handed out cyclically, so the leader's id
 	// is not reused in the moment since it was reaped.
@@ -153,37 +157,32 @@ func createIn(dir func() error, path string) (*os.File, error) {
 // await waits for the program to exit, or stops it when ctx ends, the
 // timeout passes or the reader asks; it returns why it stopped it
 // (stopNone if it did not) and the program's wait error.
-func (c *Command) await(ctx context.Context, cmd *exec.Cmd, stopReq <-chan struct{}) (stopCause, error) {
+func (c *Command) await(ctx context.Context, cmd *exec.Cmd, rc *runControl, stopReq <-chan struct{}) (stopCause, error) {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	var timeout <-chan time.Time
-	if c.Timeout > 0 {
-		t := time.NewTimer(c.Timeout)
-		defer t.Stop()
-		timeout = t.C
-	}
 	var why stopCause
 	select {
 	case err := <-exited:
+		rc.end(false)
 		return stopNone, err
 	case <-ctx.Done():
 		why = stopCancelled
-	case <-timeout:
+	case <-rc.timedOut:
 		why = stopTimeout
 	case <-stopReq:
 		why = stopMetric
 	}
-	return why, c.stop(cmd.Process, exited)
+	return why, c.stop(rc, exited)
 }
 
 // stop ends a running program's whole process group: SIGTERM, then
 // SIGKILL after the grace period. It returns the program's wait error.
-func (c *Command) stop(p *os.Process, exited <-chan error) error {
+func (c *Command) stop(rc *runControl, exited <-chan error) error {
 	grace := c.KillGrace
 	if grace <= 0 {
 		grace = defaultKillGrace
 	}
-	signalGroup(p, false)
+	rc.end(true)
 	t := time.NewTimer(grace)
 	defer t.Stop()
 	select {
@@ -191,8 +190,82 @@ func (c *Command) stop(p *os.Process, exited <-chan error) error {
 		return err
 	case <-t.C:
 	}
-	signalGroup(p, true)
+	signalGroup(rc.proc, true)
 	return <-exited
+}
+
+// runControl pauses and continues a running program for OnStart, and keeps
+// its time limit, which counts only while the program is not paused.
+type runControl struct {
+	proc     *os.Process
+	timedOut chan struct{} // closed when the time limit is used up; nil without one
+
+	mu     sync.Mutex
+	timer  *time.Timer   // closes timedOut; nil without a time limit
+	left   time.Duration // of the time limit, as of since
+	since  time.Time     // when the program last went on
+	paused bool
+	over   bool // the program has ended or is being stopped
+}
+
+func newRunControl(p *os.Process, timeout time.Duration) *runControl {
+	rc := &runControl{proc: p}
+	if timeout > 0 {
+		rc.timedOut = make(chan struct{})
+		rc.left, rc.since = timeout, time.Now()
+		rc.timer = time.AfterFunc(timeout, func() { close(rc.timedOut) })
+	}
+	return rc
+}
+
+// pause stops the program's process group and holds its time limit.
+func (rc *runControl) pause() {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.paused || rc.over {
+		return
+	}
+	if rc.timer != nil {
+		if !rc.timer.Stop() {
+			return // the time is up: the program is about to be stopped
+		}
+		rc.left -= time.Since(rc.since)
+	}
+	rc.paused = true
+	pauseGroup(rc.proc)
+}
+
+// resume continues a paused program and its time limit.
+func (rc *runControl) resume() {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if !rc.paused || rc.over {
+		return
+	}
+	rc.paused = false
+	continueGroup(rc.proc)
+	if rc.timer != nil {
+		rc.since = time.Now()
+		rc.timer.Reset(max(rc.left, 0))
+	}
+}
+
+// end makes pause and resume do nothing from now on: the program has
+// exited, or (stopping) is to be stopped, which sends its group SIGTERM.
+// A stopped process acts on SIGTERM only once continued, so the group is
+// continued right after: a program paused at a rung ends within the grace
+// period like any other, having computed nothing more in between.
+func (rc *runControl) end(stopping bool) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.over, rc.paused = true, false
+	if rc.timer != nil {
+		rc.timer.Stop()
+	}
+	if stopping {
+		signalGroup(rc.proc, false)
+		continueGroup(rc.proc)
+	}
 }
 
 // copyLines copies src to dst and hands each complete line to fn. Output is

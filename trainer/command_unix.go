@@ -32,3 +32,9 @@ func exitSignal(ps *os.ProcessState) string {
 	}
 	return ""
 }
+
+// pauseGroup stops the program's whole process group (SIGSTOP).
+func pauseGroup(p *os.Process) { _ = syscall.Kill(-p.Pid, syscall.SIGSTOP) }
+
+// continueGroup continues the program's whole process group (SIGCONT).
+func continueGroup(p *os.Process) { _ = syscall.Kill(-p.Pid, syscall.SIGCONT) }
