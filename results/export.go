@@ -48,19 +48,21 @@ func (d *Document) SetKnownMinimum(minimum float64) {
 
 // TrialDoc is one trial in a Document, and the whole output of eval --json.
 // Metrics that are NaN or infinite (a diverged trial) are null, because
-// JSON has no such numbers.
+// JSON has no such numbers. best_iteration, the iteration (or step) the
+// value comes from, is left out when it is unknown (0).
 type TrialDoc struct {
-	Number     int      `json:"number"`
-	Round      int      `json:"round"`
-	Params     Params   `json:"params"`
-	Status     string   `json:"status"`
-	Value      *float64 `json:"value"`
-	TrainLoss  *float64 `json:"train_loss"`
-	Accuracy   *float64 `json:"accuracy,omitempty"` // classifiers only
-	Iterations int      `json:"iterations"`
-	StopReason string   `json:"stop_reason"`
-	Seconds    float64  `json:"seconds"`
-	Error      string   `json:"error,omitempty"`
+	Number        int      `json:"number"`
+	Round         int      `json:"round"`
+	Params        Params   `json:"params"`
+	Status        string   `json:"status"`
+	Value         *float64 `json:"value"`
+	TrainLoss     *float64 `json:"train_loss"`
+	Accuracy      *float64 `json:"accuracy,omitempty"` // classifiers only
+	Iterations    int      `json:"iterations"`
+	BestIteration int      `json:"best_iteration,omitempty"`
+	StopReason    string   `json:"stop_reason"`
+	Seconds       float64  `json:"seconds"`
+	Error         string   `json:"error,omitempty"`
 }
 
 // RoundDoc is one round of a Document: the ranges it sampled from and the
@@ -72,11 +74,12 @@ type RoundDoc struct {
 	Median *float64 `json:"median"`
 }
 
-// BestDoc is the best trial of a Document.
+// BestDoc is the best trial of a Document; BestIteration as in TrialDoc.
 type BestDoc struct {
-	Number int     `json:"number"`
-	Params Params  `json:"params"`
-	Value  float64 `json:"value"`
+	Number        int     `json:"number"`
+	Params        Params  `json:"params"`
+	Value         float64 `json:"value"`
+	BestIteration int     `json:"best_iteration,omitempty"`
 }
 
 // Ranges is a round's parameter ranges; it marshals to a JSON object in
@@ -123,17 +126,18 @@ func finite(v float64) *float64 {
 // TrialDocument converts a trial to its JSON shape.
 func TrialDocument(t Trial) TrialDoc {
 	return TrialDoc{
-		Number:     t.Number,
-		Round:      t.Round,
-		Params:     slices.Clone(t.Params),
-		Status:     string(t.Status),
-		Value:      finite(t.Value),
-		TrainLoss:  finite(t.TrainLoss),
-		Accuracy:   finite(t.Accuracy),
-		Iterations: t.Iterations,
-		StopReason: t.StopReason,
-		Seconds:    t.Seconds(),
-		Error:      t.Error,
+		Number:        t.Number,
+		Round:         t.Round,
+		Params:        slices.Clone(t.Params),
+		Status:        string(t.Status),
+		Value:         finite(t.Value),
+		TrainLoss:     finite(t.TrainLoss),
+		Accuracy:      finite(t.Accuracy),
+		Iterations:    t.Iterations,
+		BestIteration: t.BestIteration,
+		StopReason:    t.StopReason,
+		Seconds:       t.Seconds(),
+		Error:         t.Error,
 	}
 }
 
@@ -163,7 +167,7 @@ func NewDocument(s Study, trials []Trial) Document {
 		})
 	}
 	if b, ok := Best(trials, s.Goal); ok {
-		doc.Best = &BestDoc{Number: b.Number, Params: slices.Clone(b.Params), Value: b.Value}
+		doc.Best = &BestDoc{Number: b.Number, Params: slices.Clone(b.Params), Value: b.Value, BestIteration: b.BestIteration}
 	}
 	return doc
 }
@@ -188,23 +192,29 @@ type BestFile struct {
 	Goal   string
 	Value  float64
 	Trial  int
-	Params Params
+	// Iteration is the iteration (or step) of the trial that Value comes
+	// from: how long to train in production. 0 when unknown, and then not
+	// written.
+	Iteration int
+	Params    Params
 }
 
 // NewBestFile describes trial t of study s as best settings.
 func NewBestFile(s Study, t Trial) BestFile {
 	return BestFile{
-		Study:  s.Name,
-		Metric: s.Metric,
-		Goal:   s.Goal,
-		Value:  t.Value,
-		Trial:  t.Number,
-		Params: slices.Clone(t.Params),
+		Study:     s.Name,
+		Metric:    s.Metric,
+		Goal:      s.Goal,
+		Value:     t.Value,
+		Trial:     t.Number,
+		Iteration: t.BestIteration,
+		Params:    slices.Clone(t.Params),
 	}
 }
 
-// bestKeys are best.yaml's keys in the order they are written.
-var bestKeys = []string{"study", "metric", "goal", "value", "trial", "params"}
+// bestKeys are best.yaml's keys in the order they are written; iteration
+// only when it is known.
+var bestKeys = []string{"study", "metric", "goal", "value", "trial", "iteration", "params"}
 
 // WriteBestYAML writes b as YAML with its keys and params in order. Floats
 // are written with the shortest representation that reads back bit for
@@ -225,10 +235,13 @@ func WriteBestYAML(w io.Writer, b BestFile) error {
 	}
 	values := []*yaml.Node{
 		strNode(b.Study), strNode(b.Metric), strNode(b.Goal),
-		floatNode(b.Value), intNode(int64(b.Trial)), params,
+		floatNode(b.Value), intNode(int64(b.Trial)), intNode(int64(b.Iteration)), params,
 	}
 	root := &yaml.Node{Kind: yaml.MappingNode}
 	for i, k := range bestKeys {
+		if k == "iteration" && b.Iteration <= 0 {
+			continue
+		}
 		root.Content = append(root.Content, strNode(k), values[i])
 	}
 	enc := yaml.NewEncoder(w)
@@ -374,6 +387,8 @@ func (p *bestParser) parse(root *yaml.Node) BestFile {
 			b.Value = p.float(k.Value, v)
 		case "trial":
 			b.Trial = p.int(k.Value, v)
+		case "iteration":
+			b.Iteration = p.int(k.Value, v)
 		case "params":
 			b.Params = p.params(v)
 		default:
@@ -492,12 +507,13 @@ func (p *bestParser) paramValue(name string, n *yaml.Node) (any, bool) {
 // WriteCSV writes all trials, one row each in the given order, for
 // spreadsheets and pandas: number, round, status, one column per parameter
 // (the union in first-seen order), value, train_loss, accuracy,
-// iterations, stop_reason, seconds, seed, error. Floats are exact
-// (shortest round-trip form); NaN is an empty cell.
+// iterations, best_iteration, stop_reason, seconds, seed, error. Floats are
+// exact (shortest round-trip form); NaN, and a best_iteration that is not
+// known (0), are empty cells.
 func WriteCSV(w io.Writer, trials []Trial) error {
 	names := ParamNames(trials)
 	header := append([]string{"number", "round", "status"}, names...)
-	header = append(header, "value", "train_loss", "accuracy", "iterations", "stop_reason", "seconds", "seed", "error")
+	header = append(header, "value", "train_loss", "accuracy", "iterations", "best_iteration", "stop_reason", "seconds", "seed", "error")
 
 	cw := csv.NewWriter(w)
 	if err := cw.Write(header); err != nil {
@@ -515,7 +531,7 @@ func WriteCSV(w io.Writer, trials []Trial) error {
 		}
 		row = append(row,
 			csvFloat(t.Value), csvFloat(t.TrainLoss), csvFloat(t.Accuracy),
-			strconv.Itoa(t.Iterations), t.StopReason, csvFloat(t.Seconds()),
+			strconv.Itoa(t.Iterations), csvIteration(t.BestIteration), t.StopReason, csvFloat(t.Seconds()),
 			strconv.FormatUint(t.Seed, 10), t.Error)
 		if err := cw.Write(row); err != nil {
 			return fmt.Errorf("write CSV trial %d: %w", t.Number, err)
@@ -526,6 +542,14 @@ func WriteCSV(w io.Writer, trials []Trial) error {
 		return fmt.Errorf("write CSV: %w", err)
 	}
 	return nil
+}
+
+// csvIteration is an iteration, or an empty cell when it is not known.
+func csvIteration(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
 }
 
 func csvFloat(v float64) string {

@@ -70,6 +70,7 @@ func TestDocumentJSON(t *testing.T) {
 	}{
 		{"ok trial", 1, sorted(base...)},
 		{"failed trial has error", 4, sorted(append(slices.Clone(base), "error")...)},
+		{"trial with a known best iteration", 6, sorted(append(slices.Clone(base), "best_iteration")...)},
 	}
 	for _, tc := range trialKeys {
 		if got := keys(docTrials[tc.idx].(map[string]any)); !slices.Equal(got, tc.want) {
@@ -88,11 +89,14 @@ func TestDocumentJSON(t *testing.T) {
 		t.Errorf("NaN median = %v, want null", round["median"])
 	}
 	best := doc["best"].(map[string]any)
-	if got, want := keys(best), sorted("number", "params", "value"); !slices.Equal(got, want) {
+	if got, want := keys(best), sorted("number", "params", "value", "best_iteration"); !slices.Equal(got, want) {
 		t.Errorf("best keys = %v, want %v", got, want)
 	}
-	if best["number"].(float64) != 6 {
-		t.Errorf("best is trial %v, want 6", best["number"])
+	if best["number"].(float64) != 6 || best["best_iteration"].(float64) != 650 {
+		t.Errorf("best is trial %v at iteration %v, want 6 at 650", best["number"], best["best_iteration"])
+	}
+	if it := docTrials[6].(map[string]any)["best_iteration"]; it != 650.0 {
+		t.Errorf("trial 6 best_iteration = %v, want 650", it)
 	}
 }
 
@@ -137,17 +141,19 @@ func TestEmptyDocument(t *testing.T) {
 
 func TestTrialDocument(t *testing.T) {
 	tests := []struct {
-		name     string
-		accuracy float64
-		want     string
+		name          string
+		accuracy      float64
+		bestIteration int
+		want          string
 	}{
-		{"regression omits accuracy", nan, `{"number":3,"round":1,"params":{"learning_rate":0.01,"activation":"relu"},"status":"ok","value":0.5,"train_loss":0.45,"iterations":400,"stop_reason":"gradient_threshold","seconds":0.25}`},
-		{"classifier has accuracy", 0.875, `{"number":3,"round":1,"params":{"learning_rate":0.01,"activation":"relu"},"status":"ok","value":0.5,"train_loss":0.45,"accuracy":0.875,"iterations":400,"stop_reason":"gradient_threshold","seconds":0.25}`},
+		{"regression omits accuracy", nan, 0, `{"number":3,"round":1,"params":{"learning_rate":0.01,"activation":"relu"},"status":"ok","value":0.5,"train_loss":0.45,"iterations":400,"stop_reason":"gradient_threshold","seconds":0.25}`},
+		{"classifier has accuracy", 0.875, 0, `{"number":3,"round":1,"params":{"learning_rate":0.01,"activation":"relu"},"status":"ok","value":0.5,"train_loss":0.45,"accuracy":0.875,"iterations":400,"stop_reason":"gradient_threshold","seconds":0.25}`},
+		{"known best iteration", nan, 87, `{"number":3,"round":1,"params":{"learning_rate":0.01,"activation":"relu"},"status":"ok","value":0.5,"train_loss":0.45,"iterations":400,"best_iteration":87,"stop_reason":"gradient_threshold","seconds":0.25}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := mkTrial(3, StatusOK, 0.5, 0.25, lr(0.01), act("relu"))
-			tr.Accuracy = tc.accuracy
+			tr.Accuracy, tr.BestIteration = tc.accuracy, tc.bestIteration
 			got, err := json.Marshal(TrialDocument(tr))
 			if err != nil {
 				t.Fatal(err)
@@ -166,11 +172,11 @@ func TestWriteBestYAMLGolden(t *testing.T) {
 		file string
 	}{
 		{"typical", BestFile{
-			Study: "quickstart", Metric: "validation_loss", Goal: "minimize", Value: 0.00981, Trial: 6,
+			Study: "quickstart", Metric: "validation_loss", Goal: "minimize", Value: 0.00981, Trial: 6, Iteration: 87,
 			Params: Params{lr(0.0031622776601683794), batch(32), momentum(1), act("relu"),
 				{Name: "optimizer", Value: "yes"}, {Name: "tag", Value: "0.5"}, {Name: "big", Value: 1e21}},
 		}, "best.yaml"},
-		{"no params", BestFile{Study: "s", Metric: "m", Goal: "maximize", Value: 1, Trial: 0}, "best_empty.yaml"},
+		{"no params, no iteration", BestFile{Study: "s", Metric: "m", Goal: "maximize", Value: 1, Trial: 0}, "best_empty.yaml"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -211,7 +217,7 @@ func TestBestYAMLRoundTrip(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			in := BestFile{Study: "s", Metric: "validation_loss", Goal: "minimize", Value: tc.value, Trial: 12, Params: tc.params}
+			in := BestFile{Study: "s", Metric: "validation_loss", Goal: "minimize", Value: tc.value, Trial: 12, Iteration: 87, Params: tc.params}
 			var b bytes.Buffer
 			if err := WriteBestYAML(&b, in); err != nil {
 				t.Fatal(err)
@@ -220,7 +226,7 @@ func TestBestYAMLRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("read back: %v\n%s", err, b.String())
 			}
-			if out.Study != in.Study || out.Metric != in.Metric || out.Goal != in.Goal || out.Trial != in.Trial ||
+			if out.Study != in.Study || out.Metric != in.Metric || out.Goal != in.Goal || out.Trial != in.Trial || out.Iteration != in.Iteration ||
 				math.Float64bits(out.Value) != math.Float64bits(in.Value) {
 				t.Errorf("header: got %+v, want %+v", out, in)
 			}
@@ -260,7 +266,8 @@ func TestReadBestYAMLErrors(t *testing.T) {
 		{"syntax error has a line", "study: s\nparams:\n  a: [1\n", []string{"best.yaml:", "invalid YAML"}},
 		{"bad value", "value: low\nparams: {}\n", []string{`best.yaml:1: value: want a number, got "low"`}},
 		{"bad trial", "trial: 1.5\nparams: {}\n", []string{`best.yaml:1: trial: want an integer, got "1.5"`}},
-		{"unknown key", "study: s\nsead: 1\nparams: {}\n", []string{`best.yaml:2: unknown key "sead"`}},
+		{"bad iteration", "iteration: many\nparams: {}\n", []string{`best.yaml:1: iteration: want an integer, got "many"`}},
+		{"unknown key", "study: s\nsead: 1\nparams: {}\n", []string{`best.yaml:2: unknown key "sead" (allowed: study, metric, goal, value, trial, iteration, params)`}},
 		{"duplicate key", "params: {}\nparams: {}\n", []string{`best.yaml:2: duplicate key "params"`}},
 		{"duplicate param", "params:\n  a: 1\n  a: 2\n", []string{`best.yaml:3: params: duplicate parameter "a"`}},
 		{"list value", "params:\n  hidden: [16, 16]\n", []string{"best.yaml:2: params: hidden: want a number or a string, got a list"}},
@@ -286,7 +293,7 @@ func TestReadBestYAMLErrors(t *testing.T) {
 func TestLoadBestYAML(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "best.yaml")
-	want := BestFile{Study: "s", Metric: "m", Goal: "minimize", Value: 0.25, Trial: 3, Params: Params{lr(0.001)}}
+	want := BestFile{Study: "s", Metric: "m", Goal: "minimize", Value: 0.25, Trial: 3, Iteration: 42, Params: Params{lr(0.001)}}
 	var b bytes.Buffer
 	if err := WriteBestYAML(&b, want); err != nil {
 		t.Fatal(err)
@@ -327,7 +334,7 @@ func TestNewBestFile(t *testing.T) {
 		t.Fatal("fixture has no best trial")
 	}
 	got := NewBestFile(s, b)
-	if got.Study != "quickstart" || got.Metric != "validation_loss" || got.Trial != 6 || got.Value != 0.00981 || !sameParams(got.Params, b.Params) {
+	if got.Study != "quickstart" || got.Metric != "validation_loss" || got.Trial != 6 || got.Iteration != 650 || got.Value != 0.00981 || !sameParams(got.Params, b.Params) {
 		t.Errorf("NewBestFile = %+v", got)
 	}
 	got.Params[0].Value = 99.0
@@ -338,16 +345,17 @@ func TestNewBestFile(t *testing.T) {
 
 func TestWriteCSV(t *testing.T) {
 	tr0 := mkTrial(0, StatusOK, 0.1, 0.5, lr(0.001), batch(32))
+	tr0.BestIteration = 87
 	tr1 := mkTrial(1, StatusFailed, nan, 0, lr(0.3), act("tanh"))
 	tr1.TrainLoss = nan
 	tr1.Error = "exit status 1, \"boom\"\nline two"
 	tr2 := mkTrial(2, StatusDiverged, nan, 0.25, batch(64))
 	tr2.TrainLoss = math.Inf(1)
 	tr2.Accuracy = 0.5
-	want := "number,round,status,learning_rate,batch_size,activation,value,train_loss,accuracy,iterations,stop_reason,seconds,seed,error\n" +
-		"0,0,ok,0.001,32,,0.1,0.09000000000000001,,100,gradient_threshold,0.5,1000,\n" +
-		"1,0,failed,0.3,,tanh,,,,200,gradient_threshold,0,1001,\"exit status 1, \"\"boom\"\"\nline two\"\n" +
-		"2,0,diverged,,64,,,+Inf,0.5,300,gradient_threshold,0.25,1002,\n"
+	want := "number,round,status,learning_rate,batch_size,activation,value,train_loss,accuracy,iterations,best_iteration,stop_reason,seconds,seed,error\n" +
+		"0,0,ok,0.001,32,,0.1,0.09000000000000001,,100,87,gradient_threshold,0.5,1000,\n" +
+		"1,0,failed,0.3,,tanh,,,,200,,gradient_threshold,0,1001,\"exit status 1, \"\"boom\"\"\nline two\"\n" +
+		"2,0,diverged,,64,,,+Inf,0.5,300,,gradient_threshold,0.25,1002,\n"
 	var b bytes.Buffer
 	if err := WriteCSV(&b, []Trial{tr0, tr1, tr2}); err != nil {
 		t.Fatal(err)
@@ -371,7 +379,7 @@ func TestWriteCSVNoTrials(t *testing.T) {
 	if err := WriteCSV(&b, nil); err != nil {
 		t.Fatal(err)
 	}
-	want := "number,round,status,value,train_loss,accuracy,iterations,stop_reason,seconds,seed,error\n"
+	want := "number,round,status,value,train_loss,accuracy,iterations,best_iteration,stop_reason,seconds,seed,error\n"
 	if b.String() != want {
 		t.Errorf("got %q, want %q", b.String(), want)
 	}

@@ -98,6 +98,7 @@ func fixtureStudy() (Study, []Trial) {
 		Params: Params{lr(0.004), batch(32), momentum(0.7)}}
 	patience := mkTrial(6, StatusOK, 0.00981, 2.25, lr(0.0031622776601683794), batch(32), momentum(0.8))
 	patience.StopReason = "patience"
+	patience.BestIteration = 650 // patience 50 after the best validation loss
 	trials := []Trial{
 		mkTrial(0, StatusOK, 0.25, 1.5, lr(1e-5), batch(16), momentum(0)),
 		mkTrial(1, StatusOK, 0.0123, 0.75, lr(0.001), batch(32), momentum(0.5)),

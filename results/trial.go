@@ -92,11 +92,18 @@ type Trial struct {
 	TrainLoss  float64
 	Accuracy   float64 // validation accuracy for classifiers; NaN otherwise
 	Iterations int
-	StopReason string
-	Error      string // why a failed trial failed
-	Started    time.Time
-	Finished   time.Time
-	History    []Point
+	// BestIteration is the iteration (built-in trainer) or step (command
+	// trial) the Value comes from: with trainer.monitor validation_loss the
+	// iteration of the lowest validation loss, with metric_strategy min or
+	// max the step of the best value printed, else the last one. 0 when
+	// unknown: failed trials, trials that never reported, and trials
+	// stored before it was kept.
+	BestIteration int
+	StopReason    string
+	Error         string // why a failed trial failed
+	Started       time.Time
+	Finished      time.Time
+	History       []Point
 	// Reports are the intermediate values the trial gave the early-stopping
 	// pruner, in order, exactly as judged: a resumed study replays them to
 	// judge later trials as the uninterrupted run did. Empty when nothing

@@ -119,10 +119,13 @@ func (o *CommandObjective) commandRun(t Task, device string) trainer.CommandRun 
 // commandTrial maps what a program did to a trial. Each metric line is one
 // history point: Iteration its step, ValidationLoss the objective metric,
 // TrainLoss train_loss (or loss), GradNorm grad_norm; NaN where the line
-// did not print one. The trial's train loss is the last one printed.
+// did not print one. The trial's train loss is the last one printed; its
+// best iteration the step its value was printed at (the last one, or the
+// best one for metric_strategy min and max), unknown (0) when it failed.
 func commandTrial(res trainer.CommandResult) results.Trial {
 	tr := results.Trial{Status: commandStatus(res.Outcome), Value: res.Value, TrainLoss: math.NaN(), Accuracy: math.NaN(),
-		Iterations: res.LastStep, StopReason: res.StopReason, Started: res.Started, Finished: res.Started.Add(res.Duration)}
+		Iterations: res.LastStep, BestIteration: res.ValueStep, StopReason: res.StopReason,
+		Started: res.Started, Finished: res.Started.Add(res.Duration)}
 	tr.History = make([]results.Point, len(res.History))
 	for i, p := range res.History {
 		pt := results.Point{Iteration: p.Step, ValidationLoss: p.Value,
@@ -134,6 +137,9 @@ func commandTrial(res trainer.CommandResult) results.Trial {
 	}
 	if tr.Status == results.StatusFailed || tr.Status == results.StatusDiverged {
 		tr.Error = commandError(res)
+	}
+	if tr.Status == results.StatusFailed {
+		tr.BestIteration = 0
 	}
 	return tr
 }

@@ -185,3 +185,50 @@ echo "device=$HPSEARCH_DEVICE val_loss=1"`)
 		t.Errorf("devices used: %v, want 0, 1 and 2", used)
 	}
 }
+
+// TestCommandTrialBestIteration: a command trial's best iteration is the
+// step its value was printed at: the last step that printed the metric
+// for metric_strategy last, the step of the best value for min and max,
+// the best so far for a pruned trial, and unknown (0) for a failed one.
+func TestCommandTrialBestIteration(t *testing.T) {
+	const (
+		upTo30 = `echo "step=10 val_loss=0.5"; echo "step=20 val_loss=0.2"; echo "step=30 val_loss=0.4"`
+		series = upTo30 + `; echo "step=40 train_loss=0.1"`
+	)
+	tests := []struct {
+		name, strategy, script string
+		report                 func(step int, v float64) bool
+		status                 results.Status
+		value                  float64
+		iterations, best       int
+	}{
+		{"last: the last step that printed the metric", "last", series, nil, results.StatusOK, 0.4, 40, 30},
+		{"min: the step of the lowest", "min", series, nil, results.StatusOK, 0.2, 40, 20},
+		{"max: the step of the highest", "max", series, nil, results.StatusOK, 0.5, 40, 10},
+		{"pruned, min: the best so far", "min", upTo30 + "; sleep 30",
+			func(step int, _ float64) bool { return step < 30 }, results.StatusPruned, 0.2, 30, 20},
+		{"pruned, last: the last so far", "last", upTo30 + "; sleep 30",
+			func(step int, _ float64) bool { return step < 30 }, results.StatusPruned, 0.4, 30, 30},
+		{"failed: unknown", "min", series + "; exit 3", nil, results.StatusFailed, 0.2, 40, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := shConfig(tt.script)
+			cfg.Search.MetricStrategy = tt.strategy
+			o, err := NewCommandObjective(cfg, t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			tk := task(0)
+			tk.Report = tt.report
+			tr, err := o.Evaluate(context.Background(), tk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tr.Status != tt.status || tr.Value != tt.value || tr.Iterations != tt.iterations || tr.BestIteration != tt.best {
+				t.Errorf("%s, value %v, %d iterations, best iteration %d; want %s, %v, %d, %d (%s)",
+					tr.Status, tr.Value, tr.Iterations, tr.BestIteration, tt.status, tt.value, tt.iterations, tt.best, tr.Error)
+			}
+		})
+	}
+}

@@ -238,6 +238,10 @@ func (o *Objective) Evaluate(ctx context.Context, t Task) (results.Trial, error)
 	}
 	tr.TrainLoss, tr.Accuracy = res.TrainLoss, res.Accuracy
 	tr.Iterations, tr.StopReason = res.Iterations, string(res.StopReason)
+	// The value is measured at the weights of BestIteration: the last
+	// iteration, or with trainer.monitor validation_loss the one with the
+	// lowest validation loss (so far, for a pruned trial).
+	tr.BestIteration = res.BestIteration
 	tr.History = make([]results.Point, len(res.History))
 	for i, h := range res.History {
 		tr.History[i] = results.Point{Iteration: h.Iteration, TrainLoss: h.TrainLoss, GradNorm: h.GradNorm, ValidationLoss: h.ValidationLoss}

@@ -131,6 +131,7 @@ type CommandResult struct {
 	StopReason string        // "exit 0", "exit 3", "signal killed", "timeout", "no metric", "diverged", "pruned", "cancelled", "not started"
 	Reason     string        // one line: why the outcome is not ok; "" when it is
 	Value      float64       // the objective picked by MetricStrategy; NaN when none was printed
+	ValueStep  int           // the step of the line Value was printed on (the best one for min and max); 0 when none
 	History    []MetricPoint // every metric line (evenly thinned beyond 100,000)
 	LastStep   int           // the step of the last metric line; 0 when none
 	ExitCode   int           // -1 when killed by a signal or never started
@@ -219,7 +220,7 @@ func (c *Command) finish(res CommandResult, reader *metricReader, e ended) Comma
 	res.Duration = time.Since(res.Started)
 	res.History = reader.history.result()
 	res.LastStep = reader.lastStep
-	res.Value = reader.value
+	res.Value, res.ValueStep = reader.value, reader.valueStep
 	res.Stderr = e.stderr
 	var exitErr *exec.ExitError
 	switch {

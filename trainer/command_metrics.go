@@ -53,6 +53,7 @@ type metricReader struct {
 	lastStep   int     // step of the last metric line
 	n          int     // values of the objective so far
 	value      float64 // the objective by strategy; NaN while there is none
+	valueStep  int     // the step of the line value was printed on; 0 while there is none
 	bad        bool    // a NaN or ±Inf objective was printed
 	badValue   float64
 	badStep    int
@@ -143,10 +144,10 @@ func (m *metricReader) objective(step int, v float64) (stop bool) {
 	finite := !math.IsNaN(v) && !math.IsInf(v, 0)
 	switch {
 	case m.strategy == MetricLast:
-		m.value = v
+		m.value, m.valueStep = v, step
 	case !finite:
 	case math.IsNaN(m.value) || (m.strategy == MetricMin && v < m.value) || (m.strategy == MetricMax && v > m.value):
-		m.value = v
+		m.value, m.valueStep = v, step
 	}
 	if !finite {
 		if !m.bad {

@@ -28,6 +28,7 @@ func TestMetricLines(t *testing.T) {
 		cmd       Command
 		lines     []string
 		value     float64
+		valueStep int       // the step of the line the value was printed on
 		steps     []int     // step of every history point
 		values    []float64 // objective of every history point (NaN: not printed)
 		lastStep  int
@@ -39,44 +40,50 @@ func TestMetricLines(t *testing.T) {
 			`loading checkpoint`,
 			`{"step": 5, "train_loss": 0.5, "val_loss": 0.3}`,
 			`{"step": 10, "val_loss": 0.4}`,
-		}, value: 0.4, steps: []int{0, 5, 10}, values: []float64{0.9, 0.3, 0.4}, lastStep: 10, objective: 3},
+		}, value: 0.4, valueStep: 10, steps: []int{0, 5, 10}, values: []float64{0.9, 0.3, 0.4}, lastStep: 10, objective: 3},
+		{name: "last is the last line that printed the objective", lines: []string{
+			`{"step": 5, "val_loss": 0.3}`, `{"step": 6, "train_loss": 0.2}`,
+		}, value: 0.3, valueStep: 5, steps: []int{5, 6}, values: []float64{0.3, nan}, lastStep: 6, objective: 1},
+		{name: "min: the step of the lowest, not of the last", cmd: Command{MetricStrategy: MetricMin}, lines: []string{
+			`step=10 val_loss=0.5`, `step=20 val_loss=0.2`, `step=30 val_loss=0.2`, `step=40 val_loss=0.7`,
+		}, value: 0.2, valueStep: 20, steps: []int{10, 20, 30, 40}, values: []float64{0.5, 0.2, 0.2, 0.7}, lastStep: 40, objective: 4},
 		{name: "json lines, min", cmd: Command{MetricStrategy: MetricMin}, lines: []string{
 			`{"epoch": 1, "val_loss": 0.9}`, `{"epoch": 2, "val_loss": 0.3}`, `{"epoch": 3, "val_loss": 0.4}`,
-		}, value: 0.3, steps: []int{1, 2, 3}, values: []float64{0.9, 0.3, 0.4}, lastStep: 3, objective: 3},
+		}, value: 0.3, valueStep: 2, steps: []int{1, 2, 3}, values: []float64{0.9, 0.3, 0.4}, lastStep: 3, objective: 3},
 		{name: "json lines, max of another metric", cmd: Command{Metric: "acc", MetricStrategy: MetricMax}, lines: []string{
 			`{"iteration": 10, "acc": 0.7, "val_loss": 2}`, `{"iteration": 20, "acc": 0.9}`, `{"iteration": 30, "acc": 0.8}`,
-		}, value: 0.9, steps: []int{10, 20, 30}, values: []float64{0.7, 0.9, 0.8}, lastStep: 30, objective: 3},
+		}, value: 0.9, valueStep: 20, steps: []int{10, 20, 30}, values: []float64{0.7, 0.9, 0.8}, lastStep: 30, objective: 3},
 		{name: "no step: metric lines are counted", lines: []string{
 			`{"val_loss": 3}`, `epoch done`, `{"train_loss": 2}`, `{"val_loss": 1}`,
-		}, value: 1, steps: []int{1, 2, 3}, values: []float64{3, nan, 1}, lastStep: 3, objective: 2},
+		}, value: 1, valueStep: 3, steps: []int{1, 2, 3}, values: []float64{3, nan, 1}, lastStep: 3, objective: 2},
 		{name: "name=value pairs, spaces and commas", lines: []string{
 			`step=1 train_loss=0.8 val_loss=0.7`, `step=2, train_loss=0.6, val_loss=0.5`, `note: lr=high`, `step=3 val_loss=0.45 extra words`,
-		}, value: 0.45, steps: []int{1, 2, 3}, values: []float64{0.7, 0.5, 0.45}, lastStep: 3, objective: 3},
+		}, value: 0.45, valueStep: 3, steps: []int{1, 2, 3}, values: []float64{0.7, 0.5, 0.45}, lastStep: 3, objective: 3},
 		{name: "slashes in names", cmd: Command{Metric: "val/loss"}, lines: []string{`val/loss=0.25 train/loss=0.2`},
-			value: 0.25, steps: []int{1}, values: []float64{0.25}, lastStep: 1, objective: 1},
+			value: 0.25, valueStep: 1, steps: []int{1}, values: []float64{0.25}, lastStep: 1, objective: 1},
 		{name: "python NaN diverges", lines: []string{
 			`{"step": 1, "val_loss": 0.5}`, `{"step": 2, "val_loss": NaN, "note": "NaN in a string"}`,
-		}, value: nan, steps: []int{1, 2}, values: []float64{0.5, nan}, lastStep: 2, diverged: true, objective: 2},
+		}, value: nan, valueStep: 2, steps: []int{1, 2}, values: []float64{0.5, nan}, lastStep: 2, diverged: true, objective: 2},
 		{name: "python Infinity diverges, min keeps the finite best", cmd: Command{MetricStrategy: MetricMin}, lines: []string{
 			`{"step": 1, "val_loss": 0.5}`, `{"step": 2, "val_loss": Infinity}`,
-		}, value: 0.5, steps: []int{1, 2}, values: []float64{0.5, math.Inf(1)}, lastStep: 2, diverged: true, objective: 2},
+		}, value: 0.5, valueStep: 1, steps: []int{1, 2}, values: []float64{0.5, math.Inf(1)}, lastStep: 2, diverged: true, objective: 2},
 		{name: "kv nan diverges", lines: []string{`val_loss=nan`},
-			value: nan, steps: []int{1}, values: []float64{nan}, lastStep: 1, diverged: true, objective: 1},
+			value: nan, valueStep: 1, steps: []int{1}, values: []float64{nan}, lastStep: 1, diverged: true, objective: 1},
 		{name: "kv overflow is infinite", lines: []string{`val_loss=1e999`},
-			value: math.Inf(1), steps: []int{1}, values: []float64{math.Inf(1)}, lastStep: 1, diverged: true, objective: 1},
+			value: math.Inf(1), valueStep: 1, steps: []int{1}, values: []float64{math.Inf(1)}, lastStep: 1, diverged: true, objective: 1},
 		{name: "regex", cmd: Command{MetricRegex: `Epoch (?P<step>\d+).*val_loss: (?P<value>[0-9.eE+-]+)(?: - acc: (?P<acc>[0-9.]+))?`}, lines: []string{
 			`Epoch 1/3 - loss: 0.9 - val_loss: 0.8 - acc: 0.5`, `{"val_loss": 0.1}`, `Epoch 2/3 - loss: 0.5 - val_loss: 0.4`,
-		}, value: 0.4, steps: []int{1, 2}, values: []float64{0.8, 0.4}, lastStep: 2, objective: 2},
+		}, value: 0.4, valueStep: 2, steps: []int{1, 2}, values: []float64{0.8, 0.4}, lastStep: 2, objective: 2},
 		{name: "no metric at all", lines: []string{`hello`, `{"status": "starting"}`, `x=abc`, `{not json`},
-			value: nan, lastStep: 0, objective: 0},
+			value: nan, valueStep: 0, lastStep: 0, objective: 0},
 		{name: "json that is not an object of numbers", lines: []string{`{"val_loss": [1, 2]}`, `{"val_loss": "0.5"}`, `{"val_loss": null}`},
-			value: nan, objective: 0},
+			value: nan, valueStep: 0, objective: 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := read(t, tt.cmd, tt.lines...)
-			if !same(m.value, tt.value) {
-				t.Errorf("value %v, want %v", m.value, tt.value)
+			if !same(m.value, tt.value) || m.valueStep != tt.valueStep {
+				t.Errorf("value %v at step %d, want %v at %d", m.value, m.valueStep, tt.value, tt.valueStep)
 			}
 			hist := m.history.result()
 			var steps []int

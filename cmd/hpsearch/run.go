@@ -326,7 +326,7 @@ func export(s results.Study, trials []results.Trial, dir string, stderr io.Write
 		return fmt.Errorf("export: %w", err)
 	}
 	if best, ok := results.Best(trials, s.Goal); ok {
-		b := results.BestFile{Study: s.Name, Metric: s.Metric, Goal: s.Goal, Value: best.Value, Trial: best.Number, Params: best.Params}
+		b := results.NewBestFile(s, best)
 		if err := writeFile(filepath.Join(out, "best.yaml"), func(w io.Writer) error { return results.WriteBestYAML(w, b) }); err != nil {
 			return err
 		}

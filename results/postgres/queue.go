@@ -175,7 +175,7 @@ func (s *Store) Requeue(ctx context.Context, grace time.Duration, maxAttempts in
 
 const finishSQL = `UPDATE trials SET status = $5, value = $6, train_loss = $7, accuracy = $8,
 	iterations = $9, stop_reason = $10, error = $11, started = $12, finished = $13, history = $14,
-	heartbeat = NULL
+	best_iteration = $15, heartbeat = NULL
 WHERE study = $1 AND number = $2 AND worker = $3 AND attempt = $4 AND status = 'running'`
 
 // Finish stores a leased trial's result if the lease still holds. A retry
@@ -195,8 +195,8 @@ func (s *Store) Finish(ctx context.Context, l results.Lease, r results.Trial) (b
 	if err != nil {
 		return false, fmt.Errorf("%s %s: %w", op, s.name, err)
 	}
-	// trialArgs holds study, number, round, params and seed, then the
-	// result's columns from status to history: only those change.
+	// TrialArgs holds study, number, round, params and seed, then the
+	// result's columns from status to best_iteration: only those change.
 	result := args[5:]
 	tag, err := s.pool.Exec(ctx, finishSQL, append([]any{t.Study, int64(t.Number), l.Worker, int32(l.Attempt)}, result...)...)
 	if err != nil {

@@ -40,7 +40,7 @@ func mustClaim(t *testing.T, s *Store, worker string) results.Lease {
 
 func result(v float64) results.Trial {
 	return results.Trial{Status: results.StatusOK, Value: v, TrainLoss: v, Accuracy: math.NaN(),
-		Iterations: 10, StopReason: "max_iterations", Started: storetest.T0, Finished: storetest.T0.Add(time.Second)}
+		Iterations: 10, BestIteration: 7, StopReason: "max_iterations", Started: storetest.T0, Finished: storetest.T0.Add(time.Second)}
 }
 
 // age makes every running trial's heartbeat d old, as if its worker had
@@ -73,7 +73,7 @@ func TestEnqueueIsIdempotent(t *testing.T) {
 	if len(trials) != 5 {
 		t.Fatalf("%d trials after enqueueing twice, want 5", len(trials))
 	}
-	if trials[0].Status != results.StatusOK || trials[0].Value != 0.5 || trials[0].Params[0].Value != 0.0 {
+	if trials[0].Status != results.StatusOK || trials[0].Value != 0.5 || trials[0].BestIteration != 7 || trials[0].Params[0].Value != 0.0 {
 		t.Errorf("the finished trial was touched by a second Enqueue: %+v", trials[0])
 	}
 	want := waitingTrials("q", 0, 5)

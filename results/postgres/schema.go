@@ -62,6 +62,10 @@ var migrations = []string{
 	-- requeues.
 	CREATE INDEX trials_waiting ON trials (number, study) WHERE status = 'waiting';
 	CREATE INDEX trials_running ON trials (worker) WHERE status = 'running';`,
+	// Version 2. The iteration (or step) a trial's value comes from; 0 for
+	// trials stored before, where it is unknown. IF NOT EXISTS: harmless
+	// here, and kind to a column someone added by hand.
+	`ALTER TABLE trials ADD COLUMN IF NOT EXISTS best_iteration BIGINT NOT NULL DEFAULT 0`,
 }
 
 // latestVersion is the schema version this build writes and understands.

@@ -189,13 +189,13 @@ func (s *Store) PutStudy(ctx context.Context, st results.Study) error {
 // The queue's columns (worker, attempt, heartbeat) are left alone: a plain
 // PutTrial is not a claim.
 const putTrialSQL = `INSERT INTO trials (study, number, round, params, seed, status, value, train_loss,
-	accuracy, iterations, stop_reason, error, started, finished, history)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+	accuracy, iterations, stop_reason, error, started, finished, history, best_iteration)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 ON CONFLICT (study, number) DO UPDATE SET round = excluded.round, params = excluded.params,
 	seed = excluded.seed, status = excluded.status, value = excluded.value,
 	train_loss = excluded.train_loss, accuracy = excluded.accuracy, iterations = excluded.iterations,
 	stop_reason = excluded.stop_reason, error = excluded.error, started = excluded.started,
-	finished = excluded.finished, history = excluded.history`
+	finished = excluded.finished, history = excluded.history, best_iteration = excluded.best_iteration`
 
 // PutTrial creates or replaces trial (t.Study, t.Number); the study must
 // have been put first, or the error wraps results.ErrNotFound.
@@ -220,7 +220,7 @@ const (
 	getStudySQL = `SELECT ` + studyColumns + ` FROM studies WHERE name = $1`
 
 	trialColumns = `number, round, params, seed, status, value, train_loss, accuracy,
-	iterations, stop_reason, error, started, finished, history`
+	iterations, stop_reason, error, started, finished, history, best_iteration`
 	getTrialsSQL = `SELECT ` + trialColumns + ` FROM trials WHERE study = $1 ORDER BY number`
 )
 
@@ -311,6 +311,7 @@ func scanTrials(rows pgx.Rows, study string) ([]results.Trial, error) {
 func scanTrial(row pgx.Row) (results.Trial, error) {
 	var (
 		number, round, seed, iterations int64
+		bestIteration                   int64
 		params, status                  string
 		value, trainLoss, accuracy      *float64
 		started, finished               *int64
@@ -318,7 +319,7 @@ func scanTrial(row pgx.Row) (results.Trial, error) {
 		t                               results.Trial
 	)
 	if err := row.Scan(&number, &round, &params, &seed, &status, &value, &trainLoss, &accuracy,
-		&iterations, &t.StopReason, &t.Error, &started, &finished, &history); err != nil {
+		&iterations, &t.StopReason, &t.Error, &started, &finished, &history, &bestIteration); err != nil {
 		return t, err
 	}
 	var err error
@@ -329,6 +330,7 @@ func scanTrial(row pgx.Row) (results.Trial, error) {
 		return t, fmt.Errorf("trial %d: %w", number, err)
 	}
 	t.Number, t.Round, t.Seed, t.Iterations = int(number), int(round), uint64(seed), int(iterations)
+	t.BestIteration = int(bestIteration)
 	t.Status = results.Status(status)
 	t.Value, t.TrainLoss, t.Accuracy = rowcodec.FloatOrNaN(value), rowcodec.FloatOrNaN(trainLoss), rowcodec.FloatOrNaN(accuracy)
 	t.Started, t.Finished = rowcodec.TimeOrZero(started), rowcodec.TimeOrZero(finished)

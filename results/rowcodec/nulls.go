@@ -58,10 +58,13 @@ func TimeOrZero(p *int64) time.Time {
 	return time.Unix(0, *p)
 }
 
-// TrialArgs are the 15 values of a trials row, in the column order both
+// TrialArgs are the 16 values of a trials row, in the column order both
 // stores use: study, number, round, params, seed, status, value,
 // train_loss, accuracy, iterations, stop_reason, error, started, finished,
-// history. The seed keeps its 64 bits in a signed 64-bit integer.
+// history, best_iteration. The seed keeps its 64 bits in a signed 64-bit
+// integer. best_iteration comes last because it was added last (schema
+// version 3 in SQLite, 2 in PostgreSQL): the columns from status on are a
+// trial's result, which a queue's Finish writes as they are.
 func TrialArgs(t results.Trial) ([]any, error) {
 	if t.Study == "" {
 		return nil, errors.New("empty study name")
@@ -80,5 +83,6 @@ func TrialArgs(t results.Trial) ([]any, error) {
 	}
 	return []any{t.Study, int64(t.Number), int64(t.Round), params, int64(t.Seed), string(t.Status),
 		NullableFloat(t.Value), NullableFloat(t.TrainLoss), NullableFloat(t.Accuracy),
-		int64(t.Iterations), t.StopReason, t.Error, started, finished, EncodeHistory(t.History, t.Reports)}, nil
+		int64(t.Iterations), t.StopReason, t.Error, started, finished, EncodeHistory(t.History, t.Reports),
+		int64(t.BestIteration)}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/hpsearch/hpsearch/results/rowcodec"
 	"github.com/hpsearch/hpsearch/results/storetest"
 )
 
@@ -40,6 +41,45 @@ func TestMigrateAddsSource(t *testing.T) {
 	storetest.AssertStudy(t, st, got)
 	var v int
 	if err := rawDB(t, path).QueryRow(`SELECT max(version) FROM schema_version`).Scan(&v); err != nil || v != latestVersion() {
+		t.Errorf("schema version after open = %d, %v; want %d", v, err, latestVersion())
+	}
+}
+
+// A database written before trials kept the iteration their value comes
+// from (schema version 2) is migrated on open: its trials are kept, with
+// best_iteration 0 (unknown), and new trials store theirs.
+func TestMigrateAddsBestIteration(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v2.db")
+	execRaw(t, path, `CREATE TABLE schema_version (version INTEGER PRIMARY KEY NOT NULL, applied INTEGER NOT NULL) STRICT;
+		INSERT INTO schema_version VALUES (1, 0), (2, 0);`+migrations[0]+`;`+migrations[1])
+	ctx := context.Background()
+	old := storetest.FinishedTrial("old", 0)
+	// The row as a version 2 build wrote it: the 15 columns before
+	// best_iteration.
+	args, err := rowcodec.TrialArgs(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := rawDB(t, path)
+	if _, err := db.ExecContext(ctx, `INSERT INTO studies (name, created, strategy, metric, goal, total, status, config, rounds, source)
+		VALUES ('old', NULL, 'random', 'validation_loss', 'minimize', 4, 'finished', '', '[]', '')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO trials (study, number, round, params, seed, status, value, train_loss,
+		accuracy, iterations, stop_reason, error, started, finished, history)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args[:15]...); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s, err := Open(path)
+	if err != nil {
+		t.Fatalf("Open of a version 2 database: %v", err)
+	}
+	defer s.Close()
+	storetest.CheckBestIterationUpgrade(t, s, old)
+	var v int
+	if err := rawDB(t, path).QueryRow(`SELECT max(version) FROM schema_version`).Scan(&v); err != nil || v != latestVersion() || v != 3 {
 		t.Errorf("schema version after open = %d, %v; want %d", v, err, latestVersion())
 	}
 }

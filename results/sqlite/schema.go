@@ -52,6 +52,9 @@ var migrations = []string{
 	// --set overrides, as JSON) for workers on other machines; '' for
 	// studies stored before.
 	`ALTER TABLE studies ADD COLUMN source TEXT NOT NULL DEFAULT ''`,
+	// Version 3. The iteration (or step) a trial's value comes from; 0 for
+	// trials stored before, where it is unknown.
+	`ALTER TABLE trials ADD COLUMN best_iteration INTEGER NOT NULL DEFAULT 0`,
 }
 
 // latestVersion is the schema version this build writes and understands.

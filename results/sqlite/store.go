@@ -210,14 +210,14 @@ const (
 		source = excluded.source`
 
 	putTrialSQL = `INSERT INTO trials (study, number, round, params, seed, status, value, train_loss,
-		accuracy, iterations, stop_reason, error, started, finished, history)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		accuracy, iterations, stop_reason, error, started, finished, history, best_iteration)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (study, number) DO UPDATE SET round = excluded.round, params = excluded.params,
 		seed = excluded.seed, status = excluded.status, value = excluded.value,
 		train_loss = excluded.train_loss, accuracy = excluded.accuracy,
 		iterations = excluded.iterations, stop_reason = excluded.stop_reason,
 		error = excluded.error, started = excluded.started, finished = excluded.finished,
-		history = excluded.history`
+		history = excluded.history, best_iteration = excluded.best_iteration`
 
 	studyColumns = `name, created, strategy, metric, goal, total, status, config, rounds, source`
 
@@ -228,7 +228,7 @@ const (
 	countTrialsSQL = `SELECT count(*) FROM trials WHERE study = ?`
 
 	getTrialsSQL = `SELECT number, round, params, seed, status, value, train_loss, accuracy,
-		iterations, stop_reason, error, started, finished, history
+		iterations, stop_reason, error, started, finished, history, best_iteration
 	FROM trials WHERE study = ? ORDER BY number`
 )
 
@@ -419,17 +419,18 @@ func readTrials(ctx context.Context, stmt *sql.Stmt, study string, count int) ([
 // trialDecoder holds scan destinations reused across rows; RawBytes lets
 // the params and history columns be decoded without a copy.
 type trialDecoder struct {
-	number, round, seed, iterations int64
-	status, stopReason, errText     string
-	value, trainLoss, accuracy      sql.NullFloat64
-	started, finished               sql.NullInt64
-	params, history                 sql.RawBytes
-	names                           map[string]string // parameter names, interned
+	number, round, seed, iterations, bestIteration int64
+	status, stopReason, errText                    string
+	value, trainLoss, accuracy                     sql.NullFloat64
+	started, finished                              sql.NullInt64
+	params, history                                sql.RawBytes
+	names                                          map[string]string // parameter names, interned
 }
 
 func (d *trialDecoder) scan(rows *sql.Rows) (results.Trial, error) {
 	if err := rows.Scan(&d.number, &d.round, &d.params, &d.seed, &d.status, &d.value, &d.trainLoss,
-		&d.accuracy, &d.iterations, &d.stopReason, &d.errText, &d.started, &d.finished, &d.history); err != nil {
+		&d.accuracy, &d.iterations, &d.stopReason, &d.errText, &d.started, &d.finished, &d.history,
+		&d.bestIteration); err != nil {
 		return results.Trial{}, err
 	}
 	params, err := rowcodec.DecodeParams(d.params, d.names)
@@ -441,20 +442,21 @@ func (d *trialDecoder) scan(rows *sql.Rows) (results.Trial, error) {
 		return results.Trial{}, fmt.Errorf("trial %d: %w", d.number, err)
 	}
 	return results.Trial{
-		Number:     int(d.number),
-		Round:      int(d.round),
-		Params:     params,
-		Seed:       uint64(d.seed),
-		Status:     results.Status(d.status),
-		Value:      floatOrNaN(d.value),
-		TrainLoss:  floatOrNaN(d.trainLoss),
-		Accuracy:   floatOrNaN(d.accuracy),
-		Iterations: int(d.iterations),
-		StopReason: d.stopReason,
-		Error:      d.errText,
-		Started:    timeOrZero(d.started),
-		Finished:   timeOrZero(d.finished),
-		History:    history,
-		Reports:    reports,
+		Number:        int(d.number),
+		Round:         int(d.round),
+		Params:        params,
+		Seed:          uint64(d.seed),
+		Status:        results.Status(d.status),
+		Value:         floatOrNaN(d.value),
+		TrainLoss:     floatOrNaN(d.trainLoss),
+		Accuracy:      floatOrNaN(d.accuracy),
+		Iterations:    int(d.iterations),
+		BestIteration: int(d.bestIteration),
+		StopReason:    d.stopReason,
+		Error:         d.errText,
+		Started:       timeOrZero(d.started),
+		Finished:      timeOrZero(d.finished),
+		History:       history,
+		Reports:       reports,
 	}, nil
 }

@@ -161,8 +161,8 @@ func TestReopenKeepsEverything(t *testing.T) {
 		}
 		versions = append(versions, v)
 	}
-	if fmt.Sprint(versions) != "[1 2]" {
-		t.Errorf("schema_version rows = %v, want [1 2] (each recorded once, not again on reopen)", versions)
+	if fmt.Sprint(versions) != "[1 2 3]" {
+		t.Errorf("schema_version rows = %v, want [1 2 3] (each recorded once, not again on reopen)", versions)
 	}
 	var mode string
 	if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {

@@ -5,6 +5,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"testing"
@@ -43,8 +44,9 @@ func Study(name string, created time.Time) results.Study {
 }
 
 // FinishedTrial is trial n of study, finished ok: a NaN accuracy, a seed
-// above 2^63, params of every type out of name order, and a history with
-// NaN, infinity, -0 and a subnormal, and early-stopping reports.
+// above 2^63, params of every type out of name order, a value from an
+// iteration before the last, and a history with NaN, infinity, -0 and a
+// subnormal, and early-stopping reports.
 func FinishedTrial(study string, n int) results.Trial {
 	return results.Trial{
 		Study:  study,
@@ -56,15 +58,16 @@ func FinishedTrial(study string, n int) results.Trial {
 			{Name: "act", Value: "relu"},
 			{Name: "a_last_but_sorted_first", Value: float64(2)}, // a float with an integral value stays float
 		},
-		Seed:       1<<63 + 12345,
-		Status:     results.StatusOK,
-		Value:      0.25,
-		TrainLoss:  0.5,
-		Accuracy:   math.NaN(),
-		Iterations: 300,
-		StopReason: "converged",
-		Started:    T0,
-		Finished:   T0.Add(1500 * time.Millisecond),
+		Seed:          1<<63 + 12345,
+		Status:        results.StatusOK,
+		Value:         0.25,
+		TrainLoss:     0.5,
+		Accuracy:      math.NaN(),
+		Iterations:    300,
+		BestIteration: 187,
+		StopReason:    "converged",
+		Started:       T0,
+		Finished:      T0.Add(1500 * time.Millisecond),
 		History: []results.Point{
 			{Iteration: 0, TrainLoss: 2.5, GradNorm: 1, ValidationLoss: 2.6},
 			{Iteration: 100, TrainLoss: 1e308, GradNorm: math.Inf(1), ValidationLoss: math.NaN()},
@@ -123,6 +126,7 @@ func AssertTrial(t testing.TB, want, got results.Trial) {
 	check("TrainLoss", SameFloat(got.TrainLoss, want.TrainLoss))
 	check("Accuracy", SameFloat(got.Accuracy, want.Accuracy))
 	check("Iterations", got.Iterations == want.Iterations)
+	check("BestIteration", got.BestIteration == want.BestIteration)
 	check("StopReason", got.StopReason == want.StopReason)
 	check("Error", got.Error == want.Error)
 	check("Started", got.Started.Equal(want.Started))
@@ -190,5 +194,34 @@ func AssertStudy(t testing.TB, want, got results.Study) {
 				t.Errorf("round %d range %d: got %#v, want %#v", w.Round, j, gr, wr)
 			}
 		}
+	}
+}
+
+// CheckBestIterationUpgrade checks a store just opened on a schema from
+// before best_iteration, holding old (trial 0 of study "old", written
+// without that column): it reads back with best iteration 0 (unknown), and
+// a trial stored now keeps its own.
+func CheckBestIterationUpgrade(t *testing.T, s results.Store, old results.Trial) {
+	t.Helper()
+	ctx := context.Background()
+	_, trials, err := s.Study(ctx, "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(trials) != 1 {
+		t.Fatalf("migrated study has %d trials, want 1", len(trials))
+	}
+	old.BestIteration = 0 // unknown: it was not kept
+	AssertTrial(t, old, trials[0])
+
+	fresh := FinishedTrial("old", 1)
+	if err := s.PutTrial(ctx, fresh); err != nil {
+		t.Fatal(err)
+	}
+	if _, trials, err = s.Study(ctx, "old"); err != nil {
+		t.Fatal(err)
+	}
+	if len(trials) != 2 || trials[0].BestIteration != 0 || trials[1].BestIteration != fresh.BestIteration {
+		t.Errorf("after the migration: %d trials; want best iteration 0 for the old trial, %d for the new", len(trials), fresh.BestIteration)
 	}
 }

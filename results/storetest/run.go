@@ -72,11 +72,11 @@ func testTrialRoundTrip(t *testing.T, s results.Store) {
 
 	failed := FinishedTrial("s", 2)
 	failed.Status, failed.Error, failed.Value = results.StatusFailed, "exit status 2: \"boom\"\n", math.NaN()
-	failed.History, failed.Params = nil, nil
+	failed.History, failed.Params, failed.BestIteration = nil, nil, 0
 
 	running := FinishedTrial("s", 3)
 	running.Status, running.Finished, running.Value = results.StatusRunning, time.Time{}, math.NaN()
-	running.History, running.Seed = nil, 0
+	running.History, running.Seed, running.BestIteration = nil, 0, 0
 
 	odd := FinishedTrial("s", 4)
 	odd.Params = results.Params{
@@ -91,7 +91,8 @@ func testTrialRoundTrip(t *testing.T, s results.Store) {
 	odd.Seed = math.MaxUint64
 	odd.Accuracy = 0.875
 	odd.Value = math.Inf(-1)
-	odd.Number = -1 // numbers are not validated here; they must still round-trip
+	odd.Number = -1                 // numbers are not validated here; they must still round-trip
+	odd.BestIteration = math.MaxInt // 64 bits where int has them
 
 	tests := []struct {
 		name  string
@@ -182,6 +183,7 @@ func testPutTrialUpsert(t *testing.T, s results.Store) {
 		Started: done.Started}
 	progressed := done
 	progressed.Status, progressed.Finished, progressed.History, progressed.Value = results.StatusRunning, time.Time{}, nil, math.NaN()
+	progressed.BestIteration = 100 // the best so far, replaced by the final one
 	for i, step := range []results.Trial{started, progressed, done} {
 		if err := s.PutTrial(ctx, step); err != nil {
 			t.Fatalf("step %d: %v", i, err)
