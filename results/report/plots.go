@@ -108,6 +108,11 @@ func TrialCurves(s results.Study, t results.Trial) (*Figure, error) {
 		return nil, fmt.Errorf("trial %d: %w", t.Number, err)
 	}
 	if loss != nil {
+		if t.BestIteration > 0 && t.BestIteration < t.Iterations {
+			if err := markKept(loss, t.BestIteration); err != nil {
+				return nil, fmt.Errorf("trial %d: %w", t.Number, err)
+			}
+		}
 		panels = append(panels, loss)
 	}
 	threshold := configNumber(s.Config, "trainer.gradient_threshold")
@@ -146,7 +151,24 @@ func describeTrial(s results.Study, t results.Trial) string {
 	if finite(t.Value) {
 		fmt.Fprintf(&b, ", %s %s", metricName(s), results.FormatValue(t.Value))
 	}
+	if t.BestIteration > 0 && t.BestIteration < t.Iterations {
+		fmt.Fprintf(&b, " at iteration %d, whose weights it kept (the grey line)", t.BestIteration)
+	}
 	return b.String() + "."
+}
+
+// markKept draws a vertical line across the loss panel at the iteration
+// whose weights the trial kept (trainer.monitor validation_loss, or a
+// command's best step): what the value belongs to, not the curve's end.
+func markKept(p *plot.Plot, iteration int) error {
+	x := float64(iteration)
+	sty := draw.LineStyle{Color: faintColor, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}
+	th, err := addCurve(p, plotter.XYs{{X: x, Y: p.Y.Min}, {X: x, Y: p.Y.Max}}, sty)
+	if err != nil {
+		return err
+	}
+	p.Legend.Add(fmt.Sprintf("kept (iteration %d)", iteration), th)
+	return nil
 }
 
 // historyPlot draws specs of each picked trial's history against the

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"regexp"
 	"slices"
@@ -199,6 +200,29 @@ func TestTrialCurves(t *testing.T) {
 		case !strings.Contains(fig.Caption, tr.StopReason) || !strings.Contains(fig.Caption, "learning_rate="):
 			t.Errorf("trial %d: caption %q lacks its stop reason or parameters", tr.Number, fig.Caption)
 		}
+	}
+}
+
+// A trial that kept the weights of an earlier iteration (trainer.monitor
+// validation_loss) says which, and marks it on the loss panel.
+func TestTrialCurvesMarkTheKeptIteration(t *testing.T) {
+	s, trials := small()
+	tr := trials[0]
+	if len(tr.History) < 3 {
+		t.Fatalf("fixture trial has %d history points", len(tr.History))
+	}
+	tr.Iterations = tr.History[len(tr.History)-1].Iteration
+	tr.BestIteration = tr.History[1].Iteration
+	fig, err := TrialCurves(s, tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("at iteration %d, whose weights it kept", tr.BestIteration); !strings.Contains(fig.Caption, want) {
+		t.Errorf("caption %q lacks %q", fig.Caption, want)
+	}
+	tr.BestIteration = tr.Iterations // the last: nothing to mark
+	if fig, err = TrialCurves(s, tr); err != nil || strings.Contains(fig.Caption, "whose weights it kept") {
+		t.Errorf("kept the last iteration: caption %q, %v", fig.Caption, err)
 	}
 }
 
