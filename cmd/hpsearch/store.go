@@ -46,7 +46,9 @@ func openStore(url string) (results.Store, func(), error) {
 		// Connecting is bounded by the store's connect timeout.
 		s, err := postgres.Open(context.Background(), url)
 		if err != nil {
-			return nil, nil, usageErr("storage: %s", oneLine(err))
+			// The message on one line, the cause kept: a worker waits for
+			// a database it cannot reach yet (results.ErrUnavailable).
+			return nil, nil, &exitError{code: exitUsage, err: &causedErr{msg: "storage: " + oneLine(err), cause: err}}
 		}
 		return s, func() { s.Close() }, nil
 	}
@@ -84,6 +86,15 @@ func redact(url string) string {
 
 // oneLine folds a driver's multi-line error (pgx lists every address it
 // dialled on its own line) into one line, as the CLI prints one per problem.
+// causedErr is an error with its own message that still unwraps to cause.
+type causedErr struct {
+	msg   string
+	cause error
+}
+
+func (e *causedErr) Error() string { return e.msg }
+func (e *causedErr) Unwrap() error { return e.cause }
+
 func oneLine(err error) string {
 	lines := strings.Fields(strings.ReplaceAll(err.Error(), "\n", " ; "))
 	return strings.ReplaceAll(strings.Join(lines, " "), " ; ", "; ")

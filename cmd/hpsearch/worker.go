@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -31,7 +33,8 @@ of workers on any machines may join, and leave, at any time.
 
 With STUDY names the worker serves those studies; without, every study not
 finished yet. It exits once they are complete (every planned trial
-finished), or with --wait keeps looking for new studies until Ctrl-C.
+finished), or with --wait keeps looking for new studies until Ctrl-C (and
+waits for the database itself if it cannot be reached yet).
 
 Each study is rebuilt here from the config stored with it: data files must
 be at the same path on every machine (or synthetic), and HPSEARCH_*
@@ -60,6 +63,17 @@ func runWorker(ctx context.Context, names []string, f workerFlags, stderr io.Wri
 		return usageErr("--parallel %d: want 0 (number of CPUs) or more", f.parallel)
 	}
 	store, closeStore, err := openStore(f.storage)
+	// A worker started with the machine (--wait) may come up before the
+	// database does: it waits for it, as it does when it loses it later.
+	for backoff := time.Second; err != nil && f.wait && errors.Is(err, results.ErrUnavailable); backoff = min(2*backoff, 30*time.Second) {
+		fmt.Fprintf(stderr, "hpsearch: worker: %v; trying again in %s\n", err, backoff)
+		select {
+		case <-ctx.Done():
+			return &exitError{code: exitInterrupted, err: errors.New("interrupted while waiting for the database")}
+		case <-time.After(backoff):
+		}
+		store, closeStore, err = openStore(f.storage)
+	}
 	if err != nil {
 		return err
 	}
