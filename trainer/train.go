@@ -53,13 +53,17 @@ const (
 // Restarts are ranked by the final loss on the training split, the
 // objective gradient descent minimises; the validation split is kept for
 // the search, which ranks whole trials by it, so that choosing among
-// restarts does not leak the validation data into training. A diverged
-// restart ranks below every one that did not diverge.
+// restarts does not leak the validation data into training. With
+// MonitorValidation the validation split already chose each restart's
+// weights, and restarts are ranked by it too: the run returns the weights
+// with the lowest validation loss of all. A diverged restart ranks below
+// every one that did not diverge.
 //
 // Stopping, checked in this order at each iteration:
 //   - StopDiverged: the loss is NaN, ±Inf or exploded (see explosionFactor);
 //   - StopGradientThreshold: ‖∇L(w)‖₂ over the whole training split < GradientThreshold;
-//   - StopPatience: Patience iterations without an improvement > MinDelta;
+//   - StopPatience: Patience iterations without an improvement > MinDelta
+//     of the monitored loss;
 //   - StopMaxIterations: MaxIterations steps taken;
 //   - StopPruned: Report returned false (checked before the iteration limit,
 //     so the last iteration is reported too);
@@ -544,7 +548,7 @@ func (m *monitor) exploded(loss float64) bool {
 
 // record adds a history point if the thinning keeps this observation; the
 // validation loss is computed only then, since it costs a pass over the
-// validation split.
+// validation split (unless monitoring it, which computed it already).
 func (m *monitor) record(it int, loss, norm float64, w []float64, watched float64) {
 	if !m.hist.wants() {
 		return
