@@ -31,7 +31,8 @@ type Queue interface {
 	// Claim takes the waiting trial with the lowest number among studies
 	// (all studies when empty), marks it running for worker with a fresh
 	// heartbeat, and counts an attempt. ok is false when nothing waits.
-	// Concurrent claimers never get the same trial.
+	// Concurrent claimers never get the same trial. Trials of a stopped
+	// study (status StudyFailed, see LimitFailures) are never handed out.
 	Claim(ctx context.Context, worker string, studies []string) (l Lease, ok bool, err error)
 	// Heartbeat tells the store that the leased trials are still being
 	// run: each that is still held gets a fresh heartbeat. A trial its
@@ -40,12 +41,15 @@ type Queue interface {
 	Heartbeat(ctx context.Context, leases []Lease) error
 	// Requeue finds running trials whose heartbeat is older than grace: each
 	// waits again for another worker, or fails once it has been attempted
-	// maxAttempts times. It returns them as they now are.
+	// maxAttempts times (which counts towards its study's failure limit).
+	// It returns them as they now are.
 	Requeue(ctx context.Context, grace time.Duration, maxAttempts int) ([]Trial, error)
 	// Finish stores the result of a leased trial, only if the lease still
 	// holds (the trial is running under the same worker and attempt). ok is
 	// false when the lease was lost: the result is dropped, because the
-	// trial was given to someone else, who reports it.
+	// trial was given to someone else, who reports it. A result is stored
+	// even when its study has stopped meanwhile; a failed one that takes
+	// the study past its failure limit stops it (see LimitFailures).
 	Finish(ctx context.Context, l Lease, result Trial) (ok bool, err error)
 	// Release gives a leased trial back unfinished (its worker is stopping):
 	// it waits again and the attempt does not count.
@@ -54,6 +58,21 @@ type Queue interface {
 	// process at a time decides what the study runs next. ran is false,
 	// without waiting, when another process holds the lock.
 	Propose(ctx context.Context, study string, f func(ctx context.Context) error) (ran bool, err error)
+	// LimitFailures makes the study stop once more than max of its trials
+	// have failed (0: never): every failed trial stored counts, whichever
+	// worker ran it, and a trial that failed and ran again successfully
+	// does not. The store decides when the failed result that crosses the
+	// limit is stored, one such result of a study at a time, so that
+	// workers storing failures at once all count each other's. A stopped
+	// study's status is StudyFailed: Claim hands out none of its trials;
+	// trials already running finish and are stored; waiting ones stay
+	// waiting. Setting the limit also lifts a stop (hpsearch run --resume):
+	// lifted says there was one. The failures stored still count, so the
+	// next one stops the study again unless max was raised.
+	LimitFailures(ctx context.Context, study string, max int) (lifted bool, err error)
+	// FailureLimit returns the study's limit as LimitFailures set it: 0
+	// when there is none.
+	FailureLimit(ctx context.Context, study string) (max int, err error)
 }
 
 // ErrUnavailable is wrapped by a Queue's errors when the store could not be

@@ -153,7 +153,7 @@ type Study struct {
 	Metric   string
 	Goal     string // minimize | maximize
 	Total    int    // planned trials
-	Status   string // running | finished | interrupted
+	Status   string // running | finished | interrupted | failed (StudyFailed)
 	Config   string // the resolved config (YAML) the study ran with
 	Rounds   []Round
 	// Source is what another machine needs to rebuild the study's search:
@@ -163,6 +163,12 @@ type Study struct {
 	// it (one-process sweeps before the PostgreSQL store).
 	Source string
 }
+
+// StudyFailed is the Status of a shared study that stopped because more
+// of its trials failed than search.max_failed_trials allows (see
+// Queue.LimitFailures): no worker starts another of its trials until
+// hpsearch run --resume lifts the stop.
+const StudyFailed = "failed"
 
 // Store is the one place trials live. Implementations are safe for
 // concurrent use.

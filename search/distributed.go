@@ -35,6 +35,14 @@ type Job struct {
 // with the same parameters a one-process run would have proposed, and the
 // finished study equals a one-process run with the same seed.
 //
+// A study whose failure limit (results.Queue.LimitFailures, from
+// search.max_failed_trials) is crossed stops: the store marks it
+// results.StudyFailed when the failure that crosses it is stored, and
+// hands out none of its trials from then on. Every worker, finding
+// nothing more to claim, sees the stop when it replays the study, logs one
+// line and leaves the study, as it leaves a complete one; its trials
+// already running finish and are stored.
+//
 // Early stopping (Pruner) is not supported here: a trial would be judged
 // against trials running in other processes.
 type Worker struct {
@@ -48,6 +56,8 @@ type Worker struct {
 	Poll        time.Duration // how often an idle worker looks again; 0 means 100ms
 	// Discover, when set, is asked for new studies whenever the worker is
 	// idle, and Serve returns only when ctx ends (hpsearch worker --wait).
+	// Such a worker also looks again, every Heartbeat, at the studies it
+	// left because they stopped, and serves them again once resumed.
 	Discover func(ctx context.Context) ([]*Job, error)
 	// Progress is told about every trial this worker finished; done counts
 	// the study's finished trials as far as this worker knows.
@@ -73,6 +83,8 @@ type leaseKey struct {
 type served struct {
 	job         *Job
 	complete    bool
+	stopped     bool      // too many of its trials failed (results.StudyFailed)
+	checked     time.Time // when a stopped study was last looked at
 	done, total int
 }
 
@@ -117,8 +129,9 @@ func (w *Worker) setDefaults() error {
 }
 
 // Serve runs the jobs' trials until every one of their studies is complete
-// (all planned trials finished, by whichever worker), or until ctx ends;
-// with Discover set it only returns when ctx ends. Trials running when ctx
+// (all planned trials finished, by whichever worker) or stopped (too many
+// failed trials), or until ctx ends; with Discover set it only returns
+// when ctx ends. Trials running when ctx
 // ends are given back to the queue; finished ones are always stored.
 func (w *Worker) Serve(ctx context.Context, jobs []*Job) error {
 	if err := w.setDefaults(); err != nil {
@@ -159,13 +172,30 @@ func (w *Worker) add(jobs []*Job) {
 	}
 }
 
-// active lists the studies not complete yet.
+// active lists the studies neither complete nor stopped.
 func (w *Worker) active() []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var names []string
 	for name, s := range w.studies {
-		if !s.complete {
+		if !s.complete && !s.stopped {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// toAdvance lists the active studies, and with Discover the stopped ones
+// not looked at for a Heartbeat: they may have been resumed.
+func (w *Worker) toAdvance() []string {
+	names := w.active()
+	if w.Discover == nil {
+		return names
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for name, s := range w.studies {
+		if s.stopped && !s.complete && time.Since(s.checked) >= w.Heartbeat {
 			names = append(names, name)
 		}
 	}
@@ -363,13 +393,16 @@ func (w *Worker) advanceAll(ctx context.Context) (progressed bool, err error) {
 		}
 		w.add(jobs)
 	}
-	for _, name := range w.active() {
+	for _, name := range w.toAdvance() {
 		w.mu.Lock()
 		s := w.studies[name]
 		w.mu.Unlock()
-		var r replayed
-		err := w.retry(ctx, "advance study "+name, func(ctx context.Context) error {
-			ran, err := w.Queue.Propose(ctx, name, func(ctx context.Context) (err error) {
+		var (
+			r   replayed
+			ran bool
+		)
+		err := w.retry(ctx, "advance study "+name, func(ctx context.Context) (err error) {
+			ran, err = w.Queue.Propose(ctx, name, func(ctx context.Context) (err error) {
 				r, err = replay(ctx, w.Store, w.Queue, s.job)
 				return err
 			})
@@ -385,7 +418,18 @@ func (w *Worker) advanceAll(ctx context.Context) (progressed bool, err error) {
 		if r.total > 0 {
 			s.done, s.total, s.complete = r.done, r.total, r.complete
 		}
+		was := s.stopped
+		if ran {
+			s.stopped, s.checked = r.stopped, time.Now()
+		}
 		w.mu.Unlock()
+		switch {
+		case ran && r.stopped && !was:
+			w.logf("study %s stopped: %d trials failed (search.max_failed_trials: %d)", name, r.failed, r.maxFailed)
+		case ran && !r.stopped && was:
+			w.logf("study %s was resumed: serving it again", name)
+			progressed = true
+		}
 		progressed = progressed || r.enqueued > 0
 	}
 	return progressed, nil
@@ -396,11 +440,15 @@ type replayed struct {
 	complete    bool // every planned trial is stored and finished
 	enqueued    int  // trials this replay proposed
 	done, total int
+	// stopped says that the study stopped because more than maxFailed of
+	// its trials failed; failed counts them.
+	stopped           bool
+	failed, maxFailed int
 }
 
 // replay rebuilds job's strategy from the stored trials and enqueues the
-// first batch that is not stored yet. It must run under the study's
-// proposal lock.
+// first batch that is not stored yet; a stopped study gets nothing more.
+// It must run under the study's proposal lock.
 func replay(ctx context.Context, store results.Store, q results.Queue, job *Job) (replayed, error) {
 	strat, err := job.Strategy()
 	if err != nil {
@@ -417,6 +465,14 @@ func replay(ctx context.Context, store results.Store, q results.Queue, job *Job)
 		if t.Status.Finished() {
 			r.done++
 		}
+		if t.Status == results.StatusFailed {
+			r.failed++
+		}
+	}
+	if st.Status == results.StudyFailed {
+		r.stopped = true
+		r.maxFailed, err = q.FailureLimit(ctx, job.Study)
+		return r, err
 	}
 	for {
 		batch, err := strat.Ask()

@@ -119,16 +119,29 @@ func (l *failureLimit) stop() { l.cancel(nil) }
 // err says why the sweep stopped, and where the last failure's output is
 // when trials keep it (trialsDir; "" for the built-in trainer).
 func (l *failureLimit) err(trialsDir string) error {
-	why, _, _ := strings.Cut(l.last.Error, "\n")
+	return errors.New(tooManyFailed(l.failed, l.max, l.last, trialsDir, false))
+}
+
+// tooManyFailed is the message of a sweep stopped by
+// search.max_failed_trials, in one process or shared: how many trials
+// failed, the limit, the last failure's error, and where its output is
+// when trials keep it (trialsDir; "" for the built-in trainer), which for
+// a shared study (elsewhere) may be another machine.
+func tooManyFailed(failed, max int, last results.Trial, trialsDir string, elsewhere bool) string {
+	why, _, _ := strings.Cut(last.Error, "\n")
 	if why == "" {
-		why = l.last.StopReason
+		why = last.StopReason
 	}
 	msg := fmt.Sprintf("stopped: %d trials failed (search.max_failed_trials: %d); the last, trial %d: %s",
-		l.failed, l.max, l.last.Number, why)
+		failed, max, last.Number, why)
 	if trialsDir != "" {
-		msg += fmt.Sprintf(" (its output is in %s)", filepath.Join(trialsDir, strconv.Itoa(l.last.Number)))
+		on := ""
+		if elsewhere {
+			on = " on the machine that ran it"
+		}
+		msg += fmt.Sprintf(" (its output is in %s%s)", filepath.Join(trialsDir, strconv.Itoa(last.Number)), on)
 	}
-	return errors.New(msg)
+	return msg
 }
 
 // trialsDir is where command trials keep their output; "" without one.

@@ -170,6 +170,9 @@ func (j *jobSet) unfinished(ctx context.Context) ([]*search.Job, error) {
 			jobs = append(jobs, job)
 			continue
 		}
+		if st.Status == results.StudyFailed {
+			continue // stopped for too many failures: served again once resumed
+		}
 		job, err := jobFromStudy(ctx, j.store, st)
 		if err != nil {
 			j.refused[st.Name] = true

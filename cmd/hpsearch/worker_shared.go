@@ -5,13 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"github.com/hpsearch/hpsearch/configs"
 	"io"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/search"
 )
@@ -79,7 +79,8 @@ func workerID() string {
 
 // sharedRun is a `run` whose store is shared: the study's trials wait in
 // the store, this process works on them like any other worker, and it
-// prints and exports the study once every trial has finished, wherever.
+// prints and exports the study once every trial has finished, wherever,
+// or once the study stopped because too many trials failed.
 type sharedRun struct {
 	store results.Store
 	queue results.Queue
@@ -97,6 +98,18 @@ func runShared(ctx context.Context, r sharedRun, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	// The limit is the study's: every worker's failures count, and the
+	// store stops the study for all of them. Setting it lifts an earlier
+	// stop (--resume after fixing the program): the waiting trials run.
+	maxFailed := sw.cfg.Search.MaxFailedTrials
+	lifted, err := r.queue.LimitFailures(ctx, sw.study, maxFailed)
+	if err != nil {
+		return err
+	}
+	if lifted {
+		fmt.Fprintf(stderr, "hpsearch: study %s had stopped after too many failed trials; resuming it: its waiting trials run again (the failed ones are kept, and still count towards search.max_failed_trials: %d)\n",
+			sw.study, maxFailed)
+	}
 	prog := newProgress(stderr, r.rec.Total, sw.cfg.Search.Goal)
 	w.Progress = prog.trial
 	fmt.Fprintf(stderr, "hpsearch: study %s: %s, %d trials, %d at a time here (worker %s), shared in %s; more machines join with: hpsearch worker --storage URL %s\n",
@@ -113,8 +126,16 @@ func runShared(ctx context.Context, r sharedRun, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	elsewhere := 0 // trials other workers still run: stored when they end
+	for _, t := range trials {
+		if t.Status == results.StatusRunning {
+			elsewhere++
+		}
+	}
 	trials = finishedOnly(trials)
-	if interrupted && st.Status != "finished" {
+	// Ctrl-C wins: 130, not 1.
+	stopped := st.Status == results.StudyFailed && !interrupted
+	if interrupted && st.Status != "finished" && st.Status != results.StudyFailed {
 		st.Status = "interrupted"
 		if err := r.store.PutStudy(sctx, st); err != nil {
 			return err
@@ -130,22 +151,48 @@ func runShared(ctx context.Context, r sharedRun, stdout, stderr io.Writer) error
 		return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted: %d of %d trials finished and are stored; workers go on with the rest; continue here with: hpsearch run %s --study %s --storage URL --resume",
 			len(trials), st.Total, r.path, sw.study)}
 	}
+	if stopped {
+		return &exitError{code: exitNoSuccess, err: sharedStopped(r, st, trials, elsewhere)}
+	}
 	if _, ok := results.Best(trials, st.Goal); !ok {
 		return &exitError{code: exitNoSuccess, err: fmt.Errorf("no trial succeeded (%d trials ran); see the table for their stop reasons", len(trials))}
 	}
 	return nil
 }
 
+// sharedStopped says why a shared study stopped, as a one-process sweep
+// does, counting the failed trials stored by every worker; and how to go
+// on once the program is fixed. elsewhere counts the trials other workers
+// were still running.
+func sharedStopped(r sharedRun, st results.Study, finished []results.Trial, elsewhere int) error {
+	var (
+		failed int
+		last   results.Trial
+	)
+	for _, t := range finished {
+		if t.Status != results.StatusFailed {
+			continue
+		}
+		failed++
+		if failed == 1 || t.Finished.After(last.Finished) || t.Finished.Equal(last.Finished) && t.Number > last.Number {
+			last = t
+		}
+	}
+	msg := tooManyFailed(failed, r.sw.cfg.Search.MaxFailedTrials, last, r.sw.trialsDir(), true)
+	msg += fmt.Sprintf("; %d of %d trials finished and are stored", len(finished), st.Total)
+	if elsewhere > 0 {
+		msg += fmt.Sprintf(", %d still running on other workers will be when they end", elsewhere)
+	}
+	return fmt.Errorf("%s; no worker starts another: fix the cause, then continue with: hpsearch run %s --study %s --storage URL --resume",
+		msg, r.path, st.Name)
+}
+
 // sharedUnsupported refuses, before anything is stored, the settings a
 // study shared through PostgreSQL does not honour yet: silently running
-// every trial to its end, or past a failure limit, would not be what the
-// config asked for.
+// every trial to its end would not be what the config asked for.
 func sharedUnsupported(cfg *configs.Config) error {
 	if cfg.Search.EarlyStopping != nil {
 		return usageErr("%s: search.early_stopping is not supported with shared (PostgreSQL) storage yet; run this study with SQLite storage, or remove early_stopping", cfg.File)
-	}
-	if cfg.Search.MaxFailedTrials > 0 {
-		return usageErr("%s: search.max_failed_trials is not supported with shared (PostgreSQL) storage yet; run this study with SQLite storage, or set it to 0", cfg.File)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/results/rowcodec"
@@ -58,12 +59,18 @@ const relaxedCTE = `WITH relaxed AS (SELECT set_config('synchronous_commit', 'of
 
 // claimSQL takes the lowest-numbered waiting trial nobody else is taking:
 // SKIP LOCKED passes over rows another claimer holds, so concurrent
-// claimers never wait for, or get, the same trial.
+// claimers never wait for, or get, the same trial. Trials of a study that
+// stopped for too many failures are passed over (and not locked: FOR
+// UPDATE locks only the rows of the FROM list). NOT IN, not a correlated
+// NOT EXISTS: the few stopped studies are read once per claim into a
+// hash, which keeps a claim as cheap as it was without the check (both
+// columns are NOT NULL, so NOT IN means what it says).
 const claimSQL = relaxedCTE + `
 UPDATE trials t SET status = 'running', worker = $1, attempt = t.attempt + 1,
 	heartbeat = now(), started = $2
 FROM (SELECT study, number FROM trials
 	WHERE status = 'waiting' AND (cardinality($3::text[]) = 0 OR study = ANY($3::text[]))
+		AND study NOT IN (SELECT name FROM studies WHERE status = 'failed')
 	ORDER BY number, study LIMIT 1 FOR UPDATE SKIP LOCKED) c, relaxed
 WHERE t.study = c.study AND t.number = c.number
 RETURNING t.study, t.number, t.round, t.params, t.seed, t.attempt, t.started`
@@ -143,7 +150,8 @@ WHERE status = 'running' AND coalesce(heartbeat, '-infinity') < now() - make_int
 RETURNING study, number, round, status, seed, error`
 
 // Requeue puts trials whose worker went silent for longer than grace back
-// to waiting, or fails those already attempted maxAttempts times.
+// to waiting, or fails those already attempted maxAttempts times; a study
+// that this takes past its failure limit stops.
 func (s *Store) Requeue(ctx context.Context, grace time.Duration, maxAttempts int) ([]results.Trial, error) {
 	if grace <= 0 || maxAttempts < 1 {
 		return nil, fmt.Errorf("requeue in %s: grace %s and max attempts %d must be positive", s.name, grace, maxAttempts)
@@ -170,7 +178,79 @@ func (s *Store) Requeue(ctx context.Context, grace time.Duration, maxAttempts in
 	if err := rows.Err(); err != nil {
 		return nil, s.wrap("requeue stale trials in", err)
 	}
+	// The failures are committed: each study's check, under its lock,
+	// counts them with any stored meanwhile.
+	checked := map[string]bool{}
+	for _, t := range out {
+		if t.Status != results.StatusFailed || checked[t.Study] {
+			continue
+		}
+		checked[t.Study] = true
+		if err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			if err := lockStudy(ctx, tx, t.Study); err != nil {
+				return err
+			}
+			return stopIfTooManyFailed(ctx, tx, t.Study)
+		}); err != nil {
+			return out, s.wrap(fmt.Sprintf("check the failure limit of %q in", t.Study), err)
+		}
+	}
 	return out, nil
+}
+
+// lockStudy takes the study's row lock until the transaction ends, so that
+// failed trials of one study are stored and counted one at a time: each
+// count, a statement of its own taken after the lock, sees every failure
+// committed before. FOR NO KEY UPDATE leaves Enqueue's foreign-key checks
+// free to go on.
+func lockStudy(ctx context.Context, tx pgx.Tx, study string) error {
+	_, err := tx.Exec(ctx, `SELECT 1 FROM studies WHERE name = $1 FOR NO KEY UPDATE`, study)
+	return err
+}
+
+// stopIfTooManyFailed stops a study with a failure limit once more of its
+// stored trials have failed. It must run after lockStudy.
+func stopIfTooManyFailed(ctx context.Context, tx pgx.Tx, study string) error {
+	_, err := tx.Exec(ctx, `UPDATE studies SET status = 'failed'
+		WHERE name = $1 AND max_failed > 0 AND status <> 'failed'
+			AND (SELECT count(*) FROM trials WHERE study = $1 AND status = 'failed') > max_failed`, study)
+	return err
+}
+
+// LimitFailures sets the study's failure limit and lifts a stop.
+func (s *Store) LimitFailures(ctx context.Context, study string, max int) (lifted bool, err error) {
+	op := fmt.Sprintf("set the failure limit of %q in", study)
+	if max < 0 {
+		return false, fmt.Errorf("%s %s: limit %d is negative", op, s.name, max)
+	}
+	// The old status comes from the locked row (FOR UPDATE in a subquery
+	// of the same statement): two processes lifting one stop at once do
+	// not both report it.
+	err = s.pool.QueryRow(ctx, `UPDATE studies s SET max_failed = $2, status = CASE WHEN s.status = 'failed' THEN 'running' ELSE s.status END
+		FROM (SELECT name, status FROM studies WHERE name = $1 FOR UPDATE) old
+		WHERE s.name = old.name
+		RETURNING old.status = 'failed'`, study, int64(max)).Scan(&lifted)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, fmt.Errorf("%s %s: study %q: %w", op, s.name, study, results.ErrNotFound)
+	}
+	if err != nil {
+		return false, s.wrap(op, err)
+	}
+	return lifted, nil
+}
+
+// FailureLimit returns the study's failure limit, 0 for none.
+func (s *Store) FailureLimit(ctx context.Context, study string) (int, error) {
+	op := fmt.Sprintf("read the failure limit of %q in", study)
+	var max int64
+	err := s.pool.QueryRow(ctx, `SELECT max_failed FROM studies WHERE name = $1`, study).Scan(&max)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("%s %s: study %q: %w", op, s.name, study, results.ErrNotFound)
+	}
+	if err != nil {
+		return 0, s.wrap(op, err)
+	}
+	return int(max), nil
 }
 
 const finishSQL = `UPDATE trials SET status = $5, value = $6, train_loss = $7, accuracy = $8,
@@ -198,11 +278,31 @@ func (s *Store) Finish(ctx context.Context, l results.Lease, r results.Trial) (b
 	// TrialArgs holds study, number, round, params and seed, then the
 	// result's columns from status to best_iteration: only those change.
 	result := args[5:]
-	tag, err := s.pool.Exec(ctx, finishSQL, append([]any{t.Study, int64(t.Number), l.Worker, int32(l.Attempt)}, result...)...)
+	finishArgs := append([]any{t.Study, int64(t.Number), l.Worker, int32(l.Attempt)}, result...)
+	var stored bool
+	if r.Status == results.StatusFailed {
+		// A failure may take the study past its limit: it is stored and
+		// counted under the study's lock, in one transaction.
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			if err := lockStudy(ctx, tx, t.Study); err != nil {
+				return err
+			}
+			tag, err := tx.Exec(ctx, finishSQL, finishArgs...)
+			if err != nil || tag.RowsAffected() != 1 {
+				return err
+			}
+			stored = true
+			return stopIfTooManyFailed(ctx, tx, t.Study)
+		})
+	} else {
+		var tag pgconn.CommandTag
+		tag, err = s.pool.Exec(ctx, finishSQL, finishArgs...)
+		stored = err == nil && tag.RowsAffected() == 1
+	}
 	if err != nil {
 		return false, s.wrap(op, err)
 	}
-	if tag.RowsAffected() == 1 {
+	if stored {
 		return true, nil
 	}
 	var mine bool

@@ -66,6 +66,14 @@ var migrations = []string{
 	// trials stored before, where it is unknown. IF NOT EXISTS: harmless
 	// here, and kind to a column someone added by hand.
 	`ALTER TABLE trials ADD COLUMN IF NOT EXISTS best_iteration BIGINT NOT NULL DEFAULT 0`,
+	// Version 3. A shared study's failure limit (search.max_failed_trials,
+	// 0 for none): once more of its trials have failed, its status becomes
+	// 'failed' and its waiting trials are not claimed. Failed trials are
+	// counted whenever one is stored, and every claim looks up the stopped
+	// studies: the partial indexes keep both cheap.
+	`ALTER TABLE studies ADD COLUMN IF NOT EXISTS max_failed BIGINT NOT NULL DEFAULT 0;
+	CREATE INDEX IF NOT EXISTS trials_failed ON trials (study) WHERE status = 'failed';
+	CREATE INDEX IF NOT EXISTS studies_failed ON studies (name) WHERE status = 'failed';`,
 }
 
 // latestVersion is the schema version this build writes and understands.

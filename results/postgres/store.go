@@ -163,10 +163,14 @@ func isForeignKey(err error) bool {
 const putStudySQL = `INSERT INTO studies (name, created, strategy, metric, goal, total, status, config, rounds, source)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (name) DO UPDATE SET created = excluded.created, strategy = excluded.strategy,
-	metric = excluded.metric, goal = excluded.goal, total = excluded.total, status = excluded.status,
+	metric = excluded.metric, goal = excluded.goal, total = excluded.total,
+	status = CASE WHEN studies.status = 'failed' THEN studies.status ELSE excluded.status END,
 	config = excluded.config, rounds = excluded.rounds, source = excluded.source`
 
-// PutStudy creates or updates a study's record; its trials are kept.
+// PutStudy creates or updates a study's record; its trials and failure
+// limit are kept. So is the status of a study stopped for too many failed
+// trials (results.StudyFailed): a record written from what a process read
+// before the stop must not undo it, and only LimitFailures lifts it.
 func (s *Store) PutStudy(ctx context.Context, st results.Study) error {
 	if st.Name == "" {
 		return fmt.Errorf("put study in %s: empty study name", s.name)
