@@ -19,23 +19,9 @@ import (
 // iterations: Hyperband's view), which the bar does not count. Early
 // stopping is whatever the config (with sets) asks for, as `run` builds it.
 func sweepOnce(tb testing.TB, path string, sets []string) (best float64, iterations int, anyBudget float64) {
-	cfg, err := configs.Load(path, sets)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	obj, err := NewObjective(cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	space, err := NewSpace(cfg.Parameters)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	strat, err := NewStrategy(cfg, space, nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	cfg, obj, strat := builtInSweep(tb, path, sets)
 	r := &Runner{Seed: cfg.Seed, Strategy: strat, Evaluator: obj, Parallelism: 2}
+	var err error
 	if rule, ok := RuleFor(cfg); ok {
 		if r.Pruner, err = NewPruner(rule, false); err != nil {
 			tb.Fatal(err)
@@ -58,6 +44,29 @@ func sweepOnce(tb testing.TB, path string, sets []string) (best float64, iterati
 		}
 	}
 	return b.Value, iterations, anyBudget
+}
+
+// builtInSweep loads a config of the built-in trainer (with sets) and
+// builds its objective and strategy, as `hpsearch run` does.
+func builtInSweep(tb testing.TB, path string, sets []string) (*configs.Config, *Objective, Strategy) {
+	tb.Helper()
+	cfg, err := configs.Load(path, sets)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	obj, err := NewObjective(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	space, err := NewSpace(cfg.Parameters)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	strat, err := NewStrategy(cfg, space, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cfg, obj, strat
 }
 
 // BenchmarkEarlyStopping measures issue 7's bar: on each sweep, over 10

@@ -232,22 +232,7 @@ func TestNewPrunerRejectsBadRules(t *testing.T) {
 // the stored reports and prunes exactly as the uninterrupted run did.
 func TestBuiltInResumeWithBestSoFarReports(t *testing.T) {
 	run := func(finished map[int]results.Trial) []results.Trial {
-		cfg, err := configs.Load("../configs/iris-mlp.yaml", []string{"trainer.max_iterations=270", "search.rounds=2"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		obj, err := NewObjective(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		space, err := NewSpace(cfg.Parameters)
-		if err != nil {
-			t.Fatal(err)
-		}
-		strat, err := NewStrategy(cfg, space, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		cfg, obj, strat := builtInSweep(t, "../configs/iris-mlp.yaml", []string{"trainer.max_iterations=270", "search.rounds=2"})
 		rule := EarlyStopping{Kind: SuccessiveHalving, MinResource: 10, MaxResource: 270, Reduction: 3}
 		p, err := NewPruner(rule, false)
 		if err != nil {
