@@ -156,17 +156,7 @@ func TestCommandStoppedWhilePaused(t *testing.T) {
 			if res.Signal != "terminated" || took >= grace {
 				t.Errorf("the paused program ended by signal %q after %s, want SIGTERM (\"terminated\") within the %s grace", res.Signal, took, grace)
 			}
-			leader, child := readPid(t, leaderFile), readPid(t, childFile)
-			if !dead(t, leader) {
-				t.Errorf("the program (pid %d) still runs", leader)
-			}
-			deadline := time.Now().Add(2 * time.Second)
-			for !dead(t, child) {
-				if time.Now().After(deadline) {
-					t.Fatalf("the program's child (pid %d) outlived the trial", child)
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
+			assertNoOrphans(t, leaderFile, childFile)
 		})
 	}
 }

@@ -92,17 +92,25 @@ func TestCommandLeavesNoProcessBehind(t *testing.T) {
 			if took > 5*time.Second || took < tt.minTook {
 				t.Errorf("took %s, want between %s and 5s", took, tt.minTook)
 			}
-			leader, child := readPid(t, leaderFile), readPid(t, childFile)
-			if !dead(t, leader) {
-				t.Errorf("the program (pid %d) still runs", leader)
-			}
-			deadline := time.Now().Add(2 * time.Second)
-			for !dead(t, child) {
-				if time.Now().After(deadline) {
-					t.Fatalf("the program's child (pid %d) outlived the trial", child)
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
+			assertNoOrphans(t, leaderFile, childFile)
 		})
+	}
+}
+
+// assertNoOrphans checks that a stopped trial's program, whose pid is in
+// leaderFile, is gone and that its child (pid in childFile) follows
+// within two seconds: a trial leaves nothing running.
+func assertNoOrphans(t *testing.T, leaderFile, childFile string) {
+	t.Helper()
+	leader, child := readPid(t, leaderFile), readPid(t, childFile)
+	if !dead(t, leader) {
+		t.Errorf("the program (pid %d) still runs", leader)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for !dead(t, child) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the program's child (pid %d) outlived the trial", child)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
