@@ -510,6 +510,12 @@ func WriteSummary(w io.Writer, s Study, trials []Trial) error {
 	if len(parts) > 0 {
 		line += ": " + strings.Join(parts, ", ")
 	}
+	switch s.Status {
+	case StudyFailed:
+		line += " (stopped: more trials failed than search.max_failed_trials allows)"
+	case "interrupted":
+		line += " (interrupted)"
+	}
 
 	metric := s.Metric
 	if metric == "" {

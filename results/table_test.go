@@ -215,6 +215,9 @@ func TestWriteSummary(t *testing.T) {
 		{"total below trials run", Study{Name: "x", Metric: "accuracy", Goal: "maximize"},
 			[]Trial{rt(0, StatusOK, 0.5), rt(1, StatusOK, 0.75)},
 			"study x: 2/2 trials done: 2 ok\nbest accuracy 0.75 (trial 1)\n"},
+		{"stopped for failures", Study{Name: "s", Total: 6, Status: StudyFailed},
+			[]Trial{rt(0, StatusFailed, math.NaN()), rt(1, StatusFailed, math.NaN())},
+			"study s: 2/6 trials done: 2 failed (stopped: more trials failed than search.max_failed_trials allows)\nno successful trial\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
