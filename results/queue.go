@@ -73,6 +73,27 @@ type Queue interface {
 	// FailureLimit returns the study's limit as LimitFailures set it: 0
 	// when there is none.
 	FailureLimit(ctx context.Context, study string) (max int, err error)
+	// AddReport stores an intermediate value (early stopping) of a leased
+	// trial at step, only while the lease holds (the trial is running
+	// under the same worker and attempt). ok is false when the lease was
+	// lost: the trial is someone else's now and must stop. Reporting the
+	// same step again replaces its value.
+	AddReport(ctx context.Context, l Lease, step int, value float64) (ok bool, err error)
+	// Progress returns, in number order, every trial of the study in round
+	// (every round when round < 0) with its status, its current lease
+	// (worker and attempt) and the values reported by its current attempt,
+	// in step order: those of an earlier attempt, whose worker died, do
+	// not count.
+	Progress(ctx context.Context, study string, round int) ([]TrialProgress, error)
+}
+
+// TrialProgress is a trial as early stopping sees it in a shared study.
+type TrialProgress struct {
+	Number, Round int
+	Status        Status
+	Worker        string // who runs or last ran it; "" when never claimed
+	Attempt       int
+	Reports       []Reported // the current attempt's, in step order
 }
 
 // ErrUnavailable is wrapped by a Queue's errors when the store could not be

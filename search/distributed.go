@@ -22,6 +22,10 @@ type Job struct {
 	// replayed from the stored trials every time the study may advance.
 	Strategy  func() (Strategy, error)
 	Evaluator Evaluator
+	// Pruner, when set, stops unpromising trials early, deciding as it
+	// would in a one-process run (see Worker). It is used only for its
+	// rule; the evaluator must report as it does for a Runner.
+	Pruner *Pruner
 }
 
 // Worker runs the trials of studies shared through a results.Queue, side
@@ -43,13 +47,20 @@ type Job struct {
 // line and leaves the study, as it leaves a complete one; its trials
 // already running finish and are stored.
 //
-// Early stopping (Pruner) is not supported here: a trial would be judged
-// against trials running in other processes.
+// Early stopping (Job.Pruner) decides as in a one-process run: each
+// report is stored under the trial's lease (results.Queue.AddReport), and
+// a trial is judged over the stored reports of the trials it is compared
+// with (Queue.Progress), whichever worker runs them, so the same trials are
+// pruned at the same steps. A trial waiting at a rung gives its compute
+// slot back (a command trial is paused) and keeps its heartbeats: at most
+// Parallelism trials compute at once here, while any number may wait.
+// Only the reports of a trial's current attempt count: a trial whose
+// worker died runs again from the start.
 type Worker struct {
 	ID          string // unique among all workers, e.g. host-pid-random
 	Store       results.Store
 	Queue       results.Queue
-	Parallelism int           // trials run at once; 0 means the number of CPUs
+	Parallelism int           // trials computing at once; 0 means the number of CPUs
 	Heartbeat   time.Duration // how often the worker says it is alive; 0 means 10s
 	Grace       time.Duration // silence after which a worker's trials are retried; 0 means 60s
 	MaxAttempts int           // runs of a trial before it fails; 0 means 4 (three retries)
@@ -151,9 +162,14 @@ func (w *Worker) Serve(ctx context.Context, jobs []*Job) error {
 	}()
 	defer func() { stopBeat(); <-beatDone }()
 
+	// Each claimed trial runs in its own goroutine, holding one of
+	// Parallelism compute tokens while it computes: a trial parked at a
+	// rung (early stopping) gives its token back, so another can be
+	// claimed and its group catch up.
 	g, gctx := errgroup.WithContext(ctx)
+	tokens := make(chan struct{}, w.Parallelism)
 	for range w.Parallelism {
-		g.Go(func() error { return w.slot(gctx) })
+		g.Go(func() error { return w.slot(gctx, g, tokens) })
 	}
 	if err := g.Wait(); err != nil {
 		return err
@@ -185,6 +201,15 @@ func (w *Worker) active() []string {
 	return names
 }
 
+// stopped says whether the study stopped for too many failed trials, as
+// far as this worker knows.
+func (w *Worker) stopped(study string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s := w.studies[study]
+	return s != nil && s.stopped
+}
+
 // toAdvance lists the active studies, and with Discover the stopped ones
 // not looked at for a Heartbeat: they may have been resumed.
 func (w *Worker) toAdvance() []string {
@@ -202,15 +227,20 @@ func (w *Worker) toAdvance() []string {
 	return names
 }
 
-// slot is one of the Parallelism loops: claim a trial and run it; when
-// there is none, help the studies advance, or wait.
-func (w *Worker) slot(ctx context.Context) error {
+// slot is one of the Parallelism loops: with a compute token in hand,
+// claim a trial and start it (it keeps the token); when there is none,
+// help the studies advance, or wait.
+func (w *Worker) slot(ctx context.Context, g *errgroup.Group, tokens chan struct{}) error {
 	for ctx.Err() == nil {
 		names := w.active()
 		if len(names) == 0 && w.Discover == nil {
 			return nil
 		}
 		if len(names) > 0 {
+			cs := &computeSlot{ch: tokens}
+			if cs.Acquire(ctx) != nil {
+				return nil
+			}
 			var (
 				l  results.Lease
 				ok bool
@@ -220,14 +250,17 @@ func (w *Worker) slot(ctx context.Context) error {
 				return err
 			})
 			if err != nil {
+				cs.Release()
 				return ignoreCancel(ctx, err)
 			}
 			if ok {
-				if err := w.run(ctx, l); err != nil {
-					return err
-				}
+				g.Go(func() error {
+					defer cs.Release()
+					return w.run(ctx, l, cs)
+				})
 				continue
 			}
+			cs.Release()
 		}
 		progressed, err := w.advanceAll(ctx)
 		if err != nil {
@@ -260,7 +293,8 @@ func sleep(ctx context.Context, d time.Duration) {
 
 // run evaluates a leased trial and reports its result. The trial gets
 // heartbeats from its claim until its result is stored or given up on.
-func (w *Worker) run(ctx context.Context, l results.Lease) error {
+// cs is the compute token it holds, given back while it waits at a rung.
+func (w *Worker) run(ctx context.Context, l results.Lease, cs *computeSlot) error {
 	key := leaseKey{l.Trial.Study, l.Trial.Number, l.Attempt}
 	w.mu.Lock()
 	s := w.studies[l.Trial.Study]
@@ -275,9 +309,40 @@ func (w *Worker) run(ctx context.Context, l results.Lease) error {
 		return fmt.Errorf("worker %s: claimed trial %d of study %q, which it does not serve", w.ID, l.Trial.Number, l.Trial.Study)
 	}
 	task := Task{Study: l.Trial.Study, Number: l.Trial.Number, Round: l.Trial.Round, Params: l.Trial.Params, Seed: l.Trial.Seed}
+	// tctx ends with ctx, or when the trial must stop unreported: its
+	// lease was lost, its reports could not be stored, or its study
+	// stopped while it waited at a rung.
+	tctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var reports []results.Reported
+	if s.job.Pruner != nil {
+		sp := newSharedPruner(s.job.Pruner, w)
+		slot := &parkingSlot{computeSlot: cs}
+		task.Pausable = slot.pausable
+		reports = []results.Reported{}
+		task.Report = func(step int, value float64) bool {
+			reports = append(reports, results.Reported{Step: step, Value: value})
+			keep, err := sp.report(tctx, l, reports, slot)
+			if err != nil {
+				cancel(err)
+				return false
+			}
+			// A pruned or interrupted trial stays paused: stopping it
+			// continues it, and it computes nothing before.
+			if keep && tctx.Err() == nil {
+				slot.goOn()
+			}
+			return keep
+		}
+	}
 	start := time.Now()
-	t, err := (&Runner{Evaluator: s.job.Evaluator}).evaluate(ctx, task)
-	if err != nil && ctx.Err() != nil {
+	t, err := (&Runner{Evaluator: s.job.Evaluator}).evaluate(tctx, task)
+	if cause := context.Cause(tctx); tctx.Err() != nil && (err != nil || ctx.Err() == nil) {
+		// Interrupted, or stopped unreported: it runs again, here or
+		// elsewhere (giving back a lost lease changes nothing).
+		if ctx.Err() == nil {
+			w.logf("trial %d of %s: stopped (%v); it will run again", l.Trial.Number, l.Trial.Study, cause)
+		}
 		w.release(ctx, l)
 		return nil
 	}
@@ -285,6 +350,9 @@ func (w *Worker) run(ctx context.Context, l results.Lease) error {
 		t = results.Trial{Status: results.StatusFailed, Error: err.Error(), Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN()}
 	}
 	t.Study, t.Number, t.Round, t.Params, t.Seed = task.Study, task.Number, task.Round, task.Params, task.Seed
+	if reports != nil {
+		t.Reports = reports
+	}
 	if t.Started.IsZero() {
 		t.Started = start
 	}

@@ -71,17 +71,28 @@ func (e EarlyStopping) brackets() int {
 //     smaller numbers, waiting until each has reached that step or ended;
 //     smaller numbers start first, so that wait always ends too.
 type Pruner struct {
-	rule EarlyStopping
+	decider
 
 	// lowerIsBetter orients reported values: the built-in trainer reports
 	// validation losses (lower is better) whatever the study's metric;
 	// command trials report the study's metric, which may be maximised.
 	orient func(float64) float64
 
-	mu     sync.Mutex
-	cond   *sync.Cond
+	mu   sync.Mutex
+	cond *sync.Cond
+}
+
+// decider holds the decision rules over what is known of a study's
+// trials: the Pruner's live records in one process, or a snapshot of a
+// shared study's stored reports (sharedPruner), so both decide alike.
+type decider struct {
+	rule   EarlyStopping
 	trials map[int]*progressLog
 	groups map[int][]int // trial numbers by comparison group
+}
+
+func newDecider(rule EarlyStopping) decider {
+	return decider{rule: rule, trials: map[int]*progressLog{}, groups: map[int][]int{}}
 }
 
 // progressLog is what the pruner knows of one trial.
@@ -110,12 +121,17 @@ func NewPruner(rule EarlyStopping, maximize bool) (*Pruner, error) {
 	if rule.Kind != MedianRule && !(rule.Reduction >= 2) {
 		return nil, fmt.Errorf("early stopping: reduction_factor %g must be at least 2", rule.Reduction)
 	}
-	p := &Pruner{rule: rule, trials: map[int]*progressLog{}, groups: map[int][]int{}, orient: func(v float64) float64 { return v }}
-	if maximize {
-		p.orient = func(v float64) float64 { return -v }
-	}
+	p := &Pruner{decider: newDecider(rule), orient: orientFor(maximize)}
 	p.cond = sync.NewCond(&p.mu)
 	return p, nil
+}
+
+// orientFor turns reported values into lower-is-better ones.
+func orientFor(maximize bool) func(float64) float64 {
+	if maximize {
+		return func(v float64) float64 { return -v }
+	}
+	return func(v float64) float64 { return v }
 }
 
 // Synchronous reports whether trials wait at rungs for their whole group
@@ -126,7 +142,7 @@ func (p *Pruner) Synchronous() bool { return p.rule.Kind != MedianRule }
 // round is a bracket; Hyperband splits each round further, trial n going to
 // bracket n mod brackets, so every bracket gets trials from every part of
 // the round. The median rule compares against every earlier trial.
-func (p *Pruner) group(n, round int) int {
+func (p *decider) group(n, round int) int {
 	if p.rule.Kind == MedianRule {
 		return 0
 	}
@@ -137,7 +153,7 @@ func (p *Pruner) group(n, round int) int {
 // firstRung is where trial n's bracket starts deciding: Hyperband's bracket
 // b starts at min_resource·η^b, hedging against a min_resource too small
 // to tell good trials from slow starters.
-func (p *Pruner) firstRung(n int) int {
+func (p *decider) firstRung(n int) int {
 	if p.rule.Kind != Hyperband {
 		return p.rule.MinResource
 	}
@@ -156,7 +172,7 @@ func (p *Pruner) Begin(batch []Proposal) {
 	}
 }
 
-func (p *Pruner) add(n int, l *progressLog) {
+func (p *decider) add(n int, l *progressLog) {
 	if _, ok := p.trials[n]; !ok {
 		p.groups[l.group] = append(p.groups[l.group], n)
 	}
@@ -263,7 +279,7 @@ func (p *Pruner) Report(ctx context.Context, n, step int, value float64, slot Sl
 
 // judgedAt returns the decision step a report at step falls on: the rung
 // (or, for the median rule, the step itself) that step has just reached.
-func (p *Pruner) judgedAt(n, step int) (int, bool) {
+func (p *decider) judgedAt(n, step int) (int, bool) {
 	if p.rule.Kind == MedianRule {
 		return step, step >= p.rule.MinResource && step < p.rule.MaxResource
 	}
@@ -283,7 +299,7 @@ func (p *Pruner) judgedAt(n, step int) (int, bool) {
 
 // earlier collects the values at step of the lower-numbered trials of the
 // group that reached it; waiting is true while one of them may still.
-func (p *Pruner) earlier(n, group, step int) (vals []float64, waiting bool) {
+func (p *decider) earlier(n, group, step int) (vals []float64, waiting bool) {
 	for _, m := range p.groups[group] {
 		if m >= n {
 			continue
@@ -299,7 +315,7 @@ func (p *Pruner) earlier(n, group, step int) (vals []float64, waiting bool) {
 
 // whole collects the values at step of every other trial of the group;
 // waiting is true while one of them may still reach it.
-func (p *Pruner) whole(n, group, step int) (vals []float64, waiting bool) {
+func (p *decider) whole(n, group, step int) (vals []float64, waiting bool) {
 	for _, m := range p.groups[group] {
 		if m == n {
 			continue
@@ -315,7 +331,7 @@ func (p *Pruner) whole(n, group, step int) (vals []float64, waiting bool) {
 
 // valueAt is trial m's value at step: the first report at or past it, or
 // its last value if it completed before; wait says it may still get there.
-func (p *Pruner) valueAt(m, step int) (v float64, ok, wait bool) {
+func (p *decider) valueAt(m, step int) (v float64, ok, wait bool) {
 	l := p.trials[m]
 	if i := slices.IndexFunc(l.steps, func(s int) bool { return s >= step }); i >= 0 {
 		return l.vals[i], true, false
@@ -333,7 +349,7 @@ func (p *Pruner) valueAt(m, step int) (v float64, ok, wait bool) {
 }
 
 // keep applies the rule to value among the others' values.
-func (p *Pruner) keep(value float64, others []float64) bool {
+func (p *decider) keep(value float64, others []float64) bool {
 	if p.rule.Kind == MedianRule {
 		if len(others) < max(p.rule.MinTrials, 1) {
 			return true

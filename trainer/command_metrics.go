@@ -104,6 +104,12 @@ func CompileMetricRegex(expr string) (*regexp.Regexp, error) {
 // stopped: the objective became NaN or infinite (diverged), or onMetric
 // said so (pruned).
 func (m *metricReader) line(b []byte) bool {
+	if m.pruned || m.bad {
+		// Stopping was asked for already: what the program still prints
+		// before the signal lands is not the trial's (it would make the
+		// step and value of a pruned or diverged trial depend on timing).
+		return false
+	}
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
 		return false

@@ -168,11 +168,6 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	if _, shared := store.(results.Queue); shared {
-		if err := sharedUnsupported(cfg); err != nil {
-			return err
-		}
-	}
 	// Everything that can refuse the config is checked before the study
 	// record is written: a refused run leaves no half-made study behind.
 	pruner, err := sw.pruner()

@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/search"
 )
@@ -114,7 +113,11 @@ func runShared(ctx context.Context, r sharedRun, stdout, stderr io.Writer) error
 	w.Progress = prog.trial
 	fmt.Fprintf(stderr, "hpsearch: study %s: %s, %d trials, %d at a time here (worker %s), shared in %s; more machines join with: hpsearch worker --storage URL %s\n",
 		sw.study, r.rec.Strategy, r.rec.Total, effectiveParallel(r.par), w.ID, redact(r.flags.storage), sw.study)
-	serveErr := w.Serve(ctx, []*search.Job{sweepJob(sw, r.warm)})
+	job, err := sweepJob(sw, r.warm)
+	if err != nil {
+		return err
+	}
+	serveErr := w.Serve(ctx, []*search.Job{job})
 	prog.finish()
 	interrupted := ctx.Err() != nil
 	if serveErr != nil && !interrupted {
@@ -185,14 +188,4 @@ func sharedStopped(r sharedRun, st results.Study, finished []results.Trial, else
 	}
 	return fmt.Errorf("%s; no worker starts another: fix the cause, then continue with: hpsearch run %s --study %s --storage URL --resume",
 		msg, r.path, st.Name)
-}
-
-// sharedUnsupported refuses, before anything is stored, the settings a
-// study shared through PostgreSQL does not honour yet: silently running
-// every trial to its end would not be what the config asked for.
-func sharedUnsupported(cfg *configs.Config) error {
-	if cfg.Search.EarlyStopping != nil {
-		return usageErr("%s: search.early_stopping is not supported with shared (PostgreSQL) storage yet; run this study with SQLite storage, or remove early_stopping", cfg.File)
-	}
-	return nil
 }

@@ -93,11 +93,20 @@ func jobFromStudy(ctx context.Context, store results.Store, st results.Study) (*
 	if err != nil {
 		return nil, fmt.Errorf("study %s: %w", st.Name, err)
 	}
-	return sweepJob(sw, warm), nil
+	job, err := sweepJob(sw, warm)
+	if err != nil {
+		return nil, fmt.Errorf("study %s: %w", st.Name, err)
+	}
+	return job, nil
 }
 
-// sweepJob is the search.Job of a prepared sweep.
-func sweepJob(sw *sweep, warm *search.WarmStart) *search.Job {
-	return &search.Job{Study: sw.study, Seed: sw.cfg.Seed, Evaluator: sw.evaluator(),
-		Strategy: func() (search.Strategy, error) { return sw.strategy(warm) }}
+// sweepJob is the search.Job of a prepared sweep, with the early-stopping
+// rule its config asks for: the objective reports as in a one-process run.
+func sweepJob(sw *sweep, warm *search.WarmStart) (*search.Job, error) {
+	pruner, err := sw.pruner()
+	if err != nil {
+		return nil, err
+	}
+	return &search.Job{Study: sw.study, Seed: sw.cfg.Seed, Evaluator: sw.evaluator(), Pruner: pruner,
+		Strategy: func() (search.Strategy, error) { return sw.strategy(warm) }}, nil
 }

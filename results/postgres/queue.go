@@ -319,8 +319,14 @@ func (s *Store) Finish(ctx context.Context, l results.Lease, r results.Trial) (b
 // Release gives a leased trial back: it waits again, and since it never
 // got to run to the end, the attempt is not counted.
 func (s *Store) Release(ctx context.Context, l results.Lease) error {
-	_, err := s.pool.Exec(ctx, `UPDATE trials SET status = 'waiting', attempt = attempt - 1, heartbeat = NULL
-		WHERE study = $1 AND number = $2 AND worker = $3 AND attempt = $4 AND status = 'running'`,
+	// The attempt is counted down, so the next claim takes its number
+	// again: its reports go with it, or they would be the next run's.
+	_, err := s.pool.Exec(ctx, `WITH released AS (
+			UPDATE trials SET status = 'waiting', attempt = attempt - 1, heartbeat = NULL
+			WHERE study = $1 AND number = $2 AND worker = $3 AND attempt = $4 AND status = 'running'
+			RETURNING study, number)
+		DELETE FROM reports r USING released
+		WHERE r.study = released.study AND r.number = released.number AND r.attempt = $4`,
 		l.Trial.Study, int64(l.Trial.Number), l.Worker, int32(l.Attempt))
 	if err != nil {
 		return s.wrap(fmt.Sprintf("release trial %s#%d in", l.Trial.Study, l.Trial.Number), err)
@@ -353,4 +359,66 @@ func (s *Store) Propose(ctx context.Context, study string, f func(ctx context.Co
 		return true, s.wrap(op, err)
 	}
 	return true, nil
+}
+
+const addReportSQL = `INSERT INTO reports (study, number, attempt, step, value)
+SELECT study, number, attempt, $5, $6 FROM trials
+WHERE study = $1 AND number = $2 AND worker = $3 AND attempt = $4 AND status = 'running'
+ON CONFLICT (study, number, attempt, step) DO UPDATE SET value = excluded.value`
+
+// AddReport stores a leased trial's intermediate value while the lease
+// holds.
+func (s *Store) AddReport(ctx context.Context, l results.Lease, step int, value float64) (bool, error) {
+	tag, err := s.pool.Exec(ctx, addReportSQL, l.Trial.Study, int64(l.Trial.Number), l.Worker, int32(l.Attempt), int64(step), value)
+	if err != nil {
+		return false, s.wrap(fmt.Sprintf("report step %d of trial %s#%d in", step, l.Trial.Study, l.Trial.Number), err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// progressSQL reads a round's trials with their current attempt's
+// reports in one statement, so the snapshot is consistent. A waiting
+// trial has none: its attempt is the last one, whose worker died (its
+// next claim starts a new one).
+const progressSQL = `SELECT t.number, t.round, t.status, coalesce(t.worker, ''), t.attempt, r.step, r.value
+FROM trials t LEFT JOIN reports r ON r.study = t.study AND r.number = t.number AND r.attempt = t.attempt
+	AND t.status <> 'waiting'
+WHERE t.study = $1 AND ($2::bigint < 0 OR t.round = $2::bigint)
+ORDER BY t.number, r.step`
+
+// Progress returns the trials of a study's round with their current
+// attempt's reports.
+func (s *Store) Progress(ctx context.Context, study string, round int) ([]results.TrialProgress, error) {
+	op := fmt.Sprintf("read the progress of %q in", study)
+	rows, err := s.pool.Query(ctx, progressSQL, study, int64(round))
+	if err != nil {
+		return nil, s.wrap(op, err)
+	}
+	defer rows.Close()
+	var out []results.TrialProgress
+	for rows.Next() {
+		var (
+			number, rnd int64
+			status      string
+			worker      string
+			attempt     int32
+			step        *int64
+			value       *float64
+		)
+		if err := rows.Scan(&number, &rnd, &status, &worker, &attempt, &step, &value); err != nil {
+			return nil, s.wrap(op, err)
+		}
+		if len(out) == 0 || out[len(out)-1].Number != int(number) {
+			out = append(out, results.TrialProgress{Number: int(number), Round: int(rnd), Status: results.Status(status),
+				Worker: worker, Attempt: int(attempt)})
+		}
+		if step != nil && value != nil {
+			p := &out[len(out)-1]
+			p.Reports = append(p.Reports, results.Reported{Step: int(*step), Value: *value})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap(op, err)
+	}
+	return out, nil
 }

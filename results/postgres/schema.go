@@ -74,6 +74,19 @@ var migrations = []string{
 	`ALTER TABLE studies ADD COLUMN IF NOT EXISTS max_failed BIGINT NOT NULL DEFAULT 0;
 	CREATE INDEX IF NOT EXISTS trials_failed ON trials (study) WHERE status = 'failed';
 	CREATE INDEX IF NOT EXISTS studies_failed ON studies (name) WHERE status = 'failed';`,
+	// Version 4. Early stopping in shared studies: the intermediate values
+	// a trial reported, per attempt, so that every worker judges trials
+	// against the same reports. Only the trial's current attempt counts:
+	// a trial that runs again after its worker died starts clean.
+	`CREATE TABLE IF NOT EXISTS reports (
+		study   TEXT NOT NULL,
+		number  BIGINT NOT NULL,
+		attempt INTEGER NOT NULL,
+		step    BIGINT NOT NULL,
+		value   DOUBLE PRECISION NOT NULL,
+		PRIMARY KEY (study, number, attempt, step),
+		FOREIGN KEY (study, number) REFERENCES trials (study, number) ON UPDATE CASCADE ON DELETE CASCADE
+	);`,
 }
 
 // latestVersion is the schema version this build writes and understands.

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hpsearch/hpsearch/results/postgres/pgtest"
+)
+
+// Early stopping in a study shared through PostgreSQL: the run process
+// and a worker prune exactly the trials a one-process SQLite run prunes,
+// at the same steps, and the run prints what pruning saved.
+func TestPostgresEarlyStopping(t *testing.T) {
+	url := pgtest.URL(t)
+	dir := t.TempDir()
+	sweep := []string{filepath.Join("..", "..", "configs", "iris-mlp.yaml"), "--set", "output.dir=" + dir,
+		"--set", "trainer.max_iterations=270", "--set", "search.rounds=2",
+		"--set", "search.early_stopping.kind=successive_halving", "--parallel", "1"}
+	code, refOut, stderr := hpsearch(t, context.Background(), append(append([]string{"run"}, sweep...),
+		"--study", "ref", "--storage", "sqlite://"+filepath.Join(dir, "ref.db"), "--json")...)
+	if code != exitOK {
+		t.Fatalf("reference run: exit %d\n%s", code, stderr)
+	}
+	ref := decode(t, refOut)
+
+	type result struct {
+		code        int
+		out, stderr string
+	}
+	ran := make(chan result, 1)
+	go func() {
+		code, out, stderr := hpsearch(t, context.Background(), append(append([]string{"run"}, sweep...),
+			append([]string{"--study", "shared", "--storage", url}, faults...)...)...)
+		ran <- result{code, out, stderr}
+	}()
+	d := connect(t, url)
+	until(t, "the study to be stored", 20*time.Second, func() bool {
+		return d.count(`SELECT count(*) FROM trials WHERE study = 'shared'`) > 0
+	})
+	code, _, wErr := hpsearch(t, context.Background(), append([]string{"worker", "shared", "--storage", url, "--parallel", "1"}, faults...)...)
+	if code != exitOK {
+		t.Fatalf("worker: exit %d\n%s", code, wErr)
+	}
+	var r result
+	select {
+	case r = <-ran:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the run never ended")
+	}
+	if r.code != exitOK {
+		t.Fatalf("run: exit %d\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.out, "early stopping:") || !strings.Contains(r.out, "pruned") {
+		t.Fatalf("the run does not show what pruning saved:\n%s", r.out)
+	}
+	if d.count(`SELECT count(DISTINCT worker) FROM trials WHERE study = 'shared'`) != 2 {
+		t.Errorf("the worker ran none of the trials\n%s", wErr)
+	}
+	code, out, stderr := hpsearch(t, context.Background(), "show", "shared", "--storage", url, "--json")
+	if code != exitOK {
+		t.Fatalf("show: exit %d\n%s", code, stderr)
+	}
+	if pruned := samePruning(t, ref, decode(t, out)); pruned == 0 {
+		t.Fatal("no trial was pruned: the test shows nothing")
+	}
+}
+
+// Command trials too: a trial waiting at a rung is paused while the run
+// process and a worker share the study, and the pruning is a one-process
+// run's.
+func TestPostgresEarlyStoppingCommand(t *testing.T) {
+	url := pgtest.URL(t)
+	dir := t.TempDir()
+	script := `for a in "$@"; do case $a in --lr=*) lr=${a#--lr=};; esac; done
+for step in 1 3 9; do echo "step=$step val_loss=$lr"; sleep 0.02; done
+`
+	if err := os.WriteFile(filepath.Join(dir, "train.sh"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "sweep.yaml")
+	if err := os.WriteFile(cfg, []byte("name: cmd\nseed: 5\ntrainer:\n  command: [sh, train.sh, \"{args}\"]\n"+
+		"search:\n  strategy: random\n  trials: 12\n  early_stopping: {kind: hyperband, min_resource: 1, max_resource: 9}\n"+
+		"parameters:\n  lr: {log_uniform: [1e-3, 1]}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sweep := []string{cfg, "--set", "output.dir=" + filepath.Join(dir, "runs"), "--parallel", "2"}
+	code, refOut, stderr := hpsearch(t, context.Background(), append(append([]string{"run"}, sweep...),
+		"--study", "ref", "--storage", "sqlite://"+filepath.Join(dir, "ref.db"), "--json")...)
+	if code != exitOK {
+		t.Fatalf("reference run: exit %d\n%s", code, stderr)
+	}
+	ref := decode(t, refOut)
+
+	ran := make(chan int, 1)
+	var runErr string
+	go func() {
+		code, _, stderr := hpsearch(t, context.Background(), append(append([]string{"run"}, sweep...),
+			append([]string{"--study", "shared", "--storage", url}, faults...)...)...)
+		runErr = stderr
+		ran <- code
+	}()
+	d := connect(t, url)
+	until(t, "the study to be stored", 20*time.Second, func() bool {
+		return d.count(`SELECT count(*) FROM trials WHERE study = 'shared'`) > 0
+	})
+	code, _, wErr := hpsearch(t, context.Background(), append([]string{"worker", "shared", "--storage", url, "--parallel", "2"}, faults...)...)
+	if code != exitOK {
+		t.Fatalf("worker: exit %d\n%s", code, wErr)
+	}
+	select {
+	case code = <-ran:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the run never ended")
+	}
+	if code != exitOK {
+		t.Fatalf("run: exit %d\n%s", code, runErr)
+	}
+	code, out, stderr := hpsearch(t, context.Background(), "show", "shared", "--storage", url, "--json")
+	if code != exitOK {
+		t.Fatalf("show: exit %d\n%s", code, stderr)
+	}
+	if pruned := samePruning(t, ref, decode(t, out)); pruned == 0 {
+		t.Fatal("no trial was pruned: the test shows nothing")
+	}
+}

@@ -1,0 +1,297 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hpsearch/hpsearch/configs"
+	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/results/postgres"
+	"github.com/hpsearch/hpsearch/results/postgres/pgtest"
+)
+
+// prunedJob is configs/iris-mlp.yaml over two rounds with early stopping
+// of the given kind, as `hpsearch run` and `hpsearch worker` build it.
+func prunedJob(t *testing.T, name, kind string) *Job {
+	t.Helper()
+	cfg, err := configs.Load("../configs/iris-mlp.yaml", []string{"trainer.max_iterations=270", "search.rounds=2",
+		"search.early_stopping.kind=" + kind})
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, err := NewObjective(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	space, err := NewSpace(cfg.Parameters)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule, ok := RuleFor(cfg)
+	if !ok {
+		t.Fatal("no early-stopping rule")
+	}
+	p, err := NewPruner(rule, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj.ReportEvery(cfg.Search.EarlyStopping.Interval, rule.MaxResource)
+	return &Job{Study: name, Seed: cfg.Seed, Evaluator: obj, Pruner: p,
+		Strategy: func() (Strategy, error) { return NewStrategy(cfg, space, nil) }}
+}
+
+// prunedReference runs the job in one process with a pruner of the same rule.
+func prunedReference(t *testing.T, job *Job) []results.Trial {
+	t.Helper()
+	strat, err := job.Strategy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPruner(job.Pruner.rule, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Runner{Study: job.Study, Seed: job.Seed, Strategy: strat, Evaluator: job.Evaluator, Parallelism: 3, Pruner: p}
+	trials, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return trials
+}
+
+// assertSamePruning is assertSameTrials, and the same steps: each trial
+// stopped where the one-process run stopped it, having reported the same.
+func assertSamePruning(t *testing.T, want, got []results.Trial) {
+	t.Helper()
+	assertSameTrials(t, want, got)
+	pruned := 0
+	for i, w := range want {
+		g := got[i]
+		if g.Iterations != w.Iterations || fmt.Sprint(g.Reports) != fmt.Sprint(w.Reports) {
+			t.Fatalf("trial %d: %s at %d iterations, reports %v; the one-process run: %s at %d, reports %v",
+				w.Number, g.Status, g.Iterations, g.Reports, w.Status, w.Iterations, w.Reports)
+		}
+		if w.Status == results.StatusPruned {
+			pruned++
+		}
+	}
+	if pruned == 0 {
+		t.Fatal("no trial was pruned: the test shows nothing")
+	}
+}
+
+// serveAll runs one Worker per queue, each with its own pool as if on its
+// own machine, until the study is complete.
+func serveAll(t *testing.T, ctx context.Context, job *Job, qs []*postgres.Store, par int, trace *logs) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, len(qs))
+	for i, s := range qs {
+		w := &Worker{ID: fmt.Sprint("w", i), Store: s, Queue: s, Parallelism: par, Heartbeat: 50 * time.Millisecond,
+			Grace: time.Second, Poll: 5 * time.Millisecond, Logf: trace.logf}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = w.Serve(ctx, []*Job{job})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("worker %d: %v\n%s", i, err, trace.String())
+		}
+	}
+}
+
+// Workers sharing a study with early stopping prune the same trials at
+// the same steps as one process with the same seed, with every rule and
+// at any number of workers. One worker computing one trial at a time
+// shows that a trial parked at a rung gives its slot back.
+func TestWorkersSuccessiveHalvingAsOneProcess(t *testing.T) {
+	pruneAsOneProcess(t, SuccessiveHalving, 3, 2)
+	pruneAsOneProcess(t, SuccessiveHalving, 1, 1)
+}
+
+func TestWorkersHyperbandAsOneProcess(t *testing.T) { pruneAsOneProcess(t, Hyperband, 2, 2) }
+
+func TestWorkersMedianRuleAsOneProcess(t *testing.T) { pruneAsOneProcess(t, MedianRule, 3, 1) }
+
+func pruneAsOneProcess(t *testing.T, kind string, workers, par int) {
+	t.Helper()
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	study := fmt.Sprintf("prune-%s-%dx%d", kind, workers, par)
+	job := prunedJob(t, study, kind)
+	want := prunedReference(t, job)
+	var qs []*postgres.Store
+	for range workers {
+		qs = append(qs, openShared(t, url))
+	}
+	putStudy(t, qs[0], study)
+	var trace logs
+	start := time.Now()
+	serveAll(t, ctx, job, qs, par, &trace)
+	t.Logf("%s: %d workers × %d: %s", kind, workers, par, time.Since(start))
+	st, got, err := qs[0].Study(ctx, study)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSamePruning(t, want, got)
+	if st.Status != "finished" {
+		t.Errorf("study status %s, want finished", st.Status)
+	}
+}
+
+// mortal is a worker's store that dies with it: once dead, nothing it
+// does reaches the store any more (no result, no giving back), as when its
+// machine is switched off.
+type mortal struct {
+	*postgres.Store
+	reports atomic.Int32
+	after   int32 // reports before it dies
+	die     func()
+	dead    atomic.Bool
+}
+
+func (m *mortal) AddReport(ctx context.Context, l results.Lease, step int, value float64) (bool, error) {
+	if m.reports.Add(1) == m.after {
+		m.dead.Store(true)
+		m.die()
+	}
+	if m.dead.Load() {
+		return false, fmt.Errorf("report: %w: host is down", results.ErrUnavailable)
+	}
+	return m.Store.AddReport(ctx, l, step, value)
+}
+
+func (m *mortal) Finish(ctx context.Context, l results.Lease, t results.Trial) (bool, error) {
+	if m.dead.Load() {
+		return false, nil
+	}
+	return m.Store.Finish(ctx, l, t)
+}
+
+func (m *mortal) Release(ctx context.Context, l results.Lease) error {
+	if m.dead.Load() {
+		return nil
+	}
+	return m.Store.Release(ctx, l)
+}
+
+// A worker that dies in the middle of a study with early stopping leaves
+// trials running, with reports stored: they are requeued after the grace
+// period, run again from the start, and the study still prunes exactly as
+// one process does.
+func TestWorkerDiesWhilePruning(t *testing.T) {
+	url := pgtest.URL(t)
+	for _, kind := range []string{SuccessiveHalving, MedianRule} {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			study := "dies-" + kind
+			job := prunedJob(t, study, kind)
+			want := prunedReference(t, job)
+			s := openShared(t, url)
+			putStudy(t, s, study)
+
+			var trace logs
+			dctx, die := context.WithCancel(ctx)
+			defer die()
+			m := &mortal{Store: openShared(t, url), after: 12, die: die}
+			doomed := &Worker{ID: "doomed", Store: m, Queue: m, Parallelism: 2, Heartbeat: 50 * time.Millisecond,
+				Grace: 300 * time.Millisecond, Poll: 5 * time.Millisecond, Logf: trace.logf}
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_ = doomed.Serve(dctx, []*Job{job})
+			}()
+			// The survivors join once the doomed worker holds trials.
+			waitFor(t, "the doomed worker to report", func() bool { return m.reports.Load() > 0 })
+			start := time.Now()
+			var survivors []*Worker
+			for i := range 2 {
+				o := openShared(t, url)
+				survivors = append(survivors, &Worker{ID: fmt.Sprint("w", i), Store: o, Queue: o, Parallelism: 2,
+					Heartbeat: 50 * time.Millisecond, Grace: 300 * time.Millisecond, Poll: 5 * time.Millisecond, Logf: trace.logf})
+			}
+			errs := make([]error, len(survivors))
+			for i, w := range survivors {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs[i] = w.Serve(ctx, []*Job{job})
+				}()
+			}
+			wg.Wait()
+			t.Logf("survivors took %s", time.Since(start))
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("worker %d: %v\n%s", i, err, trace.String())
+				}
+			}
+			if !m.dead.Load() {
+				t.Fatal("the doomed worker never died")
+			}
+			_, got, err := s.Study(ctx, study)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertSamePruning(t, want, got)
+			if !strings.Contains(trace.String(), "worker doomed stopped sending heartbeats") {
+				t.Errorf("none of the doomed worker's trials ran again:\n%s", trace.String())
+			}
+		})
+	}
+}
+
+// A study that stops for too many failed trials while trials wait at a
+// rung for trials that will now never run: the waiting ones are given
+// back (to run again once the stop is lifted) and the worker returns.
+func TestPrunedStudyStopsAtTheFailureLimit(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	s := openShared(t, url)
+	putStudy(t, s, "prune-lim")
+	if _, err := s.LimitFailures(ctx, "prune-lim", 1); err != nil {
+		t.Fatal(err)
+	}
+	job := prunedJob(t, "prune-lim", SuccessiveHalving)
+	ok := job.Evaluator
+	job.Evaluator = EvaluatorFunc(func(ctx context.Context, task Task) (results.Trial, error) {
+		if task.Number == 1 || task.Number == 2 {
+			return results.Trial{}, fmt.Errorf("exit status 3")
+		}
+		return ok.Evaluate(ctx, task)
+	})
+	var trace logs
+	w := &Worker{ID: "w", Store: s, Queue: s, Parallelism: 1, Heartbeat: 50 * time.Millisecond,
+		Grace: time.Second, Poll: 5 * time.Millisecond, Logf: trace.logf}
+	done := make(chan error, 1)
+	go func() { done <- w.Serve(ctx, []*Job{job}) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the worker never returned: a trial waits at its rung for ever\n%s", trace.String())
+	}
+	st, trials, err := s.Study(ctx, "prune-lim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countStatus(trials); st.Status != results.StudyFailed || n[results.StatusRunning] != 0 || n[results.StatusFailed] != 2 {
+		t.Errorf("study %s with %v; want stopped, 2 failed, none left running\n%s", st.Status, n, trace.String())
+	}
+	if !strings.Contains(trace.String(), "trial 0 of prune-lim: stopped (its study stopped") {
+		t.Errorf("trial 0 was not given back:\n%s", trace.String())
+	}
+	if p, err := s.Progress(ctx, "prune-lim", 0); err != nil || p[0].Status != results.StatusWaiting || len(p[0].Reports) != 0 || p[0].Attempt != 0 {
+		t.Errorf("trial 0 after the stop: %+v, %v; want waiting, as never run", p, err)
+	}
+}
