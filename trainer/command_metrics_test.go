@@ -138,7 +138,8 @@ func TestOnMetricPrunes(t *testing.T) {
 	}
 	if !reflect.DeepEqual(seen, []int{1, 3}) || !m.pruned || m.prunedStep != 3 {
 		t.Errorf("OnMetric saw steps %v; pruned %v at %d, want [1 3] pruned at 3", seen, m.pruned, m.prunedStep)
-	} // Step 4 was printed after the decision: not the trial's.
+	}
+	// Step 4 was printed after the decision: not the trial's.
 	if m.lastStep != 3 || m.value != 0.6 || len(m.history.result()) != 3 {
 		t.Errorf("after pruning at step 3: last step %d, value %v, %d history points; want 3, 0.6, 3", m.lastStep, m.value, len(m.history.result()))
 	}
