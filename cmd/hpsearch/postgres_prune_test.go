@@ -127,3 +127,28 @@ for step in 1 3 9; do echo "step=$step val_loss=$lr"; sleep 0.02; done
 		t.Fatal("no trial was pruned: the test shows nothing")
 	}
 }
+
+// A shared study refuses early stopping with a device pool before it
+// stores anything: a trial waiting at a rung keeps its device, and a trial
+// it waits for that must run again here could never get one.
+func TestPostgresEarlyStoppingRefusesDevices(t *testing.T) {
+	url := pgtest.URL(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "train.sh"), []byte("echo val_loss=1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "sweep.yaml")
+	if err := os.WriteFile(cfg, []byte("name: dev\ntrainer:\n  command: [sh, train.sh, \"{args}\"]\n  devices: [0, 1]\n"+
+		"search:\n  strategy: random\n  trials: 4\n  early_stopping: {kind: median, max_resource: 9}\n"+
+		"parameters:\n  lr: {log_uniform: [1e-3, 1]}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := hpsearch(t, context.Background(), "run", cfg, "--set", "output.dir="+filepath.Join(dir, "runs"),
+		"--study", "devices", "--storage", url)
+	if code != exitUsage || !strings.Contains(stderr, "search.early_stopping with trainer.devices is not supported in a study shared through PostgreSQL") {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if n := connect(t, url).count(`SELECT count(*) FROM studies WHERE name = 'devices'`); n != 0 {
+		t.Errorf("the refused study was stored (%d rows)", n)
+	}
+}

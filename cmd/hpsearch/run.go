@@ -174,6 +174,13 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	if _, shared := store.(results.Queue); shared && pruner != nil && len(cfg.Trainer.Devices) > 0 {
+		// A trial waiting for others keeps its device, and in a shared
+		// study the trial it waits for may have to run again here after its
+		// worker died: with every device held by waiting trials, it never
+		// could.
+		return usageErr("%s: search.early_stopping with trainer.devices is not supported in a study shared through PostgreSQL: a waiting trial keeps its device; run it with SQLite storage, or without trainer.devices", cfg.File)
+	}
 	studyRec.Strategy, studyRec.Total = strat.Name(), strat.Total()
 	if err := store.PutStudy(ctx, studyRec); err != nil {
 		return usageErr("%v", err)
