@@ -3,8 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
+	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/search"
 )
 
 // report prints a sweep's results as report does; for a benchmark it adds
@@ -43,6 +46,31 @@ func writeRegret(w io.Writer, sw *sweep, trials []results.Trial) error {
 		return fmt.Errorf("write regret: %w", err)
 	}
 	return nil
+}
+
+// storedBenchmark rebuilds the benchmark of a stored study from the
+// canonical config stored with it (its "benchmark:" line and its
+// parameters, the coordinates), so that `show` gives the regret as `run`
+// did; nil for any other study.
+func storedBenchmark(s results.Study) *sweep {
+	cfg := &configs.Config{}
+	for _, line := range strings.Split(s.Config, "\n") {
+		if name, ok := strings.CutPrefix(line, "benchmark: "); ok {
+			cfg.Benchmark = strings.TrimSpace(name)
+		}
+		if strings.HasPrefix(line, "parameters.") {
+			cfg.Parameters = append(cfg.Parameters, configs.Parameter{})
+		}
+	}
+	if cfg.Benchmark == "" {
+		return nil
+	}
+	b, err := search.NewBenchmark(cfg)
+	if err != nil {
+		return nil
+	}
+	cfg.Search.Goal = s.Goal
+	return &sweep{cfg: cfg, study: s.Name, benchmark: b}
 }
 
 // describeBenchmark is `validate`'s line on a benchmark's objective.

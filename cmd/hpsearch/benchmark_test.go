@@ -48,3 +48,31 @@ func TestBenchmarkReportsRegret(t *testing.T) {
 		t.Fatalf("exit %d; validate does not describe the benchmark and its rounds:\n%s", code, stdout)
 	}
 }
+
+// show gives a stored benchmark study's regret as run did, rebuilt from
+// the config stored with it; other studies get no regret line.
+func TestShowBenchmarkRegret(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite://" + filepath.Join(dir, "s.db")
+	config := filepath.Join("..", "..", "configs", "benchmark-branin.yaml")
+	code, runOut, stderr := hpsearch(t, context.Background(), "run", config, "--storage", db, "--set", "output.dir="+dir, "--set", "search.trials=20")
+	if code != exitOK {
+		t.Fatalf("run: exit %d\n%s", code, stderr)
+	}
+	regret := runOut[strings.LastIndex(runOut, "Benchmark branin"):]
+	code, out, stderr := hpsearch(t, context.Background(), "show", "benchmark-branin", "--storage", db)
+	if code != exitOK || !strings.HasSuffix(out, regret) {
+		t.Fatalf("show: exit %d, want it to end with run's %q:\n%s\n%s", code, regret, out, stderr)
+	}
+	code, out, _ = hpsearch(t, context.Background(), "show", "benchmark-branin", "--storage", db, "--json")
+	if code != exitOK || !strings.Contains(out, `"regret"`) || !strings.Contains(out, `"known_minimum"`) {
+		t.Fatalf("show --json: exit %d, no regret:\n%.600s", code, out)
+	}
+	quick := filepath.Join("..", "..", "configs", "quickstart.yaml")
+	if code, _, stderr := hpsearch(t, context.Background(), "run", quick, "--storage", db, "--set", "output.dir="+dir, "--set", "search.trials=4", "--set", "search.rounds=1", "--set", "search.trials_per_round=4"); code != exitOK {
+		t.Fatalf("run quickstart: exit %d\n%s", code, stderr)
+	}
+	if code, out, _ = hpsearch(t, context.Background(), "show", "quickstart", "--storage", db); code != exitOK || strings.Contains(out, "Benchmark") {
+		t.Fatalf("show quickstart: exit %d\n%s", code, out)
+	}
+}

@@ -81,6 +81,9 @@ func newShowCmd(stdout io.Writer) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if sw := storedBenchmark(s); sw != nil {
+					return sw.report(s, finishedOnly(trials), asJSON, top, stdout)
+				}
 				return report(s, finishedOnly(trials), asJSON, top, stdout)
 			})
 		},
