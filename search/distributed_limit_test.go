@@ -152,13 +152,7 @@ func TestFailuresWithinTheLimitComplete(t *testing.T) {
 	}
 	var ran atomic.Int32
 	job := limitJob(t, "few", false, &ran)
-	ok := job.Evaluator
-	job.Evaluator = EvaluatorFunc(func(ctx context.Context, task Task) (results.Trial, error) {
-		if task.Number == 3 || task.Number == 25 {
-			return results.Trial{}, errors.New("exit status 3")
-		}
-		return ok.Evaluate(ctx, task)
-	})
+	failTrials(job, 3, 25)
 	var trace logs
 	w := &Worker{ID: "w", Store: s, Queue: s, Parallelism: 3, Heartbeat: 50 * time.Millisecond,
 		Grace: time.Second, Poll: 10 * time.Millisecond, Logf: trace.logf}

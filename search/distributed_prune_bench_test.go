@@ -25,22 +25,7 @@ func prunedCPUJob(b *testing.B, study string, iterations int) *Job {
 	if err != nil {
 		b.Fatal(err)
 	}
-	obj, err := NewObjective(cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	space, err := NewSpace(cfg.Parameters)
-	if err != nil {
-		b.Fatal(err)
-	}
-	rule, _ := RuleFor(cfg)
-	p, err := NewPruner(rule, false)
-	if err != nil {
-		b.Fatal(err)
-	}
-	obj.ReportEvery(cfg.Search.EarlyStopping.Interval, rule.MaxResource)
-	return &Job{Study: study, Seed: cfg.Seed, Evaluator: obj, Pruner: p,
-		Strategy: func() (Strategy, error) { return NewStrategy(cfg, space, nil) }}
+	return prunedConfigJob(b, cfg, study)
 }
 
 // BenchmarkSharedPruning is what sharing a study with early stopping

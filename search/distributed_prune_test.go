@@ -24,24 +24,32 @@ func prunedJob(t *testing.T, name, kind string) *Job {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return prunedConfigJob(t, cfg, name)
+}
+
+// prunedConfigJob is the shared job of a built-in trainer config with
+// early stopping, with its pruner and report interval as `hpsearch run`
+// and `hpsearch worker` set them.
+func prunedConfigJob(tb testing.TB, cfg *configs.Config, study string) *Job {
+	tb.Helper()
 	obj, err := NewObjective(cfg)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	space, err := NewSpace(cfg.Parameters)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	rule, ok := RuleFor(cfg)
 	if !ok {
-		t.Fatal("no early-stopping rule")
+		tb.Fatal("no early-stopping rule")
 	}
 	p, err := NewPruner(rule, false)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	obj.ReportEvery(cfg.Search.EarlyStopping.Interval, rule.MaxResource)
-	return &Job{Study: name, Seed: cfg.Seed, Evaluator: obj, Pruner: p,
+	return &Job{Study: study, Seed: cfg.Seed, Evaluator: obj, Pruner: p,
 		Strategy: func() (Strategy, error) { return NewStrategy(cfg, space, nil) }}
 }
 
@@ -261,26 +269,11 @@ func TestPrunedStudyStopsAtTheFailureLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	job := prunedJob(t, "prune-lim", SuccessiveHalving)
-	ok := job.Evaluator
-	job.Evaluator = EvaluatorFunc(func(ctx context.Context, task Task) (results.Trial, error) {
-		if task.Number == 1 || task.Number == 2 {
-			return results.Trial{}, fmt.Errorf("exit status 3")
-		}
-		return ok.Evaluate(ctx, task)
-	})
+	failTrials(job, 1, 2)
 	var trace logs
 	w := &Worker{ID: "w", Store: s, Queue: s, Parallelism: 1, Heartbeat: 50 * time.Millisecond,
 		Grace: time.Second, Poll: 5 * time.Millisecond, Logf: trace.logf}
-	done := make(chan error, 1)
-	go func() { done <- w.Serve(ctx, []*Job{job}) }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("the worker never returned: a trial waits at its rung for ever\n%s", trace.String())
-	}
+	serveWithin(t, ctx, w, []*Job{job}, 20*time.Second, "a trial waits at its rung for ever", &trace)
 	st, trials, err := s.Study(ctx, "prune-lim")
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -317,16 +318,7 @@ func TestUnstorableResultRunsAgain(t *testing.T) {
 	var trace logs
 	w := &Worker{ID: "w", Store: s, Queue: s, Parallelism: 2, Heartbeat: 50 * time.Millisecond,
 		Grace: 300 * time.Millisecond, Poll: 10 * time.Millisecond, Logf: trace.logf}
-	done := make(chan error, 1)
-	go func() { done <- w.Serve(ctx, []*Job{job}) }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the study never completed: the given-up trial kept its heartbeat\n%s", trace.String())
-	}
+	serveWithin(t, ctx, w, []*Job{job}, 30*time.Second, "the given-up trial kept its heartbeat", &trace)
 	_, got, err := s.Study(ctx, "unstorable")
 	if err != nil {
 		t.Fatal(err)
@@ -336,5 +328,33 @@ func TestUnstorableResultRunsAgain(t *testing.T) {
 		if !strings.Contains(trace.String(), line) {
 			t.Errorf("log lacks %q:\n%s", line, trace.String())
 		}
+	}
+}
+
+// failTrials makes the trials numbered numbers fail, as a broken training
+// program would; the others run as before.
+func failTrials(job *Job, numbers ...int) {
+	ok := job.Evaluator
+	job.Evaluator = EvaluatorFunc(func(ctx context.Context, task Task) (results.Trial, error) {
+		if slices.Contains(numbers, task.Number) {
+			return results.Trial{}, errors.New("exit status 3")
+		}
+		return ok.Evaluate(ctx, task)
+	})
+}
+
+// serveWithin runs w on jobs and fails if it does not return, without an
+// error, within limit; hang says what a hang would mean.
+func serveWithin(t *testing.T, ctx context.Context, w *Worker, jobs []*Job, limit time.Duration, hang string, trace *logs) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- w.Serve(ctx, jobs) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(limit):
+		t.Fatalf("the worker never returned: %s\n%s", hang, trace.String())
 	}
 }

@@ -20,6 +20,22 @@ func TestPostgresEarlyStopping(t *testing.T) {
 	sweep := []string{filepath.Join("..", "..", "configs", "iris-mlp.yaml"), "--set", "output.dir=" + dir,
 		"--set", "trainer.max_iterations=270", "--set", "search.rounds=2",
 		"--set", "search.early_stopping.kind=successive_halving", "--parallel", "1"}
+	runOut, wErr := sharedPrunesAsOneProcess(t, url, dir, sweep, "1")
+	if !strings.Contains(runOut, "early stopping:") || !strings.Contains(runOut, "pruned") {
+		t.Fatalf("the run does not show what pruning saved:\n%s", runOut)
+	}
+	if connect(t, url).count(`SELECT count(DISTINCT worker) FROM trials WHERE study = 'shared'`) != 2 {
+		t.Errorf("the worker ran none of the trials\n%s", wErr)
+	}
+}
+
+// sharedPrunesAsOneProcess runs sweep in one process on SQLite (the
+// reference), then as study "shared" in PostgreSQL by `run` and one
+// `worker --parallel workerPar` side by side, and fails unless the shared
+// study pruned the same trials at the same steps. It returns the run's
+// stdout and the worker's stderr.
+func sharedPrunesAsOneProcess(t *testing.T, url, dir string, sweep []string, workerPar string) (runOut, workerErr string) {
+	t.Helper()
 	code, refOut, stderr := hpsearch(t, context.Background(), append(append([]string{"run"}, sweep...),
 		"--study", "ref", "--storage", "sqlite://"+filepath.Join(dir, "ref.db"), "--json")...)
 	if code != exitOK {
@@ -41,9 +57,9 @@ func TestPostgresEarlyStopping(t *testing.T) {
 	until(t, "the study to be stored", 20*time.Second, func() bool {
 		return d.count(`SELECT count(*) FROM trials WHERE study = 'shared'`) > 0
 	})
-	code, _, wErr := hpsearch(t, context.Background(), append([]string{"worker", "shared", "--storage", url, "--parallel", "1"}, faults...)...)
+	code, _, workerErr = hpsearch(t, context.Background(), append([]string{"worker", "shared", "--storage", url, "--parallel", workerPar}, faults...)...)
 	if code != exitOK {
-		t.Fatalf("worker: exit %d\n%s", code, wErr)
+		t.Fatalf("worker: exit %d\n%s", code, workerErr)
 	}
 	var r result
 	select {
@@ -54,12 +70,6 @@ func TestPostgresEarlyStopping(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("run: exit %d\n%s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.out, "early stopping:") || !strings.Contains(r.out, "pruned") {
-		t.Fatalf("the run does not show what pruning saved:\n%s", r.out)
-	}
-	if d.count(`SELECT count(DISTINCT worker) FROM trials WHERE study = 'shared'`) != 2 {
-		t.Errorf("the worker ran none of the trials\n%s", wErr)
-	}
 	code, out, stderr := hpsearch(t, context.Background(), "show", "shared", "--storage", url, "--json")
 	if code != exitOK {
 		t.Fatalf("show: exit %d\n%s", code, stderr)
@@ -67,6 +77,7 @@ func TestPostgresEarlyStopping(t *testing.T) {
 	if pruned := samePruning(t, ref, decode(t, out)); pruned == 0 {
 		t.Fatal("no trial was pruned: the test shows nothing")
 	}
+	return r.out, workerErr
 }
 
 // Command trials too: a trial waiting at a rung is paused while the run
@@ -88,44 +99,7 @@ for step in 1 3 9; do echo "step=$step val_loss=$lr"; sleep 0.02; done
 		t.Fatal(err)
 	}
 	sweep := []string{cfg, "--set", "output.dir=" + filepath.Join(dir, "runs"), "--parallel", "2"}
-	code, refOut, stderr := hpsearch(t, context.Background(), append(append([]string{"run"}, sweep...),
-		"--study", "ref", "--storage", "sqlite://"+filepath.Join(dir, "ref.db"), "--json")...)
-	if code != exitOK {
-		t.Fatalf("reference run: exit %d\n%s", code, stderr)
-	}
-	ref := decode(t, refOut)
-
-	ran := make(chan int, 1)
-	var runErr string
-	go func() {
-		code, _, stderr := hpsearch(t, context.Background(), append(append([]string{"run"}, sweep...),
-			append([]string{"--study", "shared", "--storage", url}, faults...)...)...)
-		runErr = stderr
-		ran <- code
-	}()
-	d := connect(t, url)
-	until(t, "the study to be stored", 20*time.Second, func() bool {
-		return d.count(`SELECT count(*) FROM trials WHERE study = 'shared'`) > 0
-	})
-	code, _, wErr := hpsearch(t, context.Background(), append([]string{"worker", "shared", "--storage", url, "--parallel", "2"}, faults...)...)
-	if code != exitOK {
-		t.Fatalf("worker: exit %d\n%s", code, wErr)
-	}
-	select {
-	case code = <-ran:
-	case <-time.After(60 * time.Second):
-		t.Fatal("the run never ended")
-	}
-	if code != exitOK {
-		t.Fatalf("run: exit %d\n%s", code, runErr)
-	}
-	code, out, stderr := hpsearch(t, context.Background(), "show", "shared", "--storage", url, "--json")
-	if code != exitOK {
-		t.Fatalf("show: exit %d\n%s", code, stderr)
-	}
-	if pruned := samePruning(t, ref, decode(t, out)); pruned == 0 {
-		t.Fatal("no trial was pruned: the test shows nothing")
-	}
+	sharedPrunesAsOneProcess(t, url, dir, sweep, "2")
 }
 
 // A shared study refuses early stopping with a device pool before it
