@@ -12,6 +12,7 @@ import (
 
 	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/results/postgres"
 	"github.com/hpsearch/hpsearch/results/postgres/pgtest"
 )
 
@@ -37,6 +38,19 @@ func limitJob(t testing.TB, name string, broken bool, ran *atomic.Int32) *Job {
 	}
 }
 
+// limitedStudy stores study name with a limit of max failed trials in a
+// fresh shared database, and returns it and its URL (for more workers).
+func limitedStudy(t *testing.T, name string, max int) (*postgres.Store, string) {
+	t.Helper()
+	url := pgtest.URL(t)
+	s := openShared(t, url)
+	putStudy(t, s, name)
+	if _, err := s.LimitFailures(context.Background(), name, max); err != nil {
+		t.Fatal(err)
+	}
+	return s, url
+}
+
 func countStatus(trials []results.Trial) map[results.Status]int {
 	n := map[results.Status]int{}
 	for _, t := range trials {
@@ -52,13 +66,8 @@ func countStatus(trials []results.Trial) map[results.Status]int {
 // wait. A waiting worker (Discover) that left the stopped study serves it
 // again once the stop is lifted (run --resume), and it completes.
 func TestWorkersStopAtTheFailureLimit(t *testing.T) {
-	url := pgtest.URL(t)
 	ctx := context.Background()
-	s := openShared(t, url)
-	putStudy(t, s, "lim")
-	if _, err := s.LimitFailures(ctx, "lim", 2); err != nil {
-		t.Fatal(err)
-	}
+	s, url := limitedStudy(t, "lim", 2)
 	const workers, par = 3, 2
 	var (
 		wg     sync.WaitGroup
@@ -143,13 +152,8 @@ func TestWorkersStopAtTheFailureLimit(t *testing.T) {
 // A study whose failures stay within its limit is not stopped: it
 // completes, as without a limit.
 func TestFailuresWithinTheLimitComplete(t *testing.T) {
-	url := pgtest.URL(t)
 	ctx := context.Background()
-	s := openShared(t, url)
-	putStudy(t, s, "few")
-	if _, err := s.LimitFailures(ctx, "few", 2); err != nil {
-		t.Fatal(err)
-	}
+	s, _ := limitedStudy(t, "few", 2)
 	var ran atomic.Int32
 	job := limitJob(t, "few", false, &ran)
 	failTrials(job, 3, 25)

@@ -261,13 +261,8 @@ func TestWorkerDiesWhilePruning(t *testing.T) {
 // rung for trials that will now never run: the waiting ones are given
 // back (to run again once the stop is lifted) and the worker returns.
 func TestPrunedStudyStopsAtTheFailureLimit(t *testing.T) {
-	url := pgtest.URL(t)
 	ctx := context.Background()
-	s := openShared(t, url)
-	putStudy(t, s, "prune-lim")
-	if _, err := s.LimitFailures(ctx, "prune-lim", 1); err != nil {
-		t.Fatal(err)
-	}
+	s, _ := limitedStudy(t, "prune-lim", 1)
 	job := prunedJob(t, "prune-lim", SuccessiveHalving)
 	failTrials(job, 1, 2)
 	var trace logs
