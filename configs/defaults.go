@@ -197,7 +197,7 @@ var fields = []*field{
 		set: ref(func(c *Config) *int { return &c.Trainer.Patience })},
 	{Path: "trainer.min_delta", Type: tFloat, Default: "0", Doc: "the improvement patience asks for", rule: atLeast(0),
 		set: ref(func(c *Config) *float64 { return &c.Trainer.MinDelta })},
-	{Path: "trainer.monitor", Type: tString, Allowed: monitors, Default: "training_loss", Doc: "what patience watches; validation_loss also keeps each trial's weights from the iteration with the lowest validation loss (for models that overfit)",
+	{Path: "trainer.monitor", Type: tString, Allowed: monitors, Default: "training_loss", Doc: "what patience watches; validation_loss also keeps each trial's weights from the iteration with the lowest validation loss (for models that overfit), at the cost of a pass over the validation split at every check",
 		set: ref(func(c *Config) *string { return &c.Trainer.Monitor })},
 	{Path: "trainer.time_limit", Type: tDuration, Default: "0s", Doc: `wall-clock limit per trial, e.g. "30s"; 0s = off`,
 		set: ref(func(c *Config) *time.Duration { return &c.Trainer.TimeLimit })},
