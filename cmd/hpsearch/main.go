@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -114,5 +115,30 @@ tables, and the best settings exported as YAML.`,
 		newPlotCmd(stdout, stderr),
 		newWorkerCmd(stderr),
 	)
+	strictCompletion(root)
+	quietDefaults(root)
 	return root
+}
+
+// completionShells are the shells cobra writes completion scripts for.
+var completionShells = []string{"bash", "zsh", "fish", "powershell"}
+
+// strictCompletion makes `completion SHELL` refuse a shell it has no script
+// for: cobra's own command prints its help and exits 0, so a script that
+// installs `hpsearch completion tcsh` would silently install nothing.
+func strictCompletion(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(_ *cobra.Command, args []string) error {
+			allowed := strings.Join(completionShells, ", ")
+			if len(args) == 0 {
+				return usageErr("completion: name a shell (allowed: %s)", allowed)
+			}
+			return usageErr("completion %s: unknown shell (allowed: %s)", args[0], allowed)
+		}
+	}
 }

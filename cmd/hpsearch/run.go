@@ -54,7 +54,7 @@ trial, lets running ones stop, and still prints and exports what finished
 	fl.StringVar(&f.warmStart, "warm-start", "", "start from a stored study's best trials and final ranges (overrides search.warm_start)")
 	fl.BoolVar(&f.json, "json", false, "print the JSON document instead of tables")
 	fl.StringArrayVar(&f.sets, "set", nil, "override a config key (key=value), repeatable; a hyperparameter name pins it")
-	fl.IntVar(&f.top, "top", 20, "rows of the ranked table (0 = all)")
+	topFlag(cmd, &f.top)
 	f.shared.register(cmd)
 	return cmd
 }
@@ -133,6 +133,7 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	printWarnings(stderr, sw.cfg)
 	cfg := sw.cfg
 	par := cfg.Search.Parallelism
 	if f.parallel >= 0 {

@@ -89,7 +89,7 @@ func newShowCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 	storageFlag(cmd, &storage)
-	cmd.Flags().IntVar(&top, "top", 20, "rows of the ranked table (0 = all)")
+	topFlag(cmd, &top)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the JSON document instead of tables")
 	return cmd
 }
