@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -58,5 +59,40 @@ func TestHelpStatesEachDefaultOnce(t *testing.T) {
 	}
 	for _, c := range root.Commands() {
 		walk([]string{c.Name()})
+	}
+}
+
+func TestExportFormatFollowsTheExtension(t *testing.T) {
+	dir := t.TempDir()
+	storage := quickSweep(t, dir, "ext")
+	export := func(args ...string) (int, string) {
+		code, _, stderr := hpsearch(t, context.Background(), append(append([]string{"export", "ext"}, args...), storage...)...)
+		return code, stderr
+	}
+	firstLine := map[string]string{"all.csv": "number,", "all.json": "{", "best.yml": "study: ext", "best.YAML": "study: ext"}
+	for name, want := range firstLine {
+		path := filepath.Join(dir, name)
+		if code, stderr := export("-o", path); code != exitOK {
+			t.Fatalf("export -o %s: exit %d\n%s", name, code, stderr)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil || !strings.HasPrefix(string(b), want) {
+			t.Errorf("export -o %s wrote %.40q…, want it to start with %q (%v)", name, b, want, err)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-o", filepath.Join(dir, "all.txt")}, `extension ".txt" (allowed: .yaml, .yml, .csv, .json`},
+		{[]string{"-o", filepath.Join(dir, "all.csv"), "--format", "json"}, "--format json contradicts"},
+	} {
+		if code, stderr := export(c.args...); code != exitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("export %s: exit %d, %s; want exit 2 and %q", strings.Join(c.args, " "), code, stderr, c.want)
+		}
+	}
+	// An explicit --format goes to a file of any other name.
+	if code, stderr := export("-o", filepath.Join(dir, "trials.out"), "--format", "csv"); code != exitOK {
+		t.Errorf("export --format csv -o trials.out: exit %d %s", code, stderr)
 	}
 }

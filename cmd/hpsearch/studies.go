@@ -1,10 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -113,6 +116,10 @@ func newExportCmd(stdout io.Writer) *cobra.Command {
 		Short: "Export a stored study: best settings (yaml), all trials (csv) or the JSON document",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := exportFormat(format, output)
+			if err != nil {
+				return err
+			}
 			write, err := exporter(format)
 			if err != nil {
 				return err
@@ -131,12 +138,36 @@ func newExportCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 	storageFlag(cmd, &storage)
-	cmd.Flags().StringVar(&format, "format", "yaml", "yaml (best settings, as best.yaml), csv (every trial) or json (the document)")
+	cmd.Flags().StringVar(&format, "format", "", "yaml (best settings, as best.yaml), csv (every trial) or json (the document) (default: from the -o extension, else yaml)")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "file to write (default: stdout)")
 	return cmd
 }
 
 type exportFunc func(io.Writer, results.Study, []results.Trial) error
+
+// exportExtensions maps the extensions -o may end in to their format.
+var exportExtensions = map[string]string{".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".json": "json"}
+
+// exportFormat decides what export writes: --format when given, else what
+// -o's extension says, else best.yaml on stdout. A file whose extension says
+// one format must not silently receive another.
+func exportFormat(format, output string) (string, error) {
+	const allowed = "allowed: .yaml, .yml, .csv, .json"
+	if output == "" || output == "-" {
+		return cmp.Or(format, "yaml"), nil
+	}
+	ext := strings.ToLower(filepath.Ext(output))
+	byExt, known := exportExtensions[ext]
+	switch {
+	case format == "" && !known:
+		return "", usageErr("export -o %s: cannot tell the format from the extension %q (%s; or give --format yaml|csv|json)", output, ext, allowed)
+	case format == "":
+		return byExt, nil
+	case known && byExt != strings.Replace(format, "yml", "yaml", 1):
+		return "", usageErr("export: --format %s contradicts -o %s, a %s file (give one, or make them agree)", format, output, byExt)
+	}
+	return format, nil
+}
 
 func exporter(format string) (exportFunc, error) {
 	switch format {
