@@ -88,7 +88,17 @@ func envText(env map[string]string) string {
 	return strings.Join(parts, " ")
 }
 
+// describe writes a parameter's distribution, and its condition when it
+// has one; a parameter without one reads as before conditions existed, so
+// older studies still resume.
 func (p Parameter) describe() string {
+	if p.When == nil {
+		return p.describeDist()
+	}
+	return fmt.Sprintf("%s when %s in [%s]", p.describeDist(), p.When.Parent, strings.Join(choiceTexts(p.When.Values), ", "))
+}
+
+func (p Parameter) describeDist() string {
 	switch p.Dist {
 	case Choice:
 		vs := make([]string, len(p.Choices))

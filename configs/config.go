@@ -3,7 +3,10 @@
 // --set overrides), validation, defaults, and the shipped example configs.
 package configs
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Config is one sweep, fully resolved: defaults filled, validated.
 type Config struct {
@@ -17,6 +20,10 @@ type Config struct {
 	Parameters []Parameter // in document order
 	Output     Output
 	Benchmark  string // a known test function instead of data/model/trainer (later issue)
+
+	// Warnings are what is allowed but probably not meant (a key the
+	// chosen optimiser ignores); run and validate print them.
+	Warnings []Problem
 }
 
 // Data says where the training data come from.
@@ -135,9 +142,38 @@ type Parameter struct {
 	Dist    string  // one of the distribution kinds above
 	Low     float64 // uniform, log_uniform, int: the range; powers_of_ten: exponents
 	High    float64
-	Log     bool  // int: sample in log space
-	Choices []any // choice: float64, int64 or string values
-	Line    int   // line in the config file, for messages
+	Log     bool       // int: sample in log space
+	Choices []any      // choice: float64, int64 or string values
+	When    *Condition // nil: the parameter applies to every trial
+	Line    int        // line in the config file, for messages
+}
+
+// Condition restricts a parameter to the trials where another parameter,
+// a choice declared before it, took one of Values. Elsewhere the
+// parameter is absent: not sampled, not stored, and the trainer uses the
+// config's base value.
+type Condition struct {
+	Parent string
+	Values []any // each one of the parent's choices
+}
+
+// Applies reports whether a parameter with this condition takes part in a
+// trial whose parent value is v (ok false: the parent is absent itself).
+// Values are compared as printed: a value read back from the store may be
+// another Go type than the configured one.
+func (c *Condition) Applies(v any, ok bool) bool {
+	if c == nil {
+		return true
+	}
+	if !ok {
+		return false
+	}
+	for _, w := range c.Values {
+		if fmt.Sprint(w) == fmt.Sprint(v) {
+			return true
+		}
+	}
+	return false
 }
 
 // IsLog reports whether the parameter is best searched in log space.

@@ -67,6 +67,17 @@ func (d *decoder) at(path, msg string, allowed ...string) {
 	d.problem(nil, path, msg, allowed...)
 }
 
+// warn records a warning about a key, located like at. It keeps nothing
+// from running: run and validate print it.
+func (d *decoder) warn(path, msg string, allowed ...string) {
+	n := len(d.probs)
+	d.at(path, msg, allowed...)
+	w := d.probs[n]
+	d.probs = d.probs[:n]
+	d.cfg.Warnings = append(d.cfg.Warnings, w)
+	sortProblems(d.cfg.Warnings)
+}
+
 // resolve follows a YAML alias to the node it names.
 func resolve(n *yaml.Node) *yaml.Node {
 	for n != nil && n.Kind == yaml.AliasNode {

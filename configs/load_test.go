@@ -70,6 +70,14 @@ func TestLoadFull(t *testing.T) {
 			{Name: "min_delta", Dist: Choice, Choices: []any{int64(0), 1e-6}, Line: 52},
 		},
 		Output: Output{Dir: "out"},
+		// sgd steps on one row without momentum: both keys do nothing in
+		// half of the trials.
+		Warnings: []Problem{
+			{File: filepath.Join("testdata", "full.yaml"), Line: 43, Key: "parameters.momentum",
+				Message: "optimizer sgd ignores momentum, yet trials with it get a value too, which changes nothing: add when: {optimizer: [adam]}"},
+			{File: filepath.Join("testdata", "full.yaml"), Line: 45, Key: "parameters.batch_size",
+				Message: "optimizer sgd ignores batch_size, yet trials with it get a value too, which changes nothing: add when: {optimizer: [adam]}"},
+		},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load(full.yaml) =\n%+v\nwant\n%+v", got, want)
@@ -229,7 +237,7 @@ func TestProblems(t *testing.T) {
 		{"yaml syntax", "seed: [1,\n", nil,
 			`c.yaml:1: did not find expected node content`},
 		{"misspelt distribution", base + "parameters:\n  learning_rate: {unifrom: [0.1, 1]}", nil,
-			`c.yaml:3: parameters.learning_rate.unifrom: unknown distribution, did you mean "uniform"? (allowed: uniform, log_uniform, int, choice, powers_of_ten, log)`},
+			`c.yaml:3: parameters.learning_rate.unifrom: unknown distribution, did you mean "uniform"? (allowed: uniform, log_uniform, int, choice, powers_of_ten, log, when)`},
 		{"no distribution", base + "parameters:\n  learning_rate: {}", nil,
 			`c.yaml:3: parameters.learning_rate: needs a distribution (allowed: uniform, log_uniform, int, choice, powers_of_ten)`},
 		{"two distributions", base + "parameters:\n  learning_rate: {uniform: [0.1, 1], choice: [1]}", nil,

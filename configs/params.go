@@ -79,14 +79,155 @@ func (d *decoder) decodeParameters() {
 		if !ok {
 			continue
 		}
-		p, ok := d.distribution(f, key, v)
+		p, when, ok := d.distribution(f, key, v)
 		if !ok {
 			continue
 		}
 		p.Name, p.Line = k.Value, k.Line
+		if when != nil {
+			if p.When, ok = d.condition(key+".when", p.Name, when, n); !ok {
+				continue
+			}
+		}
 		d.cfg.Parameters = append(d.cfg.Parameters, p)
 	}
 }
+
+// condition decodes `when: {parent: [values]}`. The parent must be a
+// choice declared above the parameter: then every trial samples a parent
+// before its children, and no chain of conditions can loop.
+func (d *decoder) condition(key, name string, n, params *yaml.Node) (*Condition, bool) {
+	n = resolve(n)
+	earlier := d.choiceNames()
+	if d.isBenchmark() {
+		d.problem(n, key, "a benchmark function takes every coordinate in every trial: a coordinate cannot be conditional")
+		return nil, false
+	}
+	if n.Kind != yaml.MappingNode || len(n.Content) != 2 {
+		d.problem(n, key, fmt.Sprintf("must name one parameter and the values it applies to, e.g. {optimizer: [momentum, adam]}, got %s", show(n)), earlier...)
+		return nil, false
+	}
+	k, v := n.Content[0], resolve(n.Content[1])
+	parent, ok := d.conditionParent(key, name, k, params, earlier)
+	if !ok {
+		return nil, false
+	}
+	var items []*yaml.Node
+	switch {
+	case v.Kind == yaml.SequenceNode && len(v.Content) > 0:
+		items = v.Content
+	case v.Kind == yaml.ScalarNode && !isNull(v):
+		items = []*yaml.Node{v}
+	default:
+		got := show(v)
+		if v.Kind == yaml.SequenceNode {
+			got = "an empty list"
+		}
+		d.problem(v, key, fmt.Sprintf("needs the values of %s it applies to, e.g. {%s: [%s]}, got %s", parent.Name, parent.Name, showValue(parent.Choices[0]), got), choiceTexts(parent.Choices)...)
+		return nil, false
+	}
+	c := &Condition{Parent: parent.Name}
+	f := d.valueField(parent.Name)
+	for _, it := range items {
+		it = resolve(it)
+		val, msg := choiceValue(f, it)
+		if msg == "" && !slices.ContainsFunc(parent.Choices, func(x any) bool { return fmt.Sprint(x) == fmt.Sprint(val) }) {
+			msg = fmt.Sprintf("%s is not among the values of %s", show(it), parent.Name)
+		}
+		if msg == "" && (&Condition{Values: c.Values}).Applies(val, true) {
+			msg = fmt.Sprintf("lists %s twice", show(it))
+		}
+		if msg != "" {
+			d.problem(it, key, msg, choiceTexts(parent.Choices)...)
+			return nil, false
+		}
+		c.Values = append(c.Values, val)
+	}
+	return c, true
+}
+
+// conditionParent finds the parameter a condition names, or reports why it
+// cannot be one.
+func (d *decoder) conditionParent(key, name string, k, params *yaml.Node, earlier []string) (Parameter, bool) {
+	i := slices.IndexFunc(d.cfg.Parameters, func(p Parameter) bool { return p.Name == k.Value })
+	if i >= 0 {
+		p := d.cfg.Parameters[i]
+		if p.Dist != Choice {
+			d.problem(k, key, fmt.Sprintf("%s is a %s range: a condition needs a choice parameter, whose values it can list", p.Name, p.Dist), earlier...)
+			return Parameter{}, false
+		}
+		return p, true
+	}
+	var msg string
+	switch later := mappingKey(params, k.Value); {
+	case k.Value == name:
+		msg = "a parameter cannot depend on itself"
+	case later != nil && later.Line > 0 && d.nodes["parameters."+k.Value] == nil:
+		msg = fmt.Sprintf("%s is declared after %s (line %d): declare the parameter a condition names above the ones that depend on it (this also rules out cycles)", k.Value, name, later.Line)
+	case later != nil:
+		return Parameter{}, false // declared above but invalid: reported already
+	case isConfigKey(k.Value):
+		msg = fmt.Sprintf("%s is a config key, not a searched parameter: a condition names a choice under parameters; with %s fixed, keep or drop %s", k.Value, k.Value, name)
+	default:
+		msg = fmt.Sprintf("unknown parameter %q: a condition names a choice declared above %s under parameters%s", k.Value, name, suggest(k.Value, earlier))
+		if _, ok := searchable[k.Value]; ok && !d.isCommand() {
+			msg = fmt.Sprintf("%s is not searched: a condition names a choice declared above %s under parameters; with %s fixed in the config, keep or drop %s", k.Value, name, searchable[k.Value], name)
+		}
+	}
+	d.problem(k, key, msg, earlier...)
+	return Parameter{}, false
+}
+
+// mappingKey returns the key node named name in mapping m, or nil.
+func mappingKey(m *yaml.Node, name string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == name {
+			return m.Content[i]
+		}
+	}
+	return nil
+}
+
+// isConfigKey reports whether name is a dotted config key, such as
+// trainer.optimizer.
+func isConfigKey(name string) bool {
+	f := fieldByPath[name]
+	return f != nil && f.Type != tSection
+}
+
+// choiceNames lists the choice parameters decoded so far: what a
+// condition may name.
+func (d *decoder) choiceNames() []string {
+	var names []string
+	for _, p := range d.cfg.Parameters {
+		if p.Dist == Choice {
+			names = append(names, p.Name)
+		}
+	}
+	return names
+}
+
+// valueField is the field whose type a decoded parameter's values have.
+func (d *decoder) valueField(name string) *field {
+	switch {
+	case d.isCommand():
+		return commandParamField
+	case d.isBenchmark():
+		return benchmarkField
+	}
+	return fieldByPath[searchable[name]]
+}
+
+// choiceTexts writes values as a message lists them.
+func choiceTexts(vs []any) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = showValue(v)
+	}
+	return out
+}
+
+func showValue(v any) string { return fmt.Sprint(v) }
 
 // parameterField is the config key whose type and rule a parameter's values
 // must satisfy.
@@ -110,33 +251,40 @@ func (d *decoder) parameterField(k *yaml.Node, key string) (*field, bool) {
 	return fieldByPath[path], true
 }
 
-// distribution decodes a fixed value or a one-key distribution mapping.
-func (d *decoder) distribution(f *field, key string, n *yaml.Node) (Parameter, bool) {
+// distribution decodes a fixed value or a one-key distribution mapping,
+// and returns the node of its condition (when), if any.
+func (d *decoder) distribution(f *field, key string, n *yaml.Node) (Parameter, *yaml.Node, bool) {
 	n = resolve(n)
 	switch n.Kind {
 	case yaml.ScalarNode:
 		v, msg := choiceValue(f, n)
 		if msg != "" {
 			d.problem(n, key, msg)
-			return Parameter{}, false
+			return Parameter{}, nil, false
 		}
-		return Parameter{Dist: Choice, Choices: []any{v}}, true
+		return Parameter{Dist: Choice, Choices: []any{v}}, nil, true
 	case yaml.MappingNode:
 		return d.distributionMapping(f, key, n)
 	}
 	d.problem(n, key, "must be a fixed value or one distribution such as {uniform: [0, 1]}", distributions...)
-	return Parameter{}, false
+	return Parameter{}, nil, false
 }
 
-func (d *decoder) distributionMapping(f *field, key string, n *yaml.Node) (Parameter, bool) {
+// distributionKeys are the keys a distribution mapping may hold besides
+// the distribution itself.
+var distributionKeys = []string{"log", "when"}
+
+func (d *decoder) distributionMapping(f *field, key string, n *yaml.Node) (Parameter, *yaml.Node, bool) {
 	var dist string
-	var distNode, logNode *yaml.Node
+	var distNode, logNode, whenNode *yaml.Node
 	ok := true
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], resolve(n.Content[i+1])
 		switch {
 		case k.Value == "log":
 			logNode = v
+		case k.Value == "when":
+			whenNode = v
 		case slices.Contains(distributions, k.Value):
 			if dist != "" {
 				d.problem(k, key, fmt.Sprintf("has both %s and %s: give one distribution", dist, k.Value))
@@ -144,35 +292,35 @@ func (d *decoder) distributionMapping(f *field, key string, n *yaml.Node) (Param
 			}
 			dist, distNode = k.Value, v
 		default:
-			allowed := append(slices.Clone(distributions), "log")
+			allowed := append(slices.Clone(distributions), distributionKeys...)
 			d.problem(k, key+"."+k.Value, "unknown distribution"+suggest(k.Value, allowed), allowed...)
 			ok = false
 		}
 	}
 	if !ok {
-		return Parameter{}, false
+		return Parameter{}, nil, false
 	}
 	if dist == "" {
 		d.problem(n, key, "needs a distribution", distributions...)
-		return Parameter{}, false
+		return Parameter{}, nil, false
 	}
 	p := Parameter{Dist: dist}
 	if logNode != nil {
 		if dist != Int {
 			d.problem(logNode, key+".log", "applies to the int distribution only")
-			return Parameter{}, false
+			return Parameter{}, nil, false
 		}
 		var b bool
 		if logNode.ShortTag() != "!!bool" || logNode.Decode(&b) != nil {
 			d.problem(logNode, key+".log", fmt.Sprintf("must be true or false, got %s", show(logNode)))
-			return Parameter{}, false
+			return Parameter{}, nil, false
 		}
 		p.Log = b
 	}
 	if dist == Choice {
-		return p, d.choices(f, key, distNode, &p)
+		return p, whenNode, d.choices(f, key, distNode, &p)
 	}
-	return p, d.bounds(f, key, distNode, &p)
+	return p, whenNode, d.bounds(f, key, distNode, &p)
 }
 
 // choices decodes a non-empty list of values, each valid for the key.

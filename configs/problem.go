@@ -45,6 +45,11 @@ func (p Problem) Error() string {
 	return b.String()
 }
 
+// Warning renders p as a warning: "warning: " and then the form of Error.
+func (p Problem) Warning() string {
+	return "warning: " + p.Error()
+}
+
 // Error is every problem found in one config. Load and Parse report all of
 // them at once so that a user fixes a config in one edit, not one per run.
 type Error struct {

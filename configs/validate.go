@@ -23,6 +23,7 @@ func (d *decoder) isBenchmark() bool {
 // and that the data file exists. Values that failed to decode were reported
 // already and are not judged again.
 func (d *decoder) validate(baseDir string) {
+	d.resolvePinnedConditions()
 	d.validateName()
 	d.validateData(baseDir)
 	d.validateModel()
@@ -30,6 +31,8 @@ func (d *decoder) validate(baseDir string) {
 	d.validateSearch()
 	d.validateParameterUse()
 	d.validateCommand(baseDir)
+	d.checkConditionalPlaceholders()
+	d.warnIgnoredKeys()
 	if d.cfg.Output.Dir == "" {
 		d.at("output.dir", "must not be empty")
 	}
@@ -352,4 +355,135 @@ func (d *decoder) validateEarlyStopping(e *EarlyStopping) {
 		// never get one to reach the rung.
 		d.at("search.early_stopping.kind", fmt.Sprintf("%s waits at each rung for the whole round, and a waiting trial keeps its device: with trainer.devices the round could never get there (allowed with devices: median)", e.Kind))
 	}
+}
+
+// resolvePinnedConditions settles the conditions on a parameter pinned with
+// --set NAME=VALUE: it left the search, so its base value decides, once for
+// every trial, whether each parameter depending on it applies (and is
+// searched unconditionally) or not (and is not searched at all).
+func (d *decoder) resolvePinnedConditions() {
+	if d.isCommand() || d.isBenchmark() {
+		return // their pins stay in the space as fixed values
+	}
+	var kept []Parameter
+	for _, p := range d.cfg.Parameters {
+		if c := p.When; c != nil && !slices.ContainsFunc(kept, func(q Parameter) bool { return q.Name == c.Parent }) {
+			v, ok := d.baseValue(c.Parent)
+			if !c.Applies(v, ok) {
+				continue // its children find it gone and go too
+			}
+			p.When = nil
+		}
+		kept = append(kept, p)
+	}
+	d.cfg.Parameters = kept
+}
+
+// baseValue is the value a pinned hyperparameter was given, as a choice of
+// it would hold it; ok is false when there is none (the parameter was not
+// pinned but dropped, or its value was reported as bad).
+func (d *decoder) baseValue(name string) (any, bool) {
+	path, ok := searchable[name]
+	n := d.nodes[path]
+	if !ok || n == nil {
+		return nil, false
+	}
+	v, msg := choiceValue(fieldByPath[path], resolve(n))
+	return v, msg == ""
+}
+
+// checkConditionalPlaceholders refuses a command whose argv names a
+// conditional parameter on its own: a trial where the parameter does not
+// apply has no value for it. {args} and {params_file} leave it out.
+func (d *decoder) checkConditionalPlaceholders() {
+	if !d.isCommand() {
+		return
+	}
+	for _, p := range d.cfg.Parameters {
+		if p.When == nil {
+			continue
+		}
+		for i, el := range d.cfg.Trainer.Command {
+			for _, m := range argvPlaceholder.FindAllStringSubmatch(el, -1) {
+				if m[1] == p.Name {
+					d.at("parameters."+p.Name+".when", fmt.Sprintf("trainer.command item %d %q names {%s}, which a trial where %s does not apply cannot fill: pass it with {args} or {params_file}, which leave it out there", i, el, p.Name, p.Name))
+				}
+			}
+		}
+	}
+}
+
+// optimizerKeys lists, for each trainer key that some optimisers ignore,
+// the optimisers that use it (see the trainer's optimizer.go): gd steps on
+// the full batch and sgd on one row, both without momentum; minibatch
+// takes batch_size but no momentum; adam's β1 is the momentum.
+var optimizerKeys = []struct {
+	name string // the searchable hyperparameter
+	use  []string
+}{
+	{"momentum", []string{"momentum", "nesterov", "adam"}},
+	{"batch_size", []string{"minibatch", "momentum", "nesterov", "adam"}},
+}
+
+// warnIgnoredKeys warns about a built-in trainer key given for an
+// optimiser that ignores it: searched without a condition, its values
+// differ between trials where they change nothing, and coarse-to-fine
+// narrows on noise; set in the trainer, it does nothing. A warning, not a
+// problem: the sweep still runs what was asked.
+func (d *decoder) warnIgnoredKeys() {
+	if d.isCommand() || d.isBenchmark() {
+		return
+	}
+	ops := d.possibleOptimizers()
+	for _, k := range optimizerKeys {
+		i := slices.IndexFunc(d.cfg.Parameters, func(p Parameter) bool { return p.Name == k.name })
+		if i < 0 {
+			d.warnIgnoredBase(k.name, k.use, ops)
+			continue
+		}
+		p := d.cfg.Parameters[i]
+		applies := ops
+		if p.When != nil && p.When.Parent == "optimizer" {
+			applies = choiceTexts(p.When.Values)
+		}
+		ignore := slices.DeleteFunc(slices.Clone(applies), func(o string) bool { return slices.Contains(k.use, o) })
+		useful := slices.DeleteFunc(slices.Clone(applies), func(o string) bool { return !slices.Contains(k.use, o) })
+		key, uses := "parameters."+k.name, strings.Join(k.use, ", ")
+		switch {
+		case len(ignore) == 0:
+		case len(useful) == 0:
+			d.warn(key, fmt.Sprintf("optimizer %s ignores %s, so its values change nothing (it is used by %s): search one of those optimizers or drop %s", strings.Join(ignore, ", "), k.name, uses, k.name))
+		case p.When != nil && p.When.Parent == "optimizer":
+			d.warn(key+".when", fmt.Sprintf("optimizer %s ignores %s (it is used by %s): leave it out of the condition", strings.Join(ignore, ", "), k.name, uses))
+		default:
+			d.warn(key, fmt.Sprintf("optimizer %s ignores %s, yet trials with it get a value too, which changes nothing: add when: {optimizer: [%s]}", strings.Join(ignore, ", "), k.name, strings.Join(useful, ", ")))
+		}
+	}
+}
+
+// warnIgnoredBase warns about trainer.NAME given while no optimiser a trial
+// can have uses it.
+func (d *decoder) warnIgnoredBase(name string, use, ops []string) {
+	key := searchable[name]
+	if !d.has(key) || slices.ContainsFunc(ops, func(o string) bool { return slices.Contains(use, o) }) {
+		return
+	}
+	d.warn(key, fmt.Sprintf("optimizer %s ignores it (%s is used by %s)", strings.Join(ops, ", "), name, strings.Join(use, ", ")))
+}
+
+// possibleOptimizers lists the optimisers a trial can have: the searched
+// choices (and the trainer's, where a conditional optimizer is absent), or
+// the trainer's.
+func (d *decoder) possibleOptimizers() []string {
+	base := d.cfg.Trainer.Optimizer
+	i := slices.IndexFunc(d.cfg.Parameters, func(p Parameter) bool { return p.Name == "optimizer" })
+	if i < 0 {
+		return []string{base}
+	}
+	p := d.cfg.Parameters[i]
+	ops := choiceTexts(p.Choices)
+	if p.When != nil && !slices.Contains(ops, base) {
+		ops = append(ops, base)
+	}
+	return ops
 }

@@ -133,6 +133,7 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	printWarnings(stderr, sw.cfg)
 	cfg := sw.cfg
 	par := cfg.Search.Parallelism
 	if f.parallel >= 0 {

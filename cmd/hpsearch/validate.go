@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/search"
 )
@@ -22,6 +23,7 @@ func newValidateCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			printWarnings(cmd.ErrOrStderr(), sw.cfg)
 			strat, err := sw.strategy(nil)
 			if err != nil {
 				return err
@@ -32,6 +34,14 @@ func newValidateCmd(stdout io.Writer) *cobra.Command {
 	}
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "override a config key (key=value), repeatable")
 	return cmd
+}
+
+// printWarnings prints what the config allows but probably does not mean,
+// one line each, in the form of its problems.
+func printWarnings(w io.Writer, cfg *configs.Config) {
+	for _, p := range cfg.Warnings {
+		fmt.Fprintln(w, "hpsearch: "+p.Warning())
+	}
 }
 
 func describe(w io.Writer, sw *sweep, strat search.Strategy) {
