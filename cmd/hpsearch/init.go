@@ -9,17 +9,24 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/data"
+	"github.com/hpsearch/hpsearch/examples"
 )
 
 // shippedData matches a config's reference to a data set shipped with the
 // project, which init copies beside the new config.
 var shippedData = regexp.MustCompile(`\.\./data/([A-Za-z0-9_-]+\.csv)`)
+
+// exampleProgram matches a config's reference to an example training
+// program of the project (examples/NAME), which init writes beside the new
+// config as NAME/main.go: `go run NAME/main.go` needs no module around it.
+var exampleProgram = regexp.MustCompile(`(?:\.\./)?examples/([A-Za-z0-9_-]+)`)
 
 func newInitCmd(stdout io.Writer) *cobra.Command {
 	var (
@@ -53,33 +60,39 @@ func initExample(name, dir string, force bool, stdout io.Writer) error {
 	if err != nil {
 		return usageErr("init: %v", err)
 	}
-	if bytes.Contains(text, []byte("../examples/")) {
-		// The program it runs is source in this repository, not something
-		// init can copy into a working program elsewhere.
-		return usageErr("init: %s runs the project's own example program (examples/); run it from a checkout "+
-			"(hpsearch run configs/%s.yaml), or start from another example and set trainer.command to your program", name, name)
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return usageErr("init: %v", err)
 	}
-	// The shipped examples live in configs/ and read ../data/; the copy
-	// reads data/ beside itself.
+	target := filepath.Join(dir, strings.TrimSuffix(name, ".yaml")+".yaml")
+	// The shipped examples live in configs/ and read ../data/ and
+	// ../examples/; the copy reads data/ and its program beside itself.
 	var needs []string
 	for _, m := range shippedData.FindAllSubmatch(text, -1) {
-		needs = append(needs, string(m[1]))
+		needs = append(needs, "data/"+string(m[1]))
 	}
 	text = shippedData.ReplaceAll(text, []byte("data/$1"))
-	target := filepath.Join(dir, strings.TrimSuffix(name, ".yaml")+".yaml")
+	for _, m := range exampleProgram.FindAllSubmatch(text, -1) {
+		if p := string(m[1]) + "/main.go"; !slices.Contains(needs, p) {
+			needs = append(needs, p)
+		}
+	}
+	text = exampleProgram.ReplaceAll(text, []byte("$1/main.go"))
+	// Its comments tell how to run it: from where it now is.
+	text = bytes.ReplaceAll(text, []byte("configs/"+name+".yaml"), []byte(target))
 	if err := create(target, text, force); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", target)
 	for _, n := range needs {
-		b, err := data.File(n)
+		b, err := shippedFile(n)
 		if err != nil {
 			return err
 		}
-		p := filepath.Join(dir, "data", n)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		p := filepath.Join(dir, filepath.FromSlash(n))
+		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
 			return fmt.Errorf("init: %w", err)
 		}
+		// A data set or program another example already wrote is kept.
 		if err := create(p, b, force); err != nil && !errors.Is(err, fs.ErrExist) {
 			return err
 		}
@@ -89,14 +102,23 @@ func initExample(name, dir string, force bool, stdout io.Writer) error {
 	return nil
 }
 
+// shippedFile returns a file an example needs: data/NAME.csv or
+// PROGRAM/main.go.
+func shippedFile(rel string) ([]byte, error) {
+	if n, ok := strings.CutPrefix(rel, "data/"); ok {
+		return data.File(n)
+	}
+	return examples.Program(strings.TrimSuffix(rel, "/main.go"))
+}
+
 func create(path string, b []byte, force bool) error {
 	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
 	if force {
 		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	}
-	f, err := os.OpenFile(path, flags, 0o644)
+	f, err := os.OpenFile(path, flags, 0o666)
 	if errors.Is(err, fs.ErrExist) {
-		return &exitError{code: exitUsage, err: fmt.Errorf("init: %s already exists (use --force to overwrite): %w", path, fs.ErrExist)}
+		return &exitError{code: exitUsage, err: &causedErr{msg: fmt.Sprintf("init: %s already exists (use --force to overwrite)", path), cause: err}}
 	}
 	if err != nil {
 		return fmt.Errorf("init: %w", err)

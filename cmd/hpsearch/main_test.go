@@ -285,10 +285,6 @@ func TestInitWritesARunnableExample(t *testing.T) {
 	if code != exitUsage || !strings.Contains(stderr, "already exists") {
 		t.Fatalf("init over an existing file: exit %d, %s", code, stderr)
 	}
-	code, _, stderr = hpsearch(t, context.Background(), "init", "command-example", "--dir", dir)
-	if code != exitUsage || !strings.Contains(stderr, "examples/") {
-		t.Fatalf("init of the example whose program lives in the repository: exit %d, %s", code, stderr)
-	}
 	code, _, stderr = hpsearch(t, context.Background(), "init", "nosuch")
 	if code != exitUsage || !strings.Contains(stderr, "quickstart") {
 		t.Fatalf("init of an unknown example: exit %d, %s", code, stderr)
