@@ -87,8 +87,8 @@ type coarseToFine struct {
 // scored is a successful trial in the coordinates narrowing works in.
 type scored struct {
 	score float64   // the value, negated when maximizing: lower is better
-	z     []float64 // numeric coordinates, each in [0, 1] of the configured range
-	vals  []any     // the parameter values, for categorical narrowing
+	z     []float64 // numeric coordinates, each in [0, 1] of the configured range; NaN where absent
+	vals  []any     // the parameter values, nil where the parameter did not apply
 	num   int       // trial number, to break ties as results.Rank does
 }
 
@@ -270,10 +270,14 @@ func (c *coarseToFine) exploration(size int) (explore, moves int) {
 }
 
 // movable lists the dimensions a coordinate move can change: those with
-// more than one value (a fixed parameter is a choice of one).
+// more than one value (a fixed parameter is a choice of one) that apply to
+// the incumbent (moving one it lacks would propose the incumbent again).
 func (c *coarseToFine) movable() []int {
 	var idx []int
 	for i, r := range c.initial {
+		if len(c.seen) > 0 && c.seen[0].vals[i] == nil {
+			continue
+		}
 		if (c.plan.Space.Dims[i].Categorical() && len(r.Choices) > 1) || (!c.plan.Space.Dims[i].Categorical() && r.High > r.Low) {
 			idx = append(idx, i)
 		}
@@ -284,21 +288,35 @@ func (c *coarseToFine) movable() []int {
 // coordinateMove is the incumbent with coordinate i redrawn over its whole
 // configured range (with its configured distribution: powers of ten stay
 // exact powers).
+//
+// Moving a condition's parent can change which parameters apply after it:
+// one that no longer applies is dropped, one that now applies is drawn
+// from its box (the incumbent has no value for it).
 func (c *coarseToFine) coordinateMove(i int, rng *rand.Rand) results.Params {
-	p := make(results.Params, len(c.dims))
-	for k, d := range c.plan.Space.Dims {
-		p[k] = results.Param{Name: d.Name, Value: c.seen[0].vals[k]}
+	dims := c.plan.Space.Dims
+	vals := slices.Clone(c.seen[0].vals)
+	vals[i] = dims[i].At(c.initial[i], rng.Float64())
+	for k := i + 1; k < len(dims); k++ {
+		switch ok := applies(dims, k, vals); {
+		case !ok:
+			vals[k] = nil
+		case vals[k] == nil:
+			vals[k] = c.dims[k].At(c.ranges[k], rng.Float64())
+		}
 	}
-	p[i].Value = c.plan.Space.Dims[i].At(c.initial[i], rng.Float64())
-	return p
+	return point(dims, vals)
 }
 
+// sampleAt is the point at u of the box ranges; a dimension that does not
+// apply leaves its coordinate unused.
 func sampleAt(dims []Dim, ranges []results.Range, u []float64) results.Params {
-	p := make(results.Params, len(dims))
+	vals := make([]any, len(dims))
 	for i, d := range dims {
-		p[i] = results.Param{Name: d.Name, Value: d.At(ranges[i], u[i])}
+		if applies(dims, i, vals) {
+			vals[i] = d.At(ranges[i], u[i])
+		}
 	}
-	return p
+	return point(dims, vals)
 }
 
 func (c *coarseToFine) Tell(trials []results.Trial) {
@@ -372,22 +390,41 @@ func byScore(a, b scored) int {
 	return cmp.Compare(a.num, b.num)
 }
 
-// score converts a successful trial; ok is false for any other.
+// score converts a successful trial; ok is false for any other, and for
+// one whose parameters are not a point of the space (other names, or a
+// parameter present where its condition fails or missing where it holds).
 func (c *coarseToFine) score(t results.Trial) (scored, bool) {
-	if t.Status != results.StatusOK || math.IsNaN(t.Value) || len(t.Params) != len(c.dims) {
+	if t.Status != results.StatusOK || math.IsNaN(t.Value) {
 		return scored{}, false
 	}
-	s := scored{score: t.Value, num: t.Number, z: make([]float64, len(c.dims)), vals: make([]any, len(c.dims))}
+	vals := c.plan.Space.coordinates(t.Params)
+	if !c.plan.Space.consistent(t.Params, vals) {
+		return scored{}, false
+	}
+	s := scored{score: t.Value, num: t.Number, z: make([]float64, len(c.dims)), vals: vals}
 	if c.plan.Goal == "maximize" {
 		s.score = -t.Value
 	}
 	for i, d := range c.plan.Space.Dims {
-		s.vals[i] = t.Params[i].Value
-		if !d.Categorical() {
-			s.z[i] = c.unit(i, t.Params[i].Value)
+		switch {
+		case vals[i] == nil:
+			s.z[i] = math.NaN()
+		case !d.Categorical():
+			s.z[i] = c.unit(i, vals[i])
 		}
 	}
 	return s, true
+}
+
+// applicable keeps the trials of ts in which dimension i applied.
+func applicable(ts []scored, i int) []scored {
+	var out []scored
+	for _, t := range ts {
+		if t.vals[i] != nil {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // elites are the incumbent and the best trials of the round just told: the
@@ -408,17 +445,29 @@ func (c *coarseToFine) elites(last []scored) []scored {
 // narrow sets the next round's box around the incumbent. success is the
 // share of the round that beat the previous incumbent (NaN when there was
 // none).
+//
+// A conditional parameter narrows only from the elites it applied to,
+// around the best of them: a value that did nothing says nothing about
+// where its good values are. When it applied to none of them, its range
+// stays as it is.
 func (c *coarseToFine) narrow(last []scored, success float64) {
-	best, elites := c.seen[0], c.elites(last)
+	elites := c.elites(last)
 	prev := c.incumbent
-	c.incumbent = slices.Clone(best.z)
+	c.incumbent = make([]float64, len(c.dims))
 	for i, d := range c.plan.Space.Dims {
-		if d.Categorical() {
-			c.ranges[i] = keptChoices(c.initial[i], elites, i)
+		c.incumbent[i] = math.NaN()
+		kept := applicable(elites, i)
+		if len(kept) == 0 {
 			continue
 		}
-		h := c.nextHalf(i, elites, success)
-		if prev != nil {
+		if d.Categorical() {
+			c.ranges[i] = keptChoices(c.initial[i], kept, i)
+			continue
+		}
+		best := kept[0]
+		c.incumbent[i] = best.z[i]
+		h := c.nextHalf(i, kept, success)
+		if prev != nil && !math.IsNaN(prev[i]) {
 			// A jump beyond the box: the old width belonged to the old basin.
 			if move := math.Abs(best.z[i] - prev[i]); move > c.half[i] {
 				h = math.Max(h, move/2)
@@ -426,13 +475,14 @@ func (c *coarseToFine) narrow(last []scored, success float64) {
 		}
 		c.half[i] = math.Min(math.Max(h, minWidthFraction/2), 0.5)
 		c.dims[i] = refine(d)
-		c.ranges[i] = c.box(i, c.centre(i), c.half[i])
+		c.ranges[i] = c.box(i, c.centre(i, best.z[i]), c.half[i])
 	}
 }
 
-// nextHalf is the agreement and success rules for coordinate i.
+// nextHalf is the agreement and success rules for coordinate i; elites
+// are the ones i applied to, best first.
 func (c *coarseToFine) nextHalf(i int, elites []scored, success float64) float64 {
-	best, h := c.seen[0], c.half[i]
+	best, h := elites[0], c.half[i]
 	spread := 0.0
 	for _, e := range elites[1:] {
 		spread += math.Abs(e.z[i]-best.z[i]) / float64(len(elites)-1)
@@ -444,15 +494,17 @@ func (c *coarseToFine) nextHalf(i int, elites []scored, success float64) float64
 	return next
 }
 
-// centre is the box's centre in coordinate i: the incumbent, pulled
-// towards the centroid of the best trials by at most half the box.
-func (c *coarseToFine) centre(i int) float64 {
-	top := c.seen[:min(recombinationTop, len(c.seen))]
+// centre is the box's centre in coordinate i: inc, the incumbent's value,
+// pulled towards the centroid of the best trials (those i applied to) by
+// at most half the box.
+func (c *coarseToFine) centre(i int, inc float64) float64 {
+	top := applicable(c.seen, i)
+	top = top[:min(recombinationTop, len(top))]
 	mean := 0.0
 	for _, s := range top {
 		mean += s.z[i] / float64(len(top))
 	}
-	inc, h := c.seen[0].z[i], c.half[i]
+	h := c.half[i]
 	return inc + math.Max(-h/2, math.Min(h/2, recombinationShare*(mean-inc)))
 }
 

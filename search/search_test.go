@@ -23,7 +23,7 @@ func mustSpace(t testing.TB, ps ...configs.Parameter) *Space {
 }
 
 func TestPowersOfTenAreExact(t *testing.T) {
-	d := Dim{configs.Parameter{Name: "learning_rate", Dist: configs.PowersOfTen, Low: -6, High: 0}}
+	d := Dim{Parameter: configs.Parameter{Name: "learning_rate", Dist: configs.PowersOfTen, Low: -6, High: 0}}
 	want := []float64{1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1}
 	got := d.gridValues(0)
 	if len(got) != len(want) {
@@ -67,7 +67,7 @@ func TestDimAt(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d := Dim{tc.p}
+			d := Dim{Parameter: tc.p}
 			got := d.At(d.InitialRange(), tc.u)
 			if tc.want != nil {
 				if got != tc.want {

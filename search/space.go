@@ -6,6 +6,7 @@ package search
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/hpsearch/hpsearch/configs"
@@ -15,6 +16,7 @@ import (
 // Dim is one searched parameter.
 type Dim struct {
 	configs.Parameter
+	parent int // index of the dimension its condition names; -1 without one
 }
 
 // Space is the searched parameters in document order. Building it from the
@@ -24,10 +26,19 @@ type Space struct {
 	Dims []Dim
 }
 
-// NewSpace builds the space of a config's parameters.
+// NewSpace builds the space of a config's parameters. A conditional
+// parameter's parent must come before it and be a choice (configs checks
+// both where the user can fix them), so a point is sampled in one pass.
 func NewSpace(params []configs.Parameter) (*Space, error) {
 	s := &Space{}
 	for _, p := range params {
+		parent := -1
+		if p.When != nil {
+			parent = slices.IndexFunc(s.Dims, func(d Dim) bool { return d.Name == p.When.Parent })
+			if parent < 0 || s.Dims[parent].Dist != configs.Choice {
+				return nil, fmt.Errorf("parameter %s: its condition names %s, which is not a choice declared before it", p.Name, p.When.Parent)
+			}
+		}
 		switch p.Dist {
 		case configs.Uniform, configs.LogUniform, configs.Int, configs.PowersOfTen:
 			if !(p.Low < p.High) && !(p.Dist == configs.Int && p.Low == p.High) {
@@ -43,9 +54,65 @@ func NewSpace(params []configs.Parameter) (*Space, error) {
 		default:
 			return nil, fmt.Errorf("parameter %s: unknown distribution %q", p.Name, p.Dist)
 		}
-		s.Dims = append(s.Dims, Dim{p})
+		s.Dims = append(s.Dims, Dim{Parameter: p, parent: parent})
 	}
 	return s, nil
+}
+
+// applies reports whether dimension i takes part in a point whose earlier
+// coordinates are vals (nil for an absent one).
+func applies(dims []Dim, i int, vals []any) bool {
+	d := dims[i]
+	if d.When == nil {
+		return true
+	}
+	v := vals[d.parent]
+	return d.When.Applies(v, v != nil)
+}
+
+// Conditional reports whether the space has a parameter that applies to
+// some trials only.
+func (s *Space) Conditional() bool {
+	return slices.ContainsFunc(s.Dims, func(d Dim) bool { return d.When != nil })
+}
+
+// point turns the coordinates of a point, nil where a dimension does not
+// apply, into its parameters: absent ones are left out, so a trial stores,
+// shows and exports only what it used.
+func point(dims []Dim, vals []any) results.Params {
+	p := make(results.Params, 0, len(dims))
+	for i, d := range dims {
+		if vals[i] != nil {
+			p = append(p, results.Param{Name: d.Name, Value: vals[i]})
+		}
+	}
+	return p
+}
+
+// coordinates reads p into the space's order, nil where p has no value.
+func (s *Space) coordinates(p results.Params) []any {
+	vals := make([]any, len(s.Dims))
+	for i, d := range s.Dims {
+		if v, ok := p.Get(d.Name); ok {
+			vals[i] = v
+		}
+	}
+	return vals
+}
+
+// consistent reports whether vals hold a value exactly where the space's
+// conditions say one applies, and p names nothing else.
+func (s *Space) consistent(p results.Params, vals []any) bool {
+	n := 0
+	for i := range s.Dims {
+		if (vals[i] != nil) != applies(s.Dims, i, vals) {
+			return false
+		}
+		if vals[i] != nil {
+			n++
+		}
+	}
+	return n == len(p)
 }
 
 // Names are the parameter names in order.
@@ -153,12 +220,18 @@ func (s *Space) Sample(ranges []results.Range, next func() float64) results.Para
 	return sample(s.Dims, ranges, next)
 }
 
+// sample draws a coordinate for every dimension, also one that does not
+// apply, so that a condition never shifts the draws of the dimensions
+// after it.
 func sample(dims []Dim, ranges []results.Range, next func() float64) results.Params {
-	p := make(results.Params, len(dims))
+	vals := make([]any, len(dims))
 	for i, d := range dims {
-		p[i] = results.Param{Name: d.Name, Value: d.At(ranges[i], next())}
+		u := next()
+		if applies(dims, i, vals) {
+			vals[i] = d.At(ranges[i], u)
+		}
 	}
-	return p
+	return point(dims, vals)
 }
 
 // InitialRanges are the configured ranges of every dimension.

@@ -149,14 +149,13 @@ type grid struct {
 const maxGrid = 1_000_000
 
 func newGrid(plan Plan, points int) (*grid, error) {
-	g := &grid{plan: plan, total: 1}
+	g := &grid{plan: plan}
 	for _, d := range plan.Space.Dims {
-		vs := d.gridValues(points)
-		g.points = append(g.points, vs)
-		g.total *= len(vs)
-		if g.total > maxGrid {
-			return nil, fmt.Errorf("grid strategy: the grid has more than %d points; lower search.grid_points or use random or coarse-to-fine", maxGrid)
-		}
+		g.points = append(g.points, d.gridValues(points))
+	}
+	g.total = cross(plan.Space.Dims, g.points, maxGrid+1, nil)
+	if g.total > maxGrid {
+		return nil, fmt.Errorf("grid strategy: the grid has more than %d points; lower search.grid_points or use random or coarse-to-fine", maxGrid)
 	}
 	return g, nil
 }
@@ -170,23 +169,47 @@ func (g *grid) Ask() ([]Proposal, error) {
 		return nil, nil
 	}
 	g.asked = true
-	batch := make([]Proposal, g.total)
-	for i := range batch {
-		batch[i] = Proposal{Number: i, Params: product(g.plan.Space, g.points, i)}
-	}
+	batch := make([]Proposal, 0, g.total)
+	cross(g.plan.Space.Dims, g.points, g.total, func(vals []any) {
+		batch = append(batch, Proposal{Number: len(batch), Params: point(g.plan.Space.Dims, vals)})
+	})
 	return batch, nil
 }
 
-// product returns the i-th point of the Cartesian product, last dimension
-// varying fastest (as nested loops in document order would).
-func product(space *Space, values [][]any, i int) results.Params {
-	p := make(results.Params, len(space.Dims))
-	for k := len(space.Dims) - 1; k >= 0; k-- {
-		n := len(values[k])
-		p[k] = results.Param{Name: space.Dims[k].Name, Value: values[k][i%n]}
-		i /= n
+// cross walks the Cartesian product of values (nil: a dimension left to
+// the caller), last dimension varying fastest as nested loops in document
+// order would, calling visit with each point's coordinates (reused: copy
+// what is kept). A dimension that does not apply to a point is nil in it
+// and multiplies nothing, so no two points differ only in a parameter
+// that does nothing. It stops after limit points and returns how many it
+// walked.
+func cross(dims []Dim, values [][]any, limit int, visit func(vals []any)) int {
+	vals := make([]any, len(dims))
+	n := 0
+	var walk func(i int)
+	walk = func(i int) {
+		switch {
+		case n >= limit:
+			return
+		case i == len(dims):
+			if visit != nil {
+				visit(vals)
+			}
+			n++
+			return
+		case values[i] == nil || !applies(dims, i, vals):
+			vals[i] = nil
+			walk(i + 1)
+			return
+		}
+		for _, v := range values[i] {
+			vals[i] = v
+			walk(i + 1)
+		}
+		vals[i] = nil
 	}
-	return p
+	walk(0)
+	return n
 }
 
 func (g *grid) Tell(trials []results.Trial) {
@@ -206,7 +229,7 @@ type powersOfTen struct {
 }
 
 func newPowersOfTen(plan Plan, trials int) (*powersOfTen, error) {
-	s := &powersOfTen{plan: plan, cells: 1}
+	s := &powersOfTen{plan: plan}
 	found := false
 	for _, d := range plan.Space.Dims {
 		var vs []any
@@ -221,12 +244,15 @@ func newPowersOfTen(plan Plan, trials int) (*powersOfTen, error) {
 			vs = d.gridValues(0)
 		}
 		s.crossed = append(s.crossed, vs)
-		if vs != nil {
-			s.cells *= len(vs)
-		}
 	}
 	if !found {
 		return nil, fmt.Errorf("powers-of-ten strategy: parameters must include learning_rate (e.g. learning_rate: {powers_of_ten: [-6, 0]})")
+	}
+	// A condition's parent is a choice, so always crossed: the cells are
+	// the crossed values where they apply, as on a grid.
+	s.cells = cross(plan.Space.Dims, s.crossed, maxGrid+1, nil)
+	if s.cells > maxGrid {
+		return nil, fmt.Errorf("powers-of-ten strategy: the learning rates crossed with the choices make more than %d trials; use coarse-to-fine", maxGrid)
 	}
 	// A budget larger than the cross repeats it: each repeat starts every
 	// learning rate from other Gaussian initial weights, which shows how
@@ -262,25 +288,26 @@ func (s *powersOfTen) Ask() ([]Proposal, error) {
 	}
 	s.asked = true
 	rng := roundRNG(s.plan.Seed, 0)
+	dims := s.plan.Space.Dims
 	ranges := s.plan.Space.InitialRanges()
+	var cells [][]any
+	cross(dims, s.crossed, s.cells, func(vals []any) { cells = append(cells, slices.Clone(vals)) })
 	batch := make([]Proposal, 0, s.Total())
 	for rep := 0; rep < s.repeats; rep++ {
-		for c := 0; c < s.cells; c++ {
-			p := make(results.Params, len(s.plan.Space.Dims))
-			i := c
-			for k := len(s.plan.Space.Dims) - 1; k >= 0; k-- {
-				d := s.plan.Space.Dims[k]
-				if vs := s.crossed[k]; vs != nil {
-					p[k] = results.Param{Name: d.Name, Value: vs[i%len(vs)]}
-					i /= len(vs)
+		for _, cell := range cells {
+			vals := slices.Clone(cell)
+			for k, d := range dims {
+				if s.crossed[k] != nil {
+					continue
+				}
+				// Drawn also where it does not apply, so that a condition
+				// never shifts the draws of the trials after it.
+				u := rng.Float64()
+				if applies(dims, k, vals) {
+					vals[k] = d.At(ranges[k], u)
 				}
 			}
-			for k, d := range s.plan.Space.Dims {
-				if s.crossed[k] == nil {
-					p[k] = results.Param{Name: d.Name, Value: d.At(ranges[k], rng.Float64())}
-				}
-			}
-			batch = append(batch, Proposal{Number: len(batch), Params: p})
+			batch = append(batch, Proposal{Number: len(batch), Params: point(dims, vals)})
 		}
 	}
 	return batch, nil

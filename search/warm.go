@@ -41,21 +41,31 @@ func NewWarmStart(from string, space *Space, prev results.Study, trials []result
 	return w, nil
 }
 
-// fit returns p in space's order if it names exactly space's parameters
-// with values inside their configured ranges.
+// fit returns p as a point of space, in its order, if p has a value
+// inside the configured range for every parameter that applies to it and
+// names nothing outside the space. A value for a parameter whose
+// condition fails under this config is dropped: the config says it does
+// nothing there (the earlier study may have searched it unconditionally).
 func fit(space *Space, p results.Params) (results.Params, bool) {
-	if len(p) != len(space.Dims) {
-		return nil, false
-	}
-	out := make(results.Params, len(space.Dims))
+	vals := make([]any, len(space.Dims))
+	used := 0
 	for i, d := range space.Dims {
 		v, ok := p.Get(d.Name)
-		if !ok || !d.contains(v) {
-			return nil, false
+		if ok {
+			used++
 		}
-		out[i] = results.Param{Name: d.Name, Value: v}
+		switch {
+		case !applies(space.Dims, i, vals):
+		case !ok || !d.contains(v):
+			return nil, false
+		default:
+			vals[i] = v
+		}
 	}
-	return out, true
+	if used != len(p) {
+		return nil, false
+	}
+	return point(space.Dims, vals), true
 }
 
 func (d Dim) contains(v any) bool {
