@@ -109,9 +109,25 @@ func (d *decoder) parseDocument(text []byte) *yaml.Node {
 	return root
 }
 
-// applyEnv layers HPSEARCH_* variables over the file. Only known keys are
-// looked up, so unrelated HPSEARCH_ variables (the CLI's own) are ignored.
+// otherEnv are the HPSEARCH_ variables that are not config keys: what
+// hpsearch gives a trial's program (a program may run hpsearch in turn), and
+// the knobs of its own tests and benchmarks.
+var otherEnv = []string{
+	"HPSEARCH_STUDY", "HPSEARCH_TRIAL", "HPSEARCH_DEVICE", // trainer/command_template.go; HPSEARCH_SEED is also the key seed
+	"HPSEARCH_TEST_POSTGRES",                // results/postgres/pgtest: the test database
+	"HPSEARCH_SCREENSHOTS",                  // results/report browser tests: where to keep screenshots
+	"HPSEARCH_ES_SEEDS", "HPSEARCH_ES_RULE", // search early-stopping benchmark
+}
+
+// otherEnvPrefix starts the variables carrying a trial's parameters to its
+// program: HPSEARCH_PARAM_LEARNING_RATE.
+const otherEnvPrefix = "HPSEARCH_PARAM_"
+
+// applyEnv layers HPSEARCH_* variables over the file. Every other HPSEARCH_
+// variable is a problem: a misspelt HPSEARCH_TRAINER_MAX_ITERATION would
+// otherwise run the sweep with a value nobody asked for, without a word.
 func (d *decoder) applyEnv(root *yaml.Node) {
+	d.unknownEnv(os.Environ())
 	v := viper.New()
 	v.SetEnvPrefix(EnvPrefix)
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
@@ -121,6 +137,30 @@ func (d *decoder) applyEnv(root *yaml.Node) {
 			continue
 		}
 		d.override(root, f.Path, v.GetString(f.Path), "env "+EnvName(f.Path))
+	}
+}
+
+// unknownEnv reports each HPSEARCH_ variable of environ that names no
+// config key and is not one of hpsearch's other variables.
+func (d *decoder) unknownEnv(environ []string) {
+	var keys []string
+	known := map[string]bool{}
+	for _, f := range fields {
+		if f.Type != tSection {
+			keys = append(keys, EnvName(f.Path))
+			known[EnvName(f.Path)] = true
+		}
+	}
+	for _, kv := range slices.Sorted(slices.Values(environ)) {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, EnvPrefix+"_") || known[name] || slices.Contains(otherEnv, name) || strings.HasPrefix(name, otherEnvPrefix) {
+			continue
+		}
+		hint := suggest(name, keys)
+		if hint == "" {
+			hint = " (an HPSEARCH_ variable sets the config key it spells: HPSEARCH_SEARCH_PARALLELISM sets search.parallelism)"
+		}
+		d.probs = append(d.probs, Problem{File: d.file, Source: "env " + name, Message: "not a config key" + hint})
 	}
 }
 

@@ -495,8 +495,8 @@ func TestLayering(t *testing.T) {
 			env:  map[string]string{"HPSEARCH_MODEL_HIDDEN": "[2, 2]", "HPSEARCH_SEARCH_STRATEGY": "grid"},
 			sets: []string{"trainer.momentum=0.1", "trainer.momentum=0.2", "trainer.optimizer=adam"},
 			seed: 5, lr: 0.3, rounds: 3, samples: 1000, hidden: []int{2, 2}, momentum: 0.2, strategy: "grid", optimizer: "adam"},
-		{name: "unrelated env ignored",
-			env:  map[string]string{"HPSEARCH_STORAGE": "x", "HPSEARCH_PARAMETERS": "x"},
+		{name: "hpsearch's other variables ignored",
+			env:  map[string]string{"HPSEARCH_TEST_POSTGRES": "x", "HPSEARCH_TRIAL": "3", "HPSEARCH_PARAM_LEARNING_RATE": "x"},
 			seed: 5, lr: 0.3, rounds: 3, samples: 1000, momentum: 0.5},
 	}
 	for _, tt := range tests {
