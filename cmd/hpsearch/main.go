@@ -22,7 +22,8 @@ import (
 var version = "0.1.0-dev"
 
 // Exit statuses (contract): 0 success; 1 the sweep ran but no trial
-// succeeded; 2 bad usage or bad config; 130 interrupted.
+// succeeded; 2 bad usage or bad config; 130 interrupted; 141
+// (exitBrokenPipe) stdout's reader went away, after the files were written.
 const (
 	exitOK          = 0
 	exitNoSuccess   = 1
@@ -44,9 +45,14 @@ func usageErr(format string, a ...any) error {
 }
 
 func main() {
+	catchSIGPIPE()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stdout := &stdoutWriter{f: os.Stdout}
+	code := run(ctx, os.Args[1:], stdout, os.Stderr)
 	stop()
+	if stdout.gone.Load() {
+		code = exitBrokenPipe
+	}
 	os.Exit(code)
 }
 
@@ -57,6 +63,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
+	}
+	if errors.Is(err, errStdoutGone) {
+		return exitBrokenPipe // no word: whoever would read it has gone
 	}
 	printErr(stderr, err)
 	var ee *exitError

@@ -98,7 +98,7 @@ The format follows the file's extension, .png or .svg.`,
 				if path == "" {
 					path = filepath.Join(outputDir(storage), s.Name, fmt.Sprintf("trial-%d.png", trial))
 				}
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
 					return fmt.Errorf("plot: %w", err)
 				}
 				if err := writeFile(path, func(w io.Writer) error { return fig.Render(w, format) }); err != nil {
@@ -119,7 +119,7 @@ The format follows the file's extension, .png or .svg.`,
 
 // writeReport writes a study's HTML report to path, creating its directory.
 func writeReport(path string, s results.Study, trials []results.Trial) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	return writeFile(path, func(w io.Writer) error { return htmlreport.WriteHTML(w, s, trials) })

@@ -217,10 +217,12 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	if runErr != nil && !interrupted && !stopped {
 		return fmt.Errorf("%w (finished trials are stored; continue with --resume)", runErr)
 	}
-	if err := sw.report(studyRec, trials, f.json, f.top, stdout); err != nil {
+	// The files first: a reader of stdout that goes away (| head) must not
+	// cost them.
+	if err := export(studyRec, trials, cfg.Output.Dir, stderr); err != nil {
 		return err
 	}
-	if err := export(studyRec, trials, cfg.Output.Dir, stderr); err != nil {
+	if err := sw.report(studyRec, trials, f.json, f.top, stdout); err != nil {
 		return err
 	}
 	if interrupted {
@@ -325,7 +327,7 @@ func report(s results.Study, trials []results.Trial, asJSON bool, top int, w io.
 // export writes runs/<study>/best.yaml, trials.csv and report.html.
 func export(s results.Study, trials []results.Trial, dir string, stderr io.Writer) error {
 	out := filepath.Join(dir, s.Name)
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	if err := os.MkdirAll(out, 0o777); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	if best, ok := results.Best(trials, s.Goal); ok {
@@ -344,23 +346,3 @@ func export(s results.Study, trials []results.Trial, dir string, stderr io.Write
 	return nil
 }
 
-// writeFile writes through a temporary file and a rename, so a crash never
-// leaves a half-written best.yaml for production training to pick up.
-func writeFile(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}

@@ -144,10 +144,11 @@ func runShared(ctx context.Context, r sharedRun, stdout, stderr io.Writer) error
 			return err
 		}
 	}
-	if err := report(st, trials, r.flags.json, r.flags.top, stdout); err != nil {
+	// The files first, as in a one-process run.
+	if err := export(st, trials, sw.cfg.Output.Dir, stderr); err != nil {
 		return err
 	}
-	if err := export(st, trials, sw.cfg.Output.Dir, stderr); err != nil {
+	if err := report(st, trials, r.flags.json, r.flags.top, stdout); err != nil {
 		return err
 	}
 	if interrupted {
