@@ -191,14 +191,18 @@ func truncate(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// paramCells formats a trial's values for the named parameters, "-" for
+// notApplied marks a parameter a trial does not have: a conditional
+// parameter whose condition failed, so the trainer used its base value.
+const notApplied = "—"
+
+// paramCells formats a trial's values for the named parameters, "—" for
 // the ones it lacks.
 func paramCells(p Params, names []string) []string {
 	cells := make([]string, len(names))
 	for i, name := range names {
 		v, ok := p.Get(name)
 		if !ok {
-			cells[i] = missing
+			cells[i] = notApplied
 			continue
 		}
 		cells[i] = FormatValue(v)
