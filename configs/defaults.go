@@ -185,9 +185,9 @@ var fields = []*field{
 		set: ref(func(c *Config) *string { return &c.Trainer.Optimizer })},
 	{Path: "trainer.learning_rate", Type: tFloat, Default: "0.01", Doc: "step size", rule: positive,
 		set: ref(func(c *Config) *float64 { return &c.Trainer.LearningRate })},
-	{Path: "trainer.momentum", Type: tFloat, Default: "0.9", Doc: "momentum, nesterov: velocity decay; adam: beta1", rule: openUnit,
+	{Path: "trainer.momentum", Type: tFloat, Default: "0.9", Doc: "momentum, nesterov: velocity decay, 0 = plain gd's step; adam: beta1", rule: openUnit,
 		set: ref(func(c *Config) *float64 { return &c.Trainer.Momentum })},
-	{Path: "trainer.batch_size", Type: tInt, Default: "32", Doc: "minibatch: rows per step", rule: atLeast(1),
+	{Path: "trainer.batch_size", Type: tInt, Default: "32", Doc: "minibatch, momentum, nesterov, adam: rows per step (the training rows or more = the full batch); gd uses every row, sgd one", rule: atLeast(1),
 		set: ref(func(c *Config) *int { return &c.Trainer.BatchSize })},
 	{Path: "trainer.max_iterations", Type: tInt, Default: "1000", Doc: "optimiser steps", rule: atLeast(1),
 		set: ref(func(c *Config) *int { return &c.Trainer.MaxIterations })},
@@ -204,7 +204,7 @@ var fields = []*field{
 	{Path: "trainer.init", Type: tSection, Doc: "the Gaussian the initial weights are drawn from"},
 	{Path: "trainer.init.mean", Type: tFloat, Default: "0", Doc: "mean",
 		set: ref(func(c *Config) *float64 { return &c.Trainer.Init.Mean })},
-	{Path: "trainer.init.std", Type: tFloat, Default: "0.1", Doc: "standard deviation", rule: positive,
+	{Path: "trainer.init.std", Type: tFloat, Default: "0.1", Doc: "standard deviation; 0 starts every weight at the mean", rule: atLeast(0),
 		set: ref(func(c *Config) *float64 { return &c.Trainer.Init.Std })},
 	{Path: "trainer.restarts", Type: tInt, Default: "1", Doc: "train from this many starts and keep the best", rule: atLeast(1),
 		set: ref(func(c *Config) *int { return &c.Trainer.Restarts })},
@@ -268,6 +268,20 @@ var fields = []*field{
 	{Path: "output.dir", Type: tString, Default: "runs", Doc: "results go to dir/STUDY/",
 		set: ref(func(c *Config) *string { return &c.Output.Dir })},
 }
+
+// Settings of the built-in trainer that are not config keys. The trainer
+// has no defaults of its own, so these are passed to it explicitly, like
+// every key's value; they are kept here so that one place says what a
+// trial runs with.
+const (
+	// AdamBeta2 and AdamEpsilon are Kingma & Ba's β2 and ε, which adam
+	// always uses (its β1 is trainer.momentum).
+	AdamBeta2   = 0.999
+	AdamEpsilon = 1e-8
+	// HistoryPoints is the most points of a trial's loss curve that are
+	// kept (evenly thinned), for the report's plots and the store.
+	HistoryPoints = 1000
+)
 
 // fieldByPath indexes fields by their dotted path.
 var fieldByPath = func() map[string]*field {

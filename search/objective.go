@@ -96,17 +96,40 @@ func NewObjective(cfg *configs.Config) (*Objective, error) {
 }
 
 // Settings turns a trial's parameters over the config's base values into
-// trainer settings.
+// trainer settings. Every field is set here from the config, whose
+// defaults are filled (configs is the one place they live), or from the
+// trial: the trainer has no defaults, so a 0 asked for is the 0 run, and a
+// 0 that cannot run (a learning rate of 0) is refused by the trainer with
+// an error naming its key.
 func (o *Objective) Settings(params results.Params, seed uint64) (trainer.Settings, error) {
 	c := o.cfg
 	s := trainer.Settings{
-		Model: trainer.ModelSpec{Kind: c.Model.Kind, Degree: c.Model.Degree, Hidden: c.Model.Hidden,
-			Activation: c.Model.Activation, Function: c.Model.Function, Dimension: c.Model.Dimension, Loss: c.Model.Loss},
-		Optimizer: c.Trainer.Optimizer, LearningRate: c.Trainer.LearningRate, Momentum: c.Trainer.Momentum,
-		BatchSize: c.Trainer.BatchSize, MaxIterations: c.Trainer.MaxIterations,
-		GradientThreshold: c.Trainer.GradientThreshold, Patience: c.Trainer.Patience, MinDelta: c.Trainer.MinDelta, Monitor: c.Trainer.Monitor,
-		TimeLimit: c.Trainer.TimeLimit, InitMean: c.Trainer.Init.Mean, InitStd: c.Trainer.Init.Std,
-		Restarts: c.Trainer.Restarts, Seed: seed,
+		Model: trainer.ModelSpec{
+			Kind:       c.Model.Kind,
+			Degree:     c.Model.Degree,
+			Hidden:     c.Model.Hidden,
+			Activation: c.Model.Activation,
+			Function:   c.Model.Function,
+			Dimension:  c.Model.Dimension,
+			Loss:       c.Model.Loss,
+		},
+		Optimizer:         c.Trainer.Optimizer,
+		LearningRate:      c.Trainer.LearningRate,
+		Momentum:          c.Trainer.Momentum,
+		Beta2:             configs.AdamBeta2,
+		Epsilon:           configs.AdamEpsilon,
+		BatchSize:         c.Trainer.BatchSize,
+		MaxIterations:     c.Trainer.MaxIterations,
+		GradientThreshold: c.Trainer.GradientThreshold,
+		Patience:          c.Trainer.Patience,
+		MinDelta:          c.Trainer.MinDelta,
+		Monitor:           c.Trainer.Monitor,
+		TimeLimit:         c.Trainer.TimeLimit,
+		InitMean:          c.Trainer.Init.Mean,
+		InitStd:           c.Trainer.Init.Std,
+		Restarts:          c.Trainer.Restarts,
+		Seed:              seed,
+		HistoryLimit:      configs.HistoryPoints,
 	}
 	for _, p := range params {
 		if err := apply(&s, p); err != nil {

@@ -56,25 +56,9 @@ func (l *landscape) LossGrad(w []float64, _ *Dataset, _ []int, grad []float64) f
 }
 
 // newLandscape builds the function landscape spec.Function names in
-// spec.Dimension dimensions (0 means 2, or 1 for double_well).
+// spec.Dimension dimensions; the spec is validated.
 func newLandscape(spec ModelSpec) (Model, error) {
-	if !contains(functionNames, spec.Function) {
-		return nil, fmt.Errorf("model function: function %q is unknown (allowed: %s)",
-			spec.Function, strings.Join(functionNames, ", "))
-	}
-	dim := spec.Dimension
-	if dim == 0 {
-		dim = defaultDimension(spec.Function)
-	}
-	minDim := 1
-	if spec.Function == FunctionRosenbrock {
-		minDim = 2 // its terms couple consecutive coordinates
-	}
-	if dim < minDim {
-		return nil, fmt.Errorf("model function %s: dimension %d is invalid (allowed: %d or more; 0 means %d)",
-			spec.Function, spec.Dimension, minDim, defaultDimension(spec.Function))
-	}
-	l := &landscape{name: spec.Function, dim: dim}
+	l := &landscape{name: spec.Function, dim: spec.Dimension}
 	switch spec.Function {
 	case FunctionRosenbrock:
 		l.lossGrad = rosenbrock
@@ -82,27 +66,28 @@ func newLandscape(spec ModelSpec) (Model, error) {
 		l.lossGrad = separable(rastrigin)
 	case FunctionDoubleWell:
 		l.lossGrad = separable(doubleWell)
-	default: // FunctionPlateau
+	case FunctionPlateau:
 		l.lossGrad = separable(plateau)
+	default:
+		return nil, fmt.Errorf("model function: function %q is unknown (allowed: %s)", spec.Function, strings.Join(functionNames, ", "))
 	}
 	return l, nil
 }
 
-func defaultDimension(function string) int {
-	if function == FunctionDoubleWell {
-		return 1
+// minDimension is the fewest weights a landscape takes: rosenbrock's terms
+// couple consecutive coordinates, so it needs two.
+func minDimension(function string) int {
+	if function == FunctionRosenbrock {
+		return 2
 	}
-	return 2
+	return 1
 }
 
 // LandscapeMinimum is the known global minimum value of the named function
-// landscape in dim dimensions (0 means the default dimension), NaN for an
-// unknown name or an invalid dimension.
+// landscape in dim dimensions, NaN for an unknown name or an invalid
+// dimension.
 func LandscapeMinimum(name string, dim int) float64 {
-	if dim == 0 {
-		dim = defaultDimension(name)
-	}
-	if dim < 1 || (name == FunctionRosenbrock && dim < 2) {
+	if dim < minDimension(name) {
 		return math.NaN()
 	}
 	switch name {

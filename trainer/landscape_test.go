@@ -128,14 +128,16 @@ func TestNewLandscapeErrors(t *testing.T) {
 		spec ModelSpec
 		want string
 	}{
-		{"unknown function", ModelSpec{Kind: KindFunction, Function: "sphere"}, "allowed: rosenbrock, rastrigin, double_well, plateau"},
-		{"empty function", ModelSpec{Kind: KindFunction}, "unknown"},
-		{"rosenbrock 1-D", ModelSpec{Kind: KindFunction, Function: FunctionRosenbrock, Dimension: 1}, "allowed: 2 or more"},
-		{"negative dimension", ModelSpec{Kind: KindFunction, Function: FunctionPlateau, Dimension: -3}, "allowed: 1 or more"},
+		{"unknown function", ModelSpec{Kind: KindFunction, Function: "sphere", Dimension: 2}, `function must be one of rosenbrock, rastrigin, double_well, plateau, got "sphere"`},
+		{"empty function", ModelSpec{Kind: KindFunction}, `got ""`},
+		{"rosenbrock 1-D", ModelSpec{Kind: KindFunction, Function: FunctionRosenbrock, Dimension: 1}, "dimension must be >= 2 for rosenbrock, got 1"},
+		{"negative dimension", ModelSpec{Kind: KindFunction, Function: FunctionPlateau, Dimension: -3}, "dimension must be >= 1 for plateau, got -3"},
+		// No default dimension: 0 is refused, not read as 2.
+		{"no dimension", ModelSpec{Kind: KindFunction, Function: FunctionRastrigin}, "dimension must be >= 1 for rastrigin, got 0"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := newLandscape(tc.spec)
+			_, err := NewModel(tc.spec, nil)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error = %v, want one containing %q", err, tc.want)
 			}

@@ -9,9 +9,6 @@ import (
 	"gonum.org/v1/gonum/floats"
 )
 
-// defaultHidden is the hidden layout used when ModelSpec.Hidden is empty.
-var defaultHidden = []int{16}
-
 // activation is a hidden layer's nonlinearity.
 type activation int
 
@@ -25,7 +22,7 @@ var activationNames = []string{"tanh", "relu", "sigmoid"}
 
 func parseActivation(name string) (activation, error) {
 	switch name {
-	case "", "tanh":
+	case "tanh":
 		return actTanh, nil
 	case "relu":
 		return actReLU, nil
@@ -105,15 +102,7 @@ func newMLP(spec ModelSpec, m, k int, mse bool) (Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	hidden := spec.Hidden
-	if len(hidden) == 0 {
-		hidden = defaultHidden
-	}
-	for i, h := range hidden {
-		if h < 1 {
-			return nil, fmt.Errorf("model mlp: hidden layer %d has size %d (allowed: 1 or more units)", i+1, h)
-		}
-	}
+	hidden := spec.Hidden // validated: at least one layer, each of 1 or more units
 	out := 1
 	if k > 0 {
 		out = k

@@ -25,9 +25,6 @@ const (
 	LossCrossEntropy = "cross_entropy"
 )
 
-// defaultDegree is the polynomial degree used when ModelSpec.Degree is 0.
-const defaultDegree = 2
-
 var (
 	modelKinds       = []string{KindLinear, KindPolynomial, KindLogistic, KindSoftmax, KindMLP, KindFunction}
 	regressionLosses = []string{LossRSS, LossMSE}
@@ -48,15 +45,12 @@ type Classifier interface {
 // the data set as an argument, so the one model serves the training and the
 // validation split. Kind "function" ignores d.
 func NewModel(spec ModelSpec, d *Dataset) (Model, error) {
-	kind := spec.Kind
-	if kind == "" {
-		kind = KindLinear
+	if errs := spec.validate(); len(errs) > 0 {
+		return nil, fmt.Errorf("model: %w", errors.Join(errs...))
 	}
+	kind := spec.Kind
 	if kind == KindFunction {
 		return newLandscape(spec)
-	}
-	if !contains(modelKinds, kind) {
-		return nil, fmt.Errorf("model kind %q is unknown (allowed: %s)", spec.Kind, strings.Join(modelKinds, ", "))
 	}
 	if err := checkDataset(d); err != nil {
 		return nil, fmt.Errorf("model %s: %w", kind, err)
@@ -75,29 +69,66 @@ func NewModel(spec ModelSpec, d *Dataset) (Model, error) {
 			return nil, fmt.Errorf("model logistic is binary but the data set has %d classes (use softmax for more than 2)", k)
 		}
 	}
-	loss, err := resolveLoss(kind, spec.Loss, k > 0)
-	if err != nil {
+	if err := checkLoss(kind, spec.Loss, k > 0); err != nil {
 		return nil, err
 	}
+	mse := spec.Loss == LossMSE
 	switch kind {
 	case KindLinear:
-		return &linearModel{m: d.M, mse: loss == LossMSE, resid: make([]float64, blockRows)}, nil
+		return &linearModel{m: d.M, mse: mse, resid: make([]float64, blockRows)}, nil
 	case KindPolynomial:
-		deg := spec.Degree
-		if deg == 0 {
-			deg = defaultDegree
-		}
-		if deg < 1 {
-			return nil, fmt.Errorf("model polynomial: degree %d is invalid (allowed: 1 or more; 0 means %d)", spec.Degree, defaultDegree)
-		}
-		return &polynomialModel{m: d.M, degree: deg, mse: loss == LossMSE}, nil
+		return &polynomialModel{m: d.M, degree: spec.Degree, mse: mse}, nil
 	case KindLogistic:
 		return &logisticModel{m: d.M, z: make([]float64, blockRows)}, nil
 	case KindSoftmax:
 		return &softmaxModel{m: d.M, k: k, logits: make([]float64, k), block: make([]float64, k*blockRows)}, nil
 	default: // KindMLP
-		return newMLP(spec, d.M, k, loss == LossMSE)
+		return newMLP(spec, d.M, k, mse)
 	}
+}
+
+// validate reports the fields of the spec that its kind uses and that
+// hold no valid value, as *SettingError; the fields other kinds use are
+// not looked at. Whether the loss suits the data is checked by NewModel.
+func (m ModelSpec) validate() []error {
+	var errs []error
+	bad := func(key string, v any, allowed string) {
+		errs = append(errs, &SettingError{Key: key, Value: v, Allowed: allowed})
+	}
+	switch m.Kind {
+	case KindFunction:
+		if !contains(functionNames, m.Function) {
+			bad("function", m.Function, "one of "+strings.Join(functionNames, ", "))
+		} else if lo := minDimension(m.Function); m.Dimension < lo {
+			bad("dimension", m.Dimension, fmt.Sprintf(">= %d for %s", lo, m.Function))
+		}
+		return errs // a landscape has its own loss
+	case KindPolynomial:
+		if m.Degree < 1 {
+			bad("degree", m.Degree, ">= 1")
+		}
+	case KindMLP:
+		if len(m.Hidden) == 0 {
+			bad("hidden", m.Hidden, "at least one layer")
+		}
+		for _, h := range m.Hidden {
+			if h < 1 {
+				bad("hidden", m.Hidden, "layers of 1 or more units")
+				break
+			}
+		}
+		if _, err := parseActivation(m.Activation); err != nil {
+			bad("activation", m.Activation, "one of "+strings.Join(activationNames, ", "))
+		}
+	case KindLinear, KindLogistic, KindSoftmax:
+	default:
+		bad("kind", m.Kind, "one of "+strings.Join(modelKinds, ", "))
+		return errs
+	}
+	if !contains(regressionLosses, m.Loss) && !contains(classifierLosses, m.Loss) {
+		bad("loss", m.Loss, "one of "+strings.Join(append(append([]string(nil), regressionLosses...), classifierLosses...), ", "))
+	}
+	return errs
 }
 
 // checkDataset rejects a data set whose slices disagree with its shape, and
@@ -123,27 +154,18 @@ func checkDataset(d *Dataset) error {
 	return nil
 }
 
-// resolveLoss applies the default loss and checks that the loss suits the
-// model: squared errors for regression, cross-entropy for classifiers.
-func resolveLoss(kind, loss string, classes bool) (string, error) {
+// checkLoss checks that the loss suits the data: squared errors for
+// regression, cross-entropy for classifiers.
+func checkLoss(kind, loss string, classes bool) error {
 	allowed := regressionLosses
+	target := "a regression data set"
 	if classes {
-		allowed = classifierLosses
-	}
-	if loss == "" {
-		if classes {
-			return LossCrossEntropy, nil
-		}
-		return LossMSE, nil
+		allowed, target = classifierLosses, "a classification data set"
 	}
 	if !contains(allowed, loss) {
-		target := "a regression data set"
-		if classes {
-			target = "a classification data set"
-		}
-		return "", fmt.Errorf("model %s on %s: loss %q is not allowed (allowed: %s)", kind, target, loss, strings.Join(allowed, ", "))
+		return fmt.Errorf("model %s on %s: loss %q is not allowed (allowed: %s)", kind, target, loss, strings.Join(allowed, ", "))
 	}
-	return loss, nil
+	return nil
 }
 
 func contains(list []string, s string) bool {

@@ -57,20 +57,20 @@ func BenchmarkPlainRead(b *testing.B) {
 
 func BenchmarkMLPStep(b *testing.B) {
 	d := gaussRegressionSet(rand.New(rand.NewPCG(5, 6)), benchMLPN, benchMLPM)
-	benchStep(b, ModelSpec{Kind: "mlp", Hidden: []int{32}}, d)
+	benchStep(b, ModelSpec{Kind: "mlp", Hidden: []int{32}, Activation: "tanh", Loss: LossMSE}, d)
 }
 
 func BenchmarkSoftmaxStep(b *testing.B) {
 	d := uniformClassSet(rand.New(rand.NewPCG(7, 8)), benchLinearN/10, benchLinearM, 10)
-	benchStep(b, ModelSpec{Kind: "softmax"}, d)
+	benchStep(b, ModelSpec{Kind: "softmax", Loss: LossCrossEntropy}, d)
 }
 
 func BenchmarkLogisticStep(b *testing.B) {
 	d := uniformClassSet(rand.New(rand.NewPCG(9, 10)), benchLinearN/10, benchLinearM, 2)
-	benchStep(b, ModelSpec{Kind: "logistic"}, d)
+	benchStep(b, ModelSpec{Kind: "logistic", Loss: LossCrossEntropy}, d)
 }
 
 func BenchmarkPolynomialStep(b *testing.B) {
 	d := gaussRegressionSet(rand.New(rand.NewPCG(11, 12)), benchLinearN/10, benchLinearM)
-	benchStep(b, ModelSpec{Kind: "polynomial", Degree: 3}, d)
+	benchStep(b, ModelSpec{Kind: "polynomial", Degree: 3, Loss: LossMSE}, d)
 }

@@ -78,15 +78,15 @@ func classData(n, m, k int) func(*rand.Rand) *Dataset {
 // blockRows, then a partial block whose length is not a multiple of 4, so
 // every branch of the blocked full-batch kernels runs.
 var modelCases = []modelCase{
-	{"linear/default", ModelSpec{}, regressionData(23, 3)},
+	{"linear/mse/2", ModelSpec{Kind: KindLinear, Loss: LossMSE}, regressionData(23, 3)},
 	{"linear/rss", ModelSpec{Kind: "linear", Loss: "rss"}, regressionData(23, 3)},
 	{"linear/mse", ModelSpec{Kind: "linear", Loss: "mse"}, regressionData(23, 3)},
 	{"polynomial/deg3/rss", ModelSpec{Kind: "polynomial", Degree: 3, Loss: "rss"}, regressionData(20, 3)},
 	{"polynomial/deg3/mse", ModelSpec{Kind: "polynomial", Degree: 3, Loss: "mse"}, regressionData(20, 3)},
-	{"polynomial/default", ModelSpec{Kind: "polynomial"}, regressionData(20, 2)},
+	{"polynomial/deg2/mse", ModelSpec{Kind: "polynomial", Loss: LossMSE, Degree: 2}, regressionData(20, 2)},
 	{"logistic/cross_entropy", ModelSpec{Kind: "logistic", Loss: "cross_entropy"}, classData(23, 3, 2)},
 	{"softmax/3classes", ModelSpec{Kind: "softmax", Loss: "cross_entropy"}, classData(23, 3, 3)},
-	{"mlp/tanh/mse", ModelSpec{Kind: "mlp", Hidden: []int{5}, Loss: "mse"}, regressionData(15, 3)},
+	{"mlp/tanh/mse", ModelSpec{Kind: "mlp", Hidden: []int{5}, Loss: "mse", Activation: "tanh"}, regressionData(15, 3)},
 	{"mlp/tanh/rss", ModelSpec{Kind: "mlp", Hidden: []int{5}, Activation: "tanh", Loss: "rss"}, regressionData(15, 3)},
 	{"mlp/sigmoid/mse", ModelSpec{Kind: "mlp", Hidden: []int{5}, Activation: "sigmoid", Loss: "mse"}, regressionData(15, 3)},
 	// ReLU is not differentiable at 0. A central difference with step h only
@@ -94,10 +94,10 @@ var modelCases = []modelCase{
 	// with this fixed seed none is, so the same tolerance applies. (A kink
 	// crossing would make the check fail, never pass wrongly.)
 	{"mlp/relu/mse", ModelSpec{Kind: "mlp", Hidden: []int{5}, Activation: "relu", Loss: "mse"}, regressionData(15, 3)},
-	{"mlp/relu/classes", ModelSpec{Kind: "mlp", Hidden: []int{4}, Activation: "relu"}, classData(15, 3, 3)},
-	{"mlp/2layers/tanh/mse", ModelSpec{Kind: "mlp", Hidden: []int{4, 3}, Loss: "mse"}, regressionData(15, 3)},
+	{"mlp/relu/classes", ModelSpec{Kind: "mlp", Hidden: []int{4}, Activation: "relu", Loss: LossCrossEntropy}, classData(15, 3, 3)},
+	{"mlp/2layers/tanh/mse", ModelSpec{Kind: "mlp", Hidden: []int{4, 3}, Loss: "mse", Activation: "tanh"}, regressionData(15, 3)},
 	{"mlp/2layers/sigmoid/classes", ModelSpec{Kind: "mlp", Hidden: []int{4, 3}, Activation: "sigmoid", Loss: "cross_entropy"}, classData(15, 3, 3)},
-	{"mlp/default/2classes", ModelSpec{Kind: "mlp"}, classData(10, 2, 2)},
+	{"mlp/16/2classes", ModelSpec{Kind: "mlp", Hidden: []int{16}, Activation: "tanh", Loss: LossCrossEntropy}, classData(10, 2, 2)},
 }
 
 // centralDiffGrad is the central-difference gradient of the model's loss.
@@ -260,7 +260,7 @@ func TestCrossEntropyByHand(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := NewModel(ModelSpec{Kind: tc.kind}, tc.d)
+			m, err := NewModel(ModelSpec{Kind: tc.kind, Loss: LossCrossEntropy}, tc.d)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -289,26 +289,32 @@ func TestNewModelErrors(t *testing.T) {
 		want []string // substrings of the error
 	}{
 		{"unknown kind", ModelSpec{Kind: "svm"}, reg, []string{`"svm"`, "linear, polynomial, logistic, softmax, mlp, function"}},
-		{"no data", ModelSpec{}, nil, []string{"data set is required"}},
-		{"short X", ModelSpec{}, &Dataset{X: []float64{1}, Y: []float64{1, 2}, N: 2, M: 1}, []string{"inconsistent"}},
-		{"label out of range", ModelSpec{Kind: "softmax"}, &Dataset{X: []float64{1, 2}, Y: []float64{0, 3}, N: 2, M: 1, Classes: []string{"a", "b"}}, []string{"row 1", "0..1"}},
-		{"fractional label", ModelSpec{Kind: "logistic"}, &Dataset{X: []float64{1, 2}, Y: []float64{0.5, 1}, N: 2, M: 1, Classes: []string{"a", "b"}}, []string{"row 0", "0.5"}},
-		{"logistic on regression", ModelSpec{Kind: "logistic"}, reg, []string{"classifier", "linear, polynomial or mlp"}},
-		{"softmax on regression", ModelSpec{Kind: "softmax"}, reg, []string{"classifier"}},
-		{"linear on classes", ModelSpec{Kind: "linear"}, two, []string{"regression model", "logistic, softmax or mlp"}},
-		{"default kind on classes", ModelSpec{}, two, []string{"regression model"}},
-		{"polynomial on classes", ModelSpec{Kind: "polynomial"}, three, []string{"3 classes"}},
-		{"logistic with 3 classes", ModelSpec{Kind: "logistic"}, three, []string{"3 classes", "softmax"}},
+		{"no data", ModelSpec{Kind: KindLinear, Loss: LossMSE}, nil, []string{"data set is required"}},
+		{"short X", ModelSpec{Kind: KindLinear, Loss: LossMSE}, &Dataset{X: []float64{1}, Y: []float64{1, 2}, N: 2, M: 1}, []string{"inconsistent"}},
+		{"label out of range", ModelSpec{Kind: "softmax", Loss: LossCrossEntropy}, &Dataset{X: []float64{1, 2}, Y: []float64{0, 3}, N: 2, M: 1, Classes: []string{"a", "b"}}, []string{"row 1", "0..1"}},
+		{"fractional label", ModelSpec{Kind: "logistic", Loss: LossCrossEntropy}, &Dataset{X: []float64{1, 2}, Y: []float64{0.5, 1}, N: 2, M: 1, Classes: []string{"a", "b"}}, []string{"row 0", "0.5"}},
+		{"logistic on regression", ModelSpec{Kind: "logistic", Loss: LossCrossEntropy}, reg, []string{"classifier", "linear, polynomial or mlp"}},
+		{"softmax on regression", ModelSpec{Kind: "softmax", Loss: LossCrossEntropy}, reg, []string{"classifier"}},
+		{"linear on classes", ModelSpec{Kind: "linear", Loss: LossMSE}, two, []string{"regression model", "logistic, softmax or mlp"}},
+		{"default kind on classes", ModelSpec{Kind: KindLinear, Loss: LossMSE}, two, []string{"regression model"}},
+		{"polynomial on classes", ModelSpec{Kind: "polynomial", Loss: LossMSE, Degree: 2}, three, []string{"3 classes"}},
+		{"logistic with 3 classes", ModelSpec{Kind: "logistic", Loss: LossCrossEntropy}, three, []string{"3 classes", "softmax"}},
 		{"linear cross_entropy", ModelSpec{Kind: "linear", Loss: "cross_entropy"}, reg, []string{`"cross_entropy"`, "allowed: rss, mse"}},
-		{"polynomial unknown loss", ModelSpec{Kind: "polynomial", Loss: "mae"}, reg, []string{`"mae"`, "allowed: rss, mse"}},
+		{"polynomial unknown loss", ModelSpec{Kind: "polynomial", Loss: "mae", Degree: 2}, reg, []string{`loss must be one of rss, mse, cross_entropy, got "mae"`}},
 		{"logistic mse", ModelSpec{Kind: "logistic", Loss: "mse"}, two, []string{`"mse"`, "allowed: cross_entropy"}},
 		{"softmax rss", ModelSpec{Kind: "softmax", Loss: "rss"}, three, []string{"allowed: cross_entropy"}},
-		{"mlp classes mse", ModelSpec{Kind: "mlp", Loss: "mse"}, three, []string{"classification", "allowed: cross_entropy"}},
-		{"mlp regression cross_entropy", ModelSpec{Kind: "mlp", Loss: "cross_entropy"}, reg, []string{"regression", "allowed: rss, mse"}},
-		{"negative degree", ModelSpec{Kind: "polynomial", Degree: -1}, reg, []string{"degree -1", "1 or more"}},
-		{"zero hidden units", ModelSpec{Kind: "mlp", Hidden: []int{4, 0}}, reg, []string{"hidden layer 2", "size 0"}},
-		{"negative hidden units", ModelSpec{Kind: "mlp", Hidden: []int{-3}}, reg, []string{"hidden layer 1"}},
-		{"unknown activation", ModelSpec{Kind: "mlp", Activation: "gelu"}, reg, []string{`"gelu"`, "tanh, relu, sigmoid"}},
+		{"mlp classes mse", ModelSpec{Kind: "mlp", Loss: "mse", Hidden: []int{16}, Activation: "tanh"}, three, []string{"classification", "allowed: cross_entropy"}},
+		{"mlp regression cross_entropy", ModelSpec{Kind: "mlp", Loss: "cross_entropy", Hidden: []int{16}, Activation: "tanh"}, reg, []string{"regression", "allowed: rss, mse"}},
+		{"negative degree", ModelSpec{Kind: "polynomial", Degree: -1, Loss: LossMSE}, reg, []string{"degree must be >= 1, got -1"}},
+		// No zero-value defaults: each field the kind uses must be given.
+		{"no kind", ModelSpec{Loss: LossMSE}, reg, []string{`kind must be one of linear, polynomial, logistic, softmax, mlp, function, got ""`}},
+		{"no loss", ModelSpec{Kind: KindLinear}, reg, []string{`loss must be one of rss, mse, cross_entropy, got ""`}},
+		{"polynomial without degree", ModelSpec{Kind: "polynomial", Loss: LossMSE}, reg, []string{"degree must be >= 1, got 0"}},
+		{"mlp without hidden", ModelSpec{Kind: "mlp", Activation: "tanh", Loss: LossMSE}, reg, []string{"hidden must be at least one layer, got []"}},
+		{"mlp without activation", ModelSpec{Kind: "mlp", Hidden: []int{4}, Loss: LossMSE}, reg, []string{`activation must be one of tanh, relu, sigmoid, got ""`}},
+		{"zero hidden units", ModelSpec{Kind: "mlp", Hidden: []int{4, 0}, Activation: "tanh", Loss: LossMSE}, reg, []string{"hidden must be layers of 1 or more units, got [4 0]"}},
+		{"negative hidden units", ModelSpec{Kind: "mlp", Hidden: []int{-3}, Activation: "tanh", Loss: LossMSE}, reg, []string{"hidden must be layers of 1 or more units, got [-3]"}},
+		{"unknown activation", ModelSpec{Kind: "mlp", Activation: "gelu", Hidden: []int{16}}, reg, []string{`"gelu"`, "tanh, relu, sigmoid"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -336,16 +342,15 @@ func TestNumWeightsAndClassifier(t *testing.T) {
 		weights    int
 		classifier bool
 	}{
-		{"linear", ModelSpec{}, reg, 5, false},
-		{"polynomial default degree 2", ModelSpec{Kind: "polynomial"}, reg, 9, false},
-		{"polynomial degree 4", ModelSpec{Kind: "polynomial", Degree: 4}, reg, 17, false},
-		{"logistic", ModelSpec{Kind: "logistic"}, bin, 5, true},
-		{"softmax", ModelSpec{Kind: "softmax"}, cls, 15, true},
-		{"mlp default hidden 16", ModelSpec{Kind: "mlp"}, reg, (4+1)*16 + (16 + 1), false},
-		{"mlp empty hidden means default", ModelSpec{Kind: "mlp", Hidden: []int{}}, reg, (4+1)*16 + (16 + 1), false},
-		{"mlp 2 layers classes", ModelSpec{Kind: "mlp", Hidden: []int{6, 5}}, cls, (4+1)*6 + (6+1)*5 + (5+1)*3, true},
+		{"linear", ModelSpec{Kind: KindLinear, Loss: LossMSE}, reg, 5, false},
+		{"polynomial degree 2", ModelSpec{Kind: "polynomial", Loss: LossMSE, Degree: 2}, reg, 9, false},
+		{"polynomial degree 4", ModelSpec{Kind: "polynomial", Degree: 4, Loss: LossMSE}, reg, 17, false},
+		{"logistic", ModelSpec{Kind: "logistic", Loss: LossCrossEntropy}, bin, 5, true},
+		{"softmax", ModelSpec{Kind: "softmax", Loss: LossCrossEntropy}, cls, 15, true},
+		{"mlp hidden 16", ModelSpec{Kind: "mlp", Hidden: []int{16}, Activation: "tanh", Loss: LossMSE}, reg, (4+1)*16 + (16 + 1), false},
+		{"mlp 2 layers classes", ModelSpec{Kind: "mlp", Hidden: []int{6, 5}, Activation: "tanh", Loss: LossCrossEntropy}, cls, (4+1)*6 + (6+1)*5 + (5+1)*3, true},
 		// Kind function is delegated to the landscapes, which need no data.
-		{"function", ModelSpec{Kind: "function", Function: "rosenbrock"}, nil, 2, false},
+		{"function", ModelSpec{Kind: "function", Function: "rosenbrock", Dimension: 2}, nil, 2, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -375,13 +380,13 @@ func TestAccuracyByHand(t *testing.T) {
 		want float64
 	}{
 		// z = x: predicts 1, 0, 1, 0 against labels 1, 0, 0, 0.
-		{"logistic", ModelSpec{Kind: "logistic"}, bin, []float64{1, 0}, 0.75},
+		{"logistic", ModelSpec{Kind: "logistic", Loss: LossCrossEntropy}, bin, []float64{1, 0}, 0.75},
 		// logits (x, 0.5, −x) for classes a, b, c: predicts a, c, b, a against c, a, b, b.
-		{"softmax", ModelSpec{Kind: "softmax"}, three, []float64{1, 0, 0, 0.5, -1, 0}, 0.25},
+		{"softmax", ModelSpec{Kind: "softmax", Loss: LossCrossEntropy}, three, []float64{1, 0, 0, 0.5, -1, 0}, 0.25},
 		// Hidden unit h = tanh(x) (weight 1, bias 0); logits (h, −h) (weights 1, −1,
 		// biases 0, 0): predicts a for x > 0, b otherwise: a, b, a, b against a, b, b, b.
-		{"mlp classes", ModelSpec{Kind: "mlp", Hidden: []int{1}}, mlpSet, []float64{1, 0, 1, -1, 0, 0}, 0.75},
-		{"no rows", ModelSpec{Kind: "logistic"}, &Dataset{Classes: []string{"n", "y"}}, []float64{1, 0}, math.NaN()},
+		{"mlp classes", ModelSpec{Kind: "mlp", Hidden: []int{1}, Activation: "tanh", Loss: LossCrossEntropy}, mlpSet, []float64{1, 0, 1, -1, 0, 0}, 0.75},
+		{"no rows", ModelSpec{Kind: "logistic", Loss: LossCrossEntropy}, &Dataset{Classes: []string{"n", "y"}}, []float64{1, 0}, math.NaN()},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -17,15 +17,6 @@ const (
 
 var optimizerNames = []string{OptimizerGD, OptimizerSGD, OptimizerMinibatch, OptimizerMomentum, OptimizerNesterov, OptimizerAdam}
 
-// Defaults for the zero values of Settings.
-const (
-	defaultLearningRate = 0.01
-	defaultMomentum     = 0.9
-	defaultBeta2        = 0.999
-	defaultEpsilon      = 1e-8
-	defaultBatchSize    = 32
-)
-
 // optimizer is one trial's optimiser state. Every buffer is allocated by
 // newOptimizer, so evaluate and update allocate nothing: the per-step cost
 // is the model's LossGrad alone.
@@ -56,8 +47,9 @@ type optimizer struct {
 // newOptimizer prepares the optimiser s names for model over data, starting
 // from a copy of w0. Settings must already be validated. The batch size
 // rule: gd always uses the full batch and sgd one row; minibatch uses
-// BatchSize rows (0 means 32); momentum, nesterov and adam use the full
-// batch when BatchSize is 0 and mini-batches of BatchSize when it is > 0.
+// BatchSize rows (validated to be 1 or more); momentum, nesterov and adam
+// use the full batch when BatchSize is 0 and mini-batches of BatchSize when
+// it is > 0.
 // Without data (the landscapes) every optimiser is full batch.
 func newOptimizer(s Settings, model Model, data *Dataset, w0 []float64, rng *rand.Rand) *optimizer {
 	n := len(w0)
@@ -65,18 +57,15 @@ func newOptimizer(s Settings, model Model, data *Dataset, w0 []float64, rng *ran
 		kind:   s.Optimizer,
 		model:  model,
 		data:   data,
-		lr:     orFloat(s.LearningRate, defaultLearningRate),
-		mu:     orFloat(s.Momentum, defaultMomentum),
-		beta2:  orFloat(s.Beta2, defaultBeta2),
-		eps:    orFloat(s.Epsilon, defaultEpsilon),
+		lr:     s.LearningRate,
+		mu:     s.Momentum,
+		beta2:  s.Beta2,
+		eps:    s.Epsilon,
 		beta1t: 1,
 		beta2t: 1,
 		w:      append([]float64(nil), w0...),
 		grad:   make([]float64, n),
 		rng:    rng,
-	}
-	if o.kind == "" {
-		o.kind = OptimizerGD
 	}
 	switch o.kind {
 	case OptimizerMomentum, OptimizerNesterov:
@@ -105,12 +94,7 @@ func batchSize(kind string, size int, data *Dataset) int {
 	switch kind {
 	case OptimizerSGD:
 		b = 1
-	case OptimizerMinibatch:
-		b = size
-		if b == 0 {
-			b = defaultBatchSize
-		}
-	case OptimizerMomentum, OptimizerNesterov, OptimizerAdam:
+	case OptimizerMinibatch, OptimizerMomentum, OptimizerNesterov, OptimizerAdam:
 		b = size
 	}
 	if b >= data.N {
@@ -218,11 +202,4 @@ func (o *optimizer) step() float64 {
 	loss := o.evaluate()
 	o.update()
 	return loss
-}
-
-func orFloat(v, def float64) float64 {
-	if v == 0 {
-		return def
-	}
-	return v
 }

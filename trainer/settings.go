@@ -1,35 +1,49 @@
 package trainer
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
-// ModelSpec names a model. Its zero value is a linear model.
+// ModelSpec names a model. Every field the kind uses must be given: there
+// are no zero-value defaults (see Settings).
 type ModelSpec struct {
-	Kind       string // linear (default) | polynomial | logistic | softmax | mlp | function
-	Degree     int    // polynomial: highest power of each feature; 0 means 2
-	Hidden     []int  // mlp: hidden layer sizes; nil means [16]
-	Activation string // mlp: tanh (default) | relu | sigmoid
+	Kind       string // linear | polynomial | logistic | softmax | mlp | function
+	Degree     int    // polynomial: highest power of each feature, 1 or more
+	Hidden     []int  // mlp: hidden layer sizes, at least one layer of 1 or more units
+	Activation string // mlp: tanh | relu | sigmoid
 	Function   string // function: rosenbrock | rastrigin | double_well | plateau
-	Dimension  int    // function: number of weights; 0 means 2 (1 for double_well)
-	Loss       string // rss | mse | cross_entropy; "" means mse for regression, cross_entropy for classifiers
+	Dimension  int    // function: number of weights, 1 or more (2 or more for rosenbrock)
+	// Loss is rss or mse for regression, cross_entropy for classifiers;
+	// the landscapes (kind function) have their own and ignore it.
+	Loss string
 }
 
-// Settings are the hyperparameters of one training run. The zero value is
-// valid: every field's comment gives what 0 (or "") means.
+// Settings are the hyperparameters of one training run.
+//
+// Every field is used exactly as given: the trainer has no "0 means the
+// default", because a momentum, a β or an initial mean of 0 is a value
+// someone may ask for, and a silent substitute would make a trial report
+// one value and run another. Defaults are filled once, by the caller (the
+// configs package for hpsearch). Where 0 is not a valid value (a learning
+// rate, an iteration budget, a restart count) Validate, and so Train,
+// refuses it with an error naming the key. A 0 that is valid means what the
+// field's comment says, typically "off".
 type Settings struct {
 	Model ModelSpec
 
-	Optimizer    string  // gd (default) | sgd | minibatch | momentum | nesterov | adam
-	LearningRate float64 // δ in w ← w − δ·∇L; 0 means 0.01
-	Momentum     float64 // momentum, nesterov: velocity decay; adam: β1. 0 means 0.9
-	Beta2        float64 // adam: β2; 0 means 0.999
-	Epsilon      float64 // adam: ε; 0 means 1e-8
-	// BatchSize is the rows per step. minibatch: 0 means 32. momentum,
+	Optimizer    string  // gd | sgd | minibatch | momentum | nesterov | adam
+	LearningRate float64 // δ in w ← w − δ·∇L; > 0
+	Momentum     float64 // momentum, nesterov: velocity decay; adam: β1. In [0, 1); 0 is plain gd's step
+	Beta2        float64 // adam: β2, in [0, 1)
+	Epsilon      float64 // adam: ε, > 0
+	// BatchSize is the rows per step. minibatch: 1 or more. momentum,
 	// nesterov, adam: 0 means the full batch, > 0 mini-batches of that size.
 	// gd always uses the full batch and sgd one row. A size of N or more is
 	// the full batch. Batches are windows of a per-epoch seeded shuffle.
 	BatchSize int
 
-	MaxIterations int // optimiser steps; 0 means 1000
+	MaxIterations int // optimiser steps, 1 or more
 	// GradientThreshold stops training when the Euclidean (L2) norm of the
 	// full gradient ‖∇L(w)‖₂ falls below it. 0 disables it. Full-batch
 	// optimisers check it every step; stochastic ones once per epoch, when
@@ -41,8 +55,8 @@ type Settings struct {
 	Patience int
 	MinDelta float64 // see Patience; 0 means any improvement counts
 	// Monitor is the loss Patience watches and which weights a run keeps:
-	// MonitorTraining ("" means it) the training loss and the final
-	// weights; MonitorValidation the validation loss and the weights of the
+	// MonitorTraining the training loss and the final weights;
+	// MonitorValidation the validation loss and the weights of the
 	// iteration where it was lowest, the usual remedy for a model that
 	// overfits (its validation loss rises while the training loss falls).
 	// MonitorValidation needs a validation split.
@@ -50,20 +64,37 @@ type Settings struct {
 	TimeLimit time.Duration // wall-clock limit per run (all restarts); 0 disables it
 
 	InitMean float64 // mean of the Gaussian initial weights
-	InitStd  float64 // standard deviation of the Gaussian initial weights; 0 means 0.1
-	Restarts int     // train from this many Gaussian starts and keep the best; 0 means 1
+	InitStd  float64 // standard deviation of the Gaussian initial weights; 0 starts every weight at InitMean
+	Restarts int     // train from this many Gaussian starts and keep the best, 1 or more
 
 	// Seed makes the run reproducible: initial weights and shuffling come from
 	// a generator seeded with it alone.
 	Seed uint64
 
-	HistoryLimit int // most history points kept (thinned evenly); 0 means 1000
+	HistoryLimit int // most history points kept (thinned evenly), 1 or more
 
 	// ReportEvery, when > 0, calls Report with the validation loss every
 	// ReportEvery iterations; Report returning false stops the run with
-	// StopPruned. Used by early stopping in the search.
+	// StopPruned. Used by early stopping in the search. 0 disables it.
 	ReportEvery int
 	Report      func(iteration int, validationLoss float64) bool
+}
+
+// SettingError is one setting Train refuses. Key is the name the setting
+// has in hpsearch configs (learning_rate, init_std, hidden, …), so that a
+// caller can tell the user which of their keys is wrong.
+type SettingError struct {
+	Key   string
+	Value any
+	// Allowed is what the key accepts: "> 0", "in [0, 1)", "one of gd, sgd, …".
+	Allowed string
+}
+
+func (e *SettingError) Error() string {
+	if s, ok := e.Value.(string); ok {
+		return fmt.Sprintf("%s must be %s, got %q", e.Key, e.Allowed, s)
+	}
+	return fmt.Sprintf("%s must be %s, got %v", e.Key, e.Allowed, e.Value)
 }
 
 // What Settings.Monitor watches.

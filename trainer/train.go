@@ -13,10 +13,6 @@ import (
 )
 
 const (
-	defaultMaxIterations = 1000
-	defaultInitStd       = 0.1
-	defaultHistoryLimit  = 1000
-
 	// explosionFactor is the divergence rule: a loss that is NaN, ±Inf, or
 	// more than explosionFactor × max(|initial loss|, 1) has diverged. A
 	// working run never climbs six orders of magnitude above where it
@@ -81,10 +77,9 @@ func Train(ctx context.Context, p Problem, s Settings) (Result, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if err := s.validate(); err != nil {
-		return Result{}, err
+	if err := s.Validate(); err != nil {
+		return Result{}, fmt.Errorf("trainer: %w", err)
 	}
-	s = s.withDefaults()
 	model, err := NewModel(s.Model, p.Train)
 	if err != nil {
 		return Result{}, fmt.Errorf("trainer: %w", err)
@@ -199,93 +194,79 @@ func checkSplits(train, val *Dataset) error {
 	return nil
 }
 
-// validate reports every bad setting at once; each message names what is
-// allowed. The zero value of every field is valid.
-func (s Settings) validate() error {
+// Validate reports every setting Train would refuse, each a *SettingError
+// naming its config key, joined; nil when every value can be used as
+// given. It checks what can be checked without the data; whether the loss
+// suits the data set is checked by Train.
+func (s Settings) Validate() error {
 	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("trainer: "+format, args...)) }
-	if s.Optimizer != "" && !contains(optimizerNames, s.Optimizer) {
-		bad("optimizer %q is unknown (allowed: %s)", s.Optimizer, strings.Join(optimizerNames, ", "))
+	bad := func(key string, v any, allowed string) {
+		errs = append(errs, &SettingError{Key: key, Value: v, Allowed: allowed})
 	}
-	nonNegative := []struct {
-		name string
-		v    float64
-	}{
-		{"learning_rate", s.LearningRate},
-		{"epsilon", s.Epsilon},
-		{"gradient_threshold", s.GradientThreshold},
-		{"min_delta", s.MinDelta},
-		{"init_std", s.InitStd},
-	}
-	for _, f := range nonNegative {
-		if !(f.v >= 0) || math.IsInf(f.v, 1) {
-			bad("%s %v is invalid (allowed: a finite number ≥ 0)", f.name, f.v)
+	// The ranges of real numbers; NaN fails every comparison, so each test
+	// is written to be false for it.
+	positive := func(key string, v float64) {
+		if !(v > 0) || math.IsInf(v, 1) {
+			bad(key, v, "a finite number > 0")
 		}
 	}
-	for _, f := range []struct {
-		name string
-		v    float64
-	}{{"momentum", s.Momentum}, {"beta2", s.Beta2}} {
-		if !(f.v >= 0 && f.v < 1) {
-			bad("%s %v is invalid (allowed: 0 ≤ %s < 1; 0 means the default)", f.name, f.v, f.name)
+	nonNegative := func(key string, v float64) {
+		if !(v >= 0) || math.IsInf(v, 1) {
+			bad(key, v, "a finite number >= 0")
 		}
+	}
+	unit := func(key string, v float64) {
+		if !(v >= 0 && v < 1) {
+			bad(key, v, "in [0, 1)")
+		}
+	}
+	atLeast := func(key string, v, lo int) {
+		if v < lo {
+			bad(key, v, fmt.Sprintf(">= %d", lo))
+		}
+	}
+	oneOf := func(key, v string, allowed []string) {
+		if !contains(allowed, v) {
+			bad(key, v, "one of "+strings.Join(allowed, ", "))
+		}
+	}
+
+	oneOf("optimizer", s.Optimizer, optimizerNames)
+	positive("learning_rate", s.LearningRate)
+	unit("momentum", s.Momentum)
+	unit("beta2", s.Beta2)
+	if s.Optimizer == OptimizerAdam {
+		positive("epsilon", s.Epsilon) // the guard against dividing by a zero second moment
+	} else {
+		nonNegative("epsilon", s.Epsilon)
+	}
+	if s.Optimizer == OptimizerMinibatch {
+		if s.BatchSize < 1 {
+			bad("batch_size", s.BatchSize, ">= 1 for minibatch")
+		}
+	} else {
+		atLeast("batch_size", s.BatchSize, 0)
+	}
+	atLeast("max_iterations", s.MaxIterations, 1)
+	nonNegative("gradient_threshold", s.GradientThreshold)
+	atLeast("patience", s.Patience, 0)
+	nonNegative("min_delta", s.MinDelta)
+	oneOf("monitor", s.Monitor, []string{MonitorTraining, MonitorValidation})
+	if s.TimeLimit < 0 {
+		bad("time_limit", s.TimeLimit, ">= 0s (0s is off)")
 	}
 	if math.IsNaN(s.InitMean) || math.IsInf(s.InitMean, 0) {
-		bad("init_mean %v is invalid (allowed: a finite number)", s.InitMean)
+		bad("init_mean", s.InitMean, "a finite number")
 	}
-	for _, f := range []struct {
-		name string
-		v    int
-	}{
-		{"batch_size", s.BatchSize},
-		{"max_iterations", s.MaxIterations},
-		{"patience", s.Patience},
-		{"restarts", s.Restarts},
-		{"history_limit", s.HistoryLimit},
-		{"report_every", s.ReportEvery},
-	} {
-		if f.v < 0 {
-			bad("%s %d is invalid (allowed: 0 or more)", f.name, f.v)
-		}
-	}
-	if s.TimeLimit < 0 {
-		bad("time_limit %v is invalid (allowed: 0 (off) or more)", s.TimeLimit)
-	}
-	if s.Monitor != "" && s.Monitor != MonitorTraining && s.Monitor != MonitorValidation {
-		bad("monitor %q is unknown (allowed: %s, %s)", s.Monitor, MonitorTraining, MonitorValidation)
-	}
+	nonNegative("init_std", s.InitStd)
+	atLeast("restarts", s.Restarts, 1)
+	atLeast("history_limit", s.HistoryLimit, 1)
+	atLeast("report_every", s.ReportEvery, 0)
 	if s.ReportEvery > 0 && s.Report == nil {
-		bad("report_every %d needs a Report function", s.ReportEvery)
+		errs = append(errs, fmt.Errorf("report_every %d needs a Report function", s.ReportEvery))
 	}
+	errs = append(errs, s.Model.validate()...)
 	return errors.Join(errs...)
-}
-
-// withDefaults replaces the zero values that mean a default by it. The
-// optimiser's own defaults (learning rate, momentum, …) are applied by
-// newOptimizer.
-func (s Settings) withDefaults() Settings {
-	if s.Optimizer == "" {
-		s.Optimizer = OptimizerGD
-	}
-	if s.Model.Kind == "" {
-		s.Model.Kind = KindLinear
-	}
-	if s.MaxIterations == 0 {
-		s.MaxIterations = defaultMaxIterations
-	}
-	if s.InitStd == 0 {
-		s.InitStd = defaultInitStd
-	}
-	if s.Restarts == 0 {
-		s.Restarts = 1
-	}
-	if s.HistoryLimit == 0 {
-		s.HistoryLimit = defaultHistoryLimit
-	}
-	if s.Monitor == "" {
-		s.Monitor = MonitorTraining
-	}
-	return s
 }
 
 // run is what the restarts of one Train call share.

@@ -21,7 +21,12 @@ func benchProblem(b *testing.B) Problem {
 // passes over the data plus the final evaluation.
 func BenchmarkTrainLinear(b *testing.B) {
 	p := benchProblem(b)
-	s := Settings{Optimizer: OptimizerGD, LearningRate: 0.1, MaxIterations: 100, Seed: 1}
+	s := settings(func(s *Settings) {
+		s.Optimizer = OptimizerGD
+		s.LearningRate = 0.1
+		s.MaxIterations = 100
+		s.Seed = 1
+	})
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Train(context.Background(), p, s); err != nil {
@@ -35,14 +40,23 @@ var benchOptimizers = []struct {
 	name string
 	s    Settings
 }{
-	{"gd", Settings{Optimizer: OptimizerGD}},
-	{"sgd", Settings{Optimizer: OptimizerSGD}},
-	{"minibatch", Settings{Optimizer: OptimizerMinibatch, BatchSize: 32}},
-	{"momentum", Settings{Optimizer: OptimizerMomentum}},
-	{"momentum_batch32", Settings{Optimizer: OptimizerMomentum, BatchSize: 32}},
-	{"nesterov", Settings{Optimizer: OptimizerNesterov}},
-	{"adam", Settings{Optimizer: OptimizerAdam}},
-	{"adam_batch32", Settings{Optimizer: OptimizerAdam, BatchSize: 32}},
+	{"gd", settings(func(s *Settings) { s.Optimizer = OptimizerGD })},
+	{"sgd", settings(func(s *Settings) { s.Optimizer = OptimizerSGD })},
+	{"minibatch", settings(func(s *Settings) {
+		s.Optimizer = OptimizerMinibatch
+		s.BatchSize = 32
+	})},
+	{"momentum", settings(func(s *Settings) { s.Optimizer = OptimizerMomentum })},
+	{"momentum_batch32", settings(func(s *Settings) {
+		s.Optimizer = OptimizerMomentum
+		s.BatchSize = 32
+	})},
+	{"nesterov", settings(func(s *Settings) { s.Optimizer = OptimizerNesterov })},
+	{"adam", settings(func(s *Settings) { s.Optimizer = OptimizerAdam })},
+	{"adam_batch32", settings(func(s *Settings) {
+		s.Optimizer = OptimizerAdam
+		s.BatchSize = 32
+	})},
 }
 
 // BenchmarkTrain is a 100-iteration run per optimiser on the same data;
@@ -70,7 +84,7 @@ func BenchmarkStep(b *testing.B) {
 	p := benchProblem(b)
 	for _, tc := range benchOptimizers {
 		b.Run(tc.name, func(b *testing.B) {
-			model, err := NewModel(ModelSpec{}, p.Train)
+			model, err := NewModel(ModelSpec{Kind: KindLinear, Loss: LossMSE}, p.Train)
 			if err != nil {
 				b.Fatal(err)
 			}

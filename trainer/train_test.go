@@ -69,12 +69,12 @@ func function(name string, dim int) ModelSpec {
 func TestLinearGDReachesLeastSquares(t *testing.T) {
 	p := regressionProblem(t, 2000, 5, 0.1, 7)
 	want := leastSquares(t, p.Train)
-	res := mustTrain(t, context.Background(), p, Settings{
-		LearningRate:      0.2,
-		MaxIterations:     10000,
-		GradientThreshold: 1e-10,
-		Seed:              1,
-	})
+	res := mustTrain(t, context.Background(), p, settings(func(s *Settings) {
+		s.LearningRate = 0.2
+		s.MaxIterations = 10000
+		s.GradientThreshold = 1e-10
+		s.Seed = 1
+	}))
 	if res.StopReason != StopGradientThreshold {
 		t.Fatalf("stop reason %s after %d iterations, want gradient_threshold", res.StopReason, res.Iterations)
 	}
@@ -99,7 +99,7 @@ func TestLinearGDReachesLeastSquares(t *testing.T) {
 // or stochastic, gets close to the least-squares loss.
 func TestEveryOptimizerFitsLinear(t *testing.T) {
 	p := regressionProblem(t, 2000, 4, 0.5, 3)
-	model, err := NewModel(ModelSpec{}, p.Train)
+	model, err := NewModel(ModelSpec{Kind: KindLinear, Loss: LossMSE}, p.Train)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestEveryOptimizerFitsLinear(t *testing.T) {
 	}{
 		{OptimizerGD, 0.2, 0, 300},
 		{OptimizerSGD, 0.002, 0, 20000},
-		{OptimizerMinibatch, 0.02, 0, 5000},
+		{OptimizerMinibatch, 0.02, 32, 5000},
 		{OptimizerMomentum, 0.05, 0, 300},
 		{OptimizerMomentum, 0.005, 64, 5000},
 		{OptimizerNesterov, 0.05, 0, 300},
@@ -122,10 +122,13 @@ func TestEveryOptimizerFitsLinear(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.optimizer, func(t *testing.T) {
-			res := mustTrain(t, context.Background(), p, Settings{
-				Optimizer: tc.optimizer, LearningRate: tc.lr, BatchSize: tc.batch,
-				MaxIterations: tc.iters, Seed: 5,
-			})
+			res := mustTrain(t, context.Background(), p, settings(func(s *Settings) {
+				s.Optimizer = tc.optimizer
+				s.LearningRate = tc.lr
+				s.BatchSize = tc.batch
+				s.MaxIterations = tc.iters
+				s.Seed = 5
+			}))
 			if res.TrainLoss > 1.02*best {
 				t.Errorf("train loss %v after %d iterations (%s), least squares %v", res.TrainLoss, res.Iterations, res.StopReason, best)
 			}
@@ -157,7 +160,11 @@ func TestOptimizerUpdateRules(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.optimizer, func(t *testing.T) {
 			model, _ := newLandscape(function(FunctionDoubleWell, 1))
-			s := Settings{Optimizer: tc.optimizer, LearningRate: lr, Momentum: mu}
+			s := settings(func(s *Settings) {
+				s.Optimizer = tc.optimizer
+				s.LearningRate = lr
+				s.Momentum = mu
+			})
 			o := newOptimizer(s, model, nil, []float64{w0}, nil)
 			for range tc.steps {
 				o.step()
@@ -182,13 +189,17 @@ func TestLogisticSeparates(t *testing.T) {
 	}
 	st := FitStandardizer(train)
 	p := Problem{Train: st.Apply(train), Validation: st.Apply(val)}
-	res := mustTrain(t, context.Background(), p, Settings{
-		Model: ModelSpec{Kind: KindLogistic}, LearningRate: 0.5, MaxIterations: 500, Seed: 2,
-	})
+	res := mustTrain(t, context.Background(), p, settings(func(s *Settings) {
+		s.Model.Kind = KindLogistic
+		s.Model.Loss = LossCrossEntropy
+		s.LearningRate = 0.5
+		s.MaxIterations = 500
+		s.Seed = 2
+	}))
 	if res.Accuracy != 1 {
 		t.Errorf("validation accuracy %v, want 1 (train loss %v)", res.Accuracy, res.TrainLoss)
 	}
-	model, _ := NewModel(ModelSpec{Kind: KindLogistic}, p.Train)
+	model, _ := NewModel(ModelSpec{Kind: KindLogistic, Loss: LossCrossEntropy}, p.Train)
 	if acc := model.(Classifier).Accuracy(res.Weights, p.Train); acc != 1 {
 		t.Errorf("training accuracy %v, want 1", acc)
 	}
@@ -197,7 +208,13 @@ func TestLogisticSeparates(t *testing.T) {
 // TestPlateau: with the same step and budget, plain gd is still on the
 // plateau while momentum and adam have crossed it into the well.
 func TestPlateau(t *testing.T) {
-	base := Settings{Model: function(FunctionPlateau, 2), LearningRate: 0.1, MaxIterations: 2000, InitMean: 8, Seed: 1}
+	base := settings(func(s *Settings) {
+		s.Model = function(FunctionPlateau, 2)
+		s.LearningRate = 0.1
+		s.MaxIterations = 2000
+		s.InitMean = 8
+		s.Seed = 1
+	})
 	tests := []struct {
 		optimizer string
 		stalls    bool
@@ -226,7 +243,13 @@ func TestPlateau(t *testing.T) {
 // TestDoubleWellRestarts: a start right of the peak ends in the local
 // minimum; eight wide starts find the global one.
 func TestDoubleWellRestarts(t *testing.T) {
-	base := Settings{Model: function(FunctionDoubleWell, 1), LearningRate: 0.01, MaxIterations: 5000, GradientThreshold: 1e-9, Seed: 3}
+	base := settings(func(s *Settings) {
+		s.Model = function(FunctionDoubleWell, 1)
+		s.LearningRate = 0.01
+		s.MaxIterations = 5000
+		s.GradientThreshold = 1e-9
+		s.Seed = 3
+	})
 
 	single := base
 	single.InitMean, single.InitStd = 2, 0.1
@@ -253,7 +276,13 @@ func TestDoubleWellRestarts(t *testing.T) {
 // whatever the number of restarts (they are consecutive draws of one
 // generator), so the best of four is never worse than the single start.
 func TestRestartsKeepTheBest(t *testing.T) {
-	s := Settings{Model: function(FunctionRastrigin, 3), InitStd: 2, LearningRate: 1e-3, MaxIterations: 200, Seed: 9}
+	s := settings(func(s *Settings) {
+		s.Model = function(FunctionRastrigin, 3)
+		s.InitStd = 2
+		s.LearningRate = 1e-3
+		s.MaxIterations = 200
+		s.Seed = 9
+	})
 	one := mustTrain(t, context.Background(), Problem{}, s)
 	s.Restarts = 4
 	many := mustTrain(t, context.Background(), Problem{}, s)
@@ -276,12 +305,16 @@ func TestMinibatchNeedsFewerPasses(t *testing.T) {
 		t.Skip("10⁵-row data set")
 	}
 	p := regressionProblem(t, 125000, 8, 1, 21) // 100 000 training rows
-	model, _ := NewModel(ModelSpec{}, p.Train)
+	model, _ := NewModel(ModelSpec{Kind: KindLinear, Loss: LossMSE}, p.Train)
 	target := 1.01 * model.LossGrad(leastSquares(t, p.Train), p.Train, nil, nil)
 
-	mb := mustTrain(t, context.Background(), p, Settings{
-		Optimizer: OptimizerMinibatch, LearningRate: 0.02, BatchSize: 32, MaxIterations: 1000, Seed: 1,
-	})
+	mb := mustTrain(t, context.Background(), p, settings(func(s *Settings) {
+		s.Optimizer = OptimizerMinibatch
+		s.LearningRate = 0.02
+		s.BatchSize = 32
+		s.MaxIterations = 1000
+		s.Seed = 1
+	}))
 	if mb.TrainLoss > target {
 		t.Fatalf("minibatch: loss %v after %.2f passes, target %v", mb.TrainLoss, mb.Passes, target)
 	}
@@ -291,7 +324,11 @@ func TestMinibatchNeedsFewerPasses(t *testing.T) {
 
 	gdPasses := math.Inf(1)
 	for _, lr := range []float64{0.05, 0.1, 0.2, 0.4} {
-		res := mustTrain(t, context.Background(), p, Settings{LearningRate: lr, MaxIterations: 30, Seed: 1})
+		res := mustTrain(t, context.Background(), p, settings(func(s *Settings) {
+			s.LearningRate = lr
+			s.MaxIterations = 30
+			s.Seed = 1
+		}))
 		for _, h := range res.History { // gd records every iteration of a short run
 			if h.TrainLoss <= target {
 				gdPasses = min(gdPasses, float64(h.Iteration))
@@ -317,15 +354,40 @@ func TestDivergence(t *testing.T) {
 		p    Problem
 		s    Settings
 	}{
-		{"gd linear", p, Settings{LearningRate: 10}},
-		{"gd overflow to NaN", p, Settings{LearningRate: 1e300}},
-		{"sgd", p, Settings{Optimizer: OptimizerSGD, LearningRate: 50}},
-		{"minibatch", p, Settings{Optimizer: OptimizerMinibatch, LearningRate: 50}},
-		{"momentum", p, Settings{Optimizer: OptimizerMomentum, LearningRate: 10}},
-		{"nesterov", p, Settings{Optimizer: OptimizerNesterov, LearningRate: 10}},
-		{"adam minibatch", p, Settings{Optimizer: OptimizerAdam, LearningRate: 1e200, BatchSize: 16}},
-		{"rosenbrock", Problem{}, Settings{Model: function(FunctionRosenbrock, 2), LearningRate: 1, InitStd: 1}},
-		{"double well", Problem{}, Settings{Model: function(FunctionDoubleWell, 1), LearningRate: 1, InitMean: 3}},
+		{"gd linear", p, settings(func(s *Settings) { s.LearningRate = 10 })},
+		{"gd overflow to NaN", p, settings(func(s *Settings) { s.LearningRate = 1e300 })},
+		{"sgd", p, settings(func(s *Settings) {
+			s.Optimizer = OptimizerSGD
+			s.LearningRate = 50
+		})},
+		{"minibatch", p, settings(func(s *Settings) {
+			s.Optimizer = OptimizerMinibatch
+			s.LearningRate = 50
+			s.BatchSize = 32
+		})},
+		{"momentum", p, settings(func(s *Settings) {
+			s.Optimizer = OptimizerMomentum
+			s.LearningRate = 10
+		})},
+		{"nesterov", p, settings(func(s *Settings) {
+			s.Optimizer = OptimizerNesterov
+			s.LearningRate = 10
+		})},
+		{"adam minibatch", p, settings(func(s *Settings) {
+			s.Optimizer = OptimizerAdam
+			s.LearningRate = 1e200
+			s.BatchSize = 16
+		})},
+		{"rosenbrock", Problem{}, settings(func(s *Settings) {
+			s.Model = function(FunctionRosenbrock, 2)
+			s.LearningRate = 1
+			s.InitStd = 1
+		})},
+		{"double well", Problem{}, settings(func(s *Settings) {
+			s.Model = function(FunctionDoubleWell, 1)
+			s.LearningRate = 1
+			s.InitMean = 3
+		})},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -353,32 +415,78 @@ func TestStopReasons(t *testing.T) {
 		want     StopReason
 		wantIter int // -1: not checked
 	}{
-		{"max iterations", nil, Problem{}, Settings{Model: function(FunctionRosenbrock, 2), LearningRate: 1e-4, MaxIterations: 50},
+		{"max iterations", nil, Problem{}, settings(func(s *Settings) {
+			s.Model = function(FunctionRosenbrock, 2)
+			s.LearningRate = 1e-4
+			s.MaxIterations = 50
+		}),
 			StopMaxIterations, 50},
-		{"max iterations minibatch", nil, p, Settings{Optimizer: OptimizerMinibatch, MaxIterations: 77},
+		{"max iterations minibatch", nil, p, settings(func(s *Settings) {
+			s.Optimizer = OptimizerMinibatch
+			s.MaxIterations = 77
+			s.BatchSize = 32
+		}),
 			StopMaxIterations, 77},
-		{"gradient threshold", nil, p, Settings{LearningRate: 0.2, GradientThreshold: 1e-6, MaxIterations: 1e5},
+		{"gradient threshold", nil, p, settings(func(s *Settings) {
+			s.LearningRate = 0.2
+			s.GradientThreshold = 1e-6
+			s.MaxIterations = 1e5
+		}),
 			StopGradientThreshold, -1},
-		{"gradient threshold adam", nil, Problem{}, Settings{Model: function(FunctionDoubleWell, 1), Optimizer: OptimizerAdam,
-			LearningRate: 0.001, Momentum: 0.5, GradientThreshold: 1e-3, InitMean: -1.3, InitStd: 0.01, MaxIterations: 1e5},
+		{"gradient threshold adam", nil, Problem{}, settings(func(s *Settings) {
+			s.Model = function(FunctionDoubleWell, 1)
+			s.Optimizer = OptimizerAdam
+			s.LearningRate = 0.001
+			s.Momentum = 0.5
+			s.GradientThreshold = 1e-3
+			s.InitMean = -1.3
+			s.InitStd = 0.01
+			s.MaxIterations = 1e5
+		}),
 			StopGradientThreshold, -1},
 		// No improvement can beat a min_delta of 1e9: the run stops exactly
 		// patience iterations after the first.
-		{"patience", nil, p, Settings{Patience: 5, MinDelta: 1e9}, StopPatience, 5},
-		{"patience converged", nil, Problem{}, Settings{Model: function(FunctionDoubleWell, 1), LearningRate: 0.01, Patience: 20, MaxIterations: 1e6},
+		{"patience", nil, p, settings(func(s *Settings) {
+			s.Patience = 5
+			s.MinDelta = 1e9
+		}), StopPatience, 5},
+		{"patience converged", nil, Problem{}, settings(func(s *Settings) {
+			s.Model = function(FunctionDoubleWell, 1)
+			s.LearningRate = 0.01
+			s.Patience = 20
+			s.MaxIterations = 1e6
+		}),
 			StopPatience, -1},
 		// Stochastic: one observation per epoch (800 training rows / 32 =
 		// 25 steps), so patience 10 stops at the first epoch without improvement.
-		{"patience minibatch", nil, p, Settings{Optimizer: OptimizerMinibatch, Patience: 10, MinDelta: 1e9}, StopPatience, 25},
-		{"time limit", nil, Problem{}, Settings{Model: function(FunctionRastrigin, 2), LearningRate: 1e-6, MaxIterations: 1e9, TimeLimit: 20 * time.Millisecond},
+		{"patience minibatch", nil, p, settings(func(s *Settings) {
+			s.Optimizer = OptimizerMinibatch
+			s.Patience = 10
+			s.MinDelta = 1e9
+			s.BatchSize = 32
+		}), StopPatience, 25},
+		{"time limit", nil, Problem{}, settings(func(s *Settings) {
+			s.Model = function(FunctionRastrigin, 2)
+			s.LearningRate = 1e-6
+			s.MaxIterations = 1e9
+			s.TimeLimit = 20 * time.Millisecond
+		}),
 			StopTimeLimit, -1},
-		{"time limit gd data", nil, p, Settings{LearningRate: 1e-6, MaxIterations: 1e9, TimeLimit: 20 * time.Millisecond},
+		{"time limit gd data", nil, p, settings(func(s *Settings) {
+			s.LearningRate = 1e-6
+			s.MaxIterations = 1e9
+			s.TimeLimit = 20 * time.Millisecond
+		}),
 			StopTimeLimit, -1},
-		{"cancelled before", cancelled, p, Settings{}, StopCancelled, 0},
-		{"pruned", nil, Problem{}, Settings{Model: function(FunctionPlateau, 2), ReportEvery: 10, Report: func(it int, loss float64) bool {
-			reported = append(reported, it)
-			return it < 30
-		}}, StopPruned, 30},
+		{"cancelled before", cancelled, p, settings(nil), StopCancelled, 0},
+		{"pruned", nil, Problem{}, settings(func(s *Settings) {
+			s.Model = function(FunctionPlateau, 2)
+			s.ReportEvery = 10
+			s.Report = func(it int, loss float64) bool {
+				reported = append(reported, it)
+				return it < 30
+			}
+		}), StopPruned, 30},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -412,7 +520,13 @@ func TestCancelledWhileRunning(t *testing.T) {
 		t.Run(opt, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 			defer cancel()
-			res := mustTrain(t, ctx, p, Settings{Optimizer: opt, LearningRate: 1e-7, MaxIterations: 1e9, Restarts: 3, Seed: 1})
+			res := mustTrain(t, ctx, p, settings(func(s *Settings) {
+				s.Optimizer = opt
+				s.LearningRate = 1e-7
+				s.MaxIterations = 1e9
+				s.Restarts = 3
+				s.Seed = 1
+			}))
 			if res.StopReason != StopCancelled || res.Duration > 2*time.Second {
 				t.Errorf("stop %s after %v, want cancelled soon after 20ms", res.StopReason, res.Duration)
 			}
@@ -429,13 +543,17 @@ func TestReportSeesValidationLoss(t *testing.T) {
 	p := regressionProblem(t, 500, 2, 0.1, 6)
 	var iters []int
 	var losses []float64
-	res := mustTrain(t, context.Background(), p, Settings{
-		LearningRate: 0.1, MaxIterations: 20, Restarts: 2, ReportEvery: 20, Seed: 4,
-		Report: func(it int, loss float64) bool {
+	res := mustTrain(t, context.Background(), p, settings(func(s *Settings) {
+		s.LearningRate = 0.1
+		s.MaxIterations = 20
+		s.Restarts = 2
+		s.ReportEvery = 20
+		s.Seed = 4
+		s.Report = func(it int, loss float64) bool {
 			iters, losses = append(iters, it), append(losses, loss)
 			return true
-		},
-	})
+		}
+	}))
 	// Restart 0 reports its last iteration, 20; restart 1's steps continue
 	// the count from there.
 	if !slices.Equal(iters, []int{20, 40}) || res.TotalIterations != 40 {
@@ -457,7 +575,13 @@ func TestReportSeesValidationLoss(t *testing.T) {
 // restarts; a different seed gives different ones.
 func TestSeeds(t *testing.T) {
 	p := regressionProblem(t, 1000, 4, 0.3, 5)
-	s := Settings{Optimizer: OptimizerMinibatch, BatchSize: 16, MaxIterations: 300, Restarts: 3, Seed: 42}
+	s := settings(func(s *Settings) {
+		s.Optimizer = OptimizerMinibatch
+		s.BatchSize = 16
+		s.MaxIterations = 300
+		s.Restarts = 3
+		s.Seed = 42
+	})
 	a := mustTrain(t, context.Background(), p, s)
 	b := mustTrain(t, context.Background(), p, s)
 	if !slices.Equal(a.Weights, b.Weights) || a.TrainLoss != b.TrainLoss || a.Restart != b.Restart {
@@ -476,16 +600,20 @@ func TestHistoryBounded(t *testing.T) {
 	tests := []struct {
 		limit, iters, want int // want: history limit in effect
 	}{
-		{0, 100000, 1000},
+		{1000, 100000, 1000},
 		{7, 1000, 7},
 		{2, 50, 2},
 		{1, 50, 1},
 		{1000, 10, 11},
 	}
 	for _, tc := range tests {
-		res := mustTrain(t, context.Background(), Problem{}, Settings{
-			Model: function(FunctionRastrigin, 2), LearningRate: 1e-5, MaxIterations: tc.iters, HistoryLimit: tc.limit, Seed: 1,
-		})
+		res := mustTrain(t, context.Background(), Problem{}, settings(func(s *Settings) {
+			s.Model = function(FunctionRastrigin, 2)
+			s.LearningRate = 1e-5
+			s.MaxIterations = tc.iters
+			s.HistoryLimit = tc.limit
+			s.Seed = 1
+		}))
 		h := res.History
 		if len(h) > tc.want || len(h) < min(tc.want, 1) {
 			t.Errorf("limit %d, %d iterations: %d points, want at most %d", tc.limit, tc.iters, len(h), tc.want)
@@ -519,19 +647,39 @@ func TestSettingsErrors(t *testing.T) {
 		s    Settings
 		want []string
 	}{
-		{"unknown optimizer", p, Settings{Optimizer: "lbfgs"}, []string{`optimizer "lbfgs"`, "allowed: gd, sgd, minibatch, momentum, nesterov, adam"}},
-		{"negative learning rate", p, Settings{LearningRate: -1}, []string{"learning_rate -1", "≥ 0"}},
-		{"NaN learning rate", p, Settings{LearningRate: math.NaN()}, []string{"learning_rate NaN"}},
-		{"momentum 1", p, Settings{Momentum: 1}, []string{"momentum 1", "0 ≤ momentum < 1"}},
-		{"several at once", p, Settings{BatchSize: -1, MaxIterations: -2, InitStd: -1, TimeLimit: -time.Second},
-			[]string{"batch_size -1", "max_iterations -2", "init_std -1", "time_limit -1s"}},
-		{"report without func", p, Settings{ReportEvery: 5}, []string{"needs a Report function"}},
-		{"unknown model", p, Settings{Model: ModelSpec{Kind: "tree"}}, []string{`"tree"`, "allowed"}},
-		{"unknown function", Problem{}, Settings{Model: ModelSpec{Kind: KindFunction, Function: "x"}}, []string{"allowed: rosenbrock"}},
-		{"no training data", Problem{}, Settings{}, []string{"data set is required"}},
-		{"empty training data", Problem{Train: &Dataset{M: 2, X: []float64{}, Y: []float64{}}}, Settings{}, []string{"no rows"}},
+		{"unknown optimizer", p, settings(func(s *Settings) { s.Optimizer = "lbfgs" }), []string{`optimizer must be one of gd, sgd, minibatch, momentum, nesterov, adam, got "lbfgs"`}},
+		{"negative learning rate", p, settings(func(s *Settings) { s.LearningRate = -1 }), []string{"learning_rate must be a finite number > 0, got -1"}},
+		{"NaN learning rate", p, settings(func(s *Settings) { s.LearningRate = math.NaN() }), []string{"learning_rate must be a finite number > 0, got NaN"}},
+		{"momentum 1", p, settings(func(s *Settings) { s.Momentum = 1 }), []string{"momentum must be in [0, 1), got 1"}},
+		{"several at once", p, settings(func(s *Settings) {
+			s.BatchSize = -1
+			s.MaxIterations = -2
+			s.InitStd = -1
+			s.TimeLimit = -time.Second
+		}),
+			[]string{"batch_size must be >= 0, got -1", "max_iterations must be >= 1, got -2", "init_std must be a finite number >= 0, got -1", "time_limit must be >= 0s (0s is off), got -1s"}},
+		// No zero-value defaults: a 0 that cannot be used is refused by
+		// its key, never run as some other value.
+		{"zero learning rate", p, settings(func(s *Settings) { s.LearningRate = 0 }), []string{"learning_rate must be a finite number > 0, got 0"}},
+		{"zero max iterations", p, settings(func(s *Settings) { s.MaxIterations = 0 }), []string{"max_iterations must be >= 1, got 0"}},
+		{"zero restarts", p, settings(func(s *Settings) { s.Restarts = 0 }), []string{"restarts must be >= 1, got 0"}},
+		{"zero history limit", p, settings(func(s *Settings) { s.HistoryLimit = 0 }), []string{"history_limit must be >= 1, got 0"}},
+		{"zero epsilon for adam", p, settings(func(s *Settings) { s.Optimizer, s.Epsilon = OptimizerAdam, 0 }), []string{"epsilon must be a finite number > 0, got 0"}},
+		{"zero batch for minibatch", p, settings(func(s *Settings) { s.Optimizer, s.BatchSize = OptimizerMinibatch, 0 }), []string{"batch_size must be >= 1 for minibatch, got 0"}},
+		{"no optimizer", p, settings(func(s *Settings) { s.Optimizer = "" }), []string{`optimizer must be one of gd, sgd, minibatch, momentum, nesterov, adam, got ""`}},
+		{"no monitor", p, settings(func(s *Settings) { s.Monitor = "" }), []string{`monitor must be one of training_loss, validation_loss, got ""`}},
+		{"zero settings", p, Settings{}, []string{"optimizer must", "learning_rate must", "max_iterations must", "monitor must",
+			"restarts must", "history_limit must", "kind must"}},
+		{"report without func", p, settings(func(s *Settings) { s.ReportEvery = 5 }), []string{"needs a Report function"}},
+		{"unknown model", p, settings(func(s *Settings) { s.Model.Kind = "tree" }), []string{`kind must be one of linear, polynomial, logistic, softmax, mlp, function, got "tree"`}},
+		{"unknown function", Problem{}, settings(func(s *Settings) {
+			s.Model.Kind = KindFunction
+			s.Model.Function = "x"
+		}), []string{`function must be one of rosenbrock, rastrigin, double_well, plateau, got "x"`}},
+		{"no training data", Problem{}, settings(nil), []string{"data set is required"}},
+		{"empty training data", Problem{Train: &Dataset{M: 2, X: []float64{}, Y: []float64{}}}, settings(nil), []string{"no rows"}},
 		{"validation mismatch", Problem{Train: p.Train, Validation: &Dataset{N: 1, M: 3, X: make([]float64, 3), Y: []float64{1}}},
-			Settings{}, []string{"validation split has 3 features"}},
+			settings(nil), []string{"validation split has 3 features"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -557,15 +705,30 @@ func TestStepAllocatesNothing(t *testing.T) {
 		s    Settings
 		data *Dataset
 	}{
-		{"gd", Settings{Optimizer: OptimizerGD}, p.Train},
-		{"sgd", Settings{Optimizer: OptimizerSGD}, p.Train},
-		{"minibatch", Settings{Optimizer: OptimizerMinibatch, BatchSize: 16}, p.Train},
-		{"momentum", Settings{Optimizer: OptimizerMomentum}, p.Train},
-		{"momentum batched", Settings{Optimizer: OptimizerMomentum, BatchSize: 8}, p.Train},
-		{"nesterov", Settings{Optimizer: OptimizerNesterov, BatchSize: 8}, p.Train},
-		{"adam", Settings{Optimizer: OptimizerAdam}, p.Train},
-		{"adam batched", Settings{Optimizer: OptimizerAdam, BatchSize: 8}, p.Train},
-		{"adam landscape", Settings{Optimizer: OptimizerAdam, Model: function(FunctionRosenbrock, 3)}, nil},
+		{"gd", settings(func(s *Settings) { s.Optimizer = OptimizerGD }), p.Train},
+		{"sgd", settings(func(s *Settings) { s.Optimizer = OptimizerSGD }), p.Train},
+		{"minibatch", settings(func(s *Settings) {
+			s.Optimizer = OptimizerMinibatch
+			s.BatchSize = 16
+		}), p.Train},
+		{"momentum", settings(func(s *Settings) { s.Optimizer = OptimizerMomentum }), p.Train},
+		{"momentum batched", settings(func(s *Settings) {
+			s.Optimizer = OptimizerMomentum
+			s.BatchSize = 8
+		}), p.Train},
+		{"nesterov", settings(func(s *Settings) {
+			s.Optimizer = OptimizerNesterov
+			s.BatchSize = 8
+		}), p.Train},
+		{"adam", settings(func(s *Settings) { s.Optimizer = OptimizerAdam }), p.Train},
+		{"adam batched", settings(func(s *Settings) {
+			s.Optimizer = OptimizerAdam
+			s.BatchSize = 8
+		}), p.Train},
+		{"adam landscape", settings(func(s *Settings) {
+			s.Optimizer = OptimizerAdam
+			s.Model = function(FunctionRosenbrock, 3)
+		}), nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -595,11 +758,26 @@ func TestTrainLoopAllocationsBounded(t *testing.T) {
 		s    Settings
 		p    Problem
 	}{
-		{"gd data", Settings{LearningRate: 1e-4}, p},
-		{"minibatch data", Settings{Optimizer: OptimizerMinibatch, LearningRate: 1e-4}, p},
-		{"gd data, monitoring validation", Settings{LearningRate: 1e-4, Monitor: MonitorValidation}, p},
-		{"minibatch data, monitoring validation", Settings{Optimizer: OptimizerMinibatch, LearningRate: 1e-4, Monitor: MonitorValidation}, p},
-		{"landscape", Settings{Model: function(FunctionRastrigin, 2), LearningRate: 1e-6}, Problem{}},
+		{"gd data", settings(func(s *Settings) { s.LearningRate = 1e-4 }), p},
+		{"minibatch data", settings(func(s *Settings) {
+			s.Optimizer = OptimizerMinibatch
+			s.LearningRate = 1e-4
+			s.BatchSize = 32
+		}), p},
+		{"gd data, monitoring validation", settings(func(s *Settings) {
+			s.LearningRate = 1e-4
+			s.Monitor = MonitorValidation
+		}), p},
+		{"minibatch data, monitoring validation", settings(func(s *Settings) {
+			s.Optimizer = OptimizerMinibatch
+			s.LearningRate = 1e-4
+			s.Monitor = MonitorValidation
+			s.BatchSize = 32
+		}), p},
+		{"landscape", settings(func(s *Settings) {
+			s.Model = function(FunctionRastrigin, 2)
+			s.LearningRate = 1e-6
+		}), Problem{}},
 	} {
 		short, long := allocs(1000, tc.s, tc.p), allocs(10000, tc.s, tc.p)
 		if long-short > 8 {
@@ -630,7 +808,13 @@ func TestConcurrentTrainsShareData(t *testing.T) {
 	for i := range 8 {
 		wg.Go(func() {
 			opt := []string{OptimizerGD, OptimizerMinibatch}[i%2]
-			results[i], errs[i] = Train(context.Background(), p, Settings{Optimizer: opt, LearningRate: 1e-3, MaxIterations: 3, Seed: uint64(i)})
+			results[i], errs[i] = Train(context.Background(), p, settings(func(s *Settings) {
+				s.Optimizer = opt
+				s.BatchSize = 32
+				s.LearningRate = 1e-3
+				s.MaxIterations = 3
+				s.Seed = uint64(i)
+			}))
 		})
 	}
 	wg.Wait()

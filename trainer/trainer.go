@@ -1,10 +1,11 @@
 // Package trainer trains one model by gradient descent for one set of
 // hyperparameters and reports what happened.
 //
-// The vocabulary follows gonum's optimize package: Settings whose zero value
-// is valid (0 means "the default" or "off", as each field says), the reason a
+// The vocabulary follows gonum's optimize package: Settings, the reason a
 // run stopped as a value (StopReason), and caller-owned buffers so that the
-// hot loop allocates nothing. A diverged run is a Result, never an error:
+// hot loop allocates nothing. Unlike gonum, no field of Settings has a
+// zero-value default: every value is used as given (0 is 0), and a value
+// that cannot be used is refused with an error naming its key. A diverged run is a Result, never an error:
 // error means the run could not start (bad settings, shape mismatch).
 package trainer
 
