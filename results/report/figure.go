@@ -123,7 +123,7 @@ func (f *Figure) Render(w io.Writer, format string) (err error) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("draw %q: %v", f.Title, r)
+			err = &panicError{plot: fmt.Sprintf("draw %q", f.Title), value: r}
 		}
 	}()
 	f.draw(draw.New(c))

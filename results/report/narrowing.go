@@ -108,6 +108,7 @@ func roundAxis(p *plot.Plot, rounds []results.Round) {
 	}
 	p.X.Tick.Marker = plot.ConstantTicks(ticks)
 	p.X.Min, p.X.Max = float64(first)-0.4, float64(last)+0.4
+	widenIfFlat(&p.X) // a round numbered past 2^53, as a damaged store may hold
 }
 
 // numericPanel needs no legend: the caption says what the band and the

@@ -73,7 +73,7 @@ func numericAxis(name string, e extent, log bool) pcAxis {
 		if fhi == flo {
 			return 0.5, true
 		}
-		return math.Max(0, math.Min(1, (f(x)-flo)/(fhi-flo))), true
+		return math.Max(0, math.Min(1, fraction(flo, fhi, f(x)))), true
 	}
 	return a
 }
@@ -304,22 +304,23 @@ func pcLines(drawn []results.Trial, axes []pcAxis, valueAxis int, maximize bool,
 	return lines, nil
 }
 
-// colorScale draws a colour map as n bands across [Min, Max] × [0, 1].
-// (plotter.ColorBar draws a one-pixel-high image, which a browser keeps at
-// its aspect ratio in SVG: a hairline.)
+// colorScale draws a colour map over [0, 1] as n bands across [lo, hi] ×
+// [0, 1]. (plotter.ColorBar draws a one-pixel-high image, which a browser
+// keeps at its aspect ratio in SVG: a hairline.) The map stays on [0, 1]
+// because its own arithmetic overflows on values from -1.7e308 to 1.7e308.
 type colorScale struct {
-	cm palette.ColorMap
-	n  int
+	cm     palette.ColorMap
+	lo, hi float64
+	n      int
 }
 
 func (s colorScale) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
-	lo, hi := s.cm.Min(), s.cm.Max()
 	y0, y1 := trY(0), trY(1)
-	x1 := trX(hi)
+	x1 := trX(s.hi)
 	for i := range s.n {
-		a := lo + (hi-lo)*float64(i)/float64(s.n)
-		col, err := s.cm.At(a + (hi-lo)/float64(2*s.n))
+		a := lerp(s.lo, s.hi, float64(i)/float64(s.n))
+		col, err := s.cm.At((float64(i) + 0.5) / float64(s.n))
 		if err != nil {
 			continue
 		}
@@ -331,7 +332,7 @@ func (s colorScale) Plot(c draw.Canvas, p *plot.Plot) {
 }
 
 func (s colorScale) DataRange() (xmin, xmax, ymin, ymax float64) {
-	return s.cm.Min(), s.cm.Max(), 0, 1
+	return s.lo, s.hi, 0, 1
 }
 
 // pcFrame draws the vertical axes and their end or choice labels.
@@ -366,10 +367,7 @@ func colorBar(s results.Study, a pcAxis, values extent) (*plot.Plot, error) {
 	if a.log {
 		lo, hi = math.Log10(values.posLo), math.Log10(values.posHi)
 	}
-	if !(hi > lo) {
-		hi = lo + 1 // one value: a bar of one colour still needs a width
-	}
-	cm, err := ramp(lo, hi)
+	cm, err := ramp(0, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -378,10 +376,13 @@ func colorBar(s results.Study, a pcAxis, values extent) (*plot.Plot, error) {
 	}
 	p := styledPlot("")
 	p.X.Label.Text = metricName(s) + " (dark is best)"
-	p.Add(colorScale{cm: cm, n: 64})
 	p.HideY()
 	p.X.Padding = 0
+	p.X.Scale = wideLinear{}
+	p.X.Tick.Marker = plot.TickerFunc(linearTicks)
 	p.X.Min, p.X.Max = lo, hi
+	widenIfFlat(&p.X) // one value: a bar of one colour still needs a width
+	p.Add(colorScale{cm: cm, lo: p.X.Min, hi: p.X.Max, n: 64})
 	if a.log {
 		p.X.Tick.Marker = plot.TickerFunc(func(lo, hi float64) []plot.Tick {
 			ticks := logTicks(math.Pow(10, lo), math.Pow(10, hi))

@@ -97,7 +97,12 @@ func gradNormCurves(s results.Study, ranked []results.Trial, top int) (*Figure, 
 // TrialCurves plots one trial: its training and validation loss above,
 // its gradient norm (log axis, with the threshold) below. It is what
 // `hpsearch plot STUDY --trial N` draws.
-func TrialCurves(s results.Study, t results.Trial) (*Figure, error) {
+func TrialCurves(s results.Study, t results.Trial) (fig *Figure, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			fig, err = nil, &panicError{plot: fmt.Sprintf("trial %d", t.Number), value: p}
+		}
+	}()
 	if len(t.History) == 0 {
 		return nil, fmt.Errorf("trial %d (%s) has no history: %w", t.Number, t.Status, ErrNoData)
 	}
@@ -126,7 +131,7 @@ func TrialCurves(s results.Study, t results.Trial) (*Figure, error) {
 	if len(panels) == 0 {
 		return nil, fmt.Errorf("trial %d: every history value is NaN or infinite: %w", t.Number, ErrNoData)
 	}
-	fig := grid(panels, 1, plotWidth, plotHeight*0.8)
+	fig = grid(panels, 1, plotWidth, plotHeight*0.8)
 	fig.Title = fmt.Sprintf("Trial %d", t.Number)
 	fig.Caption = describeTrial(s, t)
 	return fig, nil
@@ -471,27 +476,30 @@ func lrGroups(trials []results.Trial, param string) (groups []*lrGroup, xs, ys e
 }
 
 // edgeBand widens axis a by a band beyond its top (or bottom) edge and
-// returns the band's middle, where trials without a value are drawn.
+// returns the band's middle, where trials without a value are drawn. The
+// band is worked out in powers of ten on a log axis and on halves on a
+// linear one, so an axis already near 0 or ±1.7e308 stays within float64.
 func edgeBand(a *plot.Axis, logY, bottom bool) float64 {
 	if logY {
-		f := math.Pow(a.Max/a.Min, 0.07)
+		lo, hi := math.Log10(a.Min), math.Log10(a.Max)
+		d := (hi - lo) * 0.07
 		if bottom {
-			y := a.Min / f
-			a.Min = y / f
+			y := math.Max(math.Pow(10, lo-d), math.SmallestNonzeroFloat64)
+			a.Min = math.Max(math.Pow(10, lo-2*d), math.SmallestNonzeroFloat64)
 			return y
 		}
-		y := a.Max * f
-		a.Max = y * f
+		y := math.Min(math.Pow(10, hi+d), math.MaxFloat64)
+		a.Max = math.Min(math.Pow(10, hi+2*d), math.MaxFloat64)
 		return y
 	}
-	d := (a.Max - a.Min) * 0.07
+	d := (a.Max/2 - a.Min/2) * 0.14
 	if bottom {
-		y := a.Min - d
-		a.Min = y - d
+		y := clampFinite(a.Min - d)
+		a.Min = clampFinite(y - d)
 		return y
 	}
-	y := a.Max + d
-	a.Max = y + d
+	y := clampFinite(a.Max + d)
+	a.Max = clampFinite(y + d)
 	return y
 }
 

@@ -31,8 +31,14 @@ const learningRate = "learning_rate"
 // the file opens the same from a mail attachment on a phone as from disk.
 //
 // A plot that cannot be drawn is replaced by a sentence saying why; only a
-// failure to write w is an error.
-func WriteHTML(w io.Writer, s results.Study, trials []results.Trial) error {
+// failure to write w, or a bug outside the plots (recovered, never a
+// panic), is an error.
+func WriteHTML(w io.Writer, s results.Study, trials []results.Trial) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("report of study %s: %w", s.Name, &panicError{plot: "page", value: p})
+		}
+	}()
 	if err := pageTemplate.Execute(w, newPage(s, trials)); err != nil {
 		return fmt.Errorf("report of study %s: %w", s.Name, err)
 	}
@@ -144,7 +150,14 @@ func renderAll(charts []chart) []figure {
 // render draws one chart as an inline SVG image, or says why there is
 // none. SVG rather than PNG: a sixth of the bytes, sharp when a phone
 // zooms in, and no pixels to compress, so a report takes milliseconds.
-func render(c chart) figure {
+func render(c chart) (f figure) {
+	// The last line of defence: a plot that panics is a bug to report, and
+	// a note in the report, never the report lost.
+	defer func() {
+		if p := recover(); p != nil {
+			f = figure{ID: c.id, Missing: "This plot could not be drawn: " + (&panicError{plot: c.id, value: p}).Error() + "."}
+		}
+	}()
 	fig, err := c.make()
 	if err == nil {
 		var buf bytes.Buffer

@@ -134,40 +134,56 @@ func (e extent) spansDecades() bool {
 
 // setLog makes a a log axis over [lo, hi] (both > 0), padded a little so
 // that points on the edge are not cut in half. gonum panics on a log axis
-// that reaches zero, so the range is always set explicitly.
+// that reaches zero, so the range is always set explicitly, and padded in
+// powers of ten: a history spanning 600 decades, or reaching the
+// subnormal 1e-320, must not pad its ends to 0 or +Inf.
 func setLog(a *plot.Axis, lo, hi float64) {
-	if !(lo > 0) || !finite(lo) || !finite(hi) {
+	if !(lo > 0) || !finite(lo) || !finite(hi) || hi < lo {
 		lo, hi = 1, 10
 	}
-	if hi <= lo {
-		lo, hi = lo/2, hi*2
+	llo, lhi := math.Log10(lo), math.Log10(hi)
+	if !(lhi-llo > 1e-9) {
+		llo, lhi = llo-0.3, lhi+0.3 // one value: a factor of two either side
 	}
-	pad := math.Pow(hi/lo, 0.03)
+	pad := (lhi - llo) * 0.03
 	a.Scale = plot.LogScale{}
 	a.Tick.Marker = plot.TickerFunc(logTicks)
-	a.Min, a.Max = lo/pad, hi*pad
+	a.Min = math.Max(math.Pow(10, llo-pad), math.SmallestNonzeroFloat64)
+	a.Max = math.Min(math.Pow(10, lhi+pad), math.MaxFloat64)
+	if !(a.Max > a.Min) {
+		a.Min, a.Max = math.SmallestNonzeroFloat64, math.MaxFloat64
+	}
 }
 
-// setLinear fixes a linear axis over [lo, hi], padded by 3%.
+// setLinear fixes a linear axis over [lo, hi], padded by 3%, within
+// float64 even for values at its limits.
 func setLinear(a *plot.Axis, lo, hi float64) {
-	if !finite(lo) || !finite(hi) {
+	if !finite(lo) || !finite(hi) || hi < lo {
 		lo, hi = 0, 1
 	}
-	if hi <= lo {
-		d := math.Max(math.Abs(lo)*0.1, 0.5)
-		lo, hi = lo-d, hi+d
-	}
-	pad := (hi - lo) * 0.03
-	a.Scale = plot.LinearScale{}
+	pad := (hi/2 - lo/2) * 0.06
+	a.Scale = wideLinear{}
 	a.Tick.Marker = plot.TickerFunc(linearTicks)
-	a.Min, a.Max = lo-pad, hi+pad
+	a.Min, a.Max = clampFinite(lo-pad), clampFinite(hi+pad)
+	widenIfFlat(a)
 }
 
 // linearTicks are gonum's, labelled the way the tables write numbers:
 // iterations as 250, not 250.00.
+// gonum's labelling loops for ever on a range wider than float64 holds
+// (-1.7e308 to 1.7e308) and panics on an empty one, so such ranges get
+// the ticks of a quarter of the range, scaled back up (exactly: a power of two).
 func linearTicks(lo, hi float64) []plot.Tick {
-	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	if !finite(lo) || !finite(hi) || !(hi > lo) {
+		return nil
+	}
+	scale := 1.0
+	if math.IsInf(hi-lo, 0) {
+		scale = 4
+	}
+	ticks := plot.DefaultTicks{}.Ticks(lo/scale, hi/scale)
 	for i := range ticks {
+		ticks[i].Value *= scale
 		if ticks[i].Label != "" {
 			ticks[i].Label = results.FormatValue(ticks[i].Value)
 		}
@@ -226,7 +242,7 @@ func logTicks(lo, hi float64) []plot.Tick {
 // gonum's log scale would panic on.
 func positiveTicks(lo, hi float64) []plot.Tick {
 	var out []plot.Tick
-	for _, t := range (plot.DefaultTicks{}).Ticks(lo, hi) {
+	for _, t := range linearTicks(lo, hi) {
 		if t.Value > 0 {
 			out = append(out, t)
 		}
@@ -271,7 +287,7 @@ func placeLegend(p *plot.Plot, sets ...plotter.XYs) {
 // norm is v's position along a (0 at Min, 1 at Max); false where a log
 // axis cannot place it.
 func norm(a *plot.Axis, v float64) (float64, bool) {
-	if _, isLog := a.Scale.(plot.LogScale); (isLog && v <= 0) || !finite(v) || !(a.Max > a.Min) {
+	if _, isLog := a.Scale.(plot.LogScale); (isLog && (v <= 0 || a.Min <= 0)) || !finite(v) || !(a.Max > a.Min) {
 		return 0, false
 	}
 	return a.Norm(v), true
