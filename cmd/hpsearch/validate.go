@@ -44,6 +44,18 @@ func printWarnings(w io.Writer, cfg *configs.Config) {
 	}
 }
 
+// describeCondition says when a conditional parameter applies.
+func describeCondition(c *configs.Condition) string {
+	if c == nil {
+		return ""
+	}
+	vs := make([]string, len(c.Values))
+	for i, v := range c.Values {
+		vs[i] = fmt.Sprint(v)
+	}
+	return fmt.Sprintf(", only when %s is %s", c.Parent, strings.Join(vs, " or "))
+}
+
 func describe(w io.Writer, sw *sweep, strat search.Strategy) {
 	c := sw.cfg
 	fmt.Fprintf(w, "%s: ok\n", c.File)
@@ -60,7 +72,7 @@ func describe(w io.Writer, sw *sweep, strat search.Strategy) {
 	fmt.Fprintln(w, "space:")
 	for i, d := range sw.space.Dims {
 		r := sw.space.InitialRanges()[i]
-		fmt.Fprintf(w, "  %-20s %-14s %s\n", d.Name, d.Dist, describeRange(r, d.Dist))
+		fmt.Fprintf(w, "  %-20s %-14s %s%s\n", d.Name, d.Dist, describeRange(r, d.Dist), describeCondition(d.When))
 	}
 	fmt.Fprintf(w, "plan      %s: %d trials", strat.Name(), strat.Total())
 	if c.Search.Strategy == "coarse-to-fine" {
