@@ -113,6 +113,14 @@ func TestConditionWithCommand(t *testing.T) {
 	if w := c.Parameters[1].When; w == nil || w.Parent != "opt" {
 		t.Errorf("lr.When = %+v, want a condition on opt", w)
 	}
+	// Pinned, it stays conditional: a trial whose opt is b still has no lr.
+	c, err = parse(t, "trainer: {command: [sh, train.sh, \"{args}\"]}\nparameters:\n  opt: {choice: [a, b]}\n  lr: {uniform: [0, 1], when: {opt: [a]}}", "lr=0.5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c.Parameters[1]; p.When == nil || !reflect.DeepEqual(p.Choices, []any{0.5}) {
+		t.Errorf("pinned lr = %+v, want 0.5 when opt is a", p)
+	}
 }
 
 // Pinning a parent with --set decides its children once: they are

@@ -312,6 +312,6 @@ func (d *decoder) pinCoordinate(pin setPin, i int) {
 			return
 		}
 		p := &d.cfg.Parameters[i]
-		*p = Parameter{Name: p.Name, Dist: Choice, Choices: []any{v}, Line: p.Line}
+		*p = Parameter{Name: p.Name, Dist: Choice, Choices: []any{v}, When: p.When, Line: p.Line}
 	}
 }
