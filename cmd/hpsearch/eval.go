@@ -2,58 +2,99 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
 
+	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/search"
 )
 
+type evalFlags struct {
+	sets     []string
+	params   string
+	trial    int
+	trialSet bool
+	storage  string
+	json     bool
+}
+
 func newEvalCmd(stdout, stderr io.Writer) *cobra.Command {
-	var (
-		sets   []string
-		params string
-		trial  int
-		asJSON bool
-	)
+	var f evalFlags
 	cmd := &cobra.Command{
 		Use:   "eval CONFIG",
 		Short: "Train one trial alone, no search",
 		Long: `Train one trial with the config's base settings, or with the parameters
 of an exported best.yaml (--params). The trial's seed comes from the study
 seed and the trial number recorded in best.yaml, so the best trial of a sweep
-is retrained to the same value.`,
+is retrained to the same value.
+
+The params of best.yaml are checked like the config's own values: a name
+this config has no parameter of, or a value its key does not allow, is an
+error (exit 2) naming the file, line and key. A best.yaml of another study
+whose params all fit is retrained with a warning. When the study is in the
+store (--storage), the trial's round is taken from it.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runEval(cmd.Context(), args[0], sets, params, trial, cmd.Flags().Changed("trial"), asJSON, stdout)
+			f.trialSet = cmd.Flags().Changed("trial")
+			return runEval(cmd.Context(), args[0], f, stdout, stderr)
 		},
 	}
-	cmd.Flags().StringArrayVar(&sets, "set", nil, "override a config key (key=value), repeatable")
-	cmd.Flags().StringVar(&params, "params", "", "a best.yaml whose params (and trial number) to use")
-	cmd.Flags().IntVar(&trial, "trial", 0, "trial number whose seed to use (default: the one in --params, else 0)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the trial as a JSON object")
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.sets, "set", nil, "override a config key (key=value), repeatable")
+	fl.StringVar(&f.params, "params", "", "a best.yaml whose params (and trial number) to use")
+	fl.IntVar(&f.trial, "trial", 0, "trial number whose seed to use (default: the one in --params, else 0)")
+	fl.StringVar(&f.storage, "storage", "", "where the study of --params is looked up, for its round and config (default: sqlite in OUTPUT_DIR/hpsearch.db, when it exists)")
+	fl.BoolVar(&f.json, "json", false, "print the trial as a JSON object")
 	return cmd
 }
 
-func runEval(ctx context.Context, path string, sets []string, paramsFile string, trial int, trialSet, asJSON bool, stdout io.Writer) error {
-	sw, err := prepare(path, sets, "")
+// evalTrial is eval's JSON object: a trial document whose round is given
+// only when it is known, from the stored study the params came from. A
+// retrained trial belongs to no round of its own, and 0 would claim one.
+type evalTrial struct {
+	results.TrialDoc
+	Round *int `json:"round,omitempty"`
+}
+
+func runEval(ctx context.Context, path string, f evalFlags, stdout, stderr io.Writer) error {
+	sw, err := prepare(path, f.sets, "")
 	if err != nil {
 		return err
 	}
 	sw.forEval()
-	var params results.Params
-	if paramsFile != "" {
-		b, err := results.LoadBestYAML(paramsFile)
+	var (
+		params results.Params
+		round  *int
+	)
+	trial := f.trial
+	if f.params != "" {
+		b, err := loadParams(sw.cfg, f.params)
 		if err != nil {
-			return usageErr("%v", err)
+			return err
 		}
 		params = b.Params
-		if !trialSet {
+		if !f.trialSet {
 			trial = b.Trial
 		}
+		origin := lookUpOrigin(ctx, sw.cfg, f.storage, b)
+		if w := origin.warning(sw, f.params, b); w != "" {
+			fmt.Fprintln(stderr, "hpsearch: warning: "+w)
+		}
+		if !f.trialSet {
+			round = origin.round
+		}
+	} else if sw.benchmark != nil {
+		return usageErr("eval %s: a benchmark has no base point: give the point to evaluate with --params (a best.yaml with params %s)",
+			path, strings.Join(sw.cfg.ParamNames(), ", "))
 	}
 	task := search.Task{Study: sw.study, Number: trial, Params: params, Seed: search.TrialSeed(sw.cfg.Seed, trial)}
 	start := time.Now()
@@ -61,12 +102,15 @@ func runEval(ctx context.Context, path string, sets []string, paramsFile string,
 	if err != nil {
 		return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted: %w", err)}
 	}
-	t.Study, t.Number, t.Params, t.Seed = task.Study, task.Number, task.Params, task.Seed
+	t.Study, t.Number, t.Params, t.Seed = task.Study, task.Number, trainedParams(sw, task.Params), task.Seed
+	if round != nil {
+		t.Round = *round
+	}
 	if t.Started.IsZero() {
 		t.Started, t.Finished = start, time.Now()
 	}
-	if asJSON {
-		if err := results.WriteJSON(stdout, results.TrialDocument(t)); err != nil {
+	if f.json {
+		if err := results.WriteJSON(stdout, evalTrial{TrialDoc: results.TrialDocument(t), Round: round}); err != nil {
 			return err
 		}
 	} else {
@@ -79,6 +123,161 @@ func runEval(ctx context.Context, path string, sets []string, paramsFile string,
 		return &exitError{code: exitNoSuccess, err: fmt.Errorf("trial %d %s: %s", t.Number, t.Status, firstNonEmpty(t.Error, t.StopReason))}
 	}
 	return nil
+}
+
+// loadParams reads a best.yaml and checks its params against the config,
+// by the config's own rules for each key: a bad value is the user's
+// mistake in a file, to be fixed there, not a trial that failed.
+func loadParams(cfg *configs.Config, path string) (results.BestFile, error) {
+	b, err := results.LoadBestYAML(path)
+	if err != nil {
+		return b, usageErr("%v", err)
+	}
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return b, usageErr("load best settings: %v", err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(text, &doc); err != nil || len(doc.Content) == 0 {
+		return b, usageErr("%s: invalid YAML", path) // LoadBestYAML read it: not reached
+	}
+	checkErr := cfg.CheckParams(path, mappingValue(doc.Content[0], "params"))
+	var ce *configs.Error
+	if errors.As(checkErr, &ce) && b.Study != "" && !sameStudy(cfg.Name, b.Study) {
+		// The likeliest cause: the file of another sweep.
+		ce.Problems = append(ce.Problems, configs.Problem{File: path, Line: mappingKeyLine(doc.Content[0], "study"), Key: "study",
+			Message: fmt.Sprintf("these are the best settings of study %s, not of this config's study %s: is it the right file?", b.Study, cfg.Name)})
+	}
+	return b, checkErr
+}
+
+// mappingValue returns the value of key in mapping m, or nil.
+func mappingValue(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; m.Kind == yaml.MappingNode && i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func mappingKeyLine(m *yaml.Node, key string) int {
+	for i := 0; m.Kind == yaml.MappingNode && i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i].Line
+		}
+	}
+	return 0
+}
+
+// sameStudy reports whether a study name is one this config's name makes:
+// nightly-{date} makes nightly-2026-11-28.
+func sameStudy(configName, study string) bool {
+	pattern := regexp.QuoteMeta(configName)
+	pattern = strings.ReplaceAll(pattern, regexp.QuoteMeta("{date}"), `\d{4}-\d{2}-\d{2}`)
+	pattern = strings.ReplaceAll(pattern, regexp.QuoteMeta("{time}"), `\d{6}`)
+	ok, _ := regexp.MatchString("^"+pattern+"$", study)
+	return ok
+}
+
+// origin is what the store knows of the study a best.yaml came from.
+type origin struct {
+	found bool
+	diffs []string // how this config differs from the one the study ran with
+	round *int     // the round of the best.yaml's trial, when stored with its params
+}
+
+// lookUpOrigin reads the best.yaml's study from the store, if there is one
+// to read: eval must work without any store, so a missing database or
+// study only means nothing more is known.
+func lookUpOrigin(ctx context.Context, cfg *configs.Config, storage string, b results.BestFile) origin {
+	if b.Study == "" {
+		return origin{}
+	}
+	if storage == "" {
+		storage = defaultStorage(cfg.Output.Dir)
+	}
+	if p, ok := sqlitePath(storage); ok {
+		if _, err := os.Stat(p); err != nil {
+			return origin{} // opening would create an empty database
+		}
+	}
+	store, closeStore, err := openStore(storage)
+	if err != nil {
+		return origin{}
+	}
+	defer closeStore()
+	st, trials, err := store.Study(ctx, b.Study)
+	if err != nil {
+		return origin{}
+	}
+	o := origin{found: true, diffs: configs.DiffCanonical(st.Config, cfg.Canonical())}
+	for _, t := range trials {
+		if t.Number == b.Trial && sameValues(t.Params, b.Params) {
+			r := t.Round
+			o.round = &r
+		}
+	}
+	return o
+}
+
+// sameValues compares parameters as printed: a value read back from YAML
+// may be another Go type than the stored one (1 and 1.0).
+func sameValues(a, b results.Params) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, p := range a {
+		v, ok := b.Get(p.Name)
+		if !ok || fmt.Sprint(v) != fmt.Sprint(p.Value) {
+			return false
+		}
+	}
+	return true
+}
+
+// warning says why a best.yaml may not be this config's, or "".
+func (o origin) warning(sw *sweep, file string, b results.BestFile) string {
+	switch {
+	case o.found && len(o.diffs) > 0:
+		return fmt.Sprintf("%s is the best of study %s, which ran with another config than %s (%s); the value may differ",
+			file, b.Study, sw.cfg.File, strings.Join(o.diffs, "; "))
+	case o.found:
+		return "" // the same config under another name (run --study)
+	case b.Study != "" && !sameStudy(sw.cfg.Name, b.Study):
+		return fmt.Sprintf("%s is the best of study %s, not of %s (study %s); its params fit this config, so it is retrained with them",
+			file, b.Study, sw.cfg.File, sw.study)
+	}
+	return ""
+}
+
+// trainedParams is what a trial trained with, for the table and JSON:
+// the given parameters, and for the built-in trainer the base value of
+// every other parameter of the space that applies, so that eval without
+// --params still shows the settings it trained.
+func trainedParams(sw *sweep, given results.Params) results.Params {
+	if sw.objective == nil {
+		return given
+	}
+	out := given[:len(given):len(given)]
+	for _, p := range sw.cfg.Parameters {
+		if _, ok := out.Get(p.Name); ok {
+			continue
+		}
+		if p.When != nil {
+			parent, ok := out.Get(p.When.Parent)
+			if !ok {
+				parent, ok = sw.cfg.BaseValue(p.When.Parent)
+			}
+			if !p.When.Applies(parent, ok) {
+				continue
+			}
+		}
+		if v, ok := sw.cfg.BaseValue(p.Name); ok {
+			out = append(out, results.Param{Name: p.Name, Value: v})
+		}
+	}
+	return out
 }
 
 func firstNonEmpty(s ...string) string {
