@@ -226,8 +226,8 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 		return err
 	}
 	if interrupted {
-		return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted: %d of %d trials finished and are stored; continue with: hpsearch run %s --study %s --resume",
-			len(trials), strat.Total(), path, sw.study)}
+		return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted: %d of %d trials finished; %s",
+			len(trials), strat.Total(), resumeHint(path, f, sw.study))}
 	}
 	if stopped {
 		return &exitError{code: exitNoSuccess, err: failures.err(sw.trialsDir())}
