@@ -13,16 +13,16 @@ import (
 // report prints a sweep's results as report does; for a benchmark it adds
 // the function's known minimum and the regret (best − known minimum), the
 // figure that compares strategies across functions and seeds.
-func (sw *sweep) report(s results.Study, trials []results.Trial, asJSON bool, top int, w io.Writer) error {
+func (sw *sweep) report(s results.Study, trials []results.Trial, asJSON bool, top int, output trialOutput, w io.Writer) error {
 	if sw.benchmark == nil {
-		return report(s, trials, asJSON, top, w)
+		return report(s, trials, asJSON, top, output, w)
 	}
 	if asJSON {
 		doc := results.NewDocument(s, trials)
 		doc.SetKnownMinimum(sw.benchmark.Minimum.Value)
 		return results.WriteJSON(w, doc)
 	}
-	if err := report(s, trials, false, top, w); err != nil {
+	if err := report(s, trials, false, top, output, w); err != nil {
 		return err
 	}
 	return writeRegret(w, sw, trials)

@@ -26,7 +26,12 @@ type progress struct {
 	bestN    int
 	every    int // log lines: one per this many trials, plus every new best
 	lastDraw time.Time
+	failed   int // failed trials so far: the first maxFailureLines get a line each
 }
+
+// maxFailureLines is how many failed trials get a line of their own while
+// the sweep runs; the list under the ranked table names them all.
+const maxFailureLines = 10
 
 func newProgress(w io.Writer, total int, goal string) *progress {
 	tty := false
@@ -71,7 +76,18 @@ func (p *progress) trial(t results.Trial, done, total int) {
 	if p.bestN >= 0 {
 		best = fmt.Sprintf("%.6g (trial %d)", p.best, p.bestN)
 	}
+	// A failure is said at once, with its reason, on a line that stays: a
+	// broken program should not take a whole sweep to notice.
+	sayFailure := false
+	if t.Status == results.StatusFailed {
+		p.failed++
+		sayFailure = p.failed <= maxFailureLines
+	}
 	if p.tty {
+		if sayFailure {
+			fmt.Fprintf(p.w, "\r\033[Khpsearch: trial %d failed: %s\n", t.Number, results.FailureReason(t))
+			p.lastDraw = time.Time{} // the self-rewriting line was cleared: draw it again
+		}
 		// Redrawing more than ~20 times a second only costs time.
 		if done < total && time.Since(p.lastDraw) < 50*time.Millisecond {
 			return
@@ -81,9 +97,13 @@ func (p *progress) trial(t results.Trial, done, total int) {
 			elapsed.Round(100*time.Millisecond), eta.Round(time.Second))
 		return
 	}
-	if improved || done%p.every == 0 || done == total {
-		fmt.Fprintf(p.w, "hpsearch: %d/%d trials, trial %d %s %.6g, best %s, elapsed %s, eta %s\n", done, total,
-			t.Number, t.Status, t.Value, best, elapsed.Round(time.Millisecond), eta.Round(time.Second))
+	if improved || sayFailure || done%p.every == 0 || done == total {
+		outcome := fmt.Sprintf("%s %.6g", t.Status, t.Value)
+		if t.Status == results.StatusFailed {
+			outcome = "failed: " + results.FailureReason(t)
+		}
+		fmt.Fprintf(p.w, "hpsearch: %d/%d trials, trial %d %s, best %s, elapsed %s, eta %s\n", done, total,
+			t.Number, outcome, best, elapsed.Round(time.Millisecond), eta.Round(time.Second))
 	}
 }
 

@@ -36,14 +36,15 @@ Every run writes it too, as runs/<study>/report.html.`,
 					return err
 				}
 				trials = finishedOnly(trials)
+				outputs := trialOutputs(outputDir(storage), s.Name)
 				if output == "-" {
-					return htmlreport.WriteHTML(stdout, s, trials)
+					return htmlreport.WriteHTML(stdout, s, trials, htmlreport.TrialOutput(outputs))
 				}
 				path := output
 				if path == "" {
 					path = filepath.Join(outputDir(storage), s.Name, "report.html")
 				}
-				if err := writeReport(path, s, trials); err != nil {
+				if err := writeReport(path, s, trials, outputs); err != nil {
 					return err
 				}
 				fmt.Fprintf(stderr, "hpsearch: wrote %s\n", path)
@@ -117,12 +118,13 @@ The format follows the file's extension, .png or .svg.`,
 	return cmd
 }
 
-// writeReport writes a study's HTML report to path, creating its directory.
-func writeReport(path string, s results.Study, trials []results.Trial) error {
+// writeReport writes a study's HTML report to path, creating its directory;
+// output says where failed trials' output is.
+func writeReport(path string, s results.Study, trials []results.Trial, output trialOutput) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	return writeFile(path, func(w io.Writer) error { return htmlreport.WriteHTML(w, s, trials) })
+	return writeFile(path, func(w io.Writer) error { return htmlreport.WriteHTML(w, s, trials, htmlreport.TrialOutput(output)) })
 }
 
 // outputDir is where a read command writes by default: beside the SQLite

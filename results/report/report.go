@@ -33,16 +33,34 @@ const learningRate = "learning_rate"
 // A plot that cannot be drawn is replaced by a sentence saying why; only a
 // failure to write w, or a bug outside the plots (recovered, never a
 // panic), is an error.
-func WriteHTML(w io.Writer, s results.Study, trials []results.Trial) (err error) {
+func WriteHTML(w io.Writer, s results.Study, trials []results.Trial, opts ...Option) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("report of study %s: %w", s.Name, &panicError{plot: "page", value: p})
 		}
 	}()
-	if err := pageTemplate.Execute(w, newPage(s, trials)); err != nil {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := pageTemplate.Execute(w, newPage(s, trials, o)); err != nil {
 		return fmt.Errorf("report of study %s: %w", s.Name, err)
 	}
 	return nil
+}
+
+// Option changes what WriteHTML writes.
+type Option func(*options)
+
+type options struct {
+	trialOutput func(results.Trial) string
+}
+
+// TrialOutput names the file that keeps a trial's whole output, "" for
+// none, for the failed-trials list: without it the list gives the
+// reasons alone.
+func TrialOutput(f func(results.Trial) string) Option {
+	return func(o *options) { o.trialOutput = f }
 }
 
 // page is what the template renders.
@@ -83,7 +101,7 @@ type figure struct {
 	Missing            string
 }
 
-func newPage(s results.Study, trials []results.Trial) page {
+func newPage(s results.Study, trials []results.Trial, o options) page {
 	p := page{Study: s.Name, Lede: summaryLines(s, trials), Facts: facts(s, trials), Best: bestParams(s, trials)}
 	ranked := results.Rank(trials, s.Goal)
 	// The learning-rate and narrowing sections are left out, as in the
@@ -99,6 +117,10 @@ func newPage(s results.Study, trials []results.Trial) page {
 		byID[f.ID] = f
 	}
 	p.Sections = append(p.Sections, section{ID: "ranked", Title: "Ranked trials", Tables: []table{rankedTable(s, trials, ranked)}})
+	if t, ok := failuresTable(trials, o.trialOutput); ok {
+		p.Sections = append(p.Sections, section{ID: "failed", Title: "Failed trials",
+			Intro: "Why each failed trial failed: its error, and the last line its program wrote on stderr.", Tables: []table{t}})
+	}
 	p.Sections = append(p.Sections, section{ID: "curves", Title: "Training curves",
 		Intro:   "The lecture's first stopping criterion: look at the gradient and decide. These are the curves of the best trials.",
 		Figures: []figure{byID["loss"], byID["grad"]}})
@@ -249,6 +271,28 @@ func rankedTable(s results.Study, trials, ranked []results.Trial) table {
 	return t
 }
 
+// failuresTable is the terminal's failed-trials list (results.Failures)
+// as a table, the first TopRows of them; false when no trial failed.
+func failuresTable(trials []results.Trial, output func(results.Trial) string) (table, bool) {
+	fs := results.Failures(trials, output)
+	if len(fs) == 0 {
+		return table{}, false
+	}
+	t := table{ID: "failed-table", Header: []string{"trial", "reason", "output"}, Left: []bool{false, true, true}}
+	for i, f := range fs {
+		if i == TopRows {
+			t.Note = fmt.Sprintf("The first %d of %d failed trials; trials.csv has every reason.", TopRows, len(fs))
+			break
+		}
+		out := f.Output
+		if out == "" {
+			out = "-"
+		}
+		t.Rows = append(t.Rows, row{Class: "status-failed", Cells: []string{strconv.Itoa(f.Trial), f.Reason, out}})
+	}
+	return t, true
+}
+
 func roundsTable(s results.Study) table {
 	header, cells := results.RoundRows(s.Rounds)
 	return newTable("rounds-table", header, cells)
@@ -336,6 +380,7 @@ th.left, td.left { text-align: left; }
 tbody tr:nth-child(even) { background: #fafafa; }
 tr.status-diverged td { background: #fdecea; }
 tr.status-failed td { background: #eee; color: #555; }
+#failed-table td.left { white-space: normal; overflow-wrap: anywhere; min-width: 12rem; text-align: left; }
 tr.status-pruned td { background: #fff6e8; }
 .note { color: var(--muted); font-size: .9rem; margin: .25rem 0; }
 figure { margin: 1rem 0 1.75rem; }
