@@ -222,7 +222,7 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	if err := export(studyRec, trials, cfg.Output.Dir, stderr); err != nil {
 		return err
 	}
-	if err := sw.report(studyRec, trials, f.json, f.top, stdout); err != nil {
+	if err := sw.report(studyRec, trials, f.json, f.top, trialOutputs(cfg.Output.Dir, sw.study), stdout); err != nil {
 		return err
 	}
 	if interrupted {
@@ -295,7 +295,8 @@ func loadWarmStart(ctx context.Context, store results.Store, sw *sweep, flag str
 }
 
 // report prints the tables, or the JSON document with --json.
-func report(s results.Study, trials []results.Trial, asJSON bool, top int, w io.Writer) error {
+// output says where a failed trial's whole output is (see trialOutputs).
+func report(s results.Study, trials []results.Trial, asJSON bool, top int, output trialOutput, w io.Writer) error {
 	if asJSON {
 		return results.WriteJSON(w, results.NewDocument(s, trials))
 	}
@@ -307,6 +308,9 @@ func report(s results.Study, trials []results.Trial, asJSON bool, top int, w io.
 	}
 	fmt.Fprintln(w)
 	if err := results.WriteRanked(w, s, results.Rank(trials, s.Goal), top); err != nil {
+		return err
+	}
+	if err := results.WriteFailures(w, trials, output); err != nil {
 		return err
 	}
 	if len(s.Rounds) > 1 {
@@ -339,7 +343,7 @@ func export(s results.Study, trials []results.Trial, dir string, stderr io.Write
 	if err := writeFile(filepath.Join(out, "trials.csv"), func(w io.Writer) error { return results.WriteCSV(w, trials) }); err != nil {
 		return err
 	}
-	if err := writeReport(filepath.Join(out, "report.html"), s, trials); err != nil {
+	if err := writeReport(filepath.Join(out, "report.html"), s, trials, trialOutputs(dir, s.Name)); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "hpsearch: wrote %s\n", out)
