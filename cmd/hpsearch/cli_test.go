@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -94,5 +95,74 @@ func TestExportFormatFollowsTheExtension(t *testing.T) {
 	// An explicit --format goes to a file of any other name.
 	if code, stderr := export("-o", filepath.Join(dir, "trials.out"), "--format", "csv"); code != exitOK {
 		t.Errorf("export --format csv -o trials.out: exit %d %s", code, stderr)
+	}
+}
+
+func TestStudiesCompareValidateJSON(t *testing.T) {
+	dir := t.TempDir()
+	storage := quickSweep(t, dir, "qa")
+	quickSweep(t, dir, "qb")
+	code, stdout, stderr := hpsearch(t, context.Background(), append([]string{"studies", "--json"}, storage...)...)
+	if code != exitOK {
+		t.Fatalf("studies --json: exit %d\n%s", code, stderr)
+	}
+	var studies studiesDoc
+	if err := json.Unmarshal([]byte(stdout), &studies); err != nil {
+		t.Fatalf("studies --json: %v\n%s", err, stdout)
+	}
+	if len(studies.Studies) != 2 || studies.Studies[0].Study != "qa" || studies.Studies[0].Done != 12 || studies.Studies[0].Best == nil {
+		t.Errorf("studies --json: %+v", studies)
+	}
+
+	code, stdout, stderr = hpsearch(t, context.Background(), append([]string{"compare", "qa", "qb", "--json"}, storage...)...)
+	if code != exitOK {
+		t.Fatalf("compare --json: exit %d\n%s", code, stderr)
+	}
+	var cmp struct {
+		A, B struct {
+			Study      string
+			Trials     int
+			Best       *struct{ Number int }
+			LastRanges map[string][]any `json:"last_ranges"`
+		}
+		Moved map[string]string
+	}
+	if err := json.Unmarshal([]byte(stdout), &cmp); err != nil {
+		t.Fatalf("compare --json: %v\n%s", err, stdout)
+	}
+	if cmp.A.Study != "qa" || cmp.B.Study != "qb" || cmp.A.Best == nil || len(cmp.A.LastRanges["learning_rate"]) != 2 || cmp.Moved["learning_rate"] == "" {
+		t.Errorf("compare --json:\n%s", stdout)
+	}
+
+	code, stdout, stderr = hpsearch(t, context.Background(), "validate", filepath.Join("..", "..", "configs", "iris-mlp.yaml"), "--json")
+	if code != exitOK {
+		t.Fatalf("validate --json: exit %d\n%s", code, stderr)
+	}
+	var v struct {
+		Objective string
+		Data      struct {
+			TrainRows int `json:"train_rows"`
+		}
+		Space []struct{ Name, Distribution string }
+		Plan  struct {
+			Strategy       string
+			Trials, Rounds int
+		}
+	}
+	if err := json.Unmarshal([]byte(stdout), &v); err != nil {
+		t.Fatalf("validate --json: %v\n%s", err, stdout)
+	}
+	if v.Objective != "trainer" || v.Data.TrainRows != 105 || len(v.Space) == 0 || v.Space[0].Name != "learning_rate" || v.Plan.Trials != 48 || v.Plan.Rounds != 3 {
+		t.Errorf("validate --json:\n%s", stdout)
+	}
+}
+
+func TestValidateFunctionModelHasNoEmptyLoss(t *testing.T) {
+	code, stdout, stderr := hpsearch(t, context.Background(), "validate", filepath.Join("..", "..", "configs", "plateau.yaml"))
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if strings.Contains(stdout, "loss \n") || strings.Contains(stdout, "loss ,") {
+		t.Errorf("validate prints an empty loss:\n%s", stdout)
 	}
 }

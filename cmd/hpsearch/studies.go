@@ -45,7 +45,10 @@ func loadStudy(ctx context.Context, store results.Store, name string) (results.S
 }
 
 func newStudiesCmd(stdout io.Writer) *cobra.Command {
-	var storage string
+	var (
+		storage string
+		asJSON  bool
+	)
 	cmd := &cobra.Command{
 		Use:   "studies",
 		Short: "List stored studies: created, status, trials done, best value",
@@ -56,6 +59,9 @@ func newStudiesCmd(stdout io.Writer) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if asJSON {
+					return results.WriteJSON(stdout, newStudiesDoc(sums))
+				}
 				if len(sums) == 0 {
 					fmt.Fprintln(stdout, "no studies yet")
 					return nil
@@ -65,6 +71,7 @@ func newStudiesCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 	storageFlag(cmd, &storage)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the studies as a JSON document instead of a table")
 	return cmd
 }
 
@@ -85,9 +92,9 @@ func newShowCmd(stdout io.Writer) *cobra.Command {
 					return err
 				}
 				if sw := storedBenchmark(s); sw != nil {
-					return sw.report(s, finishedOnly(trials), asJSON, top, nil, stdout)
+					return sw.report(s, finishedOnly(trials), asJSON, top, stdout)
 				}
-				return report(s, finishedOnly(trials), asJSON, top, trialOutputs(outputDir(storage), s.Name), stdout)
+				return report(s, finishedOnly(trials), asJSON, top, stdout)
 			})
 		},
 	}
@@ -190,7 +197,10 @@ func exporter(format string) (exportFunc, error) {
 }
 
 func newCompareCmd(stdout io.Writer) *cobra.Command {
-	var storage string
+	var (
+		storage string
+		asJSON  bool
+	)
 	cmd := &cobra.Command{
 		Use:   "compare STUDY_A STUDY_B",
 		Short: "Compare two studies: best value and parameters side by side, and how the ranges moved",
@@ -205,10 +215,14 @@ func newCompareCmd(stdout io.Writer) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if asJSON {
+					return results.WriteJSON(stdout, newCompareDoc(a, finishedOnly(at), b, finishedOnly(bt)))
+				}
 				return results.WriteCompare(stdout, a, finishedOnly(at), b, finishedOnly(bt))
 			})
 		},
 	}
 	storageFlag(cmd, &storage)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the comparison as a JSON document instead of tables")
 	return cmd
 }

@@ -13,7 +13,10 @@ import (
 )
 
 func newValidateCmd(stdout io.Writer) *cobra.Command {
-	var sets []string
+	var (
+		sets   []string
+		asJSON bool
+	)
 	cmd := &cobra.Command{
 		Use:   "validate CONFIG",
 		Short: "Check a config and describe its search space and plan",
@@ -28,11 +31,15 @@ func newValidateCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if asJSON {
+				return results.WriteJSON(stdout, newValidateDoc(sw, strat))
+			}
 			describe(stdout, sw, strat)
 			return nil
 		},
 	}
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "override a config key (key=value), repeatable")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print what the config trains and the plan as a JSON document")
 	return cmd
 }
 
@@ -109,7 +116,10 @@ func describeTrainer(w io.Writer, sw *sweep) {
 		fmt.Fprintf(w, "classes   %s\n", strings.Join(sw.objective.Classes, ", "))
 	}
 	m := c.Model
-	fmt.Fprintf(w, "model     %s, loss %s", m.Kind, m.Loss)
+	fmt.Fprintf(w, "model     %s", m.Kind)
+	if m.Loss != "" { // a function model is its own loss
+		fmt.Fprintf(w, ", loss %s", m.Loss)
+	}
 	if m.Kind == "mlp" {
 		fmt.Fprintf(w, ", hidden %v, %s", m.Hidden, m.Activation)
 	}

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"math"
+	"time"
+
+	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/search"
+)
+
+// The --json documents of studies, compare and validate. Their fields are
+// a contract, documented in docs/design.md: add fields, never rename one.
+
+// studiesDoc is `studies --json`.
+type studiesDoc struct {
+	Studies []studyLine `json:"studies"`
+}
+
+type studyLine struct {
+	Study    string    `json:"study"`
+	Created  time.Time `json:"created"`
+	Status   string    `json:"status"`
+	Strategy string    `json:"strategy"`
+	Metric   string    `json:"metric"`
+	Goal     string    `json:"goal"`
+	Total    int       `json:"total"` // planned trials
+	Done     int       `json:"done"`  // finished trials, whatever their status
+	OK       int       `json:"ok"`
+	Best     *bestRef  `json:"best"` // null when no trial succeeded
+}
+
+// bestRef names a study's best trial.
+type bestRef struct {
+	Number int     `json:"number"`
+	Value  float64 `json:"value"`
+}
+
+func newStudiesDoc(sums []results.Summary) studiesDoc {
+	doc := studiesDoc{Studies: make([]studyLine, 0, len(sums))}
+	for _, s := range sums {
+		l := studyLine{Study: s.Study.Name, Created: s.Study.Created, Status: s.Study.Status, Strategy: s.Study.Strategy,
+			Metric: s.Study.Metric, Goal: s.Study.Goal, Total: s.Study.Total, Done: s.Done, OK: s.OK}
+		if s.BestTrial >= 0 && !math.IsNaN(s.Best) {
+			l.Best = &bestRef{Number: s.BestTrial, Value: s.Best}
+		}
+		doc.Studies = append(doc.Studies, l)
+	}
+	return doc
+}
+
+// compareDoc is `compare --json`: each study's best trial and last ranges,
+// and how each range moved from a to b.
+type compareDoc struct {
+	A     compareSide       `json:"a"`
+	B     compareSide       `json:"b"`
+	Moved map[string]string `json:"moved"` // parameter → "up", "narrower", …, as the table's moved column
+}
+
+type compareSide struct {
+	Study      string            `json:"study"`
+	Metric     string            `json:"metric"`
+	Goal       string            `json:"goal"`
+	Trials     int               `json:"trials"`
+	Best       *results.TrialDoc `json:"best"` // null when no trial succeeded
+	LastRanges results.Ranges    `json:"last_ranges"`
+	byName     map[string]results.Range
+}
+
+func newCompareSide(s results.Study, trials []results.Trial) compareSide {
+	side := compareSide{Study: s.Name, Metric: s.Metric, Goal: s.Goal, Trials: len(trials), LastRanges: results.Ranges{},
+		byName: map[string]results.Range{}}
+	if best, ok := results.Best(trials, s.Goal); ok {
+		d := results.TrialDocument(best)
+		side.Best = &d
+	}
+	if len(s.Rounds) > 0 {
+		side.LastRanges = s.Rounds[len(s.Rounds)-1].Ranges
+	}
+	for _, r := range side.LastRanges {
+		side.byName[r.Name] = r
+	}
+	return side
+}
+
+func newCompareDoc(a results.Study, at []results.Trial, b results.Study, bt []results.Trial) compareDoc {
+	doc := compareDoc{A: newCompareSide(a, at), B: newCompareSide(b, bt), Moved: map[string]string{}}
+	for _, side := range []compareSide{doc.A, doc.B} {
+		for name := range side.byName {
+			x, okx := doc.A.byName[name]
+			y, oky := doc.B.byName[name]
+			doc.Moved[name] = results.RangeMove(x, okx, y, oky)
+		}
+	}
+	return doc
+}
+
+// validateDoc is `validate --json`: what the config trains and the plan.
+type validateDoc struct {
+	File      string      `json:"file"`
+	Study     string      `json:"study"`
+	Seed      uint64      `json:"seed"`
+	Objective string      `json:"objective"` // trainer | command | benchmark
+	Metric    string      `json:"metric"`
+	Goal      string      `json:"goal"`
+	Data      *dataLine   `json:"data,omitempty"` // built-in trainer on data
+	Model     *modelLine  `json:"model,omitempty"`
+	Command   []string    `json:"command,omitempty"`
+	Benchmark string      `json:"benchmark,omitempty"`
+	Space     []spaceLine `json:"space"`
+	Plan      planLine    `json:"plan"`
+	WarmStart string      `json:"warm_start,omitempty"`
+	Warnings  []string    `json:"warnings"`
+}
+
+type dataLine struct {
+	TrainRows      int      `json:"train_rows"`
+	ValidationRows int      `json:"validation_rows"`
+	Features       []string `json:"features"`
+	Classes        []string `json:"classes,omitempty"`
+}
+
+type modelLine struct {
+	Kind string `json:"kind"`
+	Loss string `json:"loss,omitempty"`
+}
+
+type spaceLine struct {
+	Name         string         `json:"name"`
+	Distribution string         `json:"distribution"`
+	Range        any            `json:"range"` // [low, high], or the list of choices
+	When         map[string]any `json:"when,omitempty"`
+}
+
+type planLine struct {
+	Strategy string `json:"strategy"`
+	Trials   int    `json:"trials"`
+	Rounds   int    `json:"rounds"`
+	Parallel int    `json:"parallel"`
+}
+
+func newValidateDoc(sw *sweep, strat search.Strategy) validateDoc {
+	c := sw.cfg
+	doc := validateDoc{File: c.File, Study: sw.study, Seed: c.Seed, Metric: c.Search.Metric, Goal: c.Search.Goal,
+		Space: []spaceLine{}, Warnings: []string{},
+		Plan: planLine{Strategy: strat.Name(), Trials: strat.Total(), Rounds: 1,
+			Parallel: effectiveParallel(sw.capParallel(c.Search.Parallelism))},
+		WarmStart: c.Search.WarmStart}
+	if c.Search.Strategy == "coarse-to-fine" {
+		doc.Plan.Rounds = c.Search.Rounds
+	}
+	switch {
+	case sw.benchmark != nil:
+		doc.Objective, doc.Benchmark = "benchmark", c.Benchmark
+	case sw.command != nil:
+		doc.Objective, doc.Command = "command", c.Trainer.Command
+	default:
+		doc.Objective = "trainer"
+		doc.Model = &modelLine{Kind: c.Model.Kind, Loss: c.Model.Loss}
+		if c.Model.Kind != "function" {
+			o := sw.objective
+			doc.Data = &dataLine{TrainRows: o.TrainRows, ValidationRows: o.ValidationRows, Features: o.Features, Classes: o.Classes}
+		}
+	}
+	ranges := sw.space.InitialRanges()
+	for i, d := range sw.space.Dims {
+		var r any = []float64{ranges[i].Low, ranges[i].High}
+		if ranges[i].Choices != nil {
+			r = ranges[i].Choices
+		}
+		l := spaceLine{Name: d.Name, Distribution: d.Dist, Range: r}
+		if d.When != nil {
+			l.When = map[string]any{d.When.Parent: d.When.Values}
+		}
+		doc.Space = append(doc.Space, l)
+	}
+	for _, w := range c.Warnings {
+		doc.Warnings = append(doc.Warnings, w.Error())
+	}
+	return doc
+}
