@@ -8,7 +8,10 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite the generated key table in REFERENCE.md")
+// referenceFile is the config reference, with the other documentation.
+const referenceFile = "../docs/config-reference.md"
+
+var update = flag.Bool("update", false, "rewrite the generated key table in "+referenceFile)
 
 const (
 	tableBegin = "<!-- keys:begin (generated from defaults.go: go test ./configs -run TestReference -update) -->"
@@ -37,28 +40,28 @@ func referenceTable() string {
 	return b.String()
 }
 
-// TestReference keeps REFERENCE.md in step with the defaults table: the
+// TestReference keeps the config reference in step with the defaults table: the
 // generated key table must match, and every key, searchable name and
 // distribution must be documented.
 func TestReference(t *testing.T) {
-	raw, err := os.ReadFile("REFERENCE.md")
+	raw, err := os.ReadFile(referenceFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	doc := string(raw)
 	start, end := strings.Index(doc, tableBegin), strings.Index(doc, tableEnd)
 	if start < 0 || end < start {
-		t.Fatalf("REFERENCE.md lacks the %q … %q markers", tableBegin, tableEnd)
+		t.Fatalf("%s lacks the %q … %q markers", referenceFile, tableBegin, tableEnd)
 	}
 	table := referenceTable()
 	current := doc[start+len(tableBegin)+1 : end]
 	if *update {
 		doc = doc[:start+len(tableBegin)+1] + table + doc[end:]
-		if err := os.WriteFile("REFERENCE.md", []byte(doc), 0o644); err != nil {
+		if err := os.WriteFile(referenceFile, []byte(doc), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	} else if current != table {
-		t.Errorf("REFERENCE.md key table is stale; run go test ./configs -run TestReference -update\ngot:\n%s\nwant:\n%s", current, table)
+		t.Errorf("%s key table is stale; run go test ./configs -run TestReference -update\ngot:\n%s\nwant:\n%s", referenceFile, current, table)
 	}
 	var names []string
 	for _, f := range fields {
@@ -72,7 +75,7 @@ func TestReference(t *testing.T) {
 	}
 	for _, name := range names {
 		if !strings.Contains(doc, name) {
-			t.Errorf("REFERENCE.md does not mention %s", name)
+			t.Errorf("%s does not mention %s", referenceFile, name)
 		}
 	}
 }
