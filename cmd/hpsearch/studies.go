@@ -92,9 +92,9 @@ func newShowCmd(stdout io.Writer) *cobra.Command {
 					return err
 				}
 				if sw := storedBenchmark(s); sw != nil {
-					return sw.report(s, finishedOnly(trials), asJSON, top, stdout)
+					return sw.report(s, finishedOnly(trials), asJSON, top, nil, stdout)
 				}
-				return report(s, finishedOnly(trials), asJSON, top, stdout)
+				return report(s, finishedOnly(trials), asJSON, top, trialOutputs(outputDir(storage), s.Name), stdout)
 			})
 		},
 	}
