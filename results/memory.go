@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 )
 
 // MemoryStore keeps studies in memory: for tests, and for runs that ask for
@@ -16,6 +17,7 @@ type MemoryStore struct {
 	mu      sync.Mutex
 	studies map[string]*memStudy
 	nextSeq int // creation order, to list studies created at the same instant stably
+	leases  map[string]Holder
 }
 
 type memStudy struct {
@@ -28,7 +30,7 @@ var _ Store = (*MemoryStore)(nil)
 
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{studies: make(map[string]*memStudy)}
+	return &MemoryStore{studies: make(map[string]*memStudy), leases: make(map[string]Holder)}
 }
 
 // PutStudy creates or updates a study's record; its trials are kept.
@@ -112,6 +114,60 @@ func (m *MemoryStore) Studies(ctx context.Context) ([]Study, error) {
 		out[i] = copyStudy(rec.study)
 	}
 	return out, nil
+}
+
+// AcquireStudy makes me the holder of study's lease, unless a live holder
+// has it (a *StudyBusyError). A memory store lives in one process, so
+// only runs within that process can contend for it; the rules are the
+// other stores' all the same. It returns the holder it replaced, if any.
+func (m *MemoryStore) AcquireStudy(ctx context.Context, study string, me Holder, grace time.Duration) (*Holder, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("take the lease of study %s: %w", study, err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := time.Now()
+	var replaced *Holder
+	if h, ok := m.leases[study]; ok && h.ID != me.ID {
+		if silence := now.Sub(h.Heartbeat); !h.Replaceable(silence, grace) {
+			return nil, &StudyBusyError{Study: study, Holder: h, Silence: silence}
+		}
+		replaced = &h
+	}
+	me.Started, me.Heartbeat = now, now
+	m.leases[study] = me
+	return replaced, nil
+}
+
+// RenewStudy refreshes me's heartbeat on study's lease; the error wraps
+// ErrStudyLeaseLost when another holder has taken it.
+func (m *MemoryStore) RenewStudy(ctx context.Context, study string, me Holder) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("renew the lease of study %s: %w", study, err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	h, ok := m.leases[study]
+	if !ok {
+		return StudyLeaseLost(study, nil)
+	}
+	if h.ID != me.ID {
+		return StudyLeaseLost(study, &h)
+	}
+	h.Heartbeat = time.Now()
+	m.leases[study] = h
+	return nil
+}
+
+// ReleaseStudy ends me's lease on study; a lease someone else holds now is
+// left alone.
+func (m *MemoryStore) ReleaseStudy(ctx context.Context, study string, me Holder) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if h, ok := m.leases[study]; ok && h.ID == me.ID {
+		delete(m.leases, study)
+	}
+	return nil
 }
 
 // copyTrial returns t with its own Params, History and Reports. Param values are

@@ -151,6 +151,13 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 		return err
 	}
 	defer closeStore()
+	// Taken before the study is read: a second run of a running study,
+	// resumed or new, is refused rather than run beside this one.
+	leaseCtx, lease, err := holdStudy(ctx, store, sw.study, f.shared, storage, stderr)
+	if err != nil {
+		return err
+	}
+	defer lease.release()
 
 	studyRec := results.Study{Name: sw.study, Created: time.Now(), Metric: cfg.Search.Metric, Goal: cfg.Search.Goal,
 		Status: "running", Config: configs.FormatCanonical(cfg.Canonical())}
@@ -187,11 +194,11 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 		return usageErr("%v", err)
 	}
 	if q, ok := store.(results.Queue); ok {
-		return runShared(ctx, sharedRun{store: store, queue: q, sw: sw, warm: warm, rec: studyRec, path: path, par: par, flags: f}, stdout, stderr)
+		return runShared(leaseCtx, sharedRun{store: store, queue: q, sw: sw, warm: warm, rec: studyRec, path: path, par: par, flags: f, lease: lease}, stdout, stderr)
 	}
 
 	prog := newProgress(stderr, strat.Total(), cfg.Search.Goal)
-	runCtx, failures := newFailureLimit(ctx, cfg.Search.MaxFailedTrials, finished)
+	runCtx, failures := newFailureLimit(leaseCtx, cfg.Search.MaxFailedTrials, finished)
 	defer failures.stop()
 	runner := &search.Runner{
 		Study: sw.study, Seed: cfg.Seed, Strategy: strat, Evaluator: sw.evaluator(),
@@ -202,6 +209,9 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 		sw.study, strat.Name(), strat.Total(), len(finished), effectiveParallel(par), redact(storage))
 	trials, runErr := runner.Run(runCtx)
 	prog.finish()
+	if err := lease.lostErr(); err != nil {
+		return err // the study is another process's now: its record is not this one's to write
+	}
 	interrupted := runErr != nil && ctx.Err() != nil && errors.Is(runErr, ctx.Err())
 	stopped := failures.exceeded() && !interrupted // Ctrl-C wins: 130, not 1
 	studyRec.Rounds = strat.Rounds()

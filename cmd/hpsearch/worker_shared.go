@@ -26,8 +26,8 @@ type sharedFlags struct {
 // nothing is stored with settings that cannot work.
 func (s *sharedFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.DurationVar(&s.heartbeat, "heartbeat", search.DefaultHeartbeat, "PostgreSQL: how often this process tells the others it is alive")
-	fl.DurationVar(&s.grace, "grace", search.DefaultGrace, "PostgreSQL: silence after which a worker's trials run elsewhere")
+	fl.DurationVar(&s.heartbeat, "heartbeat", search.DefaultHeartbeat, "how often this process tells the others it is alive (run: for its study's lease; PostgreSQL: for its trials)")
+	fl.DurationVar(&s.grace, "grace", search.DefaultGrace, "silence after which another process takes over this one's study (run) or trials (PostgreSQL)")
 	fl.IntVar(&s.retries, "retries", search.DefaultMaxAttempts-1, "PostgreSQL: runs again of a trial whose worker went silent, before it fails")
 	next := cmd.PreRunE
 	cmd.PreRunE = func(cmd *cobra.Command, args []string) error {
@@ -89,6 +89,7 @@ type sharedRun struct {
 	path  string
 	par   int
 	flags runFlags
+	lease *heldStudy // this run's lease on the study (one coordinating run at a time)
 }
 
 func runShared(ctx context.Context, r sharedRun, stdout, stderr io.Writer) error {
@@ -119,6 +120,9 @@ func runShared(ctx context.Context, r sharedRun, stdout, stderr io.Writer) error
 	}
 	serveErr := w.Serve(ctx, []*search.Job{job})
 	prog.finish()
+	if err := r.lease.lostErr(); err != nil {
+		return err // another run coordinates the study now: the record and outputs are its to write
+	}
 	interrupted := ctx.Err() != nil
 	if serveErr != nil && !interrupted {
 		return fmt.Errorf("%w (finished trials are stored; continue with --resume or hpsearch worker)", serveErr)

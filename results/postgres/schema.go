@@ -87,6 +87,19 @@ var migrations = []string{
 		PRIMARY KEY (study, number, attempt, step),
 		FOREIGN KEY (study, number) REFERENCES trials (study, number) ON UPDATE CASCADE ON DELETE CASCADE
 	);`,
+	// Version 5. The lease of a running study: the one `hpsearch run`
+	// that coordinates it (see results.Holder); workers take trials, not
+	// studies. No foreign key: the lease is taken before the study's row
+	// is first written, so that two runs of a new study cannot both start
+	// it. Times are the server's clock, as for the queue's heartbeats.
+	`CREATE TABLE IF NOT EXISTS study_leases (
+		study     TEXT PRIMARY KEY,
+		holder    TEXT NOT NULL,
+		host      TEXT NOT NULL,
+		pid       BIGINT NOT NULL,
+		started   TIMESTAMPTZ NOT NULL,
+		heartbeat TIMESTAMPTZ NOT NULL
+	);`,
 }
 
 // latestVersion is the schema version this build writes and understands.

@@ -24,6 +24,7 @@ func TestConformance(t *testing.T) {
 	}
 	storetest.Run(t, open)
 	t.Run("BadInput", func(t *testing.T) { storetest.RunBadInput(t, open) })
+	t.Run("StudyLease", func(t *testing.T) { storetest.RunStudyLease(t, open) })
 }
 
 // Errors name the database, and the queue refuses what the store would.

@@ -55,6 +55,18 @@ var migrations = []string{
 	// Version 3. The iteration (or step) a trial's value comes from; 0 for
 	// trials stored before, where it is unknown.
 	`ALTER TABLE trials ADD COLUMN best_iteration INTEGER NOT NULL DEFAULT 0`,
+	// Version 4. The lease of a running study: the one process that runs
+	// it (see results.Holder). No foreign key: the lease is taken before
+	// the study's row is first written, so that two runs of a new study
+	// cannot both start it. Times are unix nanoseconds.
+	`CREATE TABLE study_leases (
+		study     TEXT PRIMARY KEY NOT NULL,
+		holder    TEXT NOT NULL,
+		host      TEXT NOT NULL,
+		pid       INTEGER NOT NULL,
+		started   INTEGER NOT NULL,
+		heartbeat INTEGER NOT NULL
+	) STRICT`,
 }
 
 // latestVersion is the schema version this build writes and understands.
