@@ -98,7 +98,7 @@ func TestEvalReportsTheStoredRound(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := fmt.Sprintf("study: quickstart\ntrial: %d\nparams:\n", tr.Number)
-	for _, name := range []string{"learning_rate", "init_std", "optimizer"} {
+	for _, name := range []string{"learning_rate", "init_std", "optimizer", "momentum"} { // momentum only where the optimizer uses it
 		if v, ok := params[name]; ok {
 			text += fmt.Sprintf("  %s: %v\n", name, v)
 		}
