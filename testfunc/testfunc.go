@@ -4,9 +4,8 @@
 // − known minimum), comparable across strategies, seeds and tools.
 //
 // The definitions and constants follow the Virtual Library of Simulation
-// Experiments (Surjanovic & Bingham) and ../shared/research/
-// performance-anchors.md §1.5; the minima were checked numerically here (see
-// the tests) rather than copied, where sources disagree.
+// Experiments (Surjanovic & Bingham); the minima were checked numerically
+// here (see the tests) rather than copied, where sources disagree.
 package testfunc
 
 import (
