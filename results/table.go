@@ -84,35 +84,69 @@ func formatExp(v float64) string {
 	return mant + "e" + exp
 }
 
+// table is a table about to be written to w: which columns are text
+// (aligned left), and which a narrow terminal may lose (see FitWidth).
+type table struct {
+	w    io.Writer
+	left []bool
+	drop []int // columns dropped to fit a terminal, least important first; nil: from the right
+}
+
 // newTable returns a table that keeps headers as written (parameter names
 // are case-sensitive) and right-aligns cells, since most are numbers;
 // leftCols lists the text columns that read better left-aligned.
-func newTable(w io.Writer, columns int, leftCols ...int) *tablewriter.Table {
-	aligns := make([]tw.Align, columns)
-	for i := range aligns {
-		aligns[i] = tw.AlignRight
-	}
+func newTable(w io.Writer, columns int, leftCols ...int) *table {
+	t := &table{w: w, left: make([]bool, columns)}
 	for _, c := range leftCols {
 		if c >= 0 && c < columns {
-			aligns[c] = tw.AlignLeft
+			t.left[c] = true
 		}
 	}
-	return tablewriter.NewTable(w,
+	return t
+}
+
+// dropFirst names the columns a terminal too narrow for the table loses,
+// least important first; the others are kept however narrow it is.
+func (t *table) dropFirst(cols ...int) *table {
+	t.drop = cols
+	return t
+}
+
+// renderTable writes header and rows as one table, fitted to the
+// terminal's width when t's writer has one (FitWidth), with a line under
+// it naming the columns it left out.
+func renderTable(t *table, header []string, rows [][]string) error {
+	left := t.left
+	var dropped []string
+	width := widthOf(t.w)
+	if width > 0 {
+		header, rows, left, dropped = t.fit(width, header, rows)
+	}
+	aligns := make([]tw.Align, len(header))
+	for i := range aligns {
+		aligns[i] = tw.AlignRight
+		if i < len(left) && left[i] {
+			aligns[i] = tw.AlignLeft
+		}
+	}
+	tbl := tablewriter.NewTable(t.w,
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{Global: tw.AlignRight, PerColumn: aligns}),
 	)
-}
-
-// renderTable writes header and rows as one table.
-func renderTable(t *tablewriter.Table, header []string, rows [][]string) error {
-	t.Header(header)
+	tbl.Header(header)
 	for _, r := range rows {
-		if err := t.Append(r); err != nil {
+		if err := tbl.Append(r); err != nil {
 			return fmt.Errorf("table row: %w", err)
 		}
 	}
-	if err := t.Render(); err != nil {
+	if err := tbl.Render(); err != nil {
 		return fmt.Errorf("render table: %w", err)
+	}
+	if len(dropped) > 0 {
+		// Short, so that it fits too.
+		if _, err := fmt.Fprintf(t.w, "(--wide also shows: %s)\n", strings.Join(dropped, ", ")); err != nil {
+			return fmt.Errorf("render table: %w", err)
+		}
 	}
 	return nil
 }
@@ -216,8 +250,19 @@ func paramCells(p Params, names []string) []string {
 // Only ok trials get a rank number. top ≤ 0 writes all trials.
 func WriteRanked(w io.Writer, s Study, trials []Trial, top int) error {
 	header, rows := RankedRows(s, trials, top)
-	stopCol := len(header) - 2
-	return renderTable(newTable(w, len(header), stopCol), header, rows)
+	n := len(header)
+	stopCol := n - 2
+	// Least important first: how long a trial took, how many iterations
+	// ran, its training loss, its accuracy, why it stopped (failed trials
+	// are listed under the table anyway). Rank, trial, the parameters and
+	// the metric always stay.
+	metricCol := 2 + len(ParamNames(trials))
+	drop := []int{n - 1, n - 3}
+	for i := metricCol + 1; i < n-3; i++ { // train loss, then accuracy
+		drop = append(drop, i)
+	}
+	drop = append(drop, stopCol)
+	return renderTable(newTable(w, n, stopCol).dropFirst(drop...), header, rows)
 }
 
 // RankedRows returns the cells WriteRanked writes, for other renderings
@@ -313,7 +358,9 @@ func rangeNames(rounds []Round) []string {
 // round had no successful trial).
 func WriteRounds(w io.Writer, rounds []Round) error {
 	header, rows := RoundRows(rounds)
-	return renderTable(newTable(w, len(header)), header, rows)
+	// A narrow terminal loses the median, then the best; never a range.
+	n := len(header)
+	return renderTable(newTable(w, n).dropFirst(n-1, n-2), header, rows)
 }
 
 // RoundRows returns the cells WriteRounds writes.

@@ -27,6 +27,7 @@ type runFlags struct {
 	json      bool
 	sets      []string
 	top       int
+	wide      bool        // every column, whatever the terminal's width
 	shared    sharedFlags // PostgreSQL: heartbeats and retries (worker.go)
 }
 
@@ -55,6 +56,7 @@ trial, lets running ones stop, and still prints and exports what finished
 	fl.BoolVar(&f.json, "json", false, "print the JSON document instead of tables")
 	fl.StringArrayVar(&f.sets, "set", nil, "override a config key (key=value), repeatable; a hyperparameter name pins it")
 	topFlag(cmd, &f.top)
+	wideFlag(cmd, &f.wide)
 	f.shared.register(cmd)
 	return cmd
 }
@@ -232,7 +234,7 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	if err := export(studyRec, trials, cfg.Output.Dir, stderr); err != nil {
 		return err
 	}
-	if err := sw.report(studyRec, trials, f.json, f.top, trialOutputs(cfg.Output.Dir, sw.study), stdout); err != nil {
+	if err := sw.report(studyRec, trials, f.json, f.top, trialOutputs(cfg.Output.Dir, sw.study), tableOut(stdout, f.wide)); err != nil {
 		return err
 	}
 	if interrupted {

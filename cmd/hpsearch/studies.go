@@ -48,6 +48,7 @@ func newStudiesCmd(stdout io.Writer) *cobra.Command {
 	var (
 		storage string
 		asJSON  bool
+		wide    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "studies",
@@ -66,12 +67,13 @@ func newStudiesCmd(stdout io.Writer) *cobra.Command {
 					fmt.Fprintln(stdout, "no studies yet")
 					return nil
 				}
-				return results.WriteStudies(stdout, sums)
+				return results.WriteStudies(tableOut(stdout, wide), sums)
 			})
 		},
 	}
 	storageFlag(cmd, &storage)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the studies as a JSON document instead of a table")
+	wideFlag(cmd, &wide)
 	return cmd
 }
 
@@ -80,6 +82,7 @@ func newShowCmd(stdout io.Writer) *cobra.Command {
 		storage string
 		top     int
 		asJSON  bool
+		wide    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "show STUDY",
@@ -92,15 +95,16 @@ func newShowCmd(stdout io.Writer) *cobra.Command {
 					return err
 				}
 				if sw := storedBenchmark(s); sw != nil {
-					return sw.report(s, finishedOnly(trials), asJSON, top, nil, stdout)
+					return sw.report(s, finishedOnly(trials), asJSON, top, nil, tableOut(stdout, wide))
 				}
-				return report(s, finishedOnly(trials), asJSON, top, trialOutputs(outputDir(storage), s.Name), stdout)
+				return report(s, finishedOnly(trials), asJSON, top, trialOutputs(outputDir(storage), s.Name), tableOut(stdout, wide))
 			})
 		},
 	}
 	storageFlag(cmd, &storage)
 	topFlag(cmd, &top)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the JSON document instead of tables")
+	wideFlag(cmd, &wide)
 	return cmd
 }
 
@@ -200,6 +204,7 @@ func newCompareCmd(stdout io.Writer) *cobra.Command {
 	var (
 		storage string
 		asJSON  bool
+		wide    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "compare STUDY_A STUDY_B",
@@ -218,11 +223,12 @@ func newCompareCmd(stdout io.Writer) *cobra.Command {
 				if asJSON {
 					return results.WriteJSON(stdout, newCompareDoc(a, finishedOnly(at), b, finishedOnly(bt)))
 				}
-				return results.WriteCompare(stdout, a, finishedOnly(at), b, finishedOnly(bt))
+				return results.WriteCompare(tableOut(stdout, wide), a, finishedOnly(at), b, finishedOnly(bt))
 			})
 		},
 	}
 	storageFlag(cmd, &storage)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the comparison as a JSON document instead of tables")
+	wideFlag(cmd, &wide)
 	return cmd
 }

@@ -152,7 +152,7 @@ func runShared(ctx context.Context, r sharedRun, stdout, stderr io.Writer) error
 	if err := export(st, trials, sw.cfg.Output.Dir, stderr); err != nil {
 		return err
 	}
-	if err := report(st, trials, r.flags.json, r.flags.top, trialOutputs(sw.cfg.Output.Dir, st.Name), stdout); err != nil {
+	if err := report(st, trials, r.flags.json, r.flags.top, trialOutputs(sw.cfg.Output.Dir, st.Name), tableOut(stdout, r.flags.wide)); err != nil {
 		return err
 	}
 	if interrupted {
