@@ -326,17 +326,16 @@ func scanTrial(row pgx.Row) (results.Trial, error) {
 		&iterations, &t.StopReason, &t.Error, &started, &finished, &history, &bestIteration); err != nil {
 		return t, err
 	}
-	var err error
-	if t.Params, err = rowcodec.DecodeParams([]byte(params), nil); err != nil {
-		return t, fmt.Errorf("trial %d: %w", number, err)
-	}
-	if t.History, t.Reports, err = rowcodec.DecodeHistory(history); err != nil {
-		return t, fmt.Errorf("trial %d: %w", number, err)
-	}
+	var paramsErr, historyErr error
+	t.Params, paramsErr = rowcodec.DecodeParams([]byte(params), nil)
+	t.History, t.Reports, historyErr = rowcodec.DecodeHistory(history)
 	t.Number, t.Round, t.Seed, t.Iterations = int(number), int(round), uint64(seed), int(iterations)
 	t.BestIteration = int(bestIteration)
 	t.Status = results.Status(status)
 	t.Value, t.TrainLoss, t.Accuracy = rowcodec.FloatOrNaN(value), rowcodec.FloatOrNaN(trainLoss), rowcodec.FloatOrNaN(accuracy)
 	t.Started, t.Finished = rowcodec.TimeOrZero(started), rowcodec.TimeOrZero(finished)
+	if paramsErr != nil || historyErr != nil {
+		return rowcodec.Unreadable(t, paramsErr, historyErr), nil
+	}
 	return t, nil
 }

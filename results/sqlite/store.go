@@ -433,15 +433,9 @@ func (d *trialDecoder) scan(rows *sql.Rows) (results.Trial, error) {
 		&d.bestIteration); err != nil {
 		return results.Trial{}, err
 	}
-	params, err := rowcodec.DecodeParams(d.params, d.names)
-	if err != nil {
-		return results.Trial{}, fmt.Errorf("trial %d: %w", d.number, err)
-	}
-	history, reports, err := rowcodec.DecodeHistory(d.history)
-	if err != nil {
-		return results.Trial{}, fmt.Errorf("trial %d: %w", d.number, err)
-	}
-	return results.Trial{
+	params, paramsErr := rowcodec.DecodeParams(d.params, d.names)
+	history, reports, historyErr := rowcodec.DecodeHistory(d.history)
+	t := results.Trial{
 		Number:        int(d.number),
 		Round:         int(d.round),
 		Params:        params,
@@ -458,5 +452,9 @@ func (d *trialDecoder) scan(rows *sql.Rows) (results.Trial, error) {
 		Finished:      timeOrZero(d.finished),
 		History:       history,
 		Reports:       reports,
-	}, nil
+	}
+	if paramsErr != nil || historyErr != nil {
+		return rowcodec.Unreadable(t, paramsErr, historyErr), nil
+	}
+	return t, nil
 }
