@@ -56,6 +56,11 @@ func (d *decoder) validateName() {
 // nameProblem says why a study name cannot be used, or "". The name becomes
 // a directory under output.dir, so it must not escape it.
 func nameProblem(name string) string {
+	// Judged as expanded, since the expansion is what names the directory.
+	expanded := strings.NewReplacer("{date}", "2006-01-02", "{time}", "150405").Replace(name)
+	if len(expanded) > MaxStudyNameLen {
+		return CheckStudyName(expanded).Error()
+	}
 	switch {
 	case strings.ContainsAny(name, `/\`):
 		return fmt.Sprintf("%q must not contain a path separator", name)
@@ -76,6 +81,9 @@ func nameProblem(name string) string {
 	}
 	if strings.ContainsAny(rest, "{}") {
 		return fmt.Sprintf("unbalanced brace in %q", name)
+	}
+	if err := CheckStudyName(expanded); err != nil {
+		return err.Error()
 	}
 	return ""
 }
