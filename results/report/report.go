@@ -288,7 +288,8 @@ func failuresTable(trials []results.Trial, output func(results.Trial) string) (t
 		if out == "" {
 			out = "-"
 		}
-		t.Rows = append(t.Rows, row{Class: "status-failed", Cells: []string{strconv.Itoa(f.Trial), f.Reason, out}})
+		// No status class: the rows of the ranked table are the ones so marked.
+		t.Rows = append(t.Rows, row{Cells: []string{strconv.Itoa(f.Trial), f.Reason, out}})
 	}
 	return t, true
 }
