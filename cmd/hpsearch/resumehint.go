@@ -44,7 +44,7 @@ func resumeCommand(path string, f runFlags, study string) string {
 var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)
 
 // shellQuote quotes s for a POSIX shell: as it is when safe, else in single
-// quotes, each ' written as '\''.
+// quotes, a quote inside closing them, escaped, and opening them again.
 func shellQuote(s string) string {
 	if shellSafe.MatchString(s) {
 		return s
