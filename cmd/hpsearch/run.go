@@ -68,9 +68,11 @@ func expandStudy(name string, now time.Time) string {
 	return strings.ReplaceAll(name, "{time}", now.Format("150405"))
 }
 
+// checkStudyName holds a name given on the command line (--study, a STUDY
+// argument) to the rule of the config's name.
 func checkStudyName(name string) error {
-	if name == "" || strings.ContainsAny(name, `/\`) || name == "." || name == ".." || strings.ContainsRune(name, 0) {
-		return usageErr("study name %q: must be non-empty and hold no path separators", name)
+	if err := configs.CheckStudyName(name); err != nil {
+		return usageErr("%v", err)
 	}
 	return nil
 }

@@ -37,9 +37,15 @@ func withStore(ctx context.Context, url string, f func(results.Store) error) err
 
 // loadStudy reads one study and its trials; a missing study is a usage error.
 func loadStudy(ctx context.Context, store results.Store, name string) (results.Study, []results.Trial, error) {
+	if err := checkStudyName(name); err != nil {
+		return results.Study{}, nil, err
+	}
 	s, trials, err := store.Study(ctx, name)
 	if err != nil {
 		return s, nil, usageErr("%v (list them with: hpsearch studies)", err)
+	}
+	if err := checkStoredName(s.Name); err != nil {
+		return s, nil, usageErr("%v", err)
 	}
 	return s, trials, nil
 }
@@ -60,6 +66,7 @@ func newStudiesCmd(stdout io.Writer) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				sums = listable(sums, cmd.ErrOrStderr())
 				if asJSON {
 					return results.WriteJSON(stdout, newStudiesDoc(sums))
 				}

@@ -62,6 +62,11 @@ func runWorker(ctx context.Context, names []string, f workerFlags, stderr io.Wri
 	if f.parallel < 0 {
 		return usageErr("--parallel %d: want 0 (number of CPUs) or more", f.parallel)
 	}
+	for _, name := range names {
+		if err := checkStudyName(name); err != nil {
+			return err
+		}
+	}
 	store, closeStore, err := openStore(f.storage)
 	// A worker started with the machine (--wait) may come up before the
 	// database does: it waits for it, as it does when it loses it later.

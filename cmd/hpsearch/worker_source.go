@@ -67,6 +67,9 @@ func sharedConfigPath(path, storage string) string {
 // here (other HPSEARCH_* variables, another hpsearch version) is refused
 // with the differences, since its trials would not match the study's.
 func jobFromStudy(ctx context.Context, store results.Store, st results.Study) (*search.Job, error) {
+	if err := checkStoredName(st.Name); err != nil {
+		return nil, err
+	}
 	if st.Source == "" {
 		return nil, fmt.Errorf("study %s has no stored config (it was not started by this version of hpsearch run); run it with hpsearch run --resume", st.Name)
 	}
