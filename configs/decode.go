@@ -1,8 +1,10 @@
 package configs
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"regexp"
 	"slices"
 	"strconv"
@@ -167,12 +169,12 @@ func checkValue(f *field, v any) string {
 			return fmt.Sprintf("unknown value %q%s", x, suggest(x, f.Allowed))
 		}
 	case int:
-		return f.rule.check(float64(x))
+		return f.rule.checkShown(float64(x), strconv.Itoa(x))
 	case float64:
 		return f.rule.check(x)
 	case []int:
 		for _, h := range x {
-			if msg := f.rule.check(float64(h)); msg != "" {
+			if msg := f.rule.checkShown(float64(h), strconv.Itoa(h)); msg != "" {
 				return "layer size " + msg
 			}
 		}
@@ -189,10 +191,10 @@ func decodeValue(f *field, n *yaml.Node) (any, string) {
 	}
 	switch f.Type {
 	case tInt:
-		i, msg := intValue(n)
+		i, msg := intFor(f, n)
 		return int(i), msg
 	case tUint:
-		i, msg := intValue(n)
+		i, msg := intFor(f, n)
 		if msg == "" && i < 0 {
 			msg = fmt.Sprintf("must be >= 0, got %d", i)
 		}
@@ -213,7 +215,7 @@ func decodeValue(f *field, n *yaml.Node) (any, string) {
 	case tDuration:
 		return durationValue(n)
 	case tHidden:
-		return hiddenValue(n)
+		return hiddenValue(f, n)
 	case tStrings:
 		return stringsValue(n)
 	case tEnv:
@@ -253,6 +255,12 @@ func floatValue(n *yaml.Node) (float64, string) {
 		return 0, bad
 	}
 	if err != nil {
+		if x, over := beyondFloat(n); over {
+			if math.IsInf(x, 0) {
+				return 0, fmt.Sprintf("must be a finite number (at most %g in magnitude), got %s", math.MaxFloat64, show(n))
+			}
+			return 0, fmt.Sprintf("is below the smallest float64 (about 5e-324), got %s: write 0 or a larger value", show(n))
+		}
 		return 0, bad
 	}
 	if math.IsNaN(x) || math.IsInf(x, 0) {
@@ -261,21 +269,83 @@ func floatValue(n *yaml.Node) (float64, string) {
 	return x, ""
 }
 
-// intValue reads an integer; an integral float such as 1e4 counts.
+// beyondFloat reports whether n is a number written beyond the float64
+// range: x is ±Inf for one too large, 0 for one too small. yaml reads such
+// a number (1e400) as a string.
+func beyondFloat(n *yaml.Node) (x float64, over bool) {
+	if n.Kind != yaml.ScalarNode {
+		return 0, false
+	}
+	x, err := strconv.ParseFloat(strings.TrimSpace(n.Value), 64)
+	return x, errors.Is(err, strconv.ErrRange)
+}
+
+// intValue reads an integer; an integral number such as 1e4 counts.
 func intValue(n *yaml.Node) (int64, string) {
-	bad := fmt.Sprintf("must be an integer, got %s", show(n))
-	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!int" {
-		var i int64
-		if n.Decode(&i) != nil {
-			return 0, bad
+	i, _, msg := readInt(n)
+	return i, msg
+}
+
+// intFor reads an integer for f: one beyond int64 is refused with f's
+// bound when it has one ("must be at most 1000000, got 1e18").
+func intFor(f *field, n *yaml.Node) (int64, string) {
+	i, over, msg := readInt(n)
+	if over != 0 {
+		if m := f.rule.checkShown(math.Inf(over), strings.TrimSpace(n.Value)); m != "" {
+			return 0, m
 		}
-		return i, ""
+	}
+	return i, msg
+}
+
+// readInt reads an integer; over is +1 or -1 for an integer (or integral
+// number) beyond int64, whose message says so rather than that it is not
+// an integer.
+func readInt(n *yaml.Node) (i int64, over int, msg string) {
+	bad := fmt.Sprintf("must be an integer, got %s", show(n))
+	if n.Kind != yaml.ScalarNode {
+		return 0, 0, bad
+	}
+	text := strings.TrimSpace(n.Value)
+	beyond := func(sign int) (int64, int, string) {
+		if sign < 0 {
+			return 0, sign, fmt.Sprintf("must be at least %d, got %s", int64(math.MinInt64), text)
+		}
+		return 0, sign, fmt.Sprintf("must be at most %d, got %s", int64(math.MaxInt64), text)
+	}
+	sign := 1
+	if strings.HasPrefix(text, "-") {
+		sign = -1
+	}
+	if n.ShortTag() == "!!int" {
+		if n.Decode(&i) != nil {
+			return beyond(sign) // yaml read an integer: it only overflows
+		}
+		return i, 0, ""
 	}
 	x, msg := floatValue(n)
-	if msg != "" || x != math.Trunc(x) || math.Abs(x) > 1<<53 {
-		return 0, bad
+	switch {
+	case msg != "":
+		if x, over := beyondFloat(n); over && math.IsInf(x, 0) {
+			return beyond(sign)
+		}
+		return 0, 0, bad
+	case x != math.Trunc(x):
+		return 0, 0, bad
+	case math.Abs(x) <= 1<<53:
+		return int64(x), 0, ""
+	case math.Abs(x) >= 1<<63:
+		return beyond(sign)
 	}
-	return int64(x), ""
+	// Between 2^53 and 2^63 a float64 is not every integer: read the text
+	// exactly (1e18 is 10^18). A long text is no integer anyone writes.
+	if len(text) > 64 {
+		return 0, 0, bad
+	}
+	if r, ok := new(big.Rat).SetString(text); ok && r.IsInt() && r.Num().IsInt64() {
+		return r.Num().Int64(), 0, ""
+	}
+	return 0, 0, bad
 }
 
 func durationValue(n *yaml.Node) (time.Duration, string) {
@@ -299,12 +369,12 @@ func parseDuration(s string) (time.Duration, string) {
 
 // hiddenValue reads layer sizes from 16, [32, 16] or "32,16"; the string
 // form is what a hidden choice exports to best.yaml.
-func hiddenValue(n *yaml.Node) ([]int, string) {
+func hiddenValue(f *field, n *yaml.Node) ([]int, string) {
 	switch {
 	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str":
 		return parseLayers(n.Value)
 	case n.Kind == yaml.ScalarNode:
-		i, msg := intValue(n)
+		i, msg := intFor(f, n)
 		return []int{int(i)}, msg
 	case n.Kind == yaml.SequenceNode:
 		if len(n.Content) == 0 {
@@ -312,7 +382,7 @@ func hiddenValue(n *yaml.Node) ([]int, string) {
 		}
 		layers := make([]int, len(n.Content))
 		for i, c := range n.Content {
-			h, msg := intValue(resolve(c))
+			h, msg := intFor(f, resolve(c))
 			if msg != "" {
 				return nil, fmt.Sprintf("layer %d %s", i, msg)
 			}

@@ -5,8 +5,11 @@ import (
 	"math"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hpsearch/hpsearch/trainer"
 )
 
 // valueType is what a config key holds.
@@ -79,27 +82,101 @@ type hasFunc func(path string) bool
 type rule struct {
 	text string // e.g. "> 0", "in [0, 1)"
 	ok   func(x float64) bool
+	// lo and hi bound a range of integers (between): each side gets its own
+	// message, "must be >= 1" or "must be at most 1000000".
+	lo, hi  float64
+	bounded bool
 }
 
 // check says what is wrong with x, or "" when it is fine (or r is nil).
 func (r *rule) check(x float64) string {
-	if r == nil || r.ok(x) {
+	return r.checkShown(x, formatNumber(x))
+}
+
+// checkShown is check with the value shown as got, e.g. as written in the
+// file when x only approximates it (1e400 read as +Inf).
+func (r *rule) checkShown(x float64, got string) string {
+	switch {
+	case r == nil || r.ok(x):
 		return ""
+	case r.bounded && x > r.hi:
+		return fmt.Sprintf("must be at most %s, got %s", formatNumber(r.hi), got)
+	case r.bounded:
+		return fmt.Sprintf("must be >= %s, got %s", formatNumber(r.lo), got)
 	}
-	return fmt.Sprintf("must be %s, got %v", r.text, x)
+	return fmt.Sprintf("must be %s, got %s", r.text, got)
+}
+
+// formatNumber writes an integral number in full (10000000, not 1e+07).
+func formatNumber(x float64) string {
+	if x == math.Trunc(x) && math.Abs(x) < 1e21 {
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return fmt.Sprint(x)
+}
+
+// between is the integers lo to hi.
+func between(lo, hi float64) *rule {
+	return &rule{
+		text: fmt.Sprintf("%s to %s", formatNumber(lo), formatNumber(hi)),
+		ok:   func(x float64) bool { return x >= lo && x <= hi },
+		lo:   lo, hi: hi, bounded: true,
+	}
 }
 
 var (
-	positive = &rule{"> 0", func(x float64) bool { return x > 0 }}
+	positive = &rule{text: "> 0", ok: func(x float64) bool { return x > 0 }}
 	// openUnit is [0, 1): a fraction that may be 0 but must leave something.
-	openUnit = &rule{"in [0, 1)", func(x float64) bool { return x >= 0 && x < 1 }}
+	openUnit = &rule{text: "in [0, 1)", ok: func(x float64) bool { return x >= 0 && x < 1 }}
 	// halfOpenUnit is (0, 1]: a non-empty share of something.
-	halfOpenUnit = &rule{"in (0, 1]", func(x float64) bool { return x > 0 && x <= 1 }}
+	halfOpenUnit = &rule{text: "in (0, 1]", ok: func(x float64) bool { return x > 0 && x <= 1 }}
 )
 
 func atLeast(lo float64) *rule {
-	return &rule{fmt.Sprintf(">= %v", lo), func(x float64) bool { return x >= lo }}
+	return &rule{text: fmt.Sprintf(">= %v", lo), ok: func(x float64) bool { return x >= lo }}
 }
+
+// Bounds of the keys whose size is what a run costs. Each keeps a typo (an
+// extra zero, a unit mistaken) from planning a run that cannot finish or
+// fit in memory; validate checks them, and every count derived from them,
+// before anything is stored. REFERENCE.md documents each.
+const (
+	// MaxTrials is the most trials a study plans (search.trials, rounds ×
+	// trials_per_round, the grid's points): 100,000 branin trials take 9 s
+	// and 240 MB, so a million stays within minutes and a few GB.
+	MaxTrials = 1_000_000
+	// MaxRounds bounds coarse-to-fine's rounds; each needs a trial.
+	MaxRounds = 10_000
+	// MaxChoices is the longest choice list: a report draws a tick per
+	// value (1.3 million values made a 933 MB report). More values than
+	// this are an int or uniform range.
+	MaxChoices = 1000
+	// MaxRestarts bounds trainer.restarts: each restart is a whole
+	// training run of every trial.
+	MaxRestarts = 1000
+	// MaxDegree bounds a polynomial's degree: past it the powers of a
+	// standardised feature leave the float64 range (5^100 is 8e69, 5^400
+	// overflows), and the model has a weight per power and feature.
+	MaxDegree = 100
+	// MaxReduction bounds early stopping's η: a rung keeps 1/η of the
+	// trials that reached it, so past 100 no rung keeps any of a round of
+	// realistic size.
+	MaxReduction = 100
+	// MaxReports bounds the built-in trainer's early-stopping reports per
+	// trial (max_resource / interval), each kept while the study runs.
+	MaxReports = 1_000_000
+	// MaxIntRange bounds the ends of an int range: ranges are sampled and
+	// narrowed in float64, whose integers are exact up to 2^53.
+	MaxIntRange = 1 << 53
+	// Powers of ten: 10^e must be a finite, nonzero float64 (1e-323 is
+	// the smallest, 1e308 the largest), and for an integer key fit int64.
+	MinExponent, MaxExponent = -323, 308
+	MaxIntExponent           = 18
+	// warnTrials and warnWeights are the sizes over which validate and run
+	// say what a study will cost.
+	warnTrials  = 100_000
+	warnWeights = 1_000_000
+)
 
 // ref adapts a pointer to a Config field into a setter, so that each table
 // row says where its value goes in one short expression.
@@ -146,7 +223,7 @@ var fields = []*field{
 		set: ref(func(c *Config) *int { return &c.Data.Synthetic.Features }), derive: deriveFeatures},
 	{Path: "data.synthetic.noise", Type: tFloat, Default: "0.1", Doc: "standard deviation of the Gaussian noise", rule: atLeast(0),
 		set: ref(func(c *Config) *float64 { return &c.Data.Synthetic.Noise })},
-	{Path: "data.synthetic.degree", Type: tInt, Default: "3", Doc: "polynomial kind: highest power", rule: atLeast(1),
+	{Path: "data.synthetic.degree", Type: tInt, Default: "3", Doc: "polynomial kind: highest power", rule: between(1, MaxDegree),
 		set: ref(func(c *Config) *int { return &c.Data.Synthetic.Degree })},
 	{Path: "data.synthetic.classes", Type: tInt, Note: "3 for blobs, 2 for moons, 0 otherwise", Doc: "blobs: number of clusters; moons has exactly 2", rule: atLeast(2),
 		set: ref(func(c *Config) *int { return &c.Data.Synthetic.Classes }), derive: deriveClasses},
@@ -167,15 +244,15 @@ var fields = []*field{
 	{Path: "model", Type: tSection, Doc: "the model and its loss"},
 	{Path: "model.kind", Type: tString, Allowed: modelKinds, Default: "linear", Doc: "function trains on a loss landscape and needs no data",
 		set: ref(func(c *Config) *string { return &c.Model.Kind })},
-	{Path: "model.hidden", Type: tHidden, Default: "[16]", Doc: `mlp: hidden layer sizes, [32, 16], 16 or "32,16"`, rule: atLeast(1),
+	{Path: "model.hidden", Type: tHidden, Default: "[16]", Doc: `mlp: hidden layer sizes, [32, 16], 16 or "32,16"; the model's weights (for every searched value) at most 10000000`, rule: between(1, trainer.MaxWeights),
 		set: ref(func(c *Config) *[]int { return &c.Model.Hidden })},
 	{Path: "model.activation", Type: tString, Allowed: activations, Default: "tanh", Doc: "mlp: hidden layer activation",
 		set: ref(func(c *Config) *string { return &c.Model.Activation })},
-	{Path: "model.degree", Type: tInt, Default: "3", Doc: "polynomial: highest power of each feature", rule: atLeast(1),
+	{Path: "model.degree", Type: tInt, Default: "3", Doc: "polynomial: highest power of each feature; features × degree at most 10000000", rule: between(1, MaxDegree),
 		set: ref(func(c *Config) *int { return &c.Model.Degree })},
 	{Path: "model.function", Type: tString, Allowed: functions, Note: "required for kind function", Doc: "function: the loss landscape",
 		set: ref(func(c *Config) *string { return &c.Model.Function })},
-	{Path: "model.dimension", Type: tInt, Note: "2; 1 for double_well", Doc: "function: number of weights", rule: atLeast(1),
+	{Path: "model.dimension", Type: tInt, Note: "2; 1 for double_well", Doc: "function: number of weights", rule: between(1, trainer.MaxWeights),
 		set: ref(func(c *Config) *int { return &c.Model.Dimension }), derive: deriveDimension},
 	{Path: "model.loss", Type: tString, Allowed: losses, Note: "mse; cross_entropy for logistic, softmax, and mlp on classification data or with metric accuracy", Doc: "regression models take rss or mse, classifiers cross_entropy",
 		set: ref(func(c *Config) *string { return &c.Model.Loss }), derive: deriveLoss},
@@ -206,7 +283,7 @@ var fields = []*field{
 		set: ref(func(c *Config) *float64 { return &c.Trainer.Init.Mean })},
 	{Path: "trainer.init.std", Type: tFloat, Default: "0.1", Doc: "standard deviation; 0 starts every weight at the mean", rule: atLeast(0),
 		set: ref(func(c *Config) *float64 { return &c.Trainer.Init.Std })},
-	{Path: "trainer.restarts", Type: tInt, Default: "1", Doc: "train from this many starts and keep the best", rule: atLeast(1),
+	{Path: "trainer.restarts", Type: tInt, Default: "1", Doc: "train from this many starts and keep the best", rule: between(1, MaxRestarts),
 		set: ref(func(c *Config) *int { return &c.Trainer.Restarts })},
 	{Path: "trainer.command", Type: tStrings, Note: "none: the built-in trainer", Doc: "run your own training program for each trial instead: an argv list, no shell; each element a template (see below)",
 		set: ref(func(c *Config) *[]string { return &c.Trainer.Command })},
@@ -222,11 +299,11 @@ var fields = []*field{
 	{Path: "search", Type: tSection, Doc: "the strategy and its budget"},
 	{Path: "search.strategy", Type: tString, Allowed: strategies, Default: "coarse-to-fine", Doc: "how points are proposed",
 		set: ref(func(c *Config) *string { return &c.Search.Strategy })},
-	{Path: "search.rounds", Type: tInt, Note: "4; with only trials: 1 + min(8, round((trials − ⌈trials/4⌉) / 10)) (1 for a single trial); with trials and trials_per_round: 1 + (trials − ⌈trials/4⌉) / trials_per_round", Doc: "coarse-to-fine: rounds, the coarse round 0 included", rule: atLeast(1),
+	{Path: "search.rounds", Type: tInt, Note: "4; with only trials: 1 + min(8, round((trials − ⌈trials/4⌉) / 10)) (1 for a single trial); with trials and trials_per_round: 1 + (trials − ⌈trials/4⌉) / trials_per_round", Doc: "coarse-to-fine: rounds, the coarse round 0 included", rule: between(1, MaxRounds),
 		set: ref(func(c *Config) *int { return &c.Search.Rounds }), derive: deriveBudget},
-	{Path: "search.trials_per_round", Type: tInt, Note: "24; with trials: what round 0 leaves (about three quarters) divided by rounds − 1", Doc: "trials of each round after the first; round 0 takes the rest of trials", rule: atLeast(1),
+	{Path: "search.trials_per_round", Type: tInt, Note: "24; with trials: what round 0 leaves (about three quarters) divided by rounds − 1", Doc: "trials of each round after the first; round 0 takes the rest of trials; rounds × trials_per_round at most 1000000 when trials is not given", rule: between(1, MaxTrials),
 		set: ref(func(c *Config) *int { return &c.Search.TrialsPerRound })},
-	{Path: "search.trials", Type: tInt, Note: "rounds × trials_per_round", Doc: "total budget, exactly; must not exceed rounds × trials_per_round when all three are given", rule: atLeast(1),
+	{Path: "search.trials", Type: tInt, Note: "rounds × trials_per_round", Doc: "total budget, exactly; must not exceed rounds × trials_per_round when all three are given", rule: between(1, MaxTrials),
 		set: ref(func(c *Config) *int { return &c.Search.Trials })},
 	{Path: "search.keep", Type: tFloat, Default: "0.25", Doc: "fraction of a round's best trials that define the next range", rule: halfOpenUnit,
 		set: ref(func(c *Config) *float64 { return &c.Search.Keep })},
@@ -238,7 +315,7 @@ var fields = []*field{
 		set: ref(func(c *Config) *string { return &c.Search.Goal }), derive: deriveGoal},
 	{Path: "search.warm_start", Type: tString, Note: "none", Doc: "a stored study whose best trials seed the first round",
 		set: ref(func(c *Config) *string { return &c.Search.WarmStart })},
-	{Path: "search.grid_points", Type: tInt, Default: "5", Doc: "grid: values per continuous parameter", rule: atLeast(2),
+	{Path: "search.grid_points", Type: tInt, Default: "5", Doc: "grid: values per continuous parameter; the grid's points (their product) at most 1000000", rule: between(2, MaxTrials),
 		set: ref(func(c *Config) *int { return &c.Search.GridPoints })},
 	{Path: "search.metric_strategy", Type: tString, Allowed: metricStrategies, Default: "last", Doc: "command: which of the metric's printed values is the trial's value",
 		set: ref(func(c *Config) *string { return &c.Search.MetricStrategy })},
@@ -253,11 +330,11 @@ var fields = []*field{
 		set: ref(func(c *Config) *string { return &c.Search.EarlyStopping.Kind })},
 	{Path: "search.early_stopping.max_resource", Type: tInt, Note: "trainer.max_iterations; required with trainer.command", Doc: "the last rung: iterations (built-in) or reported steps (command) of a trial that is never stopped", rule: atLeast(2),
 		set: ref(func(c *Config) *int { return &c.Search.EarlyStopping.MaxResource }), derive: deriveMaxResource},
-	{Path: "search.early_stopping.reduction_factor", Type: tFloat, Default: "3", Doc: "η: each rung keeps the best 1/η of the trials that reached it", rule: atLeast(2),
+	{Path: "search.early_stopping.reduction_factor", Type: tFloat, Default: "3", Doc: "η: each rung keeps the best 1/η of the trials that reached it", rule: &rule{text: fmt.Sprintf("in [2, %d]", MaxReduction), ok: func(x float64) bool { return x >= 2 && x <= MaxReduction }},
 		set: ref(func(c *Config) *float64 { return &c.Search.EarlyStopping.ReductionFactor })},
 	{Path: "search.early_stopping.min_resource", Type: tInt, Note: "max_resource / η³, at least 1", Doc: "the first rung (median: the first step judged)", rule: atLeast(1),
 		set: ref(func(c *Config) *int { return &c.Search.EarlyStopping.MinResource }), derive: deriveMinResource},
-	{Path: "search.early_stopping.interval", Type: tInt, Note: "min_resource", Doc: "built-in trainer: iterations between two reports of the validation loss", rule: atLeast(1),
+	{Path: "search.early_stopping.interval", Type: tInt, Note: "min_resource", Doc: "built-in trainer: iterations between two reports of the validation loss; max_resource / interval at most 1000000", rule: atLeast(1),
 		set: ref(func(c *Config) *int { return &c.Search.EarlyStopping.Interval }), derive: deriveInterval},
 	{Path: "search.early_stopping.min_trials", Type: tInt, Default: "5", Doc: "median: earlier trials that must have reached a step before it judges there", rule: atLeast(1),
 		set: ref(func(c *Config) *int { return &c.Search.EarlyStopping.MinTrials })},

@@ -1,6 +1,8 @@
 package configs
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +14,8 @@ import (
 
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/hpsearch/hpsearch/internal/regular"
 )
 
 // EnvPrefix starts every environment variable that overrides a config key.
@@ -26,12 +30,35 @@ func EnvName(key string) string {
 // Load reads the config file at path and resolves it like Parse, with data
 // paths relative to the file's directory.
 func Load(path string, overrides []string) (*Config, error) {
-	f, err := os.Open(path)
+	f, info, err := regular.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("load config: %w", err)
 	}
 	defer f.Close()
+	if info.Size() > MaxConfigBytes {
+		return nil, fmt.Errorf("load config: %w", &TooLargeError{Name: path, Size: info.Size()})
+	}
 	return Parse(f, path, filepath.Dir(path), overrides)
+}
+
+// MaxConfigBytes is the largest config read. The YAML tree takes some
+// seventy times the text in memory, so this keeps a mistaken file (a data
+// file given as config, a generated million-value choice) to a few hundred
+// MB; a real config is a few KB.
+const MaxConfigBytes = 4 << 20
+
+// TooLargeError is a config over MaxConfigBytes.
+type TooLargeError struct {
+	Name string
+	Size int64 // -1 when only known to be over the limit
+}
+
+func (e *TooLargeError) Error() string {
+	size := "more than"
+	if e.Size >= 0 {
+		size = fmt.Sprintf("%d bytes, more than", e.Size)
+	}
+	return fmt.Sprintf("%s is %s the %d bytes (4 MiB) a config may have", e.Name, size, MaxConfigBytes)
 }
 
 // Parse reads a config from r and returns it fully resolved. name labels
@@ -41,9 +68,12 @@ func Load(path string, overrides []string) (*Config, error) {
 // name as key (learning_rate=0.05) pins it: its base value is set and it is
 // no longer searched. Every problem found is returned at once as an *Error.
 func Parse(r io.Reader, name, baseDir string, overrides []string) (*Config, error) {
-	text, err := io.ReadAll(r)
+	text, err := io.ReadAll(io.LimitReader(r, MaxConfigBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read config %s: %w", name, err)
+	}
+	if len(text) > MaxConfigBytes {
+		return nil, fmt.Errorf("read config: %w", &TooLargeError{Name: name, Size: -1})
 	}
 	d := newDecoder(name)
 	root := d.parseDocument(text)
@@ -89,7 +119,15 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // is none.
 func (d *decoder) parseDocument(text []byte) *yaml.Node {
 	var doc yaml.Node
-	if err := yaml.Unmarshal(text, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(text))
+	err := dec.Decode(&doc)
+	if errors.Is(err, io.EOF) {
+		err = nil // an empty file
+	}
+	if err == nil {
+		err = d.secondDocument(dec)
+	}
+	if err != nil {
 		p := Problem{File: d.file, Message: err.Error()}
 		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 			p.Line, _ = strconv.Atoi(m[1])
@@ -107,6 +145,26 @@ func (d *decoder) parseDocument(text []byte) *yaml.Node {
 		return nil
 	}
 	return root
+}
+
+// secondDocument refuses a document after the config's: its keys would
+// otherwise be dropped without a word. An empty one (a trailing ---)
+// holds nothing to drop.
+func (d *decoder) secondDocument(dec *yaml.Decoder) error {
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+		return nil
+	case err != nil:
+		return err
+	case len(next.Content) == 0 || isNull(next.Content[0]):
+		return d.secondDocument(dec)
+	}
+	line := next.Line
+	if line == 0 {
+		line = next.Content[0].Line
+	}
+	return fmt.Errorf("yaml: line %d: a second YAML document; one config per file", line)
 }
 
 // otherEnv are the HPSEARCH_ variables that are not config keys: what

@@ -259,7 +259,7 @@ func TestProblems(t *testing.T) {
 		{"powers of ten beyond the key", base + "parameters:\n  momentum: {powers_of_ten: [-2, 0]}", nil,
 			`c.yaml:3: parameters.momentum: high must be in [0, 1), got 1`},
 		{"powers of ten of an integer key", base + "parameters:\n  batch_size: {powers_of_ten: [-1, 2]}", nil,
-			`c.yaml:3: parameters.batch_size: trainer.batch_size is an integer: powers_of_ten exponents must be >= 0, got [-1, 2]`},
+			`c.yaml:3: parameters.batch_size: trainer.batch_size is an integer: powers_of_ten exponents must be integers between 0 and 18 (10^e must fit an int64), got [-1, 2]`},
 		{"range outside key rule", base + "parameters:\n  momentum: {uniform: [0, 1.5]}", nil,
 			`c.yaml:3: parameters.momentum: high must be in [0, 1), got 1.5`},
 		{"uniform for an integer key", base + "parameters:\n  batch_size: {uniform: [1, 10]}", nil,

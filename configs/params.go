@@ -6,6 +6,9 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -329,6 +332,10 @@ func (d *decoder) choices(f *field, key string, n *yaml.Node, p *Parameter) bool
 		d.problem(n, key, "choice needs a non-empty list of values")
 		return false
 	}
+	if len(n.Content) > MaxChoices {
+		d.problem(n, key, fmt.Sprintf("choice has %d values, more than the %d allowed: search a range of numbers with int, uniform or log_uniform", len(n.Content), MaxChoices))
+		return false
+	}
 	ok := true
 	for _, c := range n.Content {
 		v, msg := choiceValue(f, resolve(c))
@@ -392,13 +399,18 @@ func anyChoice(n *yaml.Node) (any, string) {
 	case "!!float":
 		return floatValue(n)
 	}
+	if strings.ContainsFunc(n.Value, unicode.IsControl) {
+		// The program gets the value in its argv or environment, where a
+		// NUL cannot be passed and a newline or escape garbles the logs.
+		return nil, fmt.Sprintf("must not hold a control character (NUL, newline, tab, escape…), got %q", n.Value)
+	}
 	return n.Value, ""
 }
 
 func intChoice(f *field, n *yaml.Node) (any, string) {
-	i, msg := intValue(n)
+	i, msg := intFor(f, n)
 	if msg == "" {
-		msg = f.rule.check(float64(i))
+		msg = f.rule.checkShown(float64(i), strconv.FormatInt(i, 10))
 	}
 	return i, msg
 }
@@ -411,14 +423,18 @@ func (d *decoder) bounds(f *field, key string, n *yaml.Node, p *Parameter) bool 
 		return false
 	}
 	integral := p.Dist == Int || p.Dist == PowersOfTen
+	lo, hi := integerEnds(f, p.Dist)
 	var ends [2]float64
 	for i, c := range n.Content {
 		c = resolve(c)
 		var msg string
 		if integral {
-			var v int64
-			v, msg = intValue(c)
-			ends[i] = float64(v)
+			v, over, m := readInt(c)
+			ends[i], msg = float64(v), m
+			if over != 0 || v < lo || v > hi {
+				d.problem(n, key, integerEndsProblem(f, p.Dist, lo, hi, n))
+				return false
+			}
 		} else {
 			ends[i], msg = floatValue(c)
 		}
@@ -435,6 +451,31 @@ func (d *decoder) bounds(f *field, key string, n *yaml.Node, p *Parameter) bool 
 	return true
 }
 
+// integerEnds are the ends an int range or the exponents of a powers_of_ten
+// range may have for the key of f.
+func integerEnds(f *field, dist string) (lo, hi int64) {
+	switch {
+	case dist == Int:
+		return -MaxIntRange, MaxIntRange
+	case f.Type == tInt || f.Type == tHidden:
+		return 0, MaxIntExponent
+	}
+	return MinExponent, MaxExponent
+}
+
+// integerEndsProblem says which integer ends a range may have, showing the
+// range as written.
+func integerEndsProblem(f *field, dist string, lo, hi int64, n *yaml.Node) string {
+	got := fmt.Sprintf("[%s, %s]", strings.TrimSpace(resolve(n.Content[0]).Value), strings.TrimSpace(resolve(n.Content[1]).Value))
+	switch {
+	case dist == Int:
+		return fmt.Sprintf("int range ends must be integers between %d and %d (ranges are sampled in float64, whose integers are exact up to 2^53), got %s", lo, hi, got)
+	case lo == 0:
+		return fmt.Sprintf("%s is an integer: powers_of_ten exponents must be integers between %d and %d (10^e must fit an int64), got %s", f.Path, lo, hi, got)
+	}
+	return fmt.Sprintf("powers_of_ten exponents must be integers between %d and %d (10^e must be a finite, nonzero float64), got %s", lo, hi, got)
+}
+
 // rangeProblem says what is wrong with a decoded range, or "".
 func rangeProblem(f *field, p *Parameter) string {
 	lo, hi := p.Low, p.High
@@ -447,11 +488,13 @@ func rangeProblem(f *field, p *Parameter) string {
 	if p.IsLog() && p.Dist != PowersOfTen && lo <= 0 {
 		return fmt.Sprintf("a log range must be above 0, got [%v, %v]", lo, hi)
 	}
+	if p.Dist == Uniform && math.IsInf(hi-lo, 0) {
+		// A sample is low + u·(high − low): an infinite width gives only
+		// the ends.
+		return fmt.Sprintf("uniform range [%v, %v] is wider than float64 holds: high − low must be at most %g", lo, hi, math.MaxFloat64)
+	}
 	if p.Dist == PowersOfTen {
-		if f.Type == tInt && lo < 0 {
-			return fmt.Sprintf("%s is an integer: powers_of_ten exponents must be >= 0, got [%v, %v]", f.Path, lo, hi)
-		}
-		lo, hi = math.Pow(10, lo), math.Pow(10, hi)
+		lo, hi = math.Pow(10, lo), math.Pow(10, hi) // exponents bounded by integerEnds
 	}
 	for i, x := range []float64{lo, hi} {
 		if msg := f.rule.check(x); msg != "" {

@@ -2,6 +2,7 @@ package configs
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,7 +10,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hpsearch/hpsearch/internal/regular"
 	"github.com/hpsearch/hpsearch/testfunc"
+	"github.com/hpsearch/hpsearch/trainer"
 )
 
 // isBenchmark reports whether the objective is a test function, also when
@@ -27,6 +30,7 @@ func (d *decoder) validate(baseDir string) {
 	d.validateName()
 	d.validateData(baseDir)
 	d.validateModel()
+	d.validateWeights()
 	d.validateMonitor()
 	d.validateSearch()
 	d.validateParameterUse()
@@ -143,6 +147,9 @@ func (d *decoder) validateCSV(csv *CSV, baseDir string) {
 		d.at("data.csv.path", fmt.Sprintf("data file %s does not exist", csv.Path))
 	case info.IsDir():
 		d.at("data.csv.path", fmt.Sprintf("%s is a directory, not a data file", csv.Path))
+	case !info.Mode().IsRegular():
+		// A device never ends (/dev/zero) and a FIFO blocks its reader.
+		d.at("data.csv.path", (&regular.NotRegularError{Path: csv.Path, Mode: info.Mode()}).Error())
 	}
 }
 
@@ -274,6 +281,108 @@ func (d *decoder) validateSearch() {
 		s.Rounds > 0 && s.TrialsPerRound > 0 && s.Trials > s.Rounds*s.TrialsPerRound {
 		d.at("search.trials", fmt.Sprintf("%d exceeds rounds × trials_per_round = %d", s.Trials, s.Rounds*s.TrialsPerRound))
 	}
+	d.validateBudget()
+}
+
+// validateBudget bounds the trials the search plans. Rounds and
+// trials_per_round are bounded each, so their product cannot overflow.
+func (d *decoder) validateBudget() {
+	s := d.cfg.Search
+	if !d.has("search.trials") && s.Rounds*s.TrialsPerRound > MaxTrials {
+		d.at("search.trials_per_round", fmt.Sprintf("rounds × trials_per_round = %d × %d = %d trials, more than the %d allowed: lower one, or give search.trials", s.Rounds, s.TrialsPerRound, s.Rounds*s.TrialsPerRound, MaxTrials))
+		return
+	}
+	total := s.Trials
+	if !d.has("search.trials") {
+		total = s.Rounds * s.TrialsPerRound
+	}
+	if total > warnTrials {
+		d.warn("search.trials", fmt.Sprintf("%d trials: each is stored, and show, report and --resume read them all (100000 benchmark trials took 9 s and 240 MB; a trained model's trials take as long as their training)", total))
+	}
+}
+
+// validateWeights bounds the model each trial trains, at its largest
+// searched size, and says what a large one costs. A CSV's width is known
+// only once it is read: the trainer checks the bound again then.
+func (d *decoder) validateWeights() {
+	c := d.cfg
+	if d.isBenchmark() || d.isCommand() || !slices.Contains(modelKinds, c.Model.Kind) {
+		return
+	}
+	features, classes, known := 1, 0, true
+	switch {
+	case c.Data.Synthetic != nil:
+		features = c.Data.Synthetic.Features
+		if k := c.Data.Synthetic.Kind; k == "moons" || k == "blobs" {
+			classes = c.Data.Synthetic.Classes
+		}
+	case c.Data.CSV != nil && len(c.Data.CSV.Features) > 0:
+		features = len(c.Data.CSV.Features)
+	default:
+		known = c.Model.Kind == "function"
+	}
+	spec := trainer.ModelSpec{Kind: c.Model.Kind, Degree: c.Model.Degree, Hidden: c.Model.Hidden, Dimension: c.Model.Dimension}
+	key, most := "", trainer.Weights(spec, features, classes)
+	for _, p := range c.Parameters {
+		if p.Name != "hidden" && p.Name != "degree" {
+			continue
+		}
+		for _, v := range sizeValues(p) {
+			s := spec
+			if p.Name == "hidden" {
+				s.Hidden = v
+			} else {
+				s.Degree = v[0]
+			}
+			if w := trainer.Weights(s, features, classes); w > most {
+				key, most = "parameters."+p.Name, w
+			}
+		}
+	}
+	if key == "" {
+		key = map[string]string{"mlp": "model.hidden", "polynomial": "model.degree", "function": "model.dimension"}[c.Model.Kind]
+		if key == "" {
+			return // linear, logistic, softmax: a weight per feature, bounded by the data
+		}
+	}
+	of := fmt.Sprintf("%d features", features)
+	if features == 1 {
+		of = "1 feature"
+	}
+	if !known {
+		of = "each feature of the CSV"
+	}
+	switch {
+	case most > trainer.MaxWeights:
+		d.at(key, fmt.Sprintf("makes a model of %d weights (with %s), more than the %d allowed", most, of, trainer.MaxWeights))
+	case most > warnWeights:
+		d.warn(key, fmt.Sprintf("makes a model of %d weights (with %s): about %d MB per running trial", most, of, most*trainer.BytesPerWeight>>20))
+	}
+}
+
+// sizeValues lists the layer sizes (or, for degree, the single degree) a
+// searched hidden or degree parameter can take at its largest: every
+// choice, or a range's upper end.
+func sizeValues(p Parameter) [][]int {
+	var out [][]int
+	switch p.Dist {
+	case Choice:
+		for _, v := range p.Choices {
+			switch x := v.(type) {
+			case int64:
+				out = append(out, []int{int(x)})
+			case string:
+				if layers, msg := parseLayers(x); msg == "" {
+					out = append(out, layers)
+				}
+			}
+		}
+	case Int:
+		out = append(out, []int{int(p.High)})
+	case PowersOfTen:
+		out = append(out, []int{int(math.Pow(10, p.High))})
+	}
+	return out
 }
 
 // modelOf names the model kind that uses a searchable model setting.
@@ -343,6 +452,9 @@ func (d *decoder) validateCoordinates() {
 }
 
 func (d *decoder) validateEarlyStopping(e *EarlyStopping) {
+	if !d.isCommand() && e.Interval > 0 && e.MaxResource/e.Interval > MaxReports {
+		d.at("search.early_stopping.interval", fmt.Sprintf("max_resource / interval = %d / %d = %d reports per trial, more than the %d allowed: raise interval", e.MaxResource, e.Interval, e.MaxResource/e.Interval, MaxReports))
+	}
 	if e.Kind == "" && !d.has("search.early_stopping.kind") {
 		d.at("search.early_stopping.kind", "is required", earlyStoppingKinds...)
 	}

@@ -50,6 +50,9 @@ func NewModel(spec ModelSpec, d *Dataset) (Model, error) {
 	}
 	kind := spec.Kind
 	if kind == KindFunction {
+		if err := checkWeights(spec, 0, 0); err != nil {
+			return nil, err
+		}
 		return newLandscape(spec)
 	}
 	if err := checkDataset(d); err != nil {
@@ -70,6 +73,9 @@ func NewModel(spec ModelSpec, d *Dataset) (Model, error) {
 		}
 	}
 	if err := checkLoss(kind, spec.Loss, k > 0); err != nil {
+		return nil, err
+	}
+	if err := checkWeights(spec, d.M, k); err != nil {
 		return nil, err
 	}
 	mse := spec.Loss == LossMSE
