@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // CSVOptions says which columns of a CSV file become the features and the
@@ -126,7 +128,7 @@ func parseCSV(r io.Reader, name string, opt CSVOptions, size int64) (*Dataset, e
 	}
 	if opt.Classification {
 		if len(labels) < 2 {
-			return nil, fmt.Errorf("%s: target column %q has %d distinct label(s); classification needs at least 2", name, opt.Target, len(labels))
+			return nil, fmt.Errorf("%s: target column %q has %d distinct label(s); classification needs at least 2", name, clip(opt.Target), len(labels))
 		}
 		d.Classes = labels.sortedRemap(d.Y)
 	}
@@ -146,23 +148,23 @@ func layoutFor(header []string, opt CSVOptions) (csvLayout, error) {
 			return lay, fmt.Errorf("column %d has an empty name (a header row is required)", i+1)
 		}
 		if prev, dup := index[h]; dup {
-			return lay, fmt.Errorf("duplicate column name %q (columns %d and %d)", h, prev+1, i+1)
+			return lay, fmt.Errorf("duplicate column name %q (columns %d and %d)", clip(h), prev+1, i+1)
 		}
 		index[h] = i
 		lay.names[i] = h
 	}
-	columns := strings.Join(lay.names, ", ")
+	columns := columnList(lay.names)
 	if opt.Target == "" {
 		return lay, fmt.Errorf("no target column given (columns: %s)", columns)
 	}
 	t, ok := index[opt.Target]
 	if !ok {
-		return lay, fmt.Errorf("target column %q not found (columns: %s)", opt.Target, columns)
+		return lay, fmt.Errorf("target column %q not found (columns: %s)", clip(opt.Target), columns)
 	}
 	lay.target = t
 	if len(opt.Features) == 0 {
 		if len(lay.names) == 1 {
-			return lay, fmt.Errorf("no feature columns: the target %q is the only column", opt.Target)
+			return lay, fmt.Errorf("no feature columns: the target %q is the only column", clip(opt.Target))
 		}
 		for i := range lay.names {
 			if i != t {
@@ -176,11 +178,11 @@ func layoutFor(header []string, opt CSVOptions) (csvLayout, error) {
 		c, ok := index[f]
 		switch {
 		case !ok:
-			return lay, fmt.Errorf("feature column %q not found (columns: %s)", f, columns)
+			return lay, fmt.Errorf("feature column %q not found (columns: %s)", clip(f), columns)
 		case c == t:
-			return lay, fmt.Errorf("column %q is the target and cannot also be a feature", f)
+			return lay, fmt.Errorf("column %q is the target and cannot also be a feature", clip(f))
 		case seen[f]:
-			return lay, fmt.Errorf("feature column %q is listed twice", f)
+			return lay, fmt.Errorf("feature column %q is listed twice", clip(f))
 		}
 		seen[f] = true
 		lay.features = append(lay.features, c)
@@ -236,12 +238,52 @@ func cellError(cr *csv.Reader, name string, lay csvLayout, col int, cell string,
 	line, _ := cr.FieldPos(col)
 	msg := err.Error()
 	if errors.Is(err, errNotNumber) || errors.Is(err, errNotFinite) {
-		msg = fmt.Sprintf("%q %s", strings.TrimSpace(cell), msg)
+		msg = fmt.Sprintf("%q %s", clip(strings.TrimSpace(cell)), msg)
 		if col == lay.target && errors.Is(err, errNotNumber) {
 			msg += " (set classification for a column of class labels)"
 		}
 	}
-	return fmt.Errorf("%s:%d: column %q (%d): %s", name, line, lay.names[col], col+1, msg)
+	return fmt.Errorf("%s:%d: column %q (%d): %s", name, line, clip(lay.names[col]), col+1, msg)
+}
+
+// maxQuoted is how many bytes of a cell or column name an error quotes: a
+// 50 MB cell must not become a 50 MB error line.
+const maxQuoted = 60
+
+// clip cuts s to maxQuoted bytes, on a character boundary, marking the cut
+// with "…".
+func clip(s string) string {
+	if len(s) <= maxQuoted {
+		return s
+	}
+	cut := maxQuoted
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// maxListed is how many column names an error lists.
+const maxListed = 20
+
+// columnList names the columns for an error, each clipped, the first
+// maxListed of a wide file and how many there are. A name with a newline
+// or another control character (a quoted header cell may hold one) is
+// quoted, so the error stays one line.
+func columnList(names []string) string {
+	list := make([]string, 0, min(len(names), maxListed))
+	for _, n := range names[:min(len(names), maxListed)] {
+		n = clip(n)
+		if strings.ContainsFunc(n, func(r rune) bool { return !unicode.IsPrint(r) }) {
+			n = strconv.Quote(n)
+		}
+		list = append(list, n)
+	}
+	s := strings.Join(list, ", ")
+	if len(names) > maxListed {
+		s += fmt.Sprintf(", … (%d columns)", len(names))
+	}
+	return s
 }
 
 // csvReadError turns encoding/csv's syntax errors (a stray quote, say)
