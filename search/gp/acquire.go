@@ -1,0 +1,158 @@
+package gp
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+// Predict is the posterior mean and standard deviation of the latent
+// function (without the noise) at z, in the units of the data.
+func (m *Model) Predict(z []float64) (mean, sd float64) {
+	c := &Candidates{}
+	c.Reset(m, [][]float64{z})
+	mu, s := c.Posterior(0)
+	return m.shift + m.scale*mu, m.scale * s
+}
+
+// Candidates is the posterior at a set of candidate points, on the
+// model's standardised scale, with what a batch picked among them
+// (Kriging believer) changes.
+type Candidates struct {
+	m      *Model
+	pts    [][]float64
+	mean   []float64
+	varnce []float64
+	v      []float64 // L⁻¹ k(X, candidate), n×len(pts) row-major
+	// picks: for each picked candidate, the column w_t of the rank-one
+	// variance updates (see Pick)
+	w [][]float64
+}
+
+// Reset computes the posterior at pts (kept, not copied).
+func (c *Candidates) Reset(m *Model, pts [][]float64) {
+	n, q := m.n, len(pts)
+	c.m, c.pts, c.w = m, pts, c.w[:0]
+	c.mean = grow(c.mean, q)
+	c.varnce = grow(c.varnce, q)
+	c.v = grow(c.v, n*q)
+	signal := math.Exp(m.h.LogSignal)
+	a := m.alpha.RawVector().Data
+	for j, p := range pts {
+		mu := m.h.Mean
+		for i := 0; i < n; i++ {
+			k := signal * m.corr(m.x[i*m.d:(i+1)*m.d], p)
+			c.v[i*q+j] = k
+			mu += k * a[i]
+		}
+		c.mean[j] = mu
+	}
+	if q > 0 {
+		// V = L⁻¹ K(X, pts), in place.
+		blas64.Trsm(blas.Left, blas.NoTrans, 1, m.l.RawTriangular(),
+			blas64.General{Rows: n, Cols: q, Stride: q, Data: c.v})
+	}
+	for j := range pts {
+		s := signal
+		for i := 0; i < n; i++ {
+			s -= c.v[i*q+j] * c.v[i*q+j]
+		}
+		c.varnce[j] = math.Max(s, 1e-12*signal)
+	}
+}
+
+func grow(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n)
+	}
+	return s[:n]
+}
+
+// corr is the kernel's correlation between a and b.
+func (m *Model) corr(a, b []float64) float64 {
+	r2 := 0.0
+	for k, x := range a {
+		d := x - b[k]
+		r2 += d * d * m.inv[k]
+	}
+	v, _ := matern52(r2)
+	return v
+}
+
+// Posterior is candidate j's mean and standard deviation, standardised,
+// after the picks so far.
+func (c *Candidates) Posterior(j int) (mean, sd float64) {
+	return c.mean[j], math.Sqrt(c.varnce[j])
+}
+
+// Incumbent is the lowest posterior mean at the model's data points, the
+// level expected improvement is measured from: with noise, the lowest
+// observed value is partly luck.
+func (m *Model) Incumbent() float64 {
+	best := math.Inf(1)
+	a := m.alpha.RawVector().Data
+	noise := m.h.Noise()
+	for i, y := range m.y {
+		// The posterior mean at a data point is y − σ²α.
+		best = math.Min(best, y-noise*a[i])
+	}
+	return best
+}
+
+// Pick tells the candidates that candidate j is in the batch: under the
+// Kriging believer its value is the posterior mean, which leaves every
+// mean where it is and shrinks the variances near j, so the next pick goes
+// elsewhere unless j's neighbourhood is still the most promising.
+func (c *Candidates) Pick(j int) {
+	m, q, n := c.m, len(c.pts), c.m.n
+	signal := math.Exp(m.h.LogSignal)
+	w := make([]float64, q)
+	for x := range c.pts {
+		// The posterior covariance of x and j given data and earlier picks.
+		cov := signal * m.corr(c.pts[x], c.pts[j])
+		for i := 0; i < n; i++ {
+			cov -= c.v[i*q+x] * c.v[i*q+j]
+		}
+		for _, wt := range c.w {
+			cov -= wt[x] * wt[j]
+		}
+		w[x] = cov
+	}
+	norm := math.Sqrt(w[j] + m.h.Noise())
+	for x := range w {
+		w[x] /= norm
+		c.varnce[x] = math.Max(c.varnce[x]-w[x]*w[x], 1e-12*signal)
+	}
+	c.w = append(c.w, w)
+}
+
+// LogEI is the log of the expected improvement below best of a normal
+// variable of the given mean and standard deviation, accurate far into
+// the tail where the improvement itself underflows (Ament et al., 2023,
+// "Unexpected improvements to expected improvement").
+func LogEI(best, mean, sd float64) float64 {
+	if !(sd > 0) {
+		if mean < best {
+			return math.Log(best - mean)
+		}
+		return math.Inf(-1)
+	}
+	z := (best - mean) / sd
+	return math.Log(sd) + logH(z)
+}
+
+// logH is log(φ(z) + zΦ(z)).
+func logH(z float64) float64 {
+	const logSqrt2Pi = 0.9189385332046727
+	if z > -6 {
+		phi := math.Exp(-0.5*z*z) / math.Sqrt(2*math.Pi)
+		cdf := 0.5 * math.Erfc(-z/math.Sqrt2)
+		return math.Log(phi + z*cdf)
+	}
+	// φ(z)(1 + zΦ(z)/φ(z)) with the asymptotic series of Mills' ratio:
+	// 1 + zR(z) = 1/z² − 3/z⁴ + 15/z⁶ − 105/z⁸ …
+	z2 := z * z
+	s := 1/z2 - 3/(z2*z2) + 15/(z2*z2*z2) - 105/(z2*z2*z2*z2)
+	return -0.5*z2 - logSqrt2Pi + math.Log(s)
+}
