@@ -42,7 +42,10 @@ func RuleFor(cfg *configs.Config) (rule EarlyStopping, ok bool) {
 // Rungs are the steps where successive halving decides: min·η^k below max.
 func (e EarlyStopping) Rungs(min int) []int {
 	var rungs []int
-	for r := float64(min); int(math.Round(r)) < e.MaxResource; r *= e.Reduction {
+	// Compared in float64: the int of a rung past 2^63 wraps negative and
+	// never reached a max_resource of 2^63-1, listing rungs until memory
+	// ran out. η ≥ 2 (configs) ends the loop within 63 rungs.
+	for r := float64(min); math.Round(r) < float64(e.MaxResource) && e.Reduction > 1; r *= e.Reduction {
 		rungs = append(rungs, int(math.Round(r)))
 	}
 	return rungs

@@ -195,9 +195,9 @@ func (d Dim) At(r results.Range, u float64) any {
 		// Integers are drawn over [lo, hi+1) so hi is as likely as lo.
 		if d.Log {
 			x := math.Pow(10, lo+u*(math.Log10(r.High+1)-lo))
-			return clampInt(int64(math.Floor(x)), r)
+			return clampInt(toInt64(math.Floor(x)), r)
 		}
-		return clampInt(int64(math.Floor(r.Low+u*(r.High-r.Low+1))), r)
+		return clampInt(toInt64(math.Floor(r.Low+u*(r.High-r.Low+1))), r)
 	default:
 		x := lo + u*(hi-lo)
 		if d.IsLog() {
@@ -208,11 +208,24 @@ func (d Dim) At(r results.Range, u float64) any {
 }
 
 func clampInt(v int64, r results.Range) int64 {
-	lo, hi := int64(math.Ceil(r.Low)), int64(math.Floor(r.High))
+	lo, hi := toInt64(math.Ceil(r.Low)), toInt64(math.Floor(r.High))
 	if hi < lo {
 		hi = lo
 	}
 	return min(max(v, lo), hi)
+}
+
+// toInt64 converts x, saturating at the int64 range: Go's conversion of
+// a float64 at or past 2^63 is undefined (-2^63 on amd64), which collapsed
+// every sample of a range ending at 2^63-1 (stored as 2^63) to -2^63.
+func toInt64(x float64) int64 {
+	switch {
+	case x >= math.MaxInt64: // 2^63 as a float64
+		return math.MaxInt64
+	case x <= math.MinInt64:
+		return math.MinInt64
+	}
+	return int64(x)
 }
 
 // Sample draws one point from ranges using next for each coordinate.
@@ -243,6 +256,23 @@ func (s *Space) InitialRanges() []results.Range {
 	return rs
 }
 
+// gridCount is how many values gridValues lists along d, at most: an int
+// dimension may list fewer once rounding merges points.
+func (d Dim) gridCount(points int) int {
+	points = max(points, 2)
+	switch d.Dist {
+	case configs.Choice:
+		return len(d.Choices)
+	case configs.PowersOfTen:
+		return int(d.High) - int(d.Low) + 1
+	case configs.Int:
+		if n := d.High - d.Low + 1; n < float64(points) {
+			return int(n)
+		}
+	}
+	return points
+}
+
 // gridValues lists the values a grid takes along d: every choice, every
 // power of ten, every integer when there are few, else points evenly spaced
 // (in log space for log dimensions) with both ends included.
@@ -261,6 +291,11 @@ func (d Dim) gridValues(points int) []any {
 	if points < 2 {
 		points = 2
 	}
+	if d.Dist == configs.Int && !d.IsLog() {
+		// Every integer of a short range, not a million points rounded
+		// onto it.
+		points = max(2, d.gridCount(points))
+	}
 	var vs []any
 	seen := map[int64]bool{}
 	for i := 0; i < points; i++ {
@@ -272,7 +307,7 @@ func (d Dim) gridValues(points int) []any {
 			x = r.Low + t*(r.High-r.Low)
 		}
 		if d.Dist == configs.Int {
-			n := clampInt(int64(math.Round(x)), r)
+			n := clampInt(toInt64(math.Round(x)), r)
 			if !seen[n] {
 				seen[n] = true
 				vs = append(vs, n)

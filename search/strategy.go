@@ -145,11 +145,17 @@ type grid struct {
 }
 
 // maxGrid keeps a mistyped grid (a dozen dimensions) from planning
-// billions of trials silently.
-const maxGrid = 1_000_000
+// billions of trials silently: a grid is a study's trials.
+const maxGrid = configs.MaxTrials
 
 func newGrid(plan Plan, points int) (*grid, error) {
 	g := &grid{plan: plan}
+	// Counted before any value is listed: 10^24 points must cost nothing
+	// to refuse. A condition only removes points, so the product bounds
+	// a conditional grid too, whose exact size the walk below counts.
+	if n := gridSize(plan.Space.Dims, points); n > maxGrid && !plan.Space.Conditional() {
+		return nil, fmt.Errorf("grid strategy: the grid has more than %d points; lower search.grid_points or use random or coarse-to-fine", maxGrid)
+	}
 	for _, d := range plan.Space.Dims {
 		g.points = append(g.points, d.gridValues(points))
 	}
@@ -158,6 +164,20 @@ func newGrid(plan Plan, points int) (*grid, error) {
 		return nil, fmt.Errorf("grid strategy: the grid has more than %d points; lower search.grid_points or use random or coarse-to-fine", maxGrid)
 	}
 	return g, nil
+}
+
+// gridSize is the product of the dimensions' grid value counts,
+// saturated at maxGrid+1.
+func gridSize(dims []Dim, points int) int {
+	n := 1
+	for _, d := range dims {
+		k := d.gridCount(points)
+		if k > 0 && n > (maxGrid+1)/k {
+			return maxGrid + 1
+		}
+		n *= k
+	}
+	return n
 }
 
 func (g *grid) Name() string            { return "grid" }
