@@ -363,4 +363,3 @@ func export(s results.Study, trials []results.Trial, dir string, stderr io.Write
 	fmt.Fprintf(stderr, "hpsearch: wrote %s\n", out)
 	return nil
 }
-
