@@ -8,12 +8,13 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/hpsearch/hpsearch/internal/regular"
 )
 
 // CSVOptions says which columns of a CSV file become the features and the
@@ -36,16 +37,14 @@ type CSVOptions struct {
 
 // LoadCSV reads the CSV file at path into a Dataset. See ParseCSV.
 func LoadCSV(path string, opt CSVOptions) (*Dataset, error) {
-	f, err := os.Open(path)
+	// A regular file only: /dev/zero was read until memory ran out, and a
+	// FIFO would block the run.
+	f, info, err := regular.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("load data: %w", err)
 	}
 	defer f.Close()
-	var size int64
-	if info, err := f.Stat(); err == nil {
-		size = info.Size()
-	}
-	return parseCSV(bufio.NewReaderSize(f, 1<<16), path, opt, size)
+	return parseCSV(bufio.NewReaderSize(f, 1<<16), path, opt, info.Size())
 }
 
 // ParseCSV reads CSV text from r into a Dataset; name is used in error

@@ -3,7 +3,10 @@ package trainer
 import (
 	"errors"
 	"math"
+	"os"
 	"testing"
+
+	"github.com/hpsearch/hpsearch/internal/regular"
 )
 
 // A model over MaxWeights is refused before anything of its size is
@@ -38,5 +41,18 @@ func TestMaxWeights(t *testing.T) {
 	}
 	if w := Weights(ModelSpec{Kind: KindMLP, Hidden: []int{16}}, 3, 2); w != (3+1)*16+(16+1)*2 {
 		t.Errorf("mlp 3-16-2 has %d weights, want %d", w, (3+1)*16+(16+1)*2)
+	}
+}
+
+// D9: data.csv.path /dev/zero was read until memory ran out; a special
+// file is refused before a byte is read.
+func TestLoadCSVSpecialFile(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	_, err := LoadCSV("/dev/zero", CSVOptions{Target: "y"})
+	var nr *regular.NotRegularError
+	if !errors.As(err, &nr) {
+		t.Fatalf("LoadCSV(/dev/zero) = %v, want a NotRegularError", err)
 	}
 }
