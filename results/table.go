@@ -250,19 +250,22 @@ func paramCells(p Params, names []string) []string {
 // Only ok trials get a rank number. top ≤ 0 writes all trials.
 func WriteRanked(w io.Writer, s Study, trials []Trial, top int) error {
 	header, rows := RankedRows(s, trials, top)
-	n := len(header)
-	stopCol := n - 2
+	col := func(name string) int { return slices.Index(header, name) }
 	// Least important first: how long a trial took, how many iterations
 	// ran, its training loss, its accuracy, why it stopped (failed trials
 	// are listed under the table anyway). Rank, trial, the parameters and
-	// the metric always stay.
-	metricCol := 2 + len(ParamNames(trials))
-	drop := []int{n - 1, n - 3}
-	for i := metricCol + 1; i < n-3; i++ { // train loss, then accuracy
-		drop = append(drop, i)
+	// the metric always stay. A column RankedRows left out is skipped.
+	var drop []int
+	for _, name := range []string{"seconds", "iterations", "train loss", "accuracy", "stop"} {
+		if i := col(name); i >= 0 {
+			drop = append(drop, i)
+		}
 	}
-	drop = append(drop, stopCol)
-	return renderTable(newTable(w, n, stopCol).dropFirst(drop...), header, rows)
+	var left []int
+	if i := col("stop"); i >= 0 {
+		left = append(left, i)
+	}
+	return renderTable(newTable(w, len(header), left...).dropFirst(drop...), header, rows)
 }
 
 // RankedRows returns the cells WriteRanked writes, for other renderings
@@ -280,8 +283,13 @@ func RankedRows(s Study, trials []Trial, top int) (header []string, rows [][]str
 		metric = "value"
 	}
 	// A column that would repeat the metric is left out.
-	withTrain := metric != "train_loss"
+	withTrain := metric != "train_loss" && slices.ContainsFunc(trials, func(t Trial) bool { return !math.IsNaN(t.TrainLoss) })
 	withAcc = withAcc && metric != "accuracy"
+	// A benchmark trial evaluates a function: it trains nothing, so it has
+	// no training loss, iterations or stop reason, and columns that could
+	// only say NaN, 0 and ok are left out.
+	withIterations := slices.ContainsFunc(trials, func(t Trial) bool { return t.Iterations > 0 })
+	withStop := slices.ContainsFunc(trials, func(t Trial) bool { return stopCell(t) != string(StatusOK) })
 	header = append([]string{"rank", "trial"}, names...)
 	header = append(header, metric)
 	if withTrain {
@@ -290,7 +298,13 @@ func RankedRows(s Study, trials []Trial, top int) (header []string, rows [][]str
 	if withAcc {
 		header = append(header, "accuracy")
 	}
-	header = append(header, "iterations", "stop", "seconds")
+	if withIterations {
+		header = append(header, "iterations")
+	}
+	if withStop {
+		header = append(header, "stop")
+	}
+	header = append(header, "seconds")
 
 	rows = make([][]string, 0, len(ranked))
 	rank := 0
@@ -308,7 +322,13 @@ func RankedRows(s Study, trials []Trial, top int) (header []string, rows [][]str
 		if withAcc {
 			row = append(row, metricCell(t, t.Accuracy))
 		}
-		row = append(row, strconv.Itoa(t.Iterations), stopCell(t), strconv.FormatFloat(t.Seconds(), 'f', 3, 64))
+		if withIterations {
+			row = append(row, strconv.Itoa(t.Iterations))
+		}
+		if withStop {
+			row = append(row, stopCell(t))
+		}
+		row = append(row, strconv.FormatFloat(t.Seconds(), 'f', 3, 64))
 		rows = append(rows, row)
 	}
 	return header, rows
