@@ -1,0 +1,254 @@
+// Command gen writes the vector kernels of package vec (vec_amd64.s and
+// its Go declarations) with avo. It is its own module, so that building
+// hpsearch needs nothing from it; run it with go generate in package vec.
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// isa is one instruction set's vector shape: lanes of float64 per
+// register, and how many registers AddRowsT keeps as accumulators.
+type isa struct {
+	name  string
+	lanes int
+	tile  int
+}
+
+var (
+	avx2   = isa{name: "AVX2", lanes: 4, tile: 8}
+	avx512 = isa{name: "AVX512", lanes: 8, tile: 8}
+)
+
+func (s isa) vec() reg.VecVirtual {
+	if s.lanes == 8 {
+		return ZMM()
+	}
+	return YMM()
+}
+
+// zero clears v; 512-bit VXORPD needs AVX512DQ, VPXORQ only AVX512F.
+func (s isa) zero(v reg.VecVirtual) {
+	if s.lanes == 8 {
+		VPXORQ(v, v, v)
+	} else {
+		VXORPD(v, v, v)
+	}
+}
+
+// hsum adds v's lanes into the low lane of an XMM register, always in the
+// same order (halves, then quarters, then the last pair), so a row's dot
+// product is the same bits every run.
+func (s isa) hsum(v reg.VecVirtual) reg.VecVirtual {
+	y := v
+	if s.lanes == 8 {
+		hi := YMM()
+		VEXTRACTF64X4(U8(1), v, hi)
+		VADDPD(hi, v.AsY(), hi)
+		y = hi
+	}
+	x := XMM()
+	VEXTRACTF128(U8(1), y, x)
+	VADDPD(x, y.AsX(), x)
+	t := XMM()
+	VUNPCKHPD(x, x, t)
+	VADDSD(t, x, x)
+	return x
+}
+
+func elem(base, index reg.Register) Mem { return Mem{Base: base, Index: index, Scale: 8} }
+
+// dotRows: out[k] = w·(row k of a), rows of len(w), four rows at a time so
+// that four independent chains of FMAs are in flight.
+func dotRows(s isa) {
+	TEXT("dotRows"+s.name, NOSPLIT, "func(out, w, a []float64)")
+	Doc(fmt.Sprintf("dotRows%s sets out[k] to w·(row k of a) for every k; a holds len(out) rows of len(w).", s.name))
+	outp := Load(Param("out").Base(), GP64())
+	n := Load(Param("out").Len(), GP64())
+	wp := Load(Param("w").Base(), GP64())
+	m := Load(Param("w").Len(), GP64())
+	r0 := Load(Param("a").Base(), GP64())
+	stride := GP64()
+	MOVQ(m, stride)
+	SHLQ(U8(3), stride)
+	mv := GP64() // columns covered by whole vectors
+	MOVQ(m, mv)
+	ANDQ(I32(-s.lanes), mv)
+	j := GP64()
+	r1, r2, r3 := GP64(), GP64(), GP64()
+
+	Label("rows4" + s.name)
+	CMPQ(n, U8(4))
+	JB(LabelRef("rows1" + s.name))
+	LEAQ(Mem{Base: r0, Index: stride, Scale: 1}, r1)
+	LEAQ(Mem{Base: r1, Index: stride, Scale: 1}, r2)
+	LEAQ(Mem{Base: r2, Index: stride, Scale: 1}, r3)
+	rows := []reg.Register{r0, r1, r2, r3}
+	acc := make([]reg.VecVirtual, 4)
+	for i := range acc {
+		acc[i] = s.vec()
+		s.zero(acc[i])
+	}
+	XORQ(j, j)
+	Label("vec4" + s.name)
+	CMPQ(j, mv)
+	JAE(LabelRef("vec4done" + s.name))
+	wv := s.vec()
+	VMOVUPD(elem(wp, j), wv)
+	for i, r := range rows {
+		VFMADD231PD(elem(r, j), wv, acc[i])
+	}
+	ADDQ(U8(s.lanes), j)
+	JMP(LabelRef("vec4" + s.name))
+	Label("vec4done" + s.name)
+	sums := make([]reg.VecVirtual, 4)
+	for i := range acc {
+		sums[i] = s.hsum(acc[i])
+	}
+	Label("tail4" + s.name)
+	CMPQ(j, m)
+	JAE(LabelRef("tail4done" + s.name))
+	ws := XMM()
+	VMOVSD(elem(wp, j), ws)
+	for i, r := range rows {
+		VFMADD231SD(elem(r, j), ws, sums[i])
+	}
+	INCQ(j)
+	JMP(LabelRef("tail4" + s.name))
+	Label("tail4done" + s.name)
+	for i := range sums {
+		VMOVSD(sums[i], Mem{Base: outp, Disp: 8 * i})
+	}
+	ADDQ(U8(32), outp)
+	LEAQ(Mem{Base: r3, Index: stride, Scale: 1}, r0)
+	SUBQ(U8(4), n)
+	JMP(LabelRef("rows4" + s.name))
+
+	Label("rows1" + s.name)
+	TESTQ(n, n)
+	JZ(LabelRef("done" + s.name))
+	a1 := s.vec()
+	s.zero(a1)
+	XORQ(j, j)
+	Label("vec1" + s.name)
+	CMPQ(j, mv)
+	JAE(LabelRef("vec1done" + s.name))
+	w1 := s.vec()
+	VMOVUPD(elem(wp, j), w1)
+	VFMADD231PD(elem(r0, j), w1, a1)
+	ADDQ(U8(s.lanes), j)
+	JMP(LabelRef("vec1" + s.name))
+	Label("vec1done" + s.name)
+	sum := s.hsum(a1)
+	Label("tail1" + s.name)
+	CMPQ(j, m)
+	JAE(LabelRef("tail1done" + s.name))
+	ws1 := XMM()
+	VMOVSD(elem(wp, j), ws1)
+	VFMADD231SD(elem(r0, j), ws1, sum)
+	INCQ(j)
+	JMP(LabelRef("tail1" + s.name))
+	Label("tail1done" + s.name)
+	VMOVSD(sum, Mem{Base: outp})
+	ADDQ(U8(8), outp)
+	ADDQ(stride, r0)
+	DECQ(n)
+	JMP(LabelRef("rows1" + s.name))
+
+	Label("done" + s.name)
+	VZEROUPPER()
+	RET()
+}
+
+// addRowsT: g += Σ_k s[k]·(row k of a), rows of len(g). A tile of columns
+// is held in registers while every row is added into it, so g is loaded
+// and stored once per call, and the tile's registers are independent
+// chains of FMAs.
+func addRowsT(s isa) {
+	TEXT("addRowsT"+s.name, NOSPLIT, "func(g, s, a []float64)")
+	Doc(fmt.Sprintf("addRowsT%s adds s[k]·(row k of a) to g for every k; a holds len(s) rows of len(g).", s.name))
+	gp := Load(Param("g").Base(), GP64())
+	m := Load(Param("g").Len(), GP64())
+	sp := Load(Param("s").Base(), GP64())
+	n := Load(Param("s").Len(), GP64())
+	ap := Load(Param("a").Base(), GP64())
+	stride := GP64()
+	MOVQ(m, stride)
+	SHLQ(U8(3), stride)
+	j, t, p, k := GP64(), GP64(), GP64(), GP64()
+	XORQ(j, j)
+
+	// columnLoop covers the columns vecs vectors at a time while they fit.
+	columnLoop := func(label string, vecs int) {
+		width := vecs * s.lanes
+		Label(label + s.name)
+		LEAQ(Mem{Base: j, Disp: width}, t)
+		CMPQ(t, m)
+		JA(LabelRef(label + "done" + s.name))
+		acc := make([]reg.VecVirtual, vecs)
+		for i := range acc {
+			acc[i] = s.vec()
+			VMOVUPD(Mem{Base: gp, Index: j, Scale: 8, Disp: 8 * s.lanes * i}, acc[i])
+		}
+		LEAQ(elem(ap, j), p)
+		XORQ(k, k)
+		Label(label + "rows" + s.name)
+		CMPQ(k, n)
+		JAE(LabelRef(label + "rowsdone" + s.name))
+		sv := s.vec()
+		VBROADCASTSD(elem(sp, k), sv)
+		for i := range acc {
+			VFMADD231PD(Mem{Base: p, Disp: 8 * s.lanes * i}, sv, acc[i])
+		}
+		ADDQ(stride, p)
+		INCQ(k)
+		JMP(LabelRef(label + "rows" + s.name))
+		Label(label + "rowsdone" + s.name)
+		for i := range acc {
+			VMOVUPD(acc[i], Mem{Base: gp, Index: j, Scale: 8, Disp: 8 * s.lanes * i})
+		}
+		MOVQ(t, j)
+		JMP(LabelRef(label + s.name))
+		Label(label + "done" + s.name)
+	}
+	columnLoop("tile", s.tile)
+	columnLoop("one", 1)
+
+	Label("cols" + s.name)
+	CMPQ(j, m)
+	JAE(LabelRef("done" + s.name))
+	x := XMM()
+	VMOVSD(elem(gp, j), x)
+	LEAQ(elem(ap, j), p)
+	XORQ(k, k)
+	Label("colrows" + s.name)
+	CMPQ(k, n)
+	JAE(LabelRef("colrowsdone" + s.name))
+	sx := XMM()
+	VMOVSD(elem(sp, k), sx)
+	VFMADD231SD(Mem{Base: p}, sx, x)
+	ADDQ(stride, p)
+	INCQ(k)
+	JMP(LabelRef("colrows" + s.name))
+	Label("colrowsdone" + s.name)
+	VMOVSD(x, elem(gp, j))
+	INCQ(j)
+	JMP(LabelRef("cols" + s.name))
+
+	Label("done" + s.name)
+	VZEROUPPER()
+	RET()
+}
+
+func main() {
+	ConstraintExpr("amd64,!noasm")
+	for _, s := range []isa{avx2, avx512} {
+		dotRows(s)
+		addRowsT(s)
+	}
+	Generate()
+}
