@@ -6,7 +6,6 @@ import (
 	"math"
 	"strings"
 
-	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 	"gonum.org/v1/gonum/floats"
 )
@@ -81,13 +80,13 @@ func NewModel(spec ModelSpec, d *Dataset) (Model, error) {
 	mse := spec.Loss == LossMSE
 	switch kind {
 	case KindLinear:
-		return &linearModel{m: d.M, mse: mse, resid: make([]float64, blockRows)}, nil
+		return newLinear(d.M, d.N, mse), nil
 	case KindPolynomial:
 		return &polynomialModel{m: d.M, degree: spec.Degree, mse: mse}, nil
 	case KindLogistic:
-		return &logisticModel{m: d.M, z: make([]float64, blockRows)}, nil
+		return newLogistic(d.M, d.N), nil
 	case KindSoftmax:
-		return &softmaxModel{m: d.M, k: k, logits: make([]float64, k), block: make([]float64, k*blockRows)}, nil
+		return newSoftmax(d.M, k, d.N), nil
 	default: // KindMLP
 		return newMLP(spec, d.M, k, mse)
 	}
@@ -253,51 +252,14 @@ func argmax(z []float64) int {
 	return best
 }
 
-// blockRows is how many consecutive rows the full-batch kernels take at a
-// time: 16 rows of 64 features are 8 KB, which stay in L1 between computing
-// the rows' predictions and adding the rows into the gradient. X is still
-// read from memory once per step; the second look at a block is a cache hit.
-const blockRows = 16
-
 // blasImpl is gonum's pure-Go BLAS, whose level-2 kernels are assembly.
 var blasImpl gonum.Implementation
 
-// dotRows sets out[k] = coef·(row k of a), where a holds len(out) rows of
-// width len(coef). Rows go four at a time because one dot product is a
-// chain of dependent additions; four independent chains keep the floating
-// point units busy (measured: ~20% faster than one row at a time).
-func dotRows(out, coef, a []float64) {
-	m := len(coef)
-	k := 0
-	for ; k+4 <= len(out); k += 4 {
-		r := a[k*m : (k+4)*m]
-		out[k] = floats.Dot(coef, r[:m])
-		out[k+1] = floats.Dot(coef, r[m:2*m])
-		out[k+2] = floats.Dot(coef, r[2*m:3*m])
-		out[k+3] = floats.Dot(coef, r[3*m:])
-	}
-	for ; k < len(out); k++ {
-		out[k] = floats.Dot(coef, a[k*m:(k+1)*m])
-	}
-}
-
-// addRowsT adds Σ_k s[k]·(row k of a) to g. Dgemv with Aᵀ updates g from
-// four rows at once, so g is loaded and stored a quarter as often as with
-// one floats.AddScaled per row (measured: the step is ~25% faster). It is
-// only used on a block already in cache: from memory, its strided access
-// pattern defeats the hardware prefetcher and it is 3× slower.
-func addRowsT(g, s, a []float64) {
-	if len(g) == 0 || len(s) == 0 {
-		return // Dgemv rejects a zero-width matrix
-	}
-	blasImpl.Dgemv(blas.Trans, len(s), len(g), 1, a, len(g), s, 1, 1, g, 1)
-}
-
 // linearModel is ŷ = w·x + b. Weights: the M coefficients, then the bias.
 type linearModel struct {
-	m     int
-	mse   bool      // loss is rss/n instead of rss
-	resid []float64 // scratch: one block's residuals
+	m   int
+	mse bool // loss is rss/n instead of rss
+	fb  rowChunks
 }
 
 func (l *linearModel) NumWeights() int { return l.m + 1 }
@@ -335,33 +297,6 @@ func (l *linearModel) LossGrad(w []float64, d *Dataset, rows []int, grad []float
 	grad[l.m] = gb
 	floats.Scale(l.scale(2, n), grad)
 	return l.scale(loss, n)
-}
-
-// fullBatch is LossGrad over all rows, a block of consecutive rows at a
-// time: the block's residuals, then the block added into the gradient.
-func (l *linearModel) fullBatch(w []float64, d *Dataset, grad []float64) float64 {
-	coef, b := w[:l.m], w[l.m]
-	zero(grad)
-	var loss, gb float64
-	for s := 0; s < d.N; s += blockRows {
-		e := min(s+blockRows, d.N)
-		a, r := d.X[s*l.m:e*l.m], l.resid[:e-s]
-		dotRows(r, coef, a)
-		for k, y := range d.Y[s:e] {
-			v := r[k] + b - y
-			r[k] = v
-			loss += v * v
-			gb += v
-		}
-		if grad != nil {
-			addRowsT(grad[:l.m], r, a)
-		}
-	}
-	if grad != nil {
-		grad[l.m] = gb
-		floats.Scale(l.scale(2, d.N), grad)
-	}
-	return l.scale(loss, d.N)
 }
 
 // scale divides by n for mse; over no rows the loss and gradient are 0.
@@ -444,8 +379,8 @@ func (p *polynomialModel) scale(v float64, n int) float64 {
 // −[y log p + (1−y) log(1−p)] = softplus(z) − y·z, which stays finite for
 // any z where the log form would take log 0.
 type logisticModel struct {
-	m int
-	z []float64 // scratch: one block's logits, then their σ(z) − y
+	m  int
+	fb rowChunks
 }
 
 func (l *logisticModel) NumWeights() int { return l.m + 1 }
@@ -483,35 +418,6 @@ func (l *logisticModel) LossGrad(w []float64, d *Dataset, rows []int, grad []flo
 	return loss / float64(n)
 }
 
-// fullBatch is LossGrad over all rows a block at a time, as for linear.
-func (l *logisticModel) fullBatch(w []float64, d *Dataset, grad []float64) float64 {
-	coef, b := w[:l.m], w[l.m]
-	zero(grad)
-	var loss, gb float64
-	for s := 0; s < d.N; s += blockRows {
-		e := min(s+blockRows, d.N)
-		a, z := d.X[s*l.m:e*l.m], l.z[:e-s]
-		dotRows(z, coef, a)
-		for k, y := range d.Y[s:e] {
-			zk := z[k] + b
-			loss += softplus(zk) - y*zk
-			z[k] = sigmoid(zk) - y
-			gb += z[k]
-		}
-		if grad != nil {
-			addRowsT(grad[:l.m], z, a)
-		}
-	}
-	if d.N == 0 {
-		return 0
-	}
-	if grad != nil {
-		grad[l.m] = gb
-		floats.Scale(1/float64(d.N), grad)
-	}
-	return loss / float64(d.N)
-}
-
 // Accuracy predicts class 1 when p > 0.5, i.e. z > 0.
 func (l *logisticModel) Accuracy(w []float64, d *Dataset) float64 {
 	if d.N == 0 {
@@ -536,7 +442,7 @@ func (l *logisticModel) Accuracy(w []float64, d *Dataset) float64 {
 type softmaxModel struct {
 	m, k   int
 	logits []float64 // scratch: one row's K logits
-	block  []float64 // scratch: K×blockRows, class c's logits of a block at c·blockRows
+	fb     rowChunks
 }
 
 func (s *softmaxModel) NumWeights() int { return s.k * (s.m + 1) }
@@ -586,55 +492,6 @@ func (s *softmaxModel) LossGrad(w []float64, d *Dataset, rows []int, grad []floa
 		floats.Scale(1/float64(n), grad)
 	}
 	return loss / float64(n)
-}
-
-// fullBatch is LossGrad over all rows a block at a time: each class's
-// logits for the block, the per-row softmax turning them into p − onehot,
-// then each class's block added into its gradient.
-func (s *softmaxModel) fullBatch(w []float64, d *Dataset, grad []float64) float64 {
-	stride := s.m + 1
-	zero(grad)
-	var loss float64
-	for start := 0; start < d.N; start += blockRows {
-		end := min(start+blockRows, d.N)
-		bn, a := end-start, d.X[start*s.m:end*s.m]
-		for c := range s.k {
-			wc := w[c*stride : (c+1)*stride]
-			zc := s.block[c*blockRows : c*blockRows+bn]
-			dotRows(zc, wc[:s.m], a)
-			for k := range zc {
-				zc[k] += wc[s.m]
-			}
-		}
-		for k, yf := range d.Y[start:end] {
-			for c := range s.logits {
-				s.logits[c] = s.block[c*blockRows+k]
-			}
-			lse := logSumExp(s.logits)
-			y := int(yf)
-			loss += lse - s.logits[y]
-			for c, z := range s.logits {
-				s.block[c*blockRows+k] = math.Exp(z - lse)
-			}
-			s.block[y*blockRows+k]--
-		}
-		if grad == nil {
-			continue
-		}
-		for c := range s.k {
-			gc := grad[c*stride : (c+1)*stride]
-			dc := s.block[c*blockRows : c*blockRows+bn]
-			addRowsT(gc[:s.m], dc, a)
-			gc[s.m] += floats.Sum(dc)
-		}
-	}
-	if d.N == 0 {
-		return 0
-	}
-	if grad != nil {
-		floats.Scale(1/float64(d.N), grad)
-	}
-	return loss / float64(d.N)
 }
 
 func (s *softmaxModel) Accuracy(w []float64, d *Dataset) float64 {

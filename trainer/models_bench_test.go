@@ -1,17 +1,23 @@
 package trainer
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 
 	"gonum.org/v1/gonum/floats"
 )
 
-// The step benchmarks' sizes: the linear one is large enough (102 MB) that
-// X streams from memory, so it is compared with the cost of reading X once.
+// The step benchmarks' sizes. The linear one (102 MB) streams from memory
+// on a machine with a smaller last-level cache and sits in a large one, so
+// BenchmarkLinearStepLarge repeats it on 2 GB, four times the largest
+// last-level caches (480 MB), which no cache holds.
 const (
 	benchLinearN, benchLinearM = 200_000, 64
+	benchLargeN                = 4_000_000 // × 64 × 8 bytes = 2 GB
 	benchMLPN, benchMLPM       = 10_000, 8
 )
 
@@ -21,8 +27,21 @@ var benchLinearSet = sync.OnceValue(func() *Dataset {
 	return gaussRegressionSet(rand.New(rand.NewPCG(1, 2)), benchLinearN, benchLinearM)
 })
 
-// benchStep times full-batch LossGrad calls of one model on d.
+// benchStep times full-batch LossGrad calls of one model on d, on one
+// core: the cores a step could borrow are held for the benchmark, so the
+// step is compared with a plain read on one core.
 func benchStep(b *testing.B, spec ModelSpec, d *Dataset) {
+	if maxHelpers > 0 {
+		if !cores.TryAcquire(int64(maxHelpers)) {
+			b.Fatal("the cores a step borrows are in use")
+		}
+		defer cores.Release(int64(maxHelpers))
+	}
+	benchSteps(b, spec, d)
+}
+
+// benchSteps times full-batch LossGrad calls, borrowing the free cores.
+func benchSteps(b *testing.B, spec ModelSpec, d *Dataset) {
 	m, err := NewModel(spec, d)
 	if err != nil {
 		b.Fatal(err)
@@ -42,10 +61,19 @@ func BenchmarkLinearStepFused(b *testing.B) {
 	benchStep(b, ModelSpec{Kind: "linear", Loss: "mse"}, benchLinearSet())
 }
 
+// BenchmarkLinearStepAllCores is BenchmarkLinearStepFused with the other
+// cores lent to the step, as for a lone trial.
+func BenchmarkLinearStepAllCores(b *testing.B) {
+	benchSteps(b, ModelSpec{Kind: "linear", Loss: "mse"}, benchLinearSet())
+}
+
 // BenchmarkPlainRead sums every element of the linear benchmark's X: the
 // cost of reading it once, the floor for any full-batch step.
 func BenchmarkPlainRead(b *testing.B) {
-	d := benchLinearSet()
+	benchRead(b, benchLinearSet())
+}
+
+func benchRead(b *testing.B, d *Dataset) {
 	b.SetBytes(int64(len(d.X)) * 8)
 	b.ReportAllocs()
 	var sink float64
@@ -53,6 +81,53 @@ func BenchmarkPlainRead(b *testing.B) {
 		sink += floats.Sum(d.X)
 	}
 	_ = sink
+}
+
+// benchLargeSet is the 2 GB linear data set, or a reason to skip: it is
+// left out under -short and on a machine without the memory to spare.
+var benchLargeSet = sync.OnceValues(func() (*Dataset, string) {
+	if testing.Short() {
+		return nil, "2 GB of data: skipped under -short"
+	}
+	const need = 2 * benchLargeN * benchLinearM * 8 // the data, and as much again to spare
+	if avail, ok := availableMemory(); !ok || avail < need {
+		return nil, fmt.Sprintf("2 GB of data: %d MB of memory available, want %d MB", avail>>20, need>>20)
+	}
+	return gaussRegressionSet(rand.New(rand.NewPCG(13, 14)), benchLargeN, benchLinearM), ""
+})
+
+// availableMemory is MemAvailable of /proc/meminfo in bytes; false where
+// there is none.
+func availableMemory() (uint64, bool) {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		var kb uint64
+		if _, err := fmt.Sscanf(line, "MemAvailable: %d kB", &kb); err == nil {
+			return kb << 10, true
+		}
+	}
+	return 0, false
+}
+
+// BenchmarkLinearStepLarge and BenchmarkPlainReadLarge are the fused step
+// and the plain read on 2 GB, from memory on any machine.
+func BenchmarkLinearStepLarge(b *testing.B) {
+	d, skip := benchLargeSet()
+	if d == nil {
+		b.Skip(skip)
+	}
+	benchStep(b, ModelSpec{Kind: "linear", Loss: "mse"}, d)
+}
+
+func BenchmarkPlainReadLarge(b *testing.B) {
+	d, skip := benchLargeSet()
+	if d == nil {
+		b.Skip(skip)
+	}
+	benchRead(b, d)
 }
 
 func BenchmarkMLPStep(b *testing.B) {

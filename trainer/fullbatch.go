@@ -1,0 +1,263 @@
+package trainer
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/floats"
+
+	"github.com/hpsearch/hpsearch/trainer/internal/vec"
+)
+
+// blockRows is how many consecutive rows the full-batch kernels take at a
+// time: 16 rows of 64 features are 8 KB, which stay in L1 between computing
+// the rows' predictions and adding the rows into the gradient. X is still
+// read from memory once per step; the second look at a block is a cache hit.
+const blockRows = 16
+
+// chunkRows is how many consecutive rows make one chunk of a full-batch
+// step: each chunk's loss and gradient are summed apart, into the chunk's
+// own slot, and the slots are added in chunk order. The chunks are fixed
+// by N alone, so the step adds in the same order however many cores share
+// its chunks, and a trial's value is the same bits at any --parallel.
+// 2048 rows of 64 features are 1 MB, enough work (~100 µs) that handing
+// a chunk to another core costs little.
+const chunkRows = 2048
+
+// rowChunks is a full-batch step split into chunks of rows: the per-chunk
+// slots (grown to the largest data set seen, so a step allocates nothing
+// once the training and validation splits have each been seen) and the
+// arguments of the current step, which the chunk functions read.
+type rowChunks struct {
+	par   parallelChunks
+	slot  int // values per chunk: partial sums, then the chunk's scratch
+	slots []float64
+
+	w        []float64
+	d        *Dataset
+	withGrad bool
+}
+
+// init sets up chunks of slot values each, computed by do, with slots
+// for n rows.
+func (f *rowChunks) init(slot, n int, do func(c int)) {
+	f.slot = slot
+	f.par.do = do
+	f.grow(n)
+}
+
+// grow makes room for the chunks of n rows; it returns how many there are.
+func (f *rowChunks) grow(n int) int {
+	chunks := (n + chunkRows - 1) / chunkRows
+	if need := chunks * f.slot; len(f.slots) < need {
+		f.slots = make([]float64, need)
+	}
+	return chunks
+}
+
+// run computes every chunk of d at w and returns how many there are.
+func (f *rowChunks) run(w []float64, d *Dataset, withGrad bool) int {
+	n := f.grow(d.N)
+	f.w, f.d, f.withGrad = w, d, withGrad
+	f.par.run(n)
+	f.w, f.d = nil, nil // the model keeps no reference to the data
+	return n
+}
+
+// part is chunk c's slot.
+func (f *rowChunks) part(c int) []float64 { return f.slots[c*f.slot : (c+1)*f.slot] }
+
+// span is chunk c's rows.
+func (f *rowChunks) span(c int) (start, end int) {
+	return c * chunkRows, min((c+1)*chunkRows, f.d.N)
+}
+
+// newLinear, for n training rows: a chunk's slot is its loss, its gradient (M coefficients and
+// the bias), then one block's residuals.
+func newLinear(m, n int, mse bool) *linearModel {
+	l := &linearModel{m: m, mse: mse}
+	l.fb.init(1+m+1+blockRows, n, l.chunk)
+	return l
+}
+
+// fullBatch is LossGrad over all rows, chunk by chunk (see chunkRows).
+func (l *linearModel) fullBatch(w []float64, d *Dataset, grad []float64) float64 {
+	n := l.fb.run(w, d, grad != nil)
+	return l.total(n, d.N, grad)
+}
+
+// total adds the chunks' losses and gradients and scales them.
+func (l *linearModel) total(chunks, n int, grad []float64) float64 {
+	var loss float64
+	for c := range chunks {
+		loss += l.fb.part(c)[0]
+	}
+	if grad != nil {
+		zero(grad)
+		for c := range chunks {
+			floats.Add(grad, l.fb.part(c)[1:l.m+2])
+		}
+		floats.Scale(l.scale(2, n), grad)
+	}
+	return l.scale(loss, n)
+}
+
+// chunk is the fused step over one chunk, a block of consecutive rows at a
+// time: the block's residuals, then the block added into the gradient
+// while it is still in cache.
+func (l *linearModel) chunk(c int) {
+	f := &l.fb
+	p := f.part(c)
+	g, r := p[1:1+l.m], p[2+l.m:]
+	coef, b := f.w[:l.m], f.w[l.m]
+	zero(g)
+	var loss, gb float64
+	start, end := f.span(c)
+	for s := start; s < end; s += blockRows {
+		e := min(s+blockRows, end)
+		a, r := f.d.X[s*l.m:e*l.m], r[:e-s]
+		vec.DotRows(r, coef, a)
+		for k, y := range f.d.Y[s:e] {
+			v := r[k] + b - y
+			r[k] = v
+			loss += v * v
+			gb += v
+		}
+		if f.withGrad {
+			vec.AddRowsT(g, r, a)
+		}
+	}
+	p[0], p[1+l.m] = loss, gb
+}
+
+// newLogistic: a chunk's slot is its loss, its gradient, then one block's
+// logits (turned into σ(z) − y in place).
+func newLogistic(m, n int) *logisticModel {
+	l := &logisticModel{m: m}
+	l.fb.init(1+m+1+blockRows, n, l.chunk)
+	return l
+}
+
+// fullBatch is LossGrad over all rows, chunk by chunk, as for linear.
+func (l *logisticModel) fullBatch(w []float64, d *Dataset, grad []float64) float64 {
+	n := l.fb.run(w, d, grad != nil)
+	if d.N == 0 {
+		zero(grad)
+		return 0
+	}
+	var loss float64
+	for c := range n {
+		loss += l.fb.part(c)[0]
+	}
+	if grad != nil {
+		zero(grad)
+		for c := range n {
+			floats.Add(grad, l.fb.part(c)[1:l.m+2])
+		}
+		floats.Scale(1/float64(d.N), grad)
+	}
+	return loss / float64(d.N)
+}
+
+func (l *logisticModel) chunk(c int) {
+	f := &l.fb
+	p := f.part(c)
+	g, z := p[1:1+l.m], p[2+l.m:]
+	coef, b := f.w[:l.m], f.w[l.m]
+	zero(g)
+	var loss, gb float64
+	start, end := f.span(c)
+	for s := start; s < end; s += blockRows {
+		e := min(s+blockRows, end)
+		a, z := f.d.X[s*l.m:e*l.m], z[:e-s]
+		vec.DotRows(z, coef, a)
+		for k, y := range f.d.Y[s:e] {
+			zk := z[k] + b
+			loss += softplus(zk) - y*zk
+			z[k] = sigmoid(zk) - y
+			gb += z[k]
+		}
+		if f.withGrad {
+			vec.AddRowsT(g, z, a)
+		}
+	}
+	p[0], p[1+l.m] = loss, gb
+}
+
+// newSoftmax: a chunk's slot is its loss, its gradient (K blocks of M+1),
+// then K×blockRows logits (class c's for a block at c·blockRows) and one
+// row's K logits.
+func newSoftmax(m, k, n int) *softmaxModel {
+	s := &softmaxModel{m: m, k: k, logits: make([]float64, k)}
+	s.fb.init(1+k*(m+1)+k*blockRows+k, n, s.chunk)
+	return s
+}
+
+// fullBatch is LossGrad over all rows, chunk by chunk.
+func (s *softmaxModel) fullBatch(w []float64, d *Dataset, grad []float64) float64 {
+	n := s.fb.run(w, d, grad != nil)
+	if d.N == 0 {
+		zero(grad)
+		return 0
+	}
+	var loss float64
+	for c := range n {
+		loss += s.fb.part(c)[0]
+	}
+	if grad != nil {
+		zero(grad)
+		for c := range n {
+			floats.Add(grad, s.fb.part(c)[1:1+len(grad)])
+		}
+		floats.Scale(1/float64(d.N), grad)
+	}
+	return loss / float64(d.N)
+}
+
+// chunk is the step over one chunk a block at a time: each class's logits
+// for the block, the per-row softmax turning them into p − onehot, then
+// each class's block added into its gradient.
+func (s *softmaxModel) chunk(c int) {
+	f := &s.fb
+	p := f.part(c)
+	stride := s.m + 1
+	grad := p[1 : 1+s.k*stride]
+	block := p[1+s.k*stride : 1+s.k*stride+s.k*blockRows]
+	logits := p[1+s.k*stride+s.k*blockRows:]
+	zero(grad)
+	var loss float64
+	start, end := f.span(c)
+	for first := start; first < end; first += blockRows {
+		last := min(first+blockRows, end)
+		bn, a := last-first, f.d.X[first*s.m:last*s.m]
+		for c := range s.k {
+			wc := f.w[c*stride : (c+1)*stride]
+			zc := block[c*blockRows : c*blockRows+bn]
+			vec.DotRows(zc, wc[:s.m], a)
+			for k := range zc {
+				zc[k] += wc[s.m]
+			}
+		}
+		for k, yf := range f.d.Y[first:last] {
+			for c := range logits {
+				logits[c] = block[c*blockRows+k]
+			}
+			lse := logSumExp(logits)
+			y := int(yf)
+			loss += lse - logits[y]
+			for c, z := range logits {
+				block[c*blockRows+k] = math.Exp(z - lse)
+			}
+			block[y*blockRows+k]--
+		}
+		if !f.withGrad {
+			continue
+		}
+		for c := range s.k {
+			gc := grad[c*stride : (c+1)*stride]
+			dc := block[c*blockRows : c*blockRows+bn]
+			vec.AddRowsT(gc[:s.m], dc, a)
+			gc[s.m] += floats.Sum(dc)
+		}
+	}
+	p[0] = loss
+}
