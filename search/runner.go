@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/trainer"
 )
 
 // Task is one trial to evaluate.
@@ -183,6 +184,9 @@ func (r *Runner) Run(ctx context.Context) ([]results.Trial, error) {
 				if gctx.Err() != nil {
 					return nil
 				}
+				// A running trial holds a core, so that the trainer's steps
+				// borrow only the cores no trial is using (trainer.HoldCore).
+				defer trainer.HoldCore()()
 				t, ok, err := r.runOne(gctx, task, &reports)
 				if err != nil {
 					return err
