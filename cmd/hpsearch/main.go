@@ -57,7 +57,8 @@ func main() {
 }
 
 // run is the whole program minus the process: tests call it directly.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	defer reportPanic(stderr, &code)
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
