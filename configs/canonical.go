@@ -71,6 +71,11 @@ func (c *Config) Canonical() []Setting {
 	add("search.metric", q.Metric)
 	add("search.goal", q.Goal)
 	add("search.grid_points", q.GridPoints)
+	if q.Strategy == "coarse-to-fine-gp" || q.Strategy == "bayes" {
+		// Only for these, so that studies stored before the key existed
+		// still resume.
+		add("search.batch", q.Batch)
+	}
 	add("search.warm_start", q.WarmStart)
 	for _, p := range c.Parameters {
 		add("parameters."+p.Name, p.describe())

@@ -103,6 +103,7 @@ type Search struct {
 	Goal           string // minimize | maximize
 	WarmStart      string
 	GridPoints     int // grid: values per continuous parameter; default 5
+	Batch          int // coarse-to-fine-gp and bayes: trials proposed together after round 0
 
 	MetricStrategy  string // command: last | min | max of the printed values
 	MetricRegex     string // command: how to find the metric in stdout; "" = JSON lines or name=value

@@ -193,7 +193,7 @@ var (
 	losses             = []string{"rss", "mse", "cross_entropy"}
 	optimizers         = []string{"gd", "sgd", "minibatch", "momentum", "nesterov", "adam"}
 	monitors           = []string{"training_loss", "validation_loss"}
-	strategies         = []string{"grid", "random", "sobol", "powers-of-ten", "coarse-to-fine"}
+	strategies         = []string{"grid", "random", "sobol", "powers-of-ten", "coarse-to-fine", "coarse-to-fine-gp", "bayes"}
 	metrics            = []string{"validation_loss", "train_loss", "accuracy"}
 	goals              = []string{"minimize", "maximize"}
 	metricStrategies   = []string{"last", "min", "max"}
@@ -317,6 +317,8 @@ var fields = []*field{
 		set: ref(func(c *Config) *string { return &c.Search.WarmStart })},
 	{Path: "search.grid_points", Type: tInt, Default: "5", Doc: "grid: values per continuous parameter; the grid's points (their product) at most 1000000", rule: between(2, MaxTrials),
 		set: ref(func(c *Config) *int { return &c.Search.GridPoints })},
+	{Path: "search.batch", Type: tInt, Note: "4 for coarse-to-fine-gp and bayes", Doc: "coarse-to-fine-gp and bayes: trials the model proposes together after round 0, the most that run at once; smaller batches learn more per trial", rule: between(1, MaxTrials),
+		set: ref(func(c *Config) *int { return &c.Search.Batch }), derive: deriveBatch},
 	{Path: "search.metric_strategy", Type: tString, Allowed: metricStrategies, Default: "last", Doc: "command: which of the metric's printed values is the trial's value",
 		set: ref(func(c *Config) *string { return &c.Search.MetricStrategy })},
 	{Path: "search.metric_regex", Type: tString, Note: "none: JSON lines or name=value pairs", Doc: "command: read the metric from stdout lines matching this regular expression: the value in (?P<value>…), the step in (?P<step>…)",
@@ -502,6 +504,14 @@ func deriveLoss(c *Config, has hasFunc) {
 func deriveMetric(c *Config, has hasFunc) {
 	if !has("search.metric") && len(c.Trainer.Command) > 0 {
 		c.Search.Metric = commandMetric
+	}
+}
+
+// deriveBatch fills search.batch for the strategies that use it only, so
+// that the others' configs stay as they were.
+func deriveBatch(c *Config, has hasFunc) {
+	if !has("search.batch") && (c.Search.Strategy == "coarse-to-fine-gp" || c.Search.Strategy == "bayes") {
+		c.Search.Batch = 4
 	}
 }
 

@@ -342,8 +342,8 @@ func TestProblems(t *testing.T) {
 			`c.yaml:1: data.synthetic.kind: is required (allowed: linear, polynomial, sine, moons, blobs)`},
 		{"moons features", "data: {synthetic: {kind: moons, features: 3}}\nmodel: {kind: logistic}", nil,
 			`c.yaml:1: data.synthetic.features: moons has exactly 2 features, got 3`},
-		{"unknown strategy", base + "search: {strategy: bayes}", nil,
-			`c.yaml:2: search.strategy: unknown value "bayes" (allowed: grid, random, sobol, powers-of-ten, coarse-to-fine)`},
+		{"unknown strategy", base + "search: {strategy: hyperopt}", nil,
+			`c.yaml:2: search.strategy: unknown value "hyperopt" (allowed: grid, random, sobol, powers-of-ten, coarse-to-fine, coarse-to-fine-gp, bayes)`},
 		{"unknown metric", base + "search: {metric: val_loss}", nil,
 			`c.yaml:2: search.metric: unknown value "val_loss" (allowed: validation_loss, train_loss, accuracy)`},
 		{"unknown goal", base + "search: {goal: minimise}", nil,
@@ -436,7 +436,7 @@ model: {kind: mlp, activation: gelu}
 trainer:
   learnig_rate: 0.1
   momentum: 1.5
-search: {strategy: bayes}
+search: {strategy: hyperopt}
 parameters:
   learning_rate: {log_uniform: [0, 1]}
   learning_rate: {log_uniform: [1e-3, 1]}
@@ -446,7 +446,7 @@ parameters:
 		`c.yaml:3: model.activation: unknown value "gelu", did you mean "relu"? (allowed: tanh, relu, sigmoid)`,
 		`c.yaml:5: trainer.learnig_rate: unknown key, did you mean "learning_rate"? (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, monitor, time_limit, init, restarts, command, workdir, env, timeout, devices)`,
 		`c.yaml:6: trainer.momentum: must be in [0, 1), got 1.5`,
-		`c.yaml:7: search.strategy: unknown value "bayes" (allowed: grid, random, sobol, powers-of-ten, coarse-to-fine)`,
+		`c.yaml:7: search.strategy: unknown value "hyperopt" (allowed: grid, random, sobol, powers-of-ten, coarse-to-fine, coarse-to-fine-gp, bayes)`,
 		`c.yaml:9: parameters.learning_rate: a log range must be above 0, got [0, 1]`,
 		`c.yaml:10: parameters.learning_rate: duplicate parameter (first on line 9)`,
 		`c.yaml: --set seed: must be an integer, got "x"`,

@@ -71,8 +71,14 @@ func newStrategy(cfg *configs.Config, space *Space) (Strategy, error) {
 		return &quasiRandom{plan: plan, total: total}, nil
 	case "coarse-to-fine":
 		return newCoarseToFineSizes(plan, roundSizes(s), s.Keep)
+	case "coarse-to-fine-gp", "bayes":
+		m, err := newModelGuided(plan, modelRounds(s), s.Strategy == "coarse-to-fine-gp")
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Strategy, err)
+		}
+		return m, nil
 	}
-	return nil, fmt.Errorf("unknown strategy %q (allowed: grid, random, sobol, powers-of-ten, coarse-to-fine)", s.Strategy)
+	return nil, fmt.Errorf("unknown strategy %q (allowed: grid, random, sobol, powers-of-ten, coarse-to-fine, coarse-to-fine-gp, bayes)", s.Strategy)
 }
 
 // roundRNG is the generator of one round's sampling. Seeding per round, not

@@ -60,7 +60,7 @@ func TestBenchBadFlags(t *testing.T) {
 		{[]string{"-functions", "levy:x"}, `dimension "x" is not a number`},
 		{[]string{"-budgets", "0"}, `budget "0"`},
 		{[]string{"-seeds", "0"}, "at least 1"},
-		{[]string{"-strategies", "bayes", "-budgets", "10", "-seeds", "1", "-functions", "branin"}, `unknown value "bayes"`},
+		{[]string{"-strategies", "hyperopt", "-budgets", "10", "-seeds", "1", "-functions", "branin"}, `unknown value "hyperopt"`},
 		{[]string{"-reference", "/nonexistent.tsv"}, "reference"},
 	}
 	for _, tc := range tests {

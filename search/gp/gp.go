@@ -63,6 +63,19 @@ func DefaultHyper(d int) Hyper {
 
 func priorLengthMean(d int) float64 { return math.Sqrt2 + 0.5*math.Log(float64(d)) }
 
+// fitStart is a start of the hyperparameter search: every length scale
+// the same, some noise. Not the prior's centre: from its long length
+// scales and tiny noise, L-BFGS tends to the optimum that calls every
+// bump noise (on Hartmann-6, a log posterior of −86 against −71 from
+// length scales of 0.5).
+func fitStart(d int, logLength float64) Hyper {
+	h := Hyper{LogLength: make([]float64, d), LogNoise: -4}
+	for i := range h.LogLength {
+		h.LogLength[i] = logLength
+	}
+	return h
+}
+
 // Clone is a copy that shares nothing with h.
 func (h Hyper) Clone() Hyper {
 	h.LogLength = append([]float64(nil), h.LogLength...)
@@ -91,9 +104,12 @@ type FitOptions struct {
 	// Start is where the hyperparameter search starts besides the
 	// prior's centre (a previous fit); nil for the centre alone.
 	Start *Hyper
-	// Iterations bounds each L-BFGS run; 0 keeps Start as it is and
-	// only conditions on the data (Start must then be given).
+	// Iterations bounds each L-BFGS run; 0 keeps Start as it is (the
+	// prior's centre without one) and only conditions on the data.
 	Iterations int
+	// WarmOnly runs from Start alone, not also from the fixed starts:
+	// a cheap update between full fits.
+	WarmOnly bool
 }
 
 // ErrData is returned for data a model cannot be built from.
@@ -210,11 +226,14 @@ func (m *Model) kernelMatrix(k *mat.SymDense, inv []float64, signal, noise float
 	}
 }
 
-// fit maximises the log posterior from the prior's centre and from
-// opts.Start, and keeps the better.
+// fit maximises the log posterior from short length scales, from the
+// prior's centre and from opts.Start, and keeps the best.
 func (m *Model) fit(opts FitOptions) Hyper {
 	f := newFitter(m)
-	starts := []Hyper{DefaultHyper(m.d)}
+	var starts []Hyper
+	if !opts.WarmOnly || opts.Start == nil {
+		starts = append(starts, fitStart(m.d, math.Log(0.5)), DefaultHyper(m.d))
+	}
 	if opts.Start != nil && len(opts.Start.LogLength) == m.d {
 		starts = append(starts, *opts.Start)
 	}

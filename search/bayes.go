@@ -1,0 +1,700 @@
+package search
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/hpsearch/hpsearch/configs"
+	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/search/gp"
+)
+
+// modelGuided is strategies bayes and coarse-to-fine-gp: a Gaussian
+// process (package gp) fitted to every trial told so far chooses each
+// round's points by expected improvement. coarse-to-fine-gp searches a
+// box around the best trial that grows after rounds that improve on it and
+// shrinks after rounds that do not, and restarts elsewhere when it
+// collapses (a trust region, as in TuRBO: Eriksson et al., 2019); bayes
+// searches the whole space.
+//
+// Rounds are coarse-to-fine's (roundSizes): round 0 is a scrambled Sobol
+// design over the whole space, and each later round is one batch whose
+// trials run in parallel. A batch is chosen greedily under the Kriging
+// believer: after each pick the model takes its own prediction there as
+// observed, which leaves the means and shrinks the uncertainty around the
+// pick, so the next pick goes elsewhere. Everything is a function of the
+// seed and of the trials told, in trial-number order, so the same trials
+// come at any --parallel and a resumed study proposes the same again.
+//
+// The model's inputs (encode): a numeric parameter is one coordinate in
+// [0, 1] of its configured range, log parameters in log space; an integer
+// is the same coordinate, rounded where it is proposed (candidates are
+// actual parameter values, so the acquisition is only ever evaluated at
+// integers); a choice of k values is k one-hot coordinates. A conditional
+// parameter that does not apply to a trial sits at a fixed value: the
+// middle of its range (one-hot: all zeros), so trials that lack it are
+// alike in it and differ in what they used.
+//
+// The model's outputs (warp): the value, negated when maximising, minus
+// the lowest seen, plus an offset of a tenth of the median gap, in log.
+// Benchmark regrets and validation losses span decades; without the log
+// the model spends itself on the worst trials and is flat near the best.
+// Failed and pruned trials are left out; diverged ones count as the worst
+// value seen, so that the model learns where training blows up.
+type modelGuided struct {
+	plan        Plan
+	name        string
+	trustRegion bool
+	sizes       []int
+
+	initial []results.Range
+	dims    []Dim // as proposed after round 0: powers of ten become log-uniform
+	enc     encoding
+
+	round  int
+	next   int
+	record []results.Round
+	ranges []results.Range // the box of the round being asked
+	seen   []observed      // every trial the model learns from, in trial order
+	global unitSampler     // round 0's design, continued by restarts
+	hyper  *gp.Hyper       // the last fit: where the next one starts
+	fitN   int             // trials the last full fit used
+
+	// Trust region: the side length in unit coordinates (before the
+	// per-coordinate scaling by length scales), the run of rounds that
+	// improved or not, the best score of the current region (restarts
+	// begin a new one) and whether the next round restarts.
+	length        float64
+	succ, fail    int
+	regionBest    float64
+	regionCentre  []any // the values of the region's best trial
+	restart       bool
+	restartsSoFar int
+}
+
+// observed is a trial as the model sees it.
+type observed struct {
+	x        []float64 // the encoding
+	vals     []any     // parameter values, nil where absent
+	score    float64   // lower is better; NaN for a diverged trial
+	num      int
+	diverged bool
+}
+
+const (
+	// Trust region, as TuRBO: starting side length 0.8 of the unit cube,
+	// at most 1.6, collapsed below 0.5⁷; doubled after successRounds
+	// improving rounds in a row, halved after failRounds without.
+	trInitialLength = 0.8
+	trMaxLength     = 1.6
+	trMinLength     = 0.0078125
+	successRounds   = 3
+	// improveFraction: an improvement smaller than this share of the
+	// best score's magnitude does not count as a success.
+	improveFraction = 1e-3
+	// candidates per round: random points in the box and perturbations
+	// of the best trials, then local refinements of the most promising.
+	boxCandidates     = 500
+	perturbCandidates = 250
+	refineTop         = 8
+	refinePer         = 20
+	// fitIterations bounds each L-BFGS run of the hyperparameter fit;
+	// refitIterations the warm-started one between full fits, which run
+	// from three starts whenever the trials fitted on grew by a fifth.
+	fitIterations   = 40
+	refitIterations = 15
+	refitGrowth     = 1.2
+	// maxModelPoints caps the trials the model is conditioned on, and
+	// maxFitPoints those its hyperparameters are fitted on (a fit costs
+	// some hundred Cholesky factorisations, conditioning one): past them,
+	// the best half and the rest nearest the incumbent are kept, so a
+	// 1,000-trial study costs what a 300-trial one does.
+	maxModelPoints = 300
+	maxFitPoints   = 120
+	// warpShare is the log warp's offset, as a share of the gap between
+	// the median and the lowest score.
+	warpShare = 1.0
+)
+
+// modelRounds splits a config's budget for the model-guided strategies:
+// round 0 is coarse-to-fine's coarse round (roundSizes), the rest batches
+// of search.batch trials, the last one what remains.
+func modelRounds(s configs.Search) []int {
+	sizes := roundSizes(s)
+	if len(sizes) == 0 || s.Batch < 1 {
+		return nil // refused by newModelGuided
+	}
+	total := 0
+	for _, n := range sizes {
+		total += n
+	}
+	out := []int{sizes[0]}
+	for rest := total - sizes[0]; rest > 0; rest -= s.Batch {
+		out = append(out, min(s.Batch, rest))
+	}
+	return out
+}
+
+func newModelGuided(plan Plan, sizes []int, trustRegion bool) (*modelGuided, error) {
+	if len(sizes) == 0 {
+		return nil, fmt.Errorf("no rounds: search.trials and search.batch must be at least 1")
+	}
+	for i, n := range sizes {
+		if n < 1 {
+			return nil, fmt.Errorf("round %d has %d trials, want at least 1", i, n)
+		}
+	}
+	m := &modelGuided{plan: plan, name: "bayes", trustRegion: trustRegion, sizes: slices.Clone(sizes),
+		initial: plan.Space.InitialRanges(), length: trInitialLength, regionBest: math.Inf(1)}
+	if trustRegion {
+		m.name = "coarse-to-fine-gp"
+	}
+	for _, d := range plan.Space.Dims {
+		m.dims = append(m.dims, refine(d))
+	}
+	m.ranges = slices.Clone(m.initial)
+	m.enc = newEncoding(plan.Space)
+	m.global = newUnitSampler(len(plan.Space.Dims), plan.Seed, 0)
+	return m, nil
+}
+
+func (m *modelGuided) Name() string            { return m.name }
+func (m *modelGuided) Rounds() []results.Round { return m.record }
+
+func (m *modelGuided) Total() int {
+	n := 0
+	for _, s := range m.sizes {
+		n += s
+	}
+	return n
+}
+
+func (m *modelGuided) Ask() ([]Proposal, error) {
+	if m.round >= len(m.sizes) {
+		return nil, nil
+	}
+	size := m.sizes[m.round]
+	batch := make([]Proposal, 0, size)
+	add := func(p results.Params) {
+		batch = append(batch, Proposal{Number: m.next, Round: m.round, Params: p})
+		m.next++
+	}
+	scores := 0
+	for _, o := range m.seen {
+		if !o.diverged {
+			scores++
+		}
+	}
+	if m.round == 0 || m.restart || scores < 2 {
+		// The design over the whole space: round 0, a restart, or a
+		// model with nothing to learn from yet.
+		m.ranges = slices.Clone(m.initial)
+		u := make([]float64, len(m.plan.Space.Dims))
+		for range size {
+			m.global.next(u)
+			add(sampleAt(m.plan.Space.Dims, m.initial, u))
+		}
+		return batch, nil
+	}
+	points, err := m.propose(size)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range points {
+		add(p)
+	}
+	return batch, nil
+}
+
+func (m *modelGuided) Tell(trials []results.Trial) {
+	m.record = append(m.record, record(m.round, m.ranges, trials, m.plan.Goal))
+	m.round++
+	wasRestart := m.restart
+	m.restart = false
+	roundBest := math.Inf(1)
+	var roundBestVals []any
+	for _, t := range trials {
+		o, ok := m.observe(t)
+		if !ok {
+			continue
+		}
+		m.seen = append(m.seen, o)
+		if !o.diverged && o.score < roundBest {
+			roundBest, roundBestVals = o.score, o.vals
+		}
+	}
+	if !m.trustRegion || math.IsInf(roundBest, 1) && m.regionCentre == nil {
+		return
+	}
+	switch {
+	case wasRestart || m.regionCentre == nil:
+		// A new region around the best of the design just run.
+		m.length, m.succ, m.fail = trInitialLength, 0, 0
+		m.regionBest, m.regionCentre = roundBest, roundBestVals
+		return
+	case roundBest < m.regionBest-improveFraction*math.Abs(m.regionBest):
+		m.succ++
+		m.fail = 0
+	default:
+		m.fail++
+		m.succ = 0
+	}
+	if roundBest < m.regionBest {
+		m.regionBest, m.regionCentre = roundBest, roundBestVals
+	}
+	size := 1
+	if m.round < len(m.sizes) {
+		size = m.sizes[m.round]
+	}
+	failRounds := int(math.Ceil(math.Max(4, float64(m.enc.width)) / float64(size)))
+	switch {
+	case m.succ >= successRounds:
+		m.length = math.Min(2*m.length, trMaxLength)
+		m.succ = 0
+	case m.fail >= failRounds:
+		m.length /= 2
+		m.fail = 0
+	}
+	if m.length < trMinLength {
+		m.restart = true
+		m.restartsSoFar++
+		m.regionCentre = nil
+		m.regionBest = math.Inf(1)
+	}
+}
+
+// observe converts a trial the model can learn from.
+func (m *modelGuided) observe(t results.Trial) (observed, bool) {
+	diverged := t.Status == results.StatusDiverged
+	if !diverged && (t.Status != results.StatusOK || math.IsNaN(t.Value)) {
+		return observed{}, false
+	}
+	vals := m.plan.Space.coordinates(t.Params)
+	if !m.plan.Space.consistent(t.Params, vals) {
+		return observed{}, false
+	}
+	o := observed{x: m.enc.encode(vals), vals: vals, num: t.Number, diverged: diverged, score: math.NaN()}
+	if !diverged {
+		o.score = t.Value
+		if m.plan.Goal == "maximize" {
+			o.score = -t.Value
+		}
+	}
+	return o, !math.IsInf(o.score, 0)
+}
+
+// propose fits the model and picks size points of the round's box.
+func (m *modelGuided) propose(size int) ([]results.Params, error) {
+	fitOn := m.modelPoints(maxFitPoints)
+	opts := gp.FitOptions{Start: m.hyper, Iterations: fitIterations}
+	if m.hyper != nil && float64(len(fitOn)) < refitGrowth*float64(m.fitN) {
+		opts.Iterations, opts.WarmOnly = refitIterations, true
+	} else {
+		m.fitN = len(fitOn)
+	}
+	xs, ys := inputs(fitOn)
+	model, err := gp.Fit(xs, ys, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: round %d: %w", m.name, m.round, err)
+	}
+	h := model.Hyper()
+	m.hyper = &h
+	if used := m.modelPoints(maxModelPoints); len(used) > len(fitOn) {
+		xs, ys = inputs(used)
+		if model, err = gp.Fit(xs, ys, gp.FitOptions{Start: &h}); err != nil {
+			return nil, fmt.Errorf("%s: round %d: %w", m.name, m.round, err)
+		}
+	}
+
+	best := m.best()
+	centre := best.vals
+	if m.trustRegion && m.regionCentre != nil {
+		centre = m.regionCentre
+	}
+	lo, hi := m.box(centre, h)
+	m.ranges = m.boxRanges(lo, hi)
+
+	rng := roundRNG(m.plan.Seed, m.round)
+	var cands []candidate
+	seenKeys := map[string]bool{}
+	for _, o := range m.seen {
+		seenKeys[fmt.Sprint(o.vals)] = true
+	}
+	addCand := func(vals []any) {
+		k := fmt.Sprint(vals)
+		if seenKeys[k] {
+			return
+		}
+		seenKeys[k] = true
+		cands = append(cands, candidate{vals: vals, x: m.enc.encode(vals)})
+	}
+	box := newUnitSampler(len(m.dims), m.plan.Seed, m.round)
+	u := make([]float64, len(m.dims))
+	for range boxCandidates {
+		box.next(u)
+		addCand(m.valuesAt(lo, hi, u, nil, 1, rng))
+	}
+	// Perturbations of the centre in a few coordinates at a time (TuRBO's
+	// for high dimensions) and of the other best trials.
+	top := m.topVals(5)
+	p := math.Min(1, 20/float64(len(m.dims)))
+	for i := range perturbCandidates {
+		from := centre
+		if i%2 == 1 && len(top) > 0 {
+			from = top[(i/2)%len(top)]
+		}
+		for k := range u {
+			u[k] = rng.Float64()
+		}
+		addCand(m.valuesAt(lo, hi, u, from, p, rng))
+	}
+	if len(cands) == 0 {
+		// Every candidate was a point already run (a small discrete
+		// space): run the incumbent's neighbourhood again rather than
+		// nothing.
+		for range size {
+			box.next(u)
+			v := m.valuesAt(lo, hi, u, nil, 1, rng)
+			cands = append(cands, candidate{vals: v, x: m.enc.encode(v)})
+		}
+	}
+	var post gp.Candidates
+	inc := model.Incumbent()
+	xsC := make([][]float64, len(cands))
+	for i, c := range cands {
+		xsC[i] = c.x
+	}
+	post.Reset(model, xsC)
+	// Local refinement: small steps around the most promising candidates.
+	order := make([]int, len(cands))
+	acq := make([]float64, len(cands))
+	for i := range cands {
+		order[i] = i
+		mu, sd := post.Posterior(i)
+		acq[i] = gp.LogEI(inc, mu, sd)
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(acq[b], acq[a]) })
+	base := len(cands)
+	for _, j := range order[:min(refineTop, len(order))] {
+		for range refinePer {
+			addCand(m.nudge(cands[j].vals, lo, hi, h, rng))
+		}
+	}
+	if len(cands) > base {
+		xsC = xsC[:0]
+		for _, c := range cands {
+			xsC = append(xsC, c.x)
+		}
+		post.Reset(model, xsC)
+	}
+	out := make([]results.Params, 0, size)
+	picked := make([]bool, len(cands))
+	for len(out) < size {
+		j, bestAcq := -1, math.Inf(-1)
+		for i := range cands {
+			if picked[i] {
+				continue
+			}
+			mu, sd := post.Posterior(i)
+			if a := gp.LogEI(inc, mu, sd); j < 0 || a > bestAcq {
+				j, bestAcq = i, a
+			}
+		}
+		if j < 0 {
+			// Fewer candidates than the round: repeat from the start.
+			clear(picked)
+			continue
+		}
+		picked[j] = true
+		post.Pick(j)
+		out = append(out, point(m.plan.Space.Dims, cands[j].vals))
+	}
+	return out, nil
+}
+
+// inputs are the model's inputs and outputs for os.
+func inputs(os []observed) ([][]float64, []float64) {
+	xs := make([][]float64, len(os))
+	for i, o := range os {
+		xs[i] = o.x
+	}
+	return xs, warp(os)
+}
+
+type candidate struct {
+	vals []any
+	x    []float64
+}
+
+// best is the lowest-scoring trial seen (the first on a tie).
+func (m *modelGuided) best() observed {
+	var b observed
+	for _, o := range m.seen {
+		if !o.diverged && (b.vals == nil || o.score < b.score) {
+			b = o
+		}
+	}
+	return b
+}
+
+// topVals are the values of the k best trials.
+func (m *modelGuided) topVals(k int) [][]any {
+	ok := slices.DeleteFunc(slices.Clone(m.seen), func(o observed) bool { return o.diverged })
+	slices.SortStableFunc(ok, func(a, b observed) int { return cmp.Compare(a.score, b.score) })
+	var out [][]any
+	for _, o := range ok[:min(k, len(ok))] {
+		out = append(out, o.vals)
+	}
+	return out
+}
+
+// modelPoints are at most limit trials to model: all of them up to
+// limit, then the best half and the rest nearest the best.
+func (m *modelGuided) modelPoints(limit int) []observed {
+	if len(m.seen) <= limit {
+		return m.seen
+	}
+	all := slices.Clone(m.seen)
+	slices.SortStableFunc(all, func(a, b observed) int {
+		switch {
+		case a.diverged != b.diverged:
+			if a.diverged {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Compare(a.score, b.score)
+	})
+	keep, rest := all[:limit/2], all[limit/2:]
+	bx := all[0].x
+	dist := func(o observed) float64 {
+		s := 0.0
+		for k, v := range o.x {
+			s += (v - bx[k]) * (v - bx[k])
+		}
+		return s
+	}
+	slices.SortStableFunc(rest, func(a, b observed) int { return cmp.Compare(dist(a), dist(b)) })
+	return append(keep, rest[:limit-len(keep)]...)
+}
+
+// warp maps scores to the model's outputs: log(score − min + δ), δ a
+// share of the median gap; a diverged trial takes the worst value.
+func warp(os []observed) []float64 {
+	var ok []float64
+	for _, o := range os {
+		if !o.diverged {
+			ok = append(ok, o.score)
+		}
+	}
+	lowest, worst := slices.Min(ok), slices.Max(ok)
+	med := results.Median(ok)
+	delta := warpShare * (med - lowest)
+	if !(delta > 0) {
+		delta = math.Max(1e-12, 1e-9*math.Abs(lowest))
+	}
+	ys := make([]float64, len(os))
+	for i, o := range os {
+		s := o.score
+		if o.diverged {
+			s = worst
+		}
+		ys[i] = math.Log(s - lowest + delta)
+	}
+	return ys
+}
+
+// box is the round's region in unit coordinates of the numeric
+// parameters: the whole space for bayes; for coarse-to-fine-gp a box
+// around centre whose side in coordinate k is the trust region's length
+// times k's length scale over their geometric mean (a coordinate the
+// model finds the function varies slowly in gets a longer side).
+func (m *modelGuided) box(centre []any, h gp.Hyper) (lo, hi []float64) {
+	n := len(m.dims)
+	lo, hi = make([]float64, n), make([]float64, n)
+	for k := range hi {
+		hi[k] = 1
+	}
+	if !m.trustRegion {
+		return lo, hi
+	}
+	var logs []float64
+	for k, d := range m.plan.Space.Dims {
+		if !d.Categorical() {
+			logs = append(logs, h.LogLength[m.enc.offset[k]])
+		}
+	}
+	if len(logs) == 0 {
+		return lo, hi
+	}
+	mean := 0.0
+	for _, l := range logs {
+		mean += l / float64(len(logs))
+	}
+	for k, d := range m.plan.Space.Dims {
+		if d.Categorical() || centre[k] == nil {
+			continue
+		}
+		w := m.length * math.Exp(h.LogLength[m.enc.offset[k]]-mean)
+		c := m.enc.unit(k, centre[k])
+		lo[k], hi[k] = math.Max(0, c-w/2), math.Min(1, c+w/2)
+	}
+	return lo, hi
+}
+
+// boxRanges are the box in natural units, for the narrowing table.
+func (m *modelGuided) boxRanges(lo, hi []float64) []results.Range {
+	rs := slices.Clone(m.initial)
+	for k, d := range m.plan.Space.Dims {
+		if d.Categorical() {
+			continue
+		}
+		a, b := d.coord(m.initial[k].Low), d.coord(m.initial[k].High)
+		if lo[k] > 0 {
+			rs[k].Low = d.uncoord(a + lo[k]*(b-a))
+		}
+		if hi[k] < 1 {
+			rs[k].High = d.uncoord(a + hi[k]*(b-a))
+		}
+		if d.Dist == configs.Int {
+			rs[k].Low, rs[k].High = math.Ceil(rs[k].Low-1e-9), math.Floor(rs[k].High+1e-9)
+			if rs[k].High < rs[k].Low {
+				rs[k].Low, rs[k].High = math.Floor(rs[k].Low), math.Floor(rs[k].Low)
+			}
+		}
+	}
+	return rs
+}
+
+// valuesAt is the point at u in the box [lo, hi]. With from not nil, each
+// coordinate keeps from's value except with probability p (at least one
+// changes); a choice changes to any configured value.
+func (m *modelGuided) valuesAt(lo, hi, u []float64, from []any, p float64, rng *rand.Rand) []any {
+	dims := m.plan.Space.Dims
+	vals := make([]any, len(dims))
+	forced := -1
+	if from != nil {
+		forced = rng.IntN(len(dims))
+	}
+	for k, d := range dims {
+		if !applies(dims, k, vals) {
+			continue
+		}
+		if from != nil && from[k] != nil && k != forced && rng.Float64() >= p {
+			vals[k] = from[k]
+			continue
+		}
+		vals[k] = m.valueAt(k, d, lo[k]+u[k]*(hi[k]-lo[k]))
+	}
+	return vals
+}
+
+// valueAt is numeric dimension k's value at unit coordinate z (a choice:
+// the value at z of its configured list).
+func (m *modelGuided) valueAt(k int, d Dim, z float64) any {
+	if d.Categorical() {
+		return d.At(m.initial[k], z)
+	}
+	return m.dims[k].At(m.initial[k], math.Min(z, math.Nextafter(1, 0)))
+}
+
+// nudge moves a candidate by small steps, in unit coordinates a tenth of
+// each numeric coordinate's length scale (bounded to the box); choices
+// stay.
+func (m *modelGuided) nudge(vals []any, lo, hi []float64, h gp.Hyper, rng *rand.Rand) []any {
+	dims := m.plan.Space.Dims
+	out := make([]any, len(dims))
+	for k, d := range dims {
+		if !applies(dims, k, out) {
+			continue
+		}
+		if vals[k] == nil || d.Categorical() {
+			out[k] = vals[k]
+			if out[k] == nil {
+				out[k] = m.valueAt(k, d, lo[k]+rng.Float64()*(hi[k]-lo[k]))
+			}
+			continue
+		}
+		step := 0.1 * math.Min(math.Exp(h.LogLength[m.enc.offset[k]]), 1)
+		z := m.enc.unit(k, vals[k]) + step*rng.NormFloat64()
+		z = math.Min(math.Max(z, lo[k]), hi[k])
+		if d.Dist == configs.Int {
+			// At a unit coordinate on the integer's own grid.
+			out[k] = m.dims[k].At(m.initial[k], intUnit(m.initial[k], d, z))
+			continue
+		}
+		out[k] = m.valueAt(k, d, z)
+	}
+	return out
+}
+
+// intUnit converts a unit coordinate of the encoding to the u that At
+// maps to the nearest integer (At draws integers over [lo, hi+1)).
+func intUnit(r results.Range, d Dim, z float64) float64 {
+	a, b := d.coord(r.Low), d.coord(r.High)
+	x := math.Round(d.uncoord(a + z*(b-a)))
+	x = math.Min(math.Max(x, r.Low), r.High)
+	if d.Log {
+		return math.Min((math.Log10(x+0.5)-a)/(math.Log10(r.High+1)-a), math.Nextafter(1, 0))
+	}
+	return math.Min((x+0.5-r.Low)/(r.High-r.Low+1), math.Nextafter(1, 0))
+}
+
+// encoding maps parameter values to the model's inputs.
+type encoding struct {
+	space  *Space
+	init   []results.Range
+	offset []int // first input of each dimension
+	width  int
+}
+
+func newEncoding(s *Space) encoding {
+	e := encoding{space: s, init: s.InitialRanges(), offset: make([]int, len(s.Dims))}
+	for k, d := range s.Dims {
+		e.offset[k] = e.width
+		if d.Categorical() {
+			e.width += len(d.Choices)
+		} else {
+			e.width++
+		}
+	}
+	return e
+}
+
+// unit is numeric dimension k's value v in [0, 1] of its configured
+// range, in log space for log parameters.
+func (e encoding) unit(k int, v any) float64 {
+	d := e.space.Dims[k]
+	x, ok := d.Numeric(v)
+	a, b := d.coord(e.init[k].Low), d.coord(e.init[k].High)
+	if !ok || !(b > a) {
+		return 0.5
+	}
+	return math.Min(math.Max((x-a)/(b-a), 0), 1)
+}
+
+func (e encoding) encode(vals []any) []float64 {
+	x := make([]float64, e.width)
+	for k, d := range e.space.Dims {
+		o := e.offset[k]
+		switch {
+		case d.Categorical():
+			if vals[k] != nil {
+				s := fmt.Sprint(vals[k])
+				for c, v := range d.Choices {
+					if fmt.Sprint(v) == s {
+						x[o+c] = 1
+					}
+				}
+			}
+		case vals[k] == nil:
+			x[o] = 0.5
+		default:
+			x[o] = e.unit(k, vals[k])
+		}
+	}
+	return x
+}
