@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -50,8 +51,25 @@ func benchSteps(b *testing.B, spec ModelSpec, d *Dataset) {
 	grad := make([]float64, m.NumWeights())
 	b.SetBytes(int64(len(d.X)) * 8)
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		m.LossGrad(w, d, nil, grad)
+	}
+}
+
+// reportCPU adds cpu-ns/op, the CPU time of the benchmark's thread per
+// op, where the OS tells it (Linux): on a machine shared with other work
+// the wall-clock ns/op also counts the time the others ran. It covers the
+// calling thread only, so it is meaningful for one-core benchmarks.
+func reportCPU(b *testing.B) (stop func()) {
+	runtime.LockOSThread()
+	start, ok := threadCPU()
+	return func() {
+		end, _ := threadCPU()
+		runtime.UnlockOSThread()
+		if ok && b.N > 0 {
+			b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
+		}
 	}
 }
 
@@ -76,6 +94,7 @@ func BenchmarkPlainRead(b *testing.B) {
 func benchRead(b *testing.B, d *Dataset) {
 	b.SetBytes(int64(len(d.X)) * 8)
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	var sink float64
 	for b.Loop() {
 		sink += floats.Sum(d.X)
