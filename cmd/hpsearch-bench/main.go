@@ -79,7 +79,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("hpsearch-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	strategies := fs.String("strategies", "coarse-to-fine,sobol,random", "strategies to compare, comma-separated")
+	strategies := fs.String("strategies", "coarse-to-fine,coarse-to-fine-gp,bayes,sobol,random", "strategies to compare, comma-separated")
 	functions := fs.String("functions", defaultFunctions, "functions as NAME or NAME:DIMENSION, comma-separated")
 	budgets := fs.String("budgets", "50,100,200", "trial budgets (search.trials), comma-separated")
 	seeds := fs.Int("seeds", 20, "seeds per function, strategy and budget")
