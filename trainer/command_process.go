@@ -3,6 +3,8 @@ package trainer
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -42,8 +44,21 @@ const (
 // execute starts the program and waits for it to end or be stopped, then
 // clears its process group and reads its output to the end.
 func (c *Command) execute(ctx context.Context, r CommandRun, argv []string, reader *metricReader) (e ended) {
-	cmd, stdout, stderr, err := c.start(r, argv)
+	// A program an earlier run of this trial left running (hpsearch was
+	// killed, and the program outlived it) would write the same files and
+	// hold the same device: it is stopped before the trial runs again.
+	if err := stopStrayRun(r); err != nil {
+		e.startErr, e.stderr = err, []string{err.Error()}
+		return e
+	}
+	token, markErr := markRun(r.Dir)
+	if markErr != nil {
+		e.fileErr = markErr
+		return e
+	}
+	cmd, stdout, stderr, err := c.start(r, argv, token)
 	if err != nil {
+		_ = unmarkRun(r.Dir, token) // nothing ran; the note below is what matters
 		note := fmt.Sprintf("hpsearch: could not start %s: %v\n", argv[0], err)
 		if e.fileErr = makeDir(r.Dir); e.fileErr == nil {
 			e.fileErr = os.WriteFile(filepath.Join(r.Dir, StderrFileName), []byte(note), 0o644)
@@ -88,14 +103,14 @@ func (c *Command) execute(ctx context.Context, r CommandRun, argv []string, read
 	stderr.SetReadDeadline(deadline)
 	<-outDone
 	<-errDone
-	e.fileErr = errors.Join(stdoutErr, stderrErr)
+	e.fileErr = errors.Join(stdoutErr, stderrErr, unmarkRun(r.Dir, token))
 	e.stderr = tail.lines(StderrTailLines)
 	return e
 }
 
 // start starts the program in a process group of its own, its stdout and
 // stderr into pipes, which it returns.
-func (c *Command) start(r CommandRun, argv []string) (cmd *exec.Cmd, stdout, stderr *os.File, err error) {
+func (c *Command) start(r CommandRun, argv []string, token string) (cmd *exec.Cmd, stdout, stderr *os.File, err error) {
 	or, ow, err := os.Pipe()
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("stdout pipe: %w", err)
@@ -108,11 +123,14 @@ func (c *Command) start(r CommandRun, argv []string) (cmd *exec.Cmd, stdout, std
 	}
 	cmd = exec.Command(argv[0], argv[1:]...)
 	cmd.Dir, cmd.Env = c.Workdir, c.environ(r)
+	if token != "" {
+		cmd.Env = append(cmd.Env, trialRunVar+"="+token)
+	}
 	// An *os.File is handed to the child as it is, with no copying
 	// goroutine of exec's own: the pipes are read below.
 	cmd.Stdout, cmd.Stderr = ow, ew
 	ownGroup(cmd)
-	err = cmd.Start()
+	err = startProgram(cmd)
 	// The child holds its own copies; EOF comes when the group is gone.
 	ow.Close()
 	ew.Close()
@@ -122,6 +140,84 @@ func (c *Command) start(r CommandRun, argv []string) (cmd *exec.Cmd, stdout, std
 		return nil, nil, nil, err
 	}
 	return cmd, or, er, nil
+}
+
+// ProcessFileName is the file in a trial's directory that says, while its
+// program runs, where and which: "HOST TOKEN", the token being the
+// program's HPSEARCH_TRIAL_RUN, random for every run of a trial. It is
+// written before the program starts, so that it is there however soon
+// hpsearch dies; a run that resumes the trial (or a worker that takes it
+// over) finds it then, and stops what still runs with that token before
+// the trial runs again (stopStrayRun). Only written where strays can be
+// stopped.
+const ProcessFileName = "process"
+
+// trialRunVar carries the token of ProcessFileName to the program and
+// everything it starts.
+const trialRunVar = "HPSEARCH_TRIAL_RUN"
+
+// thisHost names this machine in process files.
+var thisHost = sync.OnceValue(func() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return ""
+	}
+	return h
+})
+
+// markRun writes the trial's process file with a fresh token, which it
+// returns; "" (and nothing written) where strays cannot be stopped.
+func markRun(trialDir string) (string, error) {
+	if !canStopStrays || thisHost() == "" {
+		return "", nil
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand panics rather than return an error)
+	token := hex.EncodeToString(b[:])
+	if err := makeDir(trialDir); err != nil {
+		return "", err
+	}
+	f, err := createNoFollow(filepath.Join(trialDir, ProcessFileName))
+	if err != nil {
+		return "", fmt.Errorf("command: %w", err)
+	}
+	_, err = fmt.Fprintf(f, "%s %s\n", thisHost(), token)
+	if err := errors.Join(err, f.Close()); err != nil {
+		return "", fmt.Errorf("command: %w", err)
+	}
+	return token, nil
+}
+
+// unmarkRun removes the process file once nothing of the run is left.
+func unmarkRun(trialDir, token string) error {
+	if token == "" {
+		return nil
+	}
+	if err := os.Remove(filepath.Join(trialDir, ProcessFileName)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("command: %w", err)
+	}
+	return nil
+}
+
+// stopStrayRun stops what an earlier run of r's trial left running on
+// this machine, as its process file names it. A file from another machine,
+// or whose run has ended, is left to be overwritten.
+func stopStrayRun(r CommandRun) error {
+	if !canStopStrays || thisHost() == "" {
+		return nil
+	}
+	b, err := os.ReadFile(filepath.Join(r.Dir, ProcessFileName))
+	if err != nil {
+		return nil // none, or unreadable: nothing known to stop
+	}
+	host, token, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
+	if host != thisHost() || token == "" {
+		return nil
+	}
+	if _, err := stopStray(token); err != nil {
+		return fmt.Errorf("command: an earlier run of trial %d is still running and could not be stopped: %w", r.Trial, err)
+	}
+	return nil
 }
 
 // keep creates the file at path (and its directory, with dir) while the

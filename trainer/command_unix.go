@@ -9,9 +9,11 @@ import (
 )
 
 // ownGroup starts the program as the leader of a new process group, so
-// that stopping a trial reaches every process it started.
+// that stopping a trial reaches every process it started, and (Linux) so
+// that it dies with hpsearch.
 func ownGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	dieWithParent(cmd.SysProcAttr)
 }
 
 // signalGroup sends SIGTERM (hard: SIGKILL) to the program's whole process

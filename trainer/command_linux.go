@@ -1,0 +1,136 @@
+//go:build linux
+
+package trainer
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// dieWithParent makes the kernel kill the program (SIGKILL) when hpsearch
+// dies, kill -9 included, so that it never runs on unwatched beside the
+// run that resumes its trial.
+func dieWithParent(attr *syscall.SysProcAttr) { attr.Pdeathsig = syscall.SIGKILL }
+
+// canStopStrays: /proc tells which processes still run a trial.
+const canStopStrays = true
+
+// spawner is the one goroutine that starts programs, locked to its OS
+// thread for the life of the process. The parent-death signal fires when
+// the *thread* that forked the child exits (golang.org/issue/27505), and
+// the Go runtime ends a thread whose goroutine exits while locked to it: a
+// thread of its own that never exits keeps the signal for hpsearch's
+// death alone.
+var spawner struct {
+	once sync.Once
+	reqs chan func()
+}
+
+// startProgram starts cmd from the spawner's thread.
+func startProgram(cmd *exec.Cmd) error {
+	spawner.once.Do(func() {
+		spawner.reqs = make(chan func())
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread lives as long as hpsearch
+			for f := range spawner.reqs {
+				f()
+			}
+		}()
+	})
+	done := make(chan error, 1)
+	spawner.reqs <- func() { done <- cmd.Start() }
+	return <-done
+}
+
+// createNoFollow creates or truncates a trial's file, refusing a symlink
+// planted in its place: it would be followed out of the trial's directory.
+func createNoFollow(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, 0o644)
+}
+
+// strayWait bounds how long stopping a stray run waits for it to be gone.
+const strayWait = 10 * time.Second
+
+// stopStray kills every process that runs with HPSEARCH_TRIAL_RUN=token,
+// with the process group of each (what the program started keeps the
+// variable, unless it cleared its environment, and its group), and waits
+// until none is left. It reports whether there was one. The token is
+// random for every run of a trial, so nothing else is ever touched, a
+// process that took a stray's pid since included.
+func stopStray(token string) (bool, error) {
+	pids, err := runningWith(token)
+	if err != nil || len(pids) == 0 {
+		return false, err
+	}
+	for _, pid := range pids {
+		if pgid, err := syscall.Getpgid(pid); err == nil && pgid > 1 {
+			_ = syscall.Kill(-pgid, syscall.SIGKILL) // ESRCH: gone meanwhile
+		}
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	deadline := time.Now().Add(strayWait)
+	for {
+		pids, err := runningWith(token)
+		if err != nil || len(pids) == 0 {
+			return true, err
+		}
+		if time.Now().After(deadline) {
+			return true, fmt.Errorf("processes %v still run %s after SIGKILL", pids, strayWait)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// runningWith lists the live processes (zombies are not) whose environment
+// holds HPSEARCH_TRIAL_RUN=token.
+func runningWith(token string) ([]int, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, fmt.Errorf("list processes: %w", err)
+	}
+	want := []byte(trialRunVar + "=" + token)
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err != nil || !hasEntry(env, want) {
+			continue // gone, another user's, or not this run
+		}
+		if !zombie(e.Name()) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, nil
+}
+
+// hasEntry reports whether a NUL-separated environment holds entry.
+func hasEntry(env, entry []byte) bool {
+	for kv := range bytes.SplitSeq(env, []byte{0}) {
+		if bytes.Equal(kv, entry) {
+			return true
+		}
+	}
+	return false
+}
+
+// zombie reports whether process pid has exited (and waits to be reaped).
+func zombie(pid string) bool {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return true
+	}
+	// pid (comm) state …; comm may hold spaces and ')'.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	return len(f) == 0 || f[0] == "Z" || f[0] == "X"
+}

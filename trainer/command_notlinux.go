@@ -1,0 +1,26 @@
+//go:build !linux
+
+package trainer
+
+import (
+	"os"
+	"os/exec"
+	"syscall"
+)
+
+// Elsewhere there is no parent-death signal: a program outlives a killed
+// hpsearch until it ends by itself. Nor is there a /proc in which to tell
+// a stray group of a trial's from one that took its id since, so none is
+// stopped: resume after a kill -9 may then run a trial beside its stray
+// program.
+
+func dieWithParent(*syscall.SysProcAttr) {}
+
+const canStopStrays = false
+
+func startProgram(cmd *exec.Cmd) error { return cmd.Start() }
+
+func stopStray(token string) (bool, error) { return false, nil }
+
+// createNoFollow is never called here (no process files are written).
+func createNoFollow(path string) (*os.File, error) { return os.Create(path) }
