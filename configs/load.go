@@ -172,6 +172,7 @@ func (d *decoder) secondDocument(dec *yaml.Decoder) error {
 // the knobs of its own tests and benchmarks.
 var otherEnv = []string{
 	"HPSEARCH_STUDY", "HPSEARCH_TRIAL", "HPSEARCH_DEVICE", // trainer/command_template.go; HPSEARCH_SEED is also the key seed
+	"HPSEARCH_TRIAL_RUN",                    // trainer/command_linux.go: marks a trial's processes, so a stray one can be found and stopped
 	"HPSEARCH_TEST_POSTGRES",                // results/postgres/pgtest: the test database
 	"HPSEARCH_SCREENSHOTS",                  // results/report browser tests: where to keep screenshots
 	"HPSEARCH_ES_SEEDS", "HPSEARCH_ES_RULE", // search early-stopping benchmark
