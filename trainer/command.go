@@ -205,12 +205,20 @@ func (c *Command) dirFirst() bool {
 }
 
 // makeDir makes a trial's directory; one that exists (a trial run again on
-// resume) is used as it is.
+// resume) is used as it is, unless it is a symbolic link. 0777 is asked:
+// directories follow the umask.
 func makeDir(dir string) error {
-	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+	err := os.Mkdir(dir, 0o777)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		if err := os.MkdirAll(dir, 0o777); err != nil {
 			return fmt.Errorf("command: trial directory: %w", err)
 		}
+	}
+	if err := checkTrialDir(dir); err != nil {
+		return fmt.Errorf("command: trial directory: %w", err)
 	}
 	return nil
 }

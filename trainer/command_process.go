@@ -61,7 +61,7 @@ func (c *Command) execute(ctx context.Context, r CommandRun, argv []string, read
 		_ = unmarkRun(r.Dir, token) // nothing ran; the note below is what matters
 		note := fmt.Sprintf("hpsearch: could not start %s: %v\n", argv[0], err)
 		if e.fileErr = makeDir(r.Dir); e.fileErr == nil {
-			e.fileErr = os.WriteFile(filepath.Join(r.Dir, StderrFileName), []byte(note), 0o644)
+			e.fileErr = writeTrialFile(filepath.Join(r.Dir, StderrFileName), []byte(note))
 		}
 		e.startErr, e.stderr = err, []string{strings.TrimSpace(note)}
 		return e
@@ -247,7 +247,7 @@ func createIn(dir func() error, path string) (*os.File, error) {
 	if err := dir(); err != nil {
 		return nil, err
 	}
-	return os.Create(path)
+	return createTrialFile(path)
 }
 
 // await waits for the program to exit, or stops it when ctx ends, the

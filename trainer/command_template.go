@@ -215,7 +215,7 @@ func writeParamsFile(r CommandRun) error {
 	}
 	b.WriteString("}\n")
 	path := filepath.Join(r.Dir, ParamsFileName)
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+	if err := writeTrialFile(path, b.Bytes()); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
