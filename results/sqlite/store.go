@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -76,6 +77,9 @@ func Open(path string) (*Store, error) {
 	if err := checkHeader(abs, path); err != nil {
 		return nil, err
 	}
+	if err := createPrivate(abs, path); err != nil {
+		return nil, err
+	}
 	s := &Store{path: path}
 	if err := s.open(ctx, abs); err != nil {
 		_ = s.Close() // the open error matters more than a close error
@@ -129,6 +133,21 @@ func dsn(abs, extra string) string {
 	}
 	u := url.URL{Path: p}
 	return "file:" + u.EscapedPath() + "?" + basePragmas + "&" + extra
+}
+
+// createPrivate creates a new database file readable by its owner only:
+// it holds each study's config, trainer.env values (API keys) included.
+// SQLite gives the -wal and -shm files the main file's mode. An existing
+// file keeps the mode its owner gave it.
+func createPrivate(abs, path string) error {
+	f, err := os.OpenFile(abs, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 // checkHeader refuses an existing non-empty file that is not SQLite, before
