@@ -152,6 +152,8 @@ func DiffCanonical(stored string, now []Setting) []string {
 		seen[kv.Key] = true
 		v, ok := old[kv.Key]
 		switch {
+		case kv.Key == envKey && (!ok || v != kv.Value):
+			diffs = append(diffs, envDiff(v, ok, kv.Value))
 		case !ok:
 			diffs = append(diffs, fmt.Sprintf("%s: not in the stored study, config has %s", kv.Key, kv.Value))
 		case v != kv.Value:
@@ -159,9 +161,66 @@ func DiffCanonical(stored string, now []Setting) []string {
 		}
 	}
 	for _, k := range order {
-		if !seen[k] {
+		switch {
+		case seen[k]:
+		case k == envKey:
+			diffs = append(diffs, fmt.Sprintf("%s: stored %s, not in the config", k, strings.Join(slices.Sorted(maps.Keys(parseEnvText(old[k]))), " ")))
+		default:
 			diffs = append(diffs, fmt.Sprintf("%s: stored %s, not in the config", k, old[k]))
 		}
 	}
 	return diffs
+}
+
+// envKey's values are often secrets (API keys): a difference names the
+// variables, never their values, since it is printed and logged.
+const envKey = "trainer.env"
+
+// envDiff describes how two envText forms differ by variable name.
+func envDiff(stored string, ok bool, now string) string {
+	before, after := parseEnvText(stored), parseEnvText(now)
+	if !ok {
+		return fmt.Sprintf("%s: not in the stored study, config has %s (values not shown)", envKey, strings.Join(slices.Sorted(maps.Keys(after)), " "))
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(before)) {
+		v, in := after[k]
+		switch {
+		case !in:
+			parts = append(parts, k+" only stored")
+		case v != before[k]:
+			parts = append(parts, k+" differs")
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(after)) {
+		if _, in := before[k]; !in {
+			parts = append(parts, k+" only in the config")
+		}
+	}
+	if len(parts) == 0 { // the text differs but not the variables: say so without values
+		parts = []string{"the values differ"}
+	}
+	return fmt.Sprintf("%s: %s (values not shown)", envKey, strings.Join(parts, ", "))
+}
+
+// parseEnvText reads envText's form, NAME="quoted" separated by spaces.
+// What does not parse is one entry under its text up to '=', so that a
+// damaged stored value is still told apart without being printed.
+func parseEnvText(text string) map[string]string {
+	env := map[string]string{}
+	for rest := strings.TrimSpace(text); rest != ""; rest = strings.TrimLeft(rest, " ") {
+		name, value, found := strings.Cut(rest, "=")
+		if !found {
+			env[name] = ""
+			break
+		}
+		q, err := strconv.QuotedPrefix(value)
+		if err != nil {
+			env[name] = value
+			break
+		}
+		env[name] = q
+		rest = value[len(q):]
+	}
+	return env
 }
