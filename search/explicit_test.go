@@ -225,14 +225,14 @@ func explicitCases() map[string]explicitCase {
 // hyperparameter: the value a trial records is the value in the trainer's
 // settings, and two different values give different runs (with exact
 // checks where the effect of the value is known: momentum 0 is plain gd,
-// init_std 0 starts at the mean, …). A key added to configs.Searchable
-// without a case here fails.
+// init_std 0 starts at the mean, …). A hyperparameter added to the
+// trainer's registry without a case here fails.
 func TestEverySearchableKeyIsUsedAsRecorded(t *testing.T) {
 	cases := explicitCases()
-	keys := configs.Searchable()
+	keys := trainer.HyperparamNames()
 	for name := range cases {
 		if !slices.Contains(keys, name) {
-			t.Errorf("case %s is not a searchable key (searchable: %v)", name, keys)
+			t.Errorf("case %s is not a hyperparameter of the registry (registry: %v)", name, keys)
 		}
 	}
 	for _, key := range keys {

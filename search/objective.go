@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hpsearch/hpsearch/configs"
@@ -100,88 +98,43 @@ func NewObjective(cfg *configs.Config) (*Objective, error) {
 // defaults are filled (configs is the one place they live), or from the
 // trial: the trainer has no defaults, so a 0 asked for is the 0 run, and a
 // 0 that cannot run (a learning rate of 0) is refused by the trainer with
-// an error naming its key.
+// an error naming its key. The hyperparameters are set through the
+// trainer's registry, the base value in the form a trial records it, so
+// that a trial not searching a key trains with what it would record.
 func (o *Objective) Settings(params results.Params, seed uint64) (trainer.Settings, error) {
 	c := o.cfg
 	s := trainer.Settings{
 		Model: trainer.ModelSpec{
-			Kind:       c.Model.Kind,
-			Degree:     c.Model.Degree,
-			Hidden:     c.Model.Hidden,
-			Activation: c.Model.Activation,
-			Function:   c.Model.Function,
-			Dimension:  c.Model.Dimension,
-			Loss:       c.Model.Loss,
+			Kind:      c.Model.Kind,
+			Function:  c.Model.Function,
+			Dimension: c.Model.Dimension,
+			Loss:      c.Model.Loss,
 		},
-		Optimizer:         c.Trainer.Optimizer,
-		LearningRate:      c.Trainer.LearningRate,
-		Momentum:          c.Trainer.Momentum,
-		Beta2:             configs.AdamBeta2,
-		Epsilon:           configs.AdamEpsilon,
-		BatchSize:         c.Trainer.BatchSize,
-		MaxIterations:     c.Trainer.MaxIterations,
-		GradientThreshold: c.Trainer.GradientThreshold,
-		Patience:          c.Trainer.Patience,
-		MinDelta:          c.Trainer.MinDelta,
-		Monitor:           c.Trainer.Monitor,
-		TimeLimit:         c.Trainer.TimeLimit,
-		InitMean:          c.Trainer.Init.Mean,
-		InitStd:           c.Trainer.Init.Std,
-		Restarts:          c.Trainer.Restarts,
-		Seed:              seed,
-		HistoryLimit:      configs.HistoryPoints,
+		Beta2:        configs.AdamBeta2,
+		Epsilon:      configs.AdamEpsilon,
+		Monitor:      c.Trainer.Monitor,
+		Seed:         seed,
+		HistoryLimit: configs.HistoryPoints,
+	}
+	for _, h := range trainer.Hyperparams() {
+		v, ok := c.BaseValue(h.Name)
+		if !ok {
+			return s, fmt.Errorf("config has no base value of %s", h.Name)
+		}
+		if err := h.Set(&s, v); err != nil {
+			return s, fmt.Errorf("%s=%v: %w", h.Key, v, err)
+		}
 	}
 	for _, p := range params {
-		if err := apply(&s, p); err != nil {
+		if err := trainer.SetHyperparam(&s, p.Name, p.Value); err != nil {
 			return s, fmt.Errorf("parameter %s=%v: %w", p.Name, p.Value, err)
 		}
 	}
 	return s, nil
 }
 
-// apply sets one searched hyperparameter by its config key.
-func apply(s *trainer.Settings, p results.Param) error {
-	var err error
-	switch p.Name {
-	case "learning_rate":
-		s.LearningRate, err = asFloat(p.Value)
-	case "init_std":
-		s.InitStd, err = asFloat(p.Value)
-	case "init_mean":
-		s.InitMean, err = asFloat(p.Value)
-	case "momentum":
-		s.Momentum, err = asFloat(p.Value)
-	case "gradient_threshold":
-		s.GradientThreshold, err = asFloat(p.Value)
-	case "min_delta":
-		s.MinDelta, err = asFloat(p.Value)
-	case "batch_size":
-		s.BatchSize, err = asInt(p.Value)
-	case "max_iterations":
-		s.MaxIterations, err = asInt(p.Value)
-	case "patience":
-		s.Patience, err = asInt(p.Value)
-	case "restarts":
-		s.Restarts, err = asInt(p.Value)
-	case "degree":
-		s.Model.Degree, err = asInt(p.Value)
-	case "hidden":
-		s.Model.Hidden, err = asLayers(p.Value)
-	case "optimizer":
-		s.Optimizer, err = asString(p.Value)
-	case "activation":
-		s.Model.Activation, err = asString(p.Value)
-	case "time_limit":
-		var v string
-		if v, err = asString(p.Value); err == nil {
-			s.TimeLimit, err = time.ParseDuration(v)
-		}
-	default:
-		return fmt.Errorf("not a trainer hyperparameter (allowed: %s)", strings.Join(configs.Searchable(), ", "))
-	}
-	return err
-}
-
+// asFloat reads a recorded numeric value (warm-start and benchmark
+// parameters).
 func asFloat(v any) (float64, error) {
 	switch t := v.(type) {
 	case float64:
@@ -192,47 +145,6 @@ func asFloat(v any) (float64, error) {
 		return float64(t), nil
 	}
 	return 0, fmt.Errorf("want a number, got %T", v)
-}
-
-func asInt(v any) (int, error) {
-	switch t := v.(type) {
-	case int64:
-		return int(t), nil
-	case int:
-		return t, nil
-	case float64:
-		if t == math.Trunc(t) {
-			return int(t), nil
-		}
-	}
-	return 0, fmt.Errorf("want an integer, got %v", v)
-}
-
-func asString(v any) (string, error) {
-	if s, ok := v.(string); ok {
-		return s, nil
-	}
-	return "", fmt.Errorf("want text, got %v", v)
-}
-
-// asLayers reads hidden layer sizes: an integer is one layer, "32,16" two.
-func asLayers(v any) ([]int, error) {
-	if n, err := asInt(v); err == nil {
-		return []int{n}, nil
-	}
-	s, err := asString(v)
-	if err != nil {
-		return nil, fmt.Errorf("want a layer size or sizes like \"32,16\", got %v", v)
-	}
-	var layers []int
-	for _, f := range strings.Split(s, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("want layer sizes like \"32,16\", got %q", s)
-		}
-		layers = append(layers, n)
-	}
-	return layers, nil
 }
 
 // Evaluate trains one trial.
