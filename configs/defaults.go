@@ -58,7 +58,9 @@ func (t valueType) String() string {
 
 // field is one config key: its type, its default, its rule and where its
 // value goes. The table below is the single place defaults live: fillDefaults
-// applies it and REFERENCE.md is checked against it.
+// applies it and REFERENCE.md is checked against it. The rows of the
+// trainer's hyperparameters take their type, default, rule and doc from the
+// trainer's registry (see hyper).
 type field struct {
 	Path    string
 	Type    valueType
@@ -69,6 +71,7 @@ type field struct {
 
 	rule   *rule                        // range check for numbers (and each hidden layer)
 	set    func(c *Config, v any)       // stores a decoded value
+	get    func(c *Config) any          // hyperparameters: reads the stored value back
 	open   func(c *Config)              // optional section: allocates it when present
 	exists func(c *Config) bool         // optional section: whether it was given
 	derive func(c *Config, has hasFunc) // computes a default from other values
@@ -151,13 +154,6 @@ const (
 	// value (1.3 million values made a 933 MB report). More values than
 	// this are an int or uniform range.
 	MaxChoices = 1000
-	// MaxRestarts bounds trainer.restarts: each restart is a whole
-	// training run of every trial.
-	MaxRestarts = 1000
-	// MaxDegree bounds a polynomial's degree: past it the powers of a
-	// standardised feature leave the float64 range (5^100 is 8e69, 5^400
-	// overflows), and the model has a weight per power and feature.
-	MaxDegree = 100
 	// MaxReduction bounds early stopping's η: a rung keeps 1/η of the
 	// trials that reached it, so past 100 no rung keeps any of a round of
 	// realistic size.
@@ -184,14 +180,43 @@ func ref[T any](get func(c *Config) *T) func(c *Config, v any) {
 	return func(c *Config, v any) { *get(c) = v.(T) }
 }
 
-// Allowed values of the string keys.
+// hyper is the row of a trainer hyperparameter: its key, type, default,
+// rule and doc are the registry's; where the value goes in a Config is
+// this package's.
+func hyper[T any](name string, get func(c *Config) *T) *field {
+	h, ok := trainer.LookupHyperparam(name)
+	if !ok {
+		panic("configs: no trainer hyperparameter " + name) // the table is code
+	}
+	return &field{Path: h.Key, Type: hyperTypes[h.Type], Default: h.Default, Allowed: h.Allowed, Doc: h.Doc,
+		rule: ruleOf(h.Range), set: ref(get), get: func(c *Config) any { return *get(c) }}
+}
+
+// hyperTypes is the config type of each registry value type.
+var hyperTypes = map[trainer.ValueType]valueType{
+	trainer.ValueFloat:    tFloat,
+	trainer.ValueInt:      tInt,
+	trainer.ValueString:   tString,
+	trainer.ValueDuration: tDuration,
+	trainer.ValueLayers:   tHidden,
+}
+
+// ruleOf is the config rule of a registry range: a closed one is a range
+// of integers, whose ends get a message each (see between).
+func ruleOf(r *trainer.Range) *rule {
+	if r == nil {
+		return nil
+	}
+	return &rule{text: r.String(), ok: r.Contains, lo: r.Min, hi: r.Max, bounded: r.Closed()}
+}
+
+// Allowed values of the string keys (the hyperparameters' are in the
+// trainer's registry).
 var (
 	syntheticKinds     = []string{"linear", "polynomial", "sine", "moons", "blobs"}
 	modelKinds         = []string{"linear", "polynomial", "logistic", "softmax", "mlp", "function"}
 	functions          = []string{"rosenbrock", "rastrigin", "double_well", "plateau"}
-	activations        = []string{"tanh", "relu", "sigmoid"}
 	losses             = []string{"rss", "mse", "cross_entropy"}
-	optimizers         = []string{"gd", "sgd", "minibatch", "momentum", "nesterov", "adam"}
 	monitors           = []string{"training_loss", "validation_loss"}
 	strategies         = []string{"grid", "random", "sobol", "powers-of-ten", "coarse-to-fine", "coarse-to-fine-gp", "bayes"}
 	metrics            = []string{"validation_loss", "train_loss", "accuracy"}
@@ -223,7 +248,7 @@ var fields = []*field{
 		set: ref(func(c *Config) *int { return &c.Data.Synthetic.Features }), derive: deriveFeatures},
 	{Path: "data.synthetic.noise", Type: tFloat, Default: "0.1", Doc: "standard deviation of the Gaussian noise", rule: atLeast(0),
 		set: ref(func(c *Config) *float64 { return &c.Data.Synthetic.Noise })},
-	{Path: "data.synthetic.degree", Type: tInt, Default: "3", Doc: "polynomial kind: highest power", rule: between(1, MaxDegree),
+	{Path: "data.synthetic.degree", Type: tInt, Default: "3", Doc: "polynomial kind: highest power", rule: between(1, trainer.MaxDegree),
 		set: ref(func(c *Config) *int { return &c.Data.Synthetic.Degree })},
 	{Path: "data.synthetic.classes", Type: tInt, Note: "3 for blobs, 2 for moons, 0 otherwise", Doc: "blobs: number of clusters; moons has exactly 2", rule: atLeast(2),
 		set: ref(func(c *Config) *int { return &c.Data.Synthetic.Classes }), derive: deriveClasses},
@@ -244,12 +269,9 @@ var fields = []*field{
 	{Path: "model", Type: tSection, Doc: "the model and its loss"},
 	{Path: "model.kind", Type: tString, Allowed: modelKinds, Default: "linear", Doc: "function trains on a loss landscape and needs no data",
 		set: ref(func(c *Config) *string { return &c.Model.Kind })},
-	{Path: "model.hidden", Type: tHidden, Default: "[16]", Doc: `mlp: hidden layer sizes, [32, 16], 16 or "32,16"; the model's weights (for every searched value) at most 10000000`, rule: between(1, trainer.MaxWeights),
-		set: ref(func(c *Config) *[]int { return &c.Model.Hidden })},
-	{Path: "model.activation", Type: tString, Allowed: activations, Default: "tanh", Doc: "mlp: hidden layer activation",
-		set: ref(func(c *Config) *string { return &c.Model.Activation })},
-	{Path: "model.degree", Type: tInt, Default: "3", Doc: "polynomial: highest power of each feature; features × degree at most 10000000", rule: between(1, MaxDegree),
-		set: ref(func(c *Config) *int { return &c.Model.Degree })},
+	hyper("hidden", func(c *Config) *[]int { return &c.Model.Hidden }),
+	hyper("activation", func(c *Config) *string { return &c.Model.Activation }),
+	hyper("degree", func(c *Config) *int { return &c.Model.Degree }),
 	{Path: "model.function", Type: tString, Allowed: functions, Note: "required for kind function", Doc: "function: the loss landscape",
 		set: ref(func(c *Config) *string { return &c.Model.Function })},
 	{Path: "model.dimension", Type: tInt, Note: "2; 1 for double_well", Doc: "function: number of weights", rule: between(1, trainer.MaxWeights),
@@ -258,33 +280,21 @@ var fields = []*field{
 		set: ref(func(c *Config) *string { return &c.Model.Loss }), derive: deriveLoss},
 
 	{Path: "trainer", Type: tSection, Doc: "base hyperparameters; searched parameters override them"},
-	{Path: "trainer.optimizer", Type: tString, Allowed: optimizers, Default: "gd", Doc: "update rule",
-		set: ref(func(c *Config) *string { return &c.Trainer.Optimizer })},
-	{Path: "trainer.learning_rate", Type: tFloat, Default: "0.01", Doc: "step size", rule: positive,
-		set: ref(func(c *Config) *float64 { return &c.Trainer.LearningRate })},
-	{Path: "trainer.momentum", Type: tFloat, Default: "0.9", Doc: "momentum, nesterov: velocity decay, 0 = plain gd's step; adam: beta1", rule: openUnit,
-		set: ref(func(c *Config) *float64 { return &c.Trainer.Momentum })},
-	{Path: "trainer.batch_size", Type: tInt, Default: "32", Doc: "minibatch, momentum, nesterov, adam: rows per step (the training rows or more = the full batch); gd uses every row, sgd one", rule: atLeast(1),
-		set: ref(func(c *Config) *int { return &c.Trainer.BatchSize })},
-	{Path: "trainer.max_iterations", Type: tInt, Default: "1000", Doc: "optimiser steps", rule: atLeast(1),
-		set: ref(func(c *Config) *int { return &c.Trainer.MaxIterations })},
-	{Path: "trainer.gradient_threshold", Type: tFloat, Default: "1e-6", Doc: "stop when the gradient norm falls below; 0 = off", rule: atLeast(0),
-		set: ref(func(c *Config) *float64 { return &c.Trainer.GradientThreshold })},
-	{Path: "trainer.patience", Type: tInt, Default: "0", Doc: "stop after this many iterations without improvement; 0 = off", rule: atLeast(0),
-		set: ref(func(c *Config) *int { return &c.Trainer.Patience })},
-	{Path: "trainer.min_delta", Type: tFloat, Default: "0", Doc: "the improvement patience asks for", rule: atLeast(0),
-		set: ref(func(c *Config) *float64 { return &c.Trainer.MinDelta })},
+	hyper("optimizer", func(c *Config) *string { return &c.Trainer.Optimizer }),
+	hyper("learning_rate", func(c *Config) *float64 { return &c.Trainer.LearningRate }),
+	hyper("momentum", func(c *Config) *float64 { return &c.Trainer.Momentum }),
+	hyper("batch_size", func(c *Config) *int { return &c.Trainer.BatchSize }),
+	hyper("max_iterations", func(c *Config) *int { return &c.Trainer.MaxIterations }),
+	hyper("gradient_threshold", func(c *Config) *float64 { return &c.Trainer.GradientThreshold }),
+	hyper("patience", func(c *Config) *int { return &c.Trainer.Patience }),
+	hyper("min_delta", func(c *Config) *float64 { return &c.Trainer.MinDelta }),
 	{Path: "trainer.monitor", Type: tString, Allowed: monitors, Default: "training_loss", Doc: "what patience watches; validation_loss also keeps each trial's weights from the iteration with the lowest validation loss (for models that overfit), at the cost of a pass over the validation split at every check",
 		set: ref(func(c *Config) *string { return &c.Trainer.Monitor })},
-	{Path: "trainer.time_limit", Type: tDuration, Default: "0s", Doc: `wall-clock limit per trial, e.g. "30s"; 0s = off`,
-		set: ref(func(c *Config) *time.Duration { return &c.Trainer.TimeLimit })},
+	hyper("time_limit", func(c *Config) *time.Duration { return &c.Trainer.TimeLimit }),
 	{Path: "trainer.init", Type: tSection, Doc: "the Gaussian the initial weights are drawn from"},
-	{Path: "trainer.init.mean", Type: tFloat, Default: "0", Doc: "mean",
-		set: ref(func(c *Config) *float64 { return &c.Trainer.Init.Mean })},
-	{Path: "trainer.init.std", Type: tFloat, Default: "0.1", Doc: "standard deviation; 0 starts every weight at the mean", rule: atLeast(0),
-		set: ref(func(c *Config) *float64 { return &c.Trainer.Init.Std })},
-	{Path: "trainer.restarts", Type: tInt, Default: "1", Doc: "train from this many starts and keep the best", rule: between(1, MaxRestarts),
-		set: ref(func(c *Config) *int { return &c.Trainer.Restarts })},
+	hyper("init_mean", func(c *Config) *float64 { return &c.Trainer.Init.Mean }),
+	hyper("init_std", func(c *Config) *float64 { return &c.Trainer.Init.Std }),
+	hyper("restarts", func(c *Config) *int { return &c.Trainer.Restarts }),
 	{Path: "trainer.command", Type: tStrings, Note: "none: the built-in trainer", Doc: "run your own training program for each trial instead: an argv list, no shell; each element a template (see below)",
 		set: ref(func(c *Config) *[]string { return &c.Trainer.Command })},
 	{Path: "trainer.workdir", Type: tString, Note: "the config file's directory", Doc: "command: where it runs; relative to the config file's directory",

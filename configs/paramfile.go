@@ -4,13 +4,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
-)
 
-// modelParams are the searchable hyperparameters that shape one kind of
-// model only; any other model ignores them.
-var modelParams = map[string]string{"hidden": "mlp", "activation": "mlp", "degree": "polynomial"}
+	"github.com/hpsearch/hpsearch/trainer"
+)
 
 // ParamNames lists the parameter names a trial of this config can take
 // from outside it (a best.yaml's params): for the built-in trainer every
@@ -20,8 +19,8 @@ var modelParams = map[string]string{"hidden": "mlp", "activation": "mlp", "degre
 func (c *Config) ParamNames() []string {
 	if len(c.Trainer.Command) == 0 && c.Benchmark == "" {
 		return slices.DeleteFunc(Searchable(), func(name string) bool {
-			kind, ok := modelParams[name]
-			return ok && kind != c.Model.Kind
+			h, _ := trainer.LookupHyperparam(name)
+			return h.Models != nil && !slices.Contains(h.Models, c.Model.Kind)
 		})
 	}
 	names := make([]string, len(c.Parameters))
@@ -93,45 +92,26 @@ func (c *Config) describe() string {
 // of the built-in trainer: what a trial that does not search it trains
 // with, typed as a searched value would be (int64, float64 or string).
 func (c *Config) BaseValue(name string) (any, bool) {
-	t, m := c.Trainer, c.Model
-	switch name {
-	case "learning_rate":
-		return t.LearningRate, true
-	case "init_std":
-		return t.Init.Std, true
-	case "init_mean":
-		return t.Init.Mean, true
-	case "momentum":
-		return t.Momentum, true
-	case "gradient_threshold":
-		return t.GradientThreshold, true
-	case "min_delta":
-		return t.MinDelta, true
-	case "batch_size":
-		return int64(t.BatchSize), true
-	case "max_iterations":
-		return int64(t.MaxIterations), true
-	case "patience":
-		return int64(t.Patience), true
-	case "restarts":
-		return int64(t.Restarts), true
-	case "hidden":
-		if len(m.Hidden) == 1 {
-			return int64(m.Hidden[0]), true
+	h, ok := trainer.LookupHyperparam(name)
+	if !ok {
+		return nil, false
+	}
+	switch v := fieldByPath[h.Key].get(c).(type) {
+	case int:
+		return int64(v), true
+	case time.Duration:
+		return v.String(), true
+	case []int:
+		if len(v) == 1 {
+			return int64(v[0]), true
 		}
-		layers := make([]string, len(m.Hidden))
-		for i, h := range m.Hidden {
-			layers[i] = fmt.Sprint(h)
+		layers := make([]string, len(v))
+		for i, n := range v {
+			layers[i] = fmt.Sprint(n)
 		}
 		return strings.Join(layers, ","), true
-	case "degree":
-		return int64(m.Degree), true
-	case "optimizer":
-		return t.Optimizer, true
-	case "activation":
-		return m.Activation, true
-	case "time_limit":
-		return t.TimeLimit.String(), true
+	case float64, string:
+		return v, true
 	}
 	return nil, false
 }

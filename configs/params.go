@@ -11,29 +11,22 @@ import (
 	"unicode"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/hpsearch/hpsearch/trainer"
 )
 
 // searchable maps each searchable hyperparameter to the config key that
 // holds its base value: a searched value overrides that key for one trial,
 // and --set NAME=VALUE pins it there. The key's type and rule apply to every
-// value the parameter can take.
-var searchable = map[string]string{
-	"learning_rate":      "trainer.learning_rate",
-	"init_std":           "trainer.init.std",
-	"init_mean":          "trainer.init.mean",
-	"momentum":           "trainer.momentum",
-	"gradient_threshold": "trainer.gradient_threshold",
-	"min_delta":          "trainer.min_delta",
-	"batch_size":         "trainer.batch_size",
-	"max_iterations":     "trainer.max_iterations",
-	"patience":           "trainer.patience",
-	"restarts":           "trainer.restarts",
-	"hidden":             "model.hidden",
-	"degree":             "model.degree",
-	"optimizer":          "trainer.optimizer",
-	"activation":         "model.activation",
-	"time_limit":         "trainer.time_limit",
-}
+// value the parameter can take. The names and keys are the trainer's
+// registry's.
+var searchable = func() map[string]string {
+	m := map[string]string{}
+	for _, h := range trainer.Hyperparams() {
+		m[h.Name] = h.Key
+	}
+	return m
+}()
 
 // Searchable returns the names that may appear under parameters (and be
 // pinned with --set NAME=VALUE), sorted.

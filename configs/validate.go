@@ -385,9 +385,6 @@ func sizeValues(p Parameter) [][]int {
 	return out
 }
 
-// modelOf names the model kind that uses a searchable model setting.
-var modelOf = map[string]string{"hidden": "mlp", "activation": "mlp", "degree": "polynomial"}
-
 // validateParameterUse rejects searching what the model ignores: every such
 // trial would be a duplicate of another.
 func (d *decoder) validateParameterUse() {
@@ -407,8 +404,9 @@ func (d *decoder) validateParameterUse() {
 		return // the program, not the model, takes the parameters
 	}
 	for _, p := range c.Parameters {
-		if kind, ok := modelOf[p.Name]; ok && c.Model.Kind != kind && slices.Contains(modelKinds, c.Model.Kind) {
-			d.at("parameters."+p.Name, fmt.Sprintf("is used by model.kind %s only, got %s", kind, c.Model.Kind))
+		h, ok := trainer.LookupHyperparam(p.Name)
+		if ok && h.Models != nil && !slices.Contains(h.Models, c.Model.Kind) && slices.Contains(modelKinds, c.Model.Kind) {
+			d.at("parameters."+p.Name, fmt.Sprintf("is used by model.kind %s only, got %s", strings.Join(h.Models, ", "), c.Model.Kind))
 		}
 	}
 }
@@ -533,18 +531,6 @@ func (d *decoder) checkConditionalPlaceholders() {
 	}
 }
 
-// optimizerKeys lists, for each trainer key that some optimisers ignore,
-// the optimisers that use it (see the trainer's optimizer.go): gd steps on
-// the full batch and sgd on one row, both without momentum; minibatch
-// takes batch_size but no momentum; adam's β1 is the momentum.
-var optimizerKeys = []struct {
-	name string // the searchable hyperparameter
-	use  []string
-}{
-	{"momentum", []string{"momentum", "nesterov", "adam"}},
-	{"batch_size", []string{"minibatch", "momentum", "nesterov", "adam"}},
-}
-
 // warnIgnoredKeys warns about a built-in trainer key given for an
 // optimiser that ignores it: searched without a condition, its values
 // differ between trials where they change nothing, and coarse-to-fine
@@ -555,10 +541,13 @@ func (d *decoder) warnIgnoredKeys() {
 		return
 	}
 	ops := d.possibleOptimizers()
-	for _, k := range optimizerKeys {
-		i := slices.IndexFunc(d.cfg.Parameters, func(p Parameter) bool { return p.Name == k.name })
+	for _, h := range trainer.Hyperparams() {
+		if h.Optimizers == nil {
+			continue // every optimiser reads it
+		}
+		i := slices.IndexFunc(d.cfg.Parameters, func(p Parameter) bool { return p.Name == h.Name })
 		if i < 0 {
-			d.warnIgnoredBase(k.name, k.use, ops)
+			d.warnIgnoredBase(h, ops)
 			continue
 		}
 		p := d.cfg.Parameters[i]
@@ -566,29 +555,28 @@ func (d *decoder) warnIgnoredKeys() {
 		if p.When != nil && p.When.Parent == "optimizer" {
 			applies = choiceTexts(p.When.Values)
 		}
-		ignore := slices.DeleteFunc(slices.Clone(applies), func(o string) bool { return slices.Contains(k.use, o) })
-		useful := slices.DeleteFunc(slices.Clone(applies), func(o string) bool { return !slices.Contains(k.use, o) })
-		key, uses := "parameters."+k.name, strings.Join(k.use, ", ")
+		ignore := slices.DeleteFunc(slices.Clone(applies), h.UsedBy)
+		useful := slices.DeleteFunc(slices.Clone(applies), func(o string) bool { return !h.UsedBy(o) })
+		key, uses := "parameters."+h.Name, strings.Join(h.Optimizers, ", ")
 		switch {
 		case len(ignore) == 0:
 		case len(useful) == 0:
-			d.warn(key, fmt.Sprintf("optimizer %s ignores %s, so its values change nothing (it is used by %s): search one of those optimizers or drop %s", strings.Join(ignore, ", "), k.name, uses, k.name))
+			d.warn(key, fmt.Sprintf("optimizer %s ignores %s, so its values change nothing (it is used by %s): search one of those optimizers or drop %s", strings.Join(ignore, ", "), h.Name, uses, h.Name))
 		case p.When != nil && p.When.Parent == "optimizer":
-			d.warn(key+".when", fmt.Sprintf("optimizer %s ignores %s (it is used by %s): leave it out of the condition", strings.Join(ignore, ", "), k.name, uses))
+			d.warn(key+".when", fmt.Sprintf("optimizer %s ignores %s (it is used by %s): leave it out of the condition", strings.Join(ignore, ", "), h.Name, uses))
 		default:
-			d.warn(key, fmt.Sprintf("optimizer %s ignores %s, yet trials with it get a value too, which changes nothing: add when: {optimizer: [%s]}", strings.Join(ignore, ", "), k.name, strings.Join(useful, ", ")))
+			d.warn(key, fmt.Sprintf("optimizer %s ignores %s, yet trials with it get a value too, which changes nothing: add when: {optimizer: [%s]}", strings.Join(ignore, ", "), h.Name, strings.Join(useful, ", ")))
 		}
 	}
 }
 
-// warnIgnoredBase warns about trainer.NAME given while no optimiser a trial
-// can have uses it.
-func (d *decoder) warnIgnoredBase(name string, use, ops []string) {
-	key := searchable[name]
-	if !d.has(key) || slices.ContainsFunc(ops, func(o string) bool { return slices.Contains(use, o) }) {
+// warnIgnoredBase warns about the base value of h given while no optimiser
+// a trial can have uses it.
+func (d *decoder) warnIgnoredBase(h trainer.Hyperparam, ops []string) {
+	if !d.has(h.Key) || slices.ContainsFunc(ops, h.UsedBy) {
 		return
 	}
-	d.warn(key, fmt.Sprintf("optimizer %s ignores it (%s is used by %s)", strings.Join(ops, ", "), name, strings.Join(use, ", ")))
+	d.warn(h.Key, fmt.Sprintf("optimizer %s ignores it (%s is used by %s)", strings.Join(ops, ", "), h.Name, strings.Join(h.Optimizers, ", ")))
 }
 
 // possibleOptimizers lists the optimisers a trial can have: the searched
