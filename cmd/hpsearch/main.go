@@ -22,8 +22,10 @@ import (
 var version = "0.1.0-dev"
 
 // Exit statuses (contract): 0 success; 1 the sweep ran but no trial
-// succeeded; 2 bad usage or bad config; 130 interrupted; 141
-// (exitBrokenPipe) stdout's reader went away, after the files were written.
+// succeeded, or the work could not be finished (a store or file that could
+// not be written: a full disk, a read-only directory); 2 bad usage or bad
+// config; 130 interrupted; 141 (exitBrokenPipe) stdout's reader went away,
+// after the files were written.
 const (
 	exitOK          = 0
 	exitNoSuccess   = 1
@@ -72,6 +74,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code
+	}
+	if machineFailure(err) {
+		return exitNoSuccess
 	}
 	var ce *configs.Error
 	if errors.As(err, &ce) {

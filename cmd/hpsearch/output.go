@@ -20,18 +20,18 @@ import (
 func writeFile(path string, write func(io.Writer) error) error {
 	tmp, err := createTemp(path)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return failed(fmt.Errorf("write %s: %w", path, err))
 	}
 	defer os.Remove(tmp.Name())
 	if err := write(tmp); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
+		return failed(fmt.Errorf("write %s: %w", path, err))
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return failed(fmt.Errorf("write %s: %w", path, err))
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return failed(fmt.Errorf("write %s: %w", path, err))
 	}
 	return nil
 }

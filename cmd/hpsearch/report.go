@@ -30,6 +30,11 @@ and no other file: mail it, or open it on a phone.
 Every run writes it too, as runs/<study>/report.html.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if output != "" && output != "-" {
+				if err := checkOutputDir("-o", output); err != nil {
+					return err
+				}
+			}
 			return withStore(cmd.Context(), storage, func(store results.Store) error {
 				s, trials, err := loadStudy(cmd.Context(), store, args[0])
 				if err != nil {
@@ -79,6 +84,11 @@ The format follows the file's extension, .png or .svg.`,
 			if err != nil {
 				return err
 			}
+			if output != "" {
+				if err := checkOutputDir("-o", output); err != nil {
+					return err
+				}
+			}
 			return withStore(cmd.Context(), storage, func(store results.Store) error {
 				s, trials, err := loadStudy(cmd.Context(), store, args[0])
 				if err != nil {
@@ -100,7 +110,7 @@ The format follows the file's extension, .png or .svg.`,
 					path = filepath.Join(outputDir(storage), s.Name, fmt.Sprintf("trial-%d.png", trial))
 				}
 				if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
-					return fmt.Errorf("plot: %w", err)
+					return failed(fmt.Errorf("plot: %w", err))
 				}
 				if err := writeFile(path, func(w io.Writer) error { return fig.Render(w, format) }); err != nil {
 					return err
@@ -122,7 +132,7 @@ The format follows the file's extension, .png or .svg.`,
 // output says where failed trials' output is.
 func writeReport(path string, s results.Study, trials []results.Trial, output trialOutput) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
-		return fmt.Errorf("report: %w", err)
+		return failed(fmt.Errorf("report: %w", err))
 	}
 	return writeFile(path, func(w io.Writer) error { return htmlreport.WriteHTML(w, s, trials, htmlreport.TrialOutput(output)) })
 }

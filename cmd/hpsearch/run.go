@@ -195,7 +195,7 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	}
 	studyRec.Strategy, studyRec.Total = strat.Name(), strat.Total()
 	if err := store.PutStudy(ctx, studyRec); err != nil {
-		return usageErr("%v", err)
+		return failed(err)
 	}
 	if q, ok := store.(results.Queue); ok {
 		return runShared(leaseCtx, sharedRun{store: store, queue: q, sw: sw, warm: warm, rec: studyRec, path: path, par: par, flags: f, lease: lease}, stdout, stderr)
@@ -229,7 +229,7 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 		runErr = err
 	}
 	if runErr != nil && !interrupted && !stopped {
-		return fmt.Errorf("%w (finished trials are stored; continue with --resume)", runErr)
+		return failed(fmt.Errorf("%w (finished trials are stored; continue with --resume)", runErr))
 	}
 	// The files first: a reader of stdout that goes away (| head) must not
 	// cost them.
@@ -346,7 +346,7 @@ func report(s results.Study, trials []results.Trial, asJSON bool, top int, outpu
 func export(s results.Study, trials []results.Trial, dir string, stderr io.Writer) error {
 	out := filepath.Join(dir, s.Name)
 	if err := os.MkdirAll(out, 0o777); err != nil {
-		return fmt.Errorf("export: %w", err)
+		return failed(fmt.Errorf("export: %w", err))
 	}
 	if best, ok := results.Best(trials, s.Goal); ok {
 		b := results.NewBestFile(s, best)

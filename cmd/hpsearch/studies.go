@@ -142,6 +142,11 @@ func newExportCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if output != "" && output != "-" {
+				if err := checkOutputDir("-o", output); err != nil {
+					return err
+				}
+			}
 			return withStore(cmd.Context(), storage, func(store results.Store) error {
 				s, trials, err := loadStudy(cmd.Context(), store, args[0])
 				if err != nil {

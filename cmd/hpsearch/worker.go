@@ -119,7 +119,7 @@ func runWorker(ctx context.Context, names []string, f workerFlags, stderr io.Wri
 	if ctx.Err() != nil {
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted: running trials were given back to the other workers")}
 	}
-	return err
+	return failed(err)
 }
 
 // jobSet builds the studies a worker serves, once each.

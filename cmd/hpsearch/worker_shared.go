@@ -125,7 +125,7 @@ func runShared(ctx context.Context, r sharedRun, stdout, stderr io.Writer) error
 	}
 	interrupted := ctx.Err() != nil
 	if serveErr != nil && !interrupted {
-		return fmt.Errorf("%w (finished trials are stored; continue with --resume or hpsearch worker)", serveErr)
+		return failed(fmt.Errorf("%w (finished trials are stored; continue with --resume or hpsearch worker)", serveErr))
 	}
 	// Ctrl-C still prints and exports what finished.
 	sctx := context.WithoutCancel(ctx)
