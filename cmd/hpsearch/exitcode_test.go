@@ -13,7 +13,9 @@ import (
 // fullWriter is stdout on a full disk (> /dev/full).
 type fullWriter struct{}
 
-func (fullWriter) Write([]byte) (int, error) { return 0, &os.PathError{Op: "write", Path: "/dev/stdout", Err: syscall.ENOSPC} }
+func (fullWriter) Write([]byte) (int, error) {
+	return 0, &os.PathError{Op: "write", Path: "/dev/stdout", Err: syscall.ENOSPC}
+}
 
 // 1 says the work could not be finished, 2 that the command line or config
 // is wrong and nothing ran: an output that cannot be written after a whole
