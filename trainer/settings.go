@@ -29,6 +29,9 @@ type ModelSpec struct {
 // rate, an iteration budget, a restart count) Validate, and so Train,
 // refuses it with an error naming the key. A 0 that is valid means what the
 // field's comment says, typically "off".
+//
+// The fields a study may search are registered, with their config keys,
+// types, defaults and rules, in Hyperparams; set them by name through it.
 type Settings struct {
 	Model ModelSpec
 
