@@ -77,7 +77,7 @@ func (d *decoder) warn(path, msg string, allowed ...string) {
 	w := d.probs[n]
 	d.probs = d.probs[:n]
 	d.cfg.Warnings = append(d.cfg.Warnings, w)
-	sortProblems(d.cfg.Warnings)
+	d.cfg.Warnings = sortProblems(d.cfg.Warnings)
 }
 
 // resolve follows a YAML alias to the node it names.

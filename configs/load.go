@@ -107,7 +107,7 @@ func ParseSet(kv string) (key, value string, err error) {
 }
 
 func (d *decoder) err() error {
-	sortProblems(d.probs)
+	d.probs = sortProblems(d.probs)
 	return &Error{Problems: d.probs}
 }
 

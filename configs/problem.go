@@ -76,11 +76,22 @@ func (e *Error) Unwrap() []error {
 
 // sortProblems orders problems by line, file problems first, so the report
 // reads top to bottom like the file; overrides and unlocated ones keep their
-// discovery order at the end.
-func sortProblems(ps []Problem) {
+// discovery order at the end. A problem found again (a YAML alias repeats
+// its node; two equal values on one line) is kept once: the returned slice
+// shares ps's array.
+func sortProblems(ps []Problem) []Problem {
 	slices.SortStableFunc(ps, func(a, b Problem) int {
 		return cmp.Compare(lineOrder(a), lineOrder(b))
 	})
+	seen := make(map[string]bool, len(ps))
+	out := ps[:0]
+	for _, p := range ps {
+		if text := p.Error(); !seen[text] {
+			seen[text] = true
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func lineOrder(p Problem) int {
