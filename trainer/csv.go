@@ -204,6 +204,15 @@ func parseCell(s string) (float64, error) {
 	if s == "" {
 		return 0, errEmptyCell
 	}
+	if !plainDecimal(s) {
+		// Go's syntax also reads 1_000 and 0x1p4, which no other tool that
+		// wrote or reads the file takes for a number; NaN and Inf are told
+		// apart for their message.
+		if v, err := strconv.ParseFloat(s, 64); err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
+			return 0, errNotFinite
+		}
+		return 0, errNotNumber
+	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		var ne *strconv.NumError
@@ -216,6 +225,19 @@ func parseCell(s string) (float64, error) {
 		return 0, errNotFinite
 	}
 	return v, nil
+}
+
+// plainDecimal reports whether s holds only what a decimal number is
+// written with (digits, sign, point, exponent); ParseFloat judges the rest.
+func plainDecimal(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case '0' <= c && c <= '9', c == '.', c == 'e', c == 'E', c == '+', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // targetValue is the target cell as a number: the value itself for
