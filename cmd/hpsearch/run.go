@@ -172,7 +172,7 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	warm, err := loadWarmStart(ctx, store, sw, f.warmStart)
+	warm, err := loadWarmStart(ctx, store, sw, f.warmStart, stderr)
 	if err != nil {
 		return err
 	}
@@ -286,13 +286,17 @@ func existing(ctx context.Context, store results.Store, rec *results.Study, sett
 }
 
 // loadWarmStart reads the study named by --warm-start or search.warm_start.
-func loadWarmStart(ctx context.Context, store results.Store, sw *sweep, flag string) (*search.WarmStart, error) {
+// What does not match this config's space is a warning on warn (nil: none).
+func loadWarmStart(ctx context.Context, store results.Store, sw *sweep, flag string, warn io.Writer) (*search.WarmStart, error) {
 	from := sw.cfg.Search.WarmStart
 	if flag != "" {
 		from = flag
 	}
 	if from == "" {
 		return nil, nil
+	}
+	if err := checkStudyName(from); err != nil {
+		return nil, usageErr("warm start: %v", err)
 	}
 	if from == sw.study {
 		return nil, usageErr("warm start: study %s cannot start from itself (use --resume to continue it)", from)
@@ -304,6 +308,15 @@ func loadWarmStart(ctx context.Context, store results.Store, sw *sweep, flag str
 	w, err := search.NewWarmStart(from, sw.space, prev, trials, warmStartPoints(sw.cfg))
 	if err != nil {
 		return nil, usageErr("%v", err)
+	}
+	notes, err := warmStartNotes(from, sw.space, w, prev, trials)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range notes {
+		if warn != nil {
+			fmt.Fprintln(warn, "hpsearch: warning: "+n)
+		}
 	}
 	return w, nil
 }

@@ -92,7 +92,7 @@ func jobFromStudy(ctx context.Context, store results.Store, st results.Study) (*
 	if sw.space, err = search.NewSpace(cfg.Parameters); err != nil {
 		return nil, fmt.Errorf("study %s: %w", st.Name, err)
 	}
-	warm, err := loadWarmStart(ctx, store, sw, src.WarmStart)
+	warm, err := loadWarmStart(ctx, store, sw, src.WarmStart, nil) // the run that started the study warned
 	if err != nil {
 		return nil, fmt.Errorf("study %s: %w", st.Name, err)
 	}
