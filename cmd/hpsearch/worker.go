@@ -112,7 +112,13 @@ func runWorker(ctx context.Context, names []string, f workerFlags, stderr io.Wri
 	var ran int
 	w.Progress = func(t results.Trial, done, total int) {
 		ran++
-		w.Logf("study %s trial %d %s %.6g (%.2fs), %d/%d done", t.Study, t.Number, t.Status, t.Value, t.Seconds(), done, total)
+		// total is 0 until this worker has replayed the study itself (another
+		// process proposed its rounds): then only the count is known.
+		count := fmt.Sprintf("%d/%d done", done, total)
+		if total <= 0 {
+			count = fmt.Sprintf("%d done", done)
+		}
+		w.Logf("study %s trial %d %s %.6g (%.2fs), %s", t.Study, t.Number, t.Status, t.Value, t.Seconds(), count)
 	}
 	err = w.Serve(ctx, initial)
 	w.Logf("ran %d trials", ran)
