@@ -59,12 +59,12 @@ var goldenSweeps = []goldenSweep{
 	{name: "powers-of-ten", config: goldenConfig("learning-rates"), sets: []string{"search.trials=16", "trainer.max_iterations=300"}},
 	{name: "coarse-to-fine", config: goldenConfig("quickstart"), sets: []string{"search.rounds=2", "search.trials_per_round=8", "trainer.max_iterations=100"}, reads: true},
 	{name: "benchmark-branin", config: goldenConfig("benchmark-branin"), sets: []string{"search.trials=20"}},
-	{name: "successive-halving", config: goldenConfig("iris-mlp"), sets: earlyStoppingSets("successive_halving")},
-	{name: "hyperband", config: goldenConfig("iris-mlp"), sets: earlyStoppingSets("hyperband")},
-	{name: "median", config: goldenConfig("iris-mlp"), sets: earlyStoppingSets("median")},
+	{name: "successive-halving", config: goldenConfig("iris-mlp"), sets: goldenEarlyStopping("successive_halving")},
+	{name: "hyperband", config: goldenConfig("iris-mlp"), sets: goldenEarlyStopping("hyperband")},
+	{name: "median", config: goldenConfig("iris-mlp"), sets: goldenEarlyStopping("median")},
 }
 
-func earlyStoppingSets(kind string) []string {
+func goldenEarlyStopping(kind string) []string {
 	return []string{"trainer.max_iterations=270", "search.rounds=2", "search.trials_per_round=9", "search.early_stopping.kind=" + kind}
 }
 
