@@ -9,15 +9,6 @@ import (
 	"time"
 )
 
-// The registry of hyperparameters lives in the trainer because the trainer
-// is what knows them: which optimiser reads which setting, which model
-// kind a setting shapes, what a value must be. Everything else reads it:
-// configs takes each key's type, default, rule and doc (its field table,
-// the searchable names, the warnings for a key an optimiser ignores, the
-// config reference), and the search's config→trainer adapter sets each
-// trial's values through it. configs already imports trainer, so no
-// import points back up.
-
 // Bounds on the hyperparameters whose size is what a run costs.
 const (
 	// MaxRestarts bounds restarts: each restart is a whole training run of

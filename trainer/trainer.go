@@ -7,6 +7,14 @@
 // zero-value default: every value is used as given (0 is 0), and a value
 // that cannot be used is refused with an error naming its key. A diverged run is a Result, never an error:
 // error means the run could not start (bad settings, shape mismatch).
+//
+// The package also holds the registry of the hyperparameters a study may
+// search (Hyperparams: name, config key, type, default, rule, the
+// optimisers and models that use each, a setter onto Settings). It lives
+// here because the trainer is what knows which optimiser reads which
+// setting and what a value must be; configs, which already imports
+// trainer, builds its keys, rules, warnings and reference from it, and the
+// search's adapter sets a trial's values through it.
 package trainer
 
 // Dataset is a design matrix and its targets. Datasets are shared read-only
