@@ -136,7 +136,7 @@ type CommandResult struct {
 	LastStep   int           // the step of the last metric line; 0 when none
 	ExitCode   int           // -1 when killed by a signal or never started
 	Signal     string        // the signal that ended the program, e.g. "killed"; "" if none
-	Stderr     []string      // the last StderrTailLines lines of stderr
+	Stderr     []string      // the last StderrTailLines lines of stderr; nil when hpsearch stopped the program (diverged, pruned)
 	Argv       []string      // as run, after expansion
 	Started    time.Time
 	Duration   time.Duration
@@ -240,6 +240,13 @@ func (c *Command) finish(res CommandResult, reader *metricReader, e ended) Comma
 		res.Signal = exitSignal(exitErr.ProcessState)
 	}
 	res.Outcome, res.StopReason, res.Reason = c.outcome(res, reader, e)
+	if res.Outcome == CommandDiverged || res.Outcome == CommandPruned {
+		// hpsearch stopped the program, and how much of its stderr arrived
+		// before the signal is a race between two pipes and the kill: the
+		// tail would make the same trial read differently run to run. The
+		// reason says why it stopped; the stderr file keeps everything.
+		res.Stderr = nil
+	}
 	return res
 }
 

@@ -177,7 +177,7 @@ func TestCommandOutcomes(t *testing.T) {
 		{"no metric", []string{p, "print:training done", "print:{\"train_loss\": 0.1}"}, 0,
 			CommandFailed, "no metric", `printed no val_loss metric`, nan(), ""},
 		{"NaN diverges and stops the program", []string{p, "print:{\"step\": 1, \"val_loss\": 0.5}", "stderr:overflow", "print:{\"step\": 2, \"val_loss\": NaN}", "sleep:30s"}, 0,
-			CommandDiverged, "diverged", "val_loss was NaN at step 2", nan(), "overflow"},
+			CommandDiverged, "diverged", "val_loss was NaN at step 2", nan(), ""},
 		{"program not found", []string{"./no-such-program-here"}, 0,
 			CommandFailed, "not started", "could not start ./no-such-program-here", nan(), "hpsearch: could not start"},
 	}
@@ -300,5 +300,29 @@ func TestCommandTrialDirExistsWhenNamed(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, ParamsFileName)); err == nil {
 		t.Error("params.json written without {params_file}")
+	}
+}
+
+// A program hpsearch stops (diverged, pruned) keeps no stderr tail: what
+// arrives before the signal is a race, and the same trial must read the
+// same every time. The stderr file still has it all.
+func TestCommandStoppedByHpsearchKeepsNoStderrTail(t *testing.T) {
+	p := prog(t)
+	for i := range 3 {
+		res, dir := runCmd(t, context.Background(), Command{Argv: []string{p, "stderr:before", "print:{\"step\": 1, \"val_loss\": Infinity}", "stderr:the loss diverged", "sleep:30s"}})
+		if res.Outcome != CommandDiverged {
+			t.Fatalf("run %d: outcome %s, want diverged", i, res.Outcome)
+		}
+		if res.Stderr != nil {
+			t.Errorf("run %d: stderr tail %q, want none", i, res.Stderr)
+		}
+		if b, _ := os.ReadFile(filepath.Join(dir, StderrFileName)); !strings.Contains(string(b), "before") {
+			t.Errorf("run %d: stderr file %q lost what the program printed", i, b)
+		}
+	}
+	c := Command{Argv: []string{p, "print:step=1 val_loss=0.9", "stderr:pruned now", "sleep:30s"},
+		OnMetric: func(int, float64) bool { return false }}
+	if res, _ := runCmd(t, context.Background(), c); res.Outcome != CommandPruned || res.Stderr != nil {
+		t.Errorf("pruned: outcome %s, stderr tail %q, want pruned and none", res.Outcome, res.Stderr)
 	}
 }
