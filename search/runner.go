@@ -14,7 +14,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/hpsearch/hpsearch/results"
-	"github.com/hpsearch/hpsearch/trainer"
 )
 
 // Task is one trial to evaluate.
@@ -86,6 +85,11 @@ type Runner struct {
 	Finished map[int]results.Trial
 	// Pruner, when set, stops unpromising trials early (early stopping).
 	Pruner *Pruner
+	// Hold, when set, is called as each trial starts computing, and the
+	// release it returns as the trial ends: a running trial holds a core,
+	// so that an evaluator lending idle cores to its own steps (the
+	// built-in trainer) borrows only those no trial is using.
+	Hold func() (release func())
 }
 
 // Run evaluates the whole study. It returns every finished trial in number
@@ -184,9 +188,9 @@ func (r *Runner) Run(ctx context.Context) ([]results.Trial, error) {
 				if gctx.Err() != nil {
 					return nil
 				}
-				// A running trial holds a core, so that the trainer's steps
-				// borrow only the cores no trial is using (trainer.HoldCore).
-				defer trainer.HoldCore()()
+				if r.Hold != nil {
+					defer r.Hold()()
+				}
 				t, ok, err := r.runOne(gctx, task, &reports)
 				if err != nil {
 					return err

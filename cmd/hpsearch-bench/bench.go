@@ -16,6 +16,7 @@ import (
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/search"
 	"github.com/hpsearch/hpsearch/testfunc"
+	"github.com/hpsearch/hpsearch/trainer"
 )
 
 // funcSpec is one benchmark row: a function in one dimension.
@@ -165,7 +166,7 @@ func study(ctx context.Context, f funcSpec, strategy string, budget int, seed ui
 	if err != nil {
 		return 0, err
 	}
-	runner := &search.Runner{Study: "bench", Seed: cfg.Seed, Strategy: strat, Evaluator: bench, Parallelism: 1}
+	runner := &search.Runner{Study: "bench", Seed: cfg.Seed, Strategy: strat, Evaluator: bench, Parallelism: 1, Hold: trainer.HoldCore}
 	trials, err := runner.Run(ctx)
 	if err != nil {
 		return 0, err

@@ -16,6 +16,7 @@ import (
 	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/search"
+	"github.com/hpsearch/hpsearch/trainer"
 )
 
 type runFlags struct {
@@ -207,6 +208,7 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	runner := &search.Runner{
 		Study: sw.study, Seed: cfg.Seed, Strategy: strat, Evaluator: sw.evaluator(),
 		Store: store, Parallelism: par, Progress: failures.watch(prog.trial), Finished: finished,
+		Hold: trainer.HoldCore,
 	}
 	runner.Pruner = pruner
 	fmt.Fprintf(stderr, "hpsearch: study %s: %s, %d trials (%d already finished), %d at a time, stored in %s\n",
