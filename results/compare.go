@@ -21,7 +21,7 @@ func WriteStudies(w io.Writer, sums []Summary) error {
 			best, trial = FormatValue(s.Best), strconv.Itoa(s.BestTrial)
 		}
 		rows = append(rows, []string{s.Study.Name, s.Study.Created.Local().Format(time.DateTime), s.Study.Strategy,
-			s.Study.Status, fmt.Sprintf("%d/%d", s.Done, max(s.Study.Total, s.Done)), s.Study.Metric, best, trial})
+			string(s.Study.Status), fmt.Sprintf("%d/%d", s.Done, max(s.Study.Total, s.Done)), s.Study.Metric, best, trial})
 	}
 	// A narrow terminal loses strategy, metric and created first.
 	return renderTable(newTable(w, len(header), 0, 1, 2, 3, 5).dropFirst(2, 5, 1, 7, 3), header, rows)

@@ -24,7 +24,7 @@ type Document struct {
 	Study    string     `json:"study"`
 	Strategy string     `json:"strategy"`
 	Metric   string     `json:"metric"`
-	Goal     string     `json:"goal"`
+	Goal     Goal       `json:"goal"`
 	Trials   []TrialDoc `json:"trials"`
 	Rounds   []RoundDoc `json:"rounds"`
 	Best     *BestDoc   `json:"best"` // null when no trial succeeded
@@ -41,7 +41,7 @@ type Document struct {
 // minimizing: a maximized study gets the minimum alone.
 func (d *Document) SetKnownMinimum(minimum float64) {
 	d.KnownMinimum = finite(minimum)
-	if d.Best != nil && d.KnownMinimum != nil && d.Goal != "maximize" {
+	if d.Best != nil && d.KnownMinimum != nil && !d.Goal.Maximizes() {
 		d.Regret = finite(d.Best.Value - minimum)
 	}
 }
@@ -189,7 +189,7 @@ func WriteJSON(w io.Writer, v any) error {
 type BestFile struct {
 	Study  string
 	Metric string
-	Goal   string
+	Goal   Goal
 	Value  float64
 	Trial  int
 	// Iteration is the iteration (or step) of the trial that Value comes
@@ -234,7 +234,7 @@ func WriteBestYAML(w io.Writer, b BestFile) error {
 		params.Style = yaml.FlowStyle
 	}
 	values := []*yaml.Node{
-		strNode(b.Study), strNode(b.Metric), strNode(b.Goal),
+		strNode(b.Study), strNode(b.Metric), strNode(string(b.Goal)),
 		floatNode(b.Value), intNode(int64(b.Trial)), intNode(int64(b.Iteration)), params,
 	}
 	root := &yaml.Node{Kind: yaml.MappingNode}
@@ -382,7 +382,7 @@ func (p *bestParser) parse(root *yaml.Node) BestFile {
 		case "metric":
 			b.Metric = p.str(k.Value, v)
 		case "goal":
-			b.Goal = p.str(k.Value, v)
+			b.Goal = Goal(p.str(k.Value, v))
 		case "value":
 			b.Value = p.float(k.Value, v)
 		case "trial":

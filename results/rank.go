@@ -4,20 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
-	"strings"
 )
-
-// Goals a study can have. Anything but GoalMaximize ranks as minimize, so
-// that a study with an unset goal still ranks losses the way users expect.
-const (
-	GoalMinimize = "minimize"
-	GoalMaximize = "maximize"
-)
-
-// maximizes reports whether goal asks for the largest value.
-func maximizes(goal string) bool {
-	return strings.EqualFold(strings.TrimSpace(goal), GoalMaximize)
-}
 
 // statusRank orders outcomes from most to least useful: a pruned trial
 // still measured something, a diverged one says the step was too large,
@@ -60,8 +47,8 @@ func compareValues(a, b float64, maximize bool) int {
 // first for goal, NaN values last), then pruned, diverged, failed and
 // unfinished trials. Ties, and trials without a comparable value, keep
 // trial-number order. The input is not modified.
-func Rank(trials []Trial, goal string) []Trial {
-	maximize := maximizes(goal)
+func Rank(trials []Trial, goal Goal) []Trial {
+	maximize := goal.Maximizes()
 	out := slices.Clone(trials)
 	slices.SortStableFunc(out, func(a, b Trial) int {
 		if c := cmp.Compare(statusRank(a.Status), statusRank(b.Status)); c != 0 {
@@ -80,8 +67,8 @@ func Rank(trials []Trial, goal string) []Trial {
 // Best returns the best ok trial for goal. Trials whose value is NaN or
 // infinite are skipped: a non-finite metric cannot be a setting worth
 // exporting. ok is false when no trial qualifies.
-func Best(trials []Trial, goal string) (best Trial, ok bool) {
-	maximize := maximizes(goal)
+func Best(trials []Trial, goal Goal) (best Trial, ok bool) {
+	maximize := goal.Maximizes()
 	for _, t := range trials {
 		if t.Status != StatusOK || math.IsNaN(t.Value) || math.IsInf(t.Value, 0) {
 			continue

@@ -33,7 +33,7 @@ func TestRank(t *testing.T) {
 	tests := []struct {
 		name   string
 		trials []Trial
-		goal   string
+		goal   Goal
 		want   []int
 	}{
 		{"empty", nil, "minimize", []int{}},
@@ -67,7 +67,7 @@ func TestBest(t *testing.T) {
 	tests := []struct {
 		name   string
 		trials []Trial
-		goal   string
+		goal   Goal
 		want   int
 		ok     bool
 	}{

@@ -13,7 +13,7 @@ func TestSetKnownMinimum(t *testing.T) {
 	}
 	tests := []struct {
 		name       string
-		goal       string
+		goal       Goal
 		trials     []Trial
 		minimum    float64
 		wantMin    bool

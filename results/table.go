@@ -481,10 +481,10 @@ func (g *lrGroup) add(t Trial) {
 }
 
 // bestOf returns the best of values for goal, NaN if there is none.
-func bestOf(values []float64, goal string) float64 {
+func bestOf(values []float64, goal Goal) float64 {
 	best := math.NaN()
 	for _, v := range values {
-		if compareValues(v, best, maximizes(goal)) < 0 {
+		if compareValues(v, best, goal.Maximizes()) < 0 {
 			best = v
 		}
 	}
@@ -512,7 +512,7 @@ func WriteLearningRates(w io.Writer, trials []Trial, param string) error {
 // ascending: how many trials, how many were ok, diverged or failed, and the
 // best and median value of the ok ones for goal. It writes nothing and
 // returns nil when no trial has a positive numeric value for param.
-func WriteLearningRatesFor(w io.Writer, trials []Trial, param, goal string) error {
+func WriteLearningRatesFor(w io.Writer, trials []Trial, param string, goal Goal) error {
 	header, rows := LearningRateRows(trials, param, goal)
 	if len(rows) == 0 {
 		return nil
@@ -522,7 +522,7 @@ func WriteLearningRatesFor(w io.Writer, trials []Trial, param, goal string) erro
 
 // LearningRateRows returns the cells WriteLearningRatesFor writes; no rows
 // when no trial has a positive numeric value for param.
-func LearningRateRows(trials []Trial, param, goal string) (header []string, rows [][]string) {
+func LearningRateRows(trials []Trial, param string, goal Goal) (header []string, rows [][]string) {
 	groups := groupByPower(trials, param)
 	if len(groups) == 0 {
 		return nil, nil
@@ -584,7 +584,7 @@ func WriteSummary(w io.Writer, s Study, trials []Trial) error {
 	switch s.Status {
 	case StudyFailed:
 		line += " (stopped: more trials failed than search.max_failed_trials allows)"
-	case "interrupted":
+	case StudyInterrupted:
 		line += " (interrupted)"
 	}
 

@@ -174,7 +174,7 @@ func TestWriteLearningRates(t *testing.T) {
 		name   string
 		trials []Trial
 		param  string
-		goal   string
+		goal   Goal
 		file   string // empty: nothing written
 	}{
 		{"learning rate", trials, "learning_rate", "minimize", "learning_rates.txt"},

@@ -7,6 +7,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
+	"strings"
 	"time"
 )
 
@@ -118,6 +120,13 @@ type Reported struct {
 	Value float64
 }
 
+// NewTrial is a trial in status that has measured nothing yet: its Value,
+// TrainLoss and Accuracy are NaN, since 0 is a real value of each. Every
+// trial starts from it; a zero Trial would claim a value of 0.
+func NewTrial(status Status) Trial {
+	return Trial{Status: status, Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN()}
+}
+
 // Seconds is the trial's wall-clock duration.
 func (t *Trial) Seconds() float64 {
 	if t.Started.IsZero() || t.Finished.IsZero() {
@@ -151,9 +160,9 @@ type Study struct {
 	Created  time.Time
 	Strategy string
 	Metric   string
-	Goal     string // minimize | maximize
-	Total    int    // planned trials
-	Status   string // running | finished | interrupted | failed (StudyFailed)
+	Goal     Goal
+	Total    int // planned trials
+	Status   StudyStatus
 	Config   string // the resolved config (YAML) the study ran with
 	Rounds   []Round
 	// Source is what another machine needs to rebuild the study's search:
@@ -164,11 +173,36 @@ type Study struct {
 	Source string
 }
 
-// StudyFailed is the Status of a shared study that stopped because more
-// of its trials failed than search.max_failed_trials allows (see
-// Queue.LimitFailures): no worker starts another of its trials until
-// hpsearch run --resume lifts the stop.
-const StudyFailed = "failed"
+// StudyStatus is where a study is: running until its run ends, then
+// finished, interrupted (Ctrl-C or an error: --resume continues it) or
+// failed.
+type StudyStatus string
+
+const (
+	StudyRunning     StudyStatus = "running"
+	StudyFinished    StudyStatus = "finished"
+	StudyInterrupted StudyStatus = "interrupted"
+	// StudyFailed is a shared study stopped because more of its trials
+	// failed than search.max_failed_trials allows (see
+	// Queue.LimitFailures): no worker starts another of its trials until
+	// hpsearch run --resume lifts the stop.
+	StudyFailed StudyStatus = "failed"
+)
+
+// Goal says which values are better. Anything but GoalMaximize ranks as
+// minimize, so that a study with an unset goal still ranks losses the way
+// users expect.
+type Goal string
+
+const (
+	GoalMinimize Goal = "minimize"
+	GoalMaximize Goal = "maximize"
+)
+
+// Maximizes reports whether the goal asks for the largest value.
+func (g Goal) Maximizes() bool {
+	return strings.EqualFold(strings.TrimSpace(string(g)), string(GoalMaximize))
+}
 
 // Store is the one place trials live. Implementations are safe for
 // concurrent use.

@@ -32,7 +32,7 @@ func sweepOnce(tb testing.TB, path string, sets []string) (best float64, iterati
 	if err != nil {
 		tb.Fatal(err)
 	}
-	b, ok := results.Best(trials, cfg.Search.Goal)
+	b, ok := results.Best(trials, results.Goal(cfg.Search.Goal))
 	if !ok {
 		tb.Fatal("no trial succeeded")
 	}

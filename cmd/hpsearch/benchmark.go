@@ -31,7 +31,7 @@ func (sw *sweep) report(s results.Study, trials []results.Trial, asJSON bool, to
 // writeRegret is the human output's closing line for a benchmark.
 func writeRegret(w io.Writer, sw *sweep, trials []results.Trial) error {
 	b, goal := sw.benchmark, sw.cfg.Search.Goal
-	best, ok := results.Best(trials, goal)
+	best, ok := results.Best(trials, results.Goal(goal))
 	var err error
 	switch {
 	case !ok:
@@ -69,7 +69,7 @@ func storedBenchmark(s results.Study) *sweep {
 	if err != nil {
 		return nil
 	}
-	cfg.Search.Goal = s.Goal
+	cfg.Search.Goal = string(s.Goal)
 	return &sweep{cfg: cfg, study: s.Name, benchmark: b}
 }
 

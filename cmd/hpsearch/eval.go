@@ -114,7 +114,7 @@ func runEval(ctx context.Context, path string, f evalFlags, stdout, stderr io.Wr
 			return err
 		}
 	} else {
-		s := results.Study{Name: sw.study, Metric: sw.cfg.Search.Metric, Goal: sw.cfg.Search.Goal}
+		s := results.Study{Name: sw.study, Metric: sw.cfg.Search.Metric, Goal: results.Goal(sw.cfg.Search.Goal)}
 		if err := results.WriteRanked(stdout, s, []results.Trial{t}, 0); err != nil {
 			return err
 		}

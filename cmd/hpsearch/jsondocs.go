@@ -17,16 +17,16 @@ type studiesDoc struct {
 }
 
 type studyLine struct {
-	Study    string    `json:"study"`
-	Created  time.Time `json:"created"`
-	Status   string    `json:"status"`
-	Strategy string    `json:"strategy"`
-	Metric   string    `json:"metric"`
-	Goal     string    `json:"goal"`
-	Total    int       `json:"total"` // planned trials
-	Done     int       `json:"done"`  // finished trials, whatever their status
-	OK       int       `json:"ok"`
-	Best     *bestRef  `json:"best"` // null when no trial succeeded
+	Study    string              `json:"study"`
+	Created  time.Time           `json:"created"`
+	Status   results.StudyStatus `json:"status"`
+	Strategy string              `json:"strategy"`
+	Metric   string              `json:"metric"`
+	Goal     results.Goal        `json:"goal"`
+	Total    int                 `json:"total"` // planned trials
+	Done     int                 `json:"done"`  // finished trials, whatever their status
+	OK       int                 `json:"ok"`
+	Best     *bestRef            `json:"best"` // null when no trial succeeded
 }
 
 // bestRef names a study's best trial.
@@ -59,7 +59,7 @@ type compareDoc struct {
 type compareSide struct {
 	Study      string            `json:"study"`
 	Metric     string            `json:"metric"`
-	Goal       string            `json:"goal"`
+	Goal       results.Goal      `json:"goal"`
 	Trials     int               `json:"trials"`
 	Best       *results.TrialDoc `json:"best"` // null when no trial succeeded
 	LastRanges results.Ranges    `json:"last_ranges"`

@@ -164,8 +164,8 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	}
 	defer lease.release()
 
-	studyRec := results.Study{Name: sw.study, Created: time.Now(), Metric: cfg.Search.Metric, Goal: cfg.Search.Goal,
-		Status: "running", Config: configs.FormatCanonical(cfg.Canonical())}
+	studyRec := results.Study{Name: sw.study, Created: time.Now(), Metric: cfg.Search.Metric, Goal: results.Goal(cfg.Search.Goal),
+		Status: results.StudyRunning, Config: configs.FormatCanonical(cfg.Canonical())}
 	if studyRec.Source, err = newSource(path, f.sets, f.warmStart); err != nil {
 		return err
 	}
@@ -221,9 +221,9 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	interrupted := runErr != nil && ctx.Err() != nil && errors.Is(runErr, ctx.Err())
 	stopped := failures.exceeded() && !interrupted // Ctrl-C wins: 130, not 1
 	studyRec.Rounds = strat.Rounds()
-	studyRec.Status = "finished"
+	studyRec.Status = results.StudyFinished
 	if runErr != nil {
-		studyRec.Status = "interrupted"
+		studyRec.Status = results.StudyInterrupted
 	}
 	// Whatever happened, the study record says so: a later --resume or
 	// `hpsearch studies` must not be told a broken sweep finished.
@@ -248,7 +248,7 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	if stopped {
 		return &exitError{code: exitNoSuccess, err: failures.err(sw.trialsDir())}
 	}
-	if _, ok := results.Best(trials, cfg.Search.Goal); !ok {
+	if _, ok := results.Best(trials, results.Goal(cfg.Search.Goal)); !ok {
 		return &exitError{code: exitNoSuccess, err: fmt.Errorf("no trial succeeded (%d trials ran); see the table for their stop reasons", len(trials))}
 	}
 	return nil

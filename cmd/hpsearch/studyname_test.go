@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/results/sqlite"
 	"github.com/hpsearch/hpsearch/search"
 )
@@ -26,7 +27,7 @@ func plantStudy(t *testing.T, dbPath, from, name, status string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.Name, st.Status = name, status
+	st.Name, st.Status = name, results.StudyStatus(status)
 	if err := store.PutStudy(ctx, st); err != nil {
 		t.Fatal(err)
 	}

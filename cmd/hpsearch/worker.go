@@ -146,7 +146,7 @@ func (j *jobSet) named(ctx context.Context, names []string) ([]*search.Job, erro
 		if err != nil {
 			return nil, usageErr("%v (list them with: hpsearch studies --storage URL)", err)
 		}
-		if st.Status == "finished" {
+		if st.Status == results.StudyFinished {
 			j.logf("study %s is already finished", name)
 			continue
 		}
@@ -174,7 +174,7 @@ func (j *jobSet) unfinished(ctx context.Context) ([]*search.Job, error) {
 	defer j.mu.Unlock()
 	var jobs []*search.Job
 	for _, st := range studies {
-		if st.Status == "finished" || j.refused[st.Name] {
+		if st.Status == results.StudyFinished || j.refused[st.Name] {
 			continue
 		}
 		if job, ok := j.known[st.Name]; ok {

@@ -142,8 +142,8 @@ func runShared(ctx context.Context, r sharedRun, stdout, stderr io.Writer) error
 	trials = finishedOnly(trials)
 	// Ctrl-C wins: 130, not 1.
 	stopped := st.Status == results.StudyFailed && !interrupted
-	if interrupted && st.Status != "finished" && st.Status != results.StudyFailed {
-		st.Status = "interrupted"
+	if interrupted && st.Status != results.StudyFinished && st.Status != results.StudyFailed {
+		st.Status = results.StudyInterrupted
 		if err := r.store.PutStudy(sctx, st); err != nil {
 			return err
 		}

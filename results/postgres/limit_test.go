@@ -18,7 +18,7 @@ func failure(why string) results.Trial {
 		StopReason: "exit 3", Started: storetest.T0, Finished: storetest.T0.Add(time.Second)}
 }
 
-func studyStatus(t *testing.T, s *Store, name string) string {
+func studyStatus(t *testing.T, s *Store, name string) results.StudyStatus {
 	t.Helper()
 	st, _, err := s.Study(context.Background(), name)
 	if err != nil {
@@ -68,7 +68,7 @@ func TestClaimSkipsStoppedStudy(t *testing.T) {
 		if ok, err := s.Finish(ctx, l, failure(fmt.Sprint("boom ", i))); err != nil || !ok {
 			t.Fatalf("Finish failure %d = %v, %v", i, ok, err)
 		}
-		want := "running"
+		want := results.StudyRunning
 		if i == 2 {
 			want = results.StudyFailed
 		}

@@ -39,7 +39,7 @@ func parseStudy(text string) (results.Study, []results.Trial) {
 		switch f[0] {
 		case "goal":
 			if len(f) > 1 {
-				s.Goal = f[1]
+				s.Goal = results.Goal(f[1])
 			}
 		case "config":
 			if len(f) > 2 {

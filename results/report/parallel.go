@@ -213,7 +213,7 @@ func parallelCoordinates(s results.Study, trials, ranked []results.Trial) (*Figu
 	if err != nil {
 		return nil, fmt.Errorf("parallel coordinates: %w", err)
 	}
-	lines, err := pcLines(drawn, axes, valueAxis, maximizes(s), cm)
+	lines, err := pcLines(drawn, axes, valueAxis, s.Goal.Maximizes(), cm)
 	if err != nil {
 		return nil, fmt.Errorf("parallel coordinates: %w", err)
 	}
@@ -371,7 +371,7 @@ func colorBar(s results.Study, a pcAxis, values extent) (*plot.Plot, error) {
 	if err != nil {
 		return nil, err
 	}
-	if maximizes(s) {
+	if s.Goal.Maximizes() {
 		cm = palette.Reverse(cm)
 	}
 	p := styledPlot("")

@@ -308,12 +308,6 @@ func metricName(s results.Study) string {
 	return s.Metric
 }
 
-// maximizes reports whether the study's goal asks for the largest value
-// (anything else ranks as minimize, as in results.Rank).
-func maximizes(s results.Study) bool {
-	return strings.EqualFold(strings.TrimSpace(s.Goal), results.GoalMaximize)
-}
-
 // configNumber reads one `key: value` line of a study's resolved config
 // (the configs.FormatCanonical text a study is stored with); NaN when the
 // key is absent or not a number, as in a study from an older version.
@@ -368,7 +362,7 @@ func ValueVsLearningRate(s results.Study, trials []results.Trial, param string) 
 	p := newPlot(metric+" against "+param, param+" (log)", metric)
 	setLog(&p.X, xs.posLo, xs.posHi)
 	setAxis(&p.Y, ys, logY)
-	bottom := maximizes(s)
+	bottom := s.Goal.Maximizes()
 	side := "top"
 	if bottom {
 		side = "bottom"

@@ -158,7 +158,7 @@ func TestDivergedAndFailedAreMarkedNotDropped(t *testing.T) {
 	// Each diverged trial is one cross in its colour, plus one in the
 	// legend; all but the legend's lie in the band beyond the worst edge.
 	for _, tc := range []struct {
-		goal   string
+		goal   results.Goal
 		inBand func(y float64) bool // y from the bottom, as a fraction
 	}{
 		{results.GoalMinimize, func(y float64) bool { return y > 0.8 }},

@@ -216,8 +216,8 @@ func facts(s results.Study, trials []results.Trial) []fact {
 	}
 	add("strategy", s.Strategy)
 	add("metric", metricName(s))
-	add("goal", s.Goal)
-	add("status", s.Status)
+	add("goal", string(s.Goal))
+	add("status", string(s.Status))
 	if !s.Created.IsZero() {
 		add("created", s.Created.Format("2006-01-02 15:04 MST"))
 	}
