@@ -297,7 +297,7 @@ func TestStudyNamePlaceholders(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 	code, _, stderr := hpsearch(t, context.Background(), "run", filepath.Join("..", "..", "configs", "quickstart.yaml"), "--study", "../escape")
-	if code != exitUsage || !strings.Contains(stderr, "path separators") {
+	if code != exitUsage || !strings.Contains(stderr, `study name "../escape" may hold only`) {
 		t.Fatalf("a study name with a path separator: exit %d, %s", code, stderr)
 	}
 }

@@ -52,7 +52,7 @@ func TestRunWritesReportAndReportRewritesIt(t *testing.T) {
 	}
 	checkReport(t, path, "rpt")
 
-	other := filepath.Join(dir, "elsewhere", "r.html")
+	other := filepath.Join(dir, "r.html")
 	if code, _, stderr := hpsearch(t, context.Background(), append([]string{"report", "rpt", "-o", other}, storage...)...); code != exitOK {
 		t.Fatalf("report -o: exit %d\n%s", code, stderr)
 	}

@@ -26,15 +26,19 @@ func TestShellQuote(t *testing.T) {
 }
 
 // TestResumeHintResumes interrupts a sweep started with --set overrides
-// and a study name that needs quoting, then runs the command it printed,
+// and an output directory that needs quoting (a study name never does:
+// configs.CheckStudyName), then runs the command it printed,
 // as a shell would, and checks that it resumes the study.
 func TestResumeHintResumes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real processes; skipped with -short")
 	}
 	bin := binary(t)
-	dir := t.TempDir()
-	study := "it's a study"
+	dir := filepath.Join(t.TempDir(), "it's a dir")
+	if err := os.Mkdir(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	study := "a-study"
 	cmd := exec.Command(bin, "run", filepath.Join("..", "..", "configs", "quickstart.yaml"), "--study", study,
 		"--storage", "sqlite://"+filepath.Join(dir, "hpsearch.db"), "--parallel", "1",
 		"--set", "output.dir="+dir, "--set", "search.trials=12", "--set", "trainer.max_iterations=3000",
@@ -63,7 +67,7 @@ func TestResumeHintResumes(t *testing.T) {
 		t.Fatalf("no resume hint:\n%s", errBuf.String())
 	}
 	hint = strings.TrimSpace(strings.SplitN(hint, "\n", 2)[0])
-	for _, want := range []string{"--set trainer.max_iterations=3000", "--storage", `--study 'it'\''s a study'`, "--resume"} {
+	for _, want := range []string{"--set trainer.max_iterations=3000", "--storage", "--study a-study", `'\''s a dir`, "--resume"} {
 		if !strings.Contains(hint, want) {
 			t.Errorf("the hint lacks %s: %s", want, hint)
 		}
