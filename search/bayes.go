@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/search/gp"
 )
@@ -122,7 +121,7 @@ const (
 // modelRounds splits a config's budget for the model-guided strategies:
 // round 0 is coarse-to-fine's coarse round (roundSizes), the rest batches
 // of search.batch trials, the last one what remains.
-func modelRounds(s configs.Search) []int {
+func modelRounds(s StrategyOptions) []int {
 	sizes := roundSizes(s)
 	if len(sizes) == 0 || s.Batch < 1 {
 		return nil // refused by newModelGuided
@@ -559,7 +558,7 @@ func (m *modelGuided) boxRanges(lo, hi []float64) []results.Range {
 		if hi[k] < 1 {
 			rs[k].High = d.uncoord(a + hi[k]*(b-a))
 		}
-		if d.Dist == configs.Int {
+		if d.Dist == Int {
 			rs[k].Low, rs[k].High = math.Ceil(rs[k].Low-1e-9), math.Floor(rs[k].High+1e-9)
 			if rs[k].High < rs[k].Low {
 				rs[k].Low, rs[k].High = math.Floor(rs[k].Low), math.Floor(rs[k].Low)
@@ -621,7 +620,7 @@ func (m *modelGuided) nudge(vals []any, lo, hi []float64, h gp.Hyper, rng *rand.
 		step := 0.1 * math.Min(math.Exp(h.LogLength[m.enc.offset[k]]), 1)
 		z := m.enc.unit(k, vals[k]) + step*rng.NormFloat64()
 		z = math.Min(math.Max(z, lo[k]), hi[k])
-		if d.Dist == configs.Int {
+		if d.Dist == Int {
 			// At a unit coordinate on the integer's own grid.
 			out[k] = m.dims[k].At(m.initial[k], intUnit(m.initial[k], d, z))
 			continue

@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"testing"
 
-	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 )
 
@@ -16,27 +14,12 @@ import (
 // at the given parallelism and returns its trials.
 func benchStudy(t testing.TB, fn, strategy string, dims, trials int, seed uint64, par int) ([]results.Trial, Strategy) {
 	t.Helper()
-	y := fmt.Sprintf("benchmark: %s\nseed: %d\nsearch: {strategy: %s, trials: %d}\nparameters:\n", fn, seed, strategy, trials)
-	for i := range dims {
-		y += fmt.Sprintf("  x%d: {uniform: [-5, 10]}\n", i)
-	}
-	cfg, err := configs.Parse(strings.NewReader(y), "b.yaml", ".", nil)
+	bench, _ := funcObjective(t, fn, dims)
+	st, err := NewStrategy(budget(t, strategy, trials, seed), mustSpace(t, uniformDims(dims, -5, 10)...), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bench, err := NewBenchmark(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	space, err := NewSpace(cfg.Parameters)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := NewStrategy(cfg, space, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &Runner{Study: "b", Seed: cfg.Seed, Strategy: st, Evaluator: bench, Parallelism: par}
+	r := &Runner{Study: "b", Seed: seed, Strategy: st, Evaluator: bench, Parallelism: par}
 	out, err := r.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +104,7 @@ func TestTrustRegionRoundsShowTheBox(t *testing.T) {
 // it applies), and the model learns from the trials.
 func TestModelGuidedConditionalSpace(t *testing.T) {
 	for _, s := range []string{"coarse-to-fine-gp", "bayes"} {
-		_, space, st := conditionalStudy(t, s)
+		space, st := conditionalStudy(t, s)
 		total := 0
 		for {
 			batch, err := st.Ask()
@@ -157,7 +140,7 @@ func TestModelGuidedConditionalSpace(t *testing.T) {
 // A diverged trial teaches the model (as the worst value); a failed one
 // is left out.
 func TestModelGuidedObserve(t *testing.T) {
-	_, space, st := conditionalStudy(t, "bayes")
+	space, st := conditionalStudy(t, "bayes")
 	m := st.(*modelGuided)
 	p := space.Sample(space.InitialRanges(), func() float64 { return 0.3 })
 	if _, ok := m.observe(results.Trial{Status: results.StatusFailed, Value: math.NaN(), Params: p}); ok {
@@ -174,7 +157,7 @@ func TestModelGuidedObserve(t *testing.T) {
 }
 
 func TestModelRounds(t *testing.T) {
-	s := configs.Search{Trials: 100, Rounds: 9, TrialsPerRound: 9, Batch: 4}
+	s := StrategyOptions{Trials: 100, Rounds: 9, TrialsPerRound: 9, Batch: 4}
 	sizes := modelRounds(s)
 	if sizes[0] != roundSizes(s)[0] {
 		t.Errorf("round 0 has %d trials, coarse-to-fine's has %d", sizes[0], roundSizes(s)[0])
@@ -189,7 +172,7 @@ func TestModelRounds(t *testing.T) {
 	if sum != 100 {
 		t.Errorf("%d trials in %v, want 100", sum, sizes)
 	}
-	if got := modelRounds(configs.Search{Trials: 10, Rounds: 1, TrialsPerRound: 9, Batch: 0}); !slices.Equal(got, nil) {
+	if got := modelRounds(StrategyOptions{Trials: 10, Rounds: 1, TrialsPerRound: 9, Batch: 0}); !slices.Equal(got, nil) {
 		t.Errorf("batch 0: %v, want nil (refused)", got)
 	}
 }
@@ -200,17 +183,9 @@ func TestModelRounds(t *testing.T) {
 func BenchmarkModelGuidedPropose(b *testing.B) {
 	for _, n := range []int{100, 200, 500, 1000} {
 		b.Run(fmt.Sprintf("trials=%d", n), func(b *testing.B) {
-			y := "benchmark: levy\nseed: 1\nsearch: {strategy: coarse-to-fine-gp, trials: 2000}\nparameters:\n"
-			for i := range 10 {
-				y += fmt.Sprintf("  x%d: {uniform: [-10, 10]}\n", i)
-			}
-			cfg, err := configs.Parse(strings.NewReader(y), "b.yaml", ".", nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			bench, _ := NewBenchmark(cfg)
-			space, _ := NewSpace(cfg.Parameters)
-			st, _ := NewStrategy(cfg, space, nil)
+			bench, _ := funcObjective(b, "levy", 10)
+			space := mustSpace(b, uniformDims(10, -10, 10)...)
+			st, _ := NewStrategy(budget(b, "coarse-to-fine-gp", 2000, 1), space, nil)
 			m := st.(*modelGuided)
 			u := make([]float64, 10)
 			g := newUnitSampler(10, 7, 0)
@@ -218,7 +193,7 @@ func BenchmarkModelGuidedPropose(b *testing.B) {
 			for i := range n {
 				g.next(u)
 				p := sampleAt(space.Dims, m.initial, u)
-				tr, _ := bench.Evaluate(context.Background(), Task{Number: i, Params: p})
+				tr, _ := bench(context.Background(), Task{Number: i, Params: p})
 				tr.Number, tr.Params = i, p
 				trials = append(trials, tr)
 			}

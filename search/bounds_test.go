@@ -3,8 +3,6 @@ package search
 import (
 	"math"
 	"testing"
-
-	"github.com/hpsearch/hpsearch/configs"
 )
 
 // D7 (c73): an int range over the whole int64 is stored as float64 ends
@@ -12,7 +10,7 @@ import (
 // collapsed to -2^63. configs now bounds int ends to ±2^53, and the
 // sampler saturates instead of overflowing whatever it is given.
 func TestIntSampleFullRange(t *testing.T) {
-	d := Dim{Parameter: configs.Parameter{Name: "n", Dist: configs.Int, Low: math.MinInt64, High: math.MaxInt64}, parent: -1}
+	d := Dim{Name: "n", Dist: Int, Low: math.MinInt64, High: math.MaxInt64, parent: -1}
 	r := d.InitialRange()
 	var neg, pos int
 	for _, u := range []float64{0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.999999} {

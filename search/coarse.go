@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 )
 
@@ -181,7 +180,7 @@ func uniformRounds(rounds, perRound int) []int {
 // is the split configs' deriveBudget plans when only trials is given (a
 // quarter or more coarse). When they leave nothing (all three given,
 // trials far below the product), the trials are spread evenly.
-func roundSizes(s configs.Search) []int {
+func roundSizes(s StrategyOptions) []int {
 	rounds, per, total := s.Rounds, s.TrialsPerRound, s.Trials
 	if total == 0 {
 		total = rounds * per
@@ -530,8 +529,8 @@ func keptChoices(initial results.Range, elites []scored, i int) results.Range {
 // powers of ten; later rounds refine between them, continuously in log
 // space.
 func refine(d Dim) Dim {
-	if d.Dist == configs.PowersOfTen {
-		d.Dist = configs.LogUniform
+	if d.Dist == PowersOfTen {
+		d.Dist = LogUniform
 	}
 	return d
 }
@@ -569,7 +568,7 @@ func (c *coarseToFine) box(i int, z, h float64) results.Range {
 	if hi >= 1 {
 		r.High = init.High
 	}
-	if d.Dist == configs.Int {
+	if d.Dist == Int {
 		r.Low, r.High = intBox(r.Low, r.High, init)
 	}
 	return r

@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"testing"
 
-	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 )
 
@@ -28,7 +26,7 @@ func TestRoundSizes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := roundSizes(configs.Search{Rounds: tc.rounds, TrialsPerRound: tc.per, Trials: tc.trials})
+			got := roundSizes(StrategyOptions{Rounds: tc.rounds, TrialsPerRound: tc.per, Trials: tc.trials})
 			if !slices.Equal(got, tc.want) {
 				t.Fatalf("roundSizes(%d rounds, %d per round, %d trials) = %v, want %v", tc.rounds, tc.per, tc.trials, got, tc.want)
 			}
@@ -36,27 +34,16 @@ func TestRoundSizes(t *testing.T) {
 	}
 }
 
-// benchmarkStudy runs one strategy on a benchmark through configs, as
-// `hpsearch run` would, and returns the regret and the strategy.
-func benchmarkStudy(t testing.TB, yaml string, seed uint64) (float64, Strategy, []results.Trial) {
+// benchmarkStudy runs one strategy on a benchmark function over dims and
+// returns the regret and the strategy.
+func benchmarkStudy(t testing.TB, fn string, o StrategyOptions, dims ...Dim) (float64, Strategy, []results.Trial) {
 	t.Helper()
-	cfg, err := configs.Parse(strings.NewReader(yaml), "b.yaml", ".", []string{fmt.Sprintf("seed=%d", seed)})
+	bench, minimum := funcObjective(t, fn, len(dims))
+	strat, err := NewStrategy(o, mustSpace(t, dims...), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bench, err := NewBenchmark(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	space, err := NewSpace(cfg.Parameters)
-	if err != nil {
-		t.Fatal(err)
-	}
-	strat, err := NewStrategy(cfg, space, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	trials, err := (&Runner{Seed: cfg.Seed, Strategy: strat, Evaluator: bench, Parallelism: 2}).Run(context.Background())
+	trials, err := (&Runner{Seed: o.Seed, Strategy: strat, Evaluator: bench, Parallelism: 2}).Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +51,7 @@ func benchmarkStudy(t testing.TB, yaml string, seed uint64) (float64, Strategy, 
 	if !ok {
 		t.Fatal("no trial succeeded")
 	}
-	return bench.Regret(best.Value), strat, trials
+	return best.Value - minimum, strat, trials
 }
 
 // TestCoarseToFineBeatsRandom is the benchmark in small: over 9 seeds at
@@ -76,19 +63,19 @@ func benchmarkStudy(t testing.TB, yaml string, seed uint64) (float64, Strategy, 
 func TestCoarseToFineBeatsRandom(t *testing.T) {
 	tests := []struct {
 		function  string
-		params    string
+		dims      []Dim
 		tpeRegret float64 // Optuna 3.1 TPE, median over 20 seeds at 100 trials
 	}{
-		{"branin", "{x0: {uniform: [-5, 10]}, x1: {uniform: [0, 15]}}", 0.0121},
-		{"hartmann3", "{x0: {uniform: [0, 1]}, x1: {uniform: [0, 1]}, x2: {uniform: [0, 1]}}", 0.0378},
-		{"styblinski_tang", "{x0: {uniform: [-5, 5]}, x1: {uniform: [-5, 5]}, x2: {uniform: [-5, 5]}, x3: {uniform: [-5, 5]}}", 20.1},
+		{"branin", []Dim{{Name: "x0", Dist: Uniform, Low: -5, High: 10}, {Name: "x1", Dist: Uniform, Low: 0, High: 15}}, 0.0121},
+		{"hartmann3", uniformDims(3, 0, 1), 0.0378},
+		{"styblinski_tang", uniformDims(4, -5, 5), 20.1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.function, func(t *testing.T) {
 			median := func(strategy string) float64 {
 				var regrets []float64
 				for seed := range uint64(9) {
-					r, _, trials := benchmarkStudy(t, fmt.Sprintf("benchmark: %s\nsearch: {strategy: %s, trials: 100}\nparameters: %s", tc.function, strategy, tc.params), seed)
+					r, _, trials := benchmarkStudy(t, tc.function, budget(t, strategy, 100, seed), tc.dims...)
 					if len(trials) != 100 {
 						t.Fatalf("%s ran %d trials, want the budget of 100", strategy, len(trials))
 					}
@@ -111,13 +98,13 @@ func TestCoarseToFineBeatsRandom(t *testing.T) {
 // mixedSpace has every kind of dimension narrowing must handle.
 func mixedSpace(t testing.TB) *Space {
 	return mustSpace(t,
-		configs.Parameter{Name: "learning_rate", Dist: configs.PowersOfTen, Low: -5, High: 0},
-		configs.Parameter{Name: "init_std", Dist: configs.LogUniform, Low: 1e-3, High: 1},
-		configs.Parameter{Name: "hidden", Dist: configs.Int, Low: 2, High: 64},
-		configs.Parameter{Name: "batch_size", Dist: configs.Int, Low: 8, High: 512, Log: true},
-		configs.Parameter{Name: "momentum", Dist: configs.Uniform, Low: 0, High: 0.99},
-		configs.Parameter{Name: "optimizer", Dist: configs.Choice, Choices: []any{"gd", "momentum", "adam"}},
-		configs.Parameter{Name: "restarts", Dist: configs.Choice, Choices: []any{int64(1)}},
+		Dim{Name: "learning_rate", Dist: PowersOfTen, Low: -5, High: 0},
+		Dim{Name: "init_std", Dist: LogUniform, Low: 1e-3, High: 1},
+		Dim{Name: "hidden", Dist: Int, Low: 2, High: 64},
+		Dim{Name: "batch_size", Dist: Int, Low: 8, High: 512, Log: true},
+		Dim{Name: "momentum", Dist: Uniform, Low: 0, High: 0.99},
+		Dim{Name: "optimizer", Dist: Choice, Choices: []any{"gd", "momentum", "adam"}},
+		Dim{Name: "restarts", Dist: Choice, Choices: []any{int64(1)}},
 	)
 }
 
@@ -205,10 +192,10 @@ func checkValues(t *testing.T, space *Space, initial []results.Range, p results.
 		if err != nil || x < initial[i].Low || x > initial[i].High {
 			t.Fatalf("round %d: %s = %v outside the configured range [%g, %g]", round, d.Name, v, initial[i].Low, initial[i].High)
 		}
-		if _, isInt := v.(int64); (d.Dist == configs.Int) != isInt {
+		if _, isInt := v.(int64); (d.Dist == Int) != isInt {
 			t.Fatalf("round %d: %s = %v (%T): want int64 exactly for int parameters", round, d.Name, v, v)
 		}
-		if d.Dist == configs.PowersOfTen && round == 0 && x != Pow10(int(math.Round(math.Log10(x)))) {
+		if d.Dist == PowersOfTen && round == 0 && x != Pow10(int(math.Round(math.Log10(x)))) {
 			t.Fatalf("round 0: learning_rate %v is not an exact power of ten", x)
 		}
 	}
@@ -227,7 +214,7 @@ func checkBox(t *testing.T, space *Space, initial, box []results.Range, round in
 		if r.Low < initial[i].Low || r.High > initial[i].High || !(r.High > r.Low) {
 			t.Fatalf("after round %d: %s box [%g, %g] not a non-empty part of [%g, %g]", round, d.Name, r.Low, r.High, initial[i].Low, initial[i].High)
 		}
-		if d.Dist == configs.Int && (r.Low != math.Round(r.Low) || r.High-r.Low < 1) {
+		if d.Dist == Int && (r.Low != math.Round(r.Low) || r.High-r.Low < 1) {
 			t.Fatalf("after round %d: int %s box [%g, %g] must hold two integers at least", round, d.Name, r.Low, r.High)
 		}
 		w := (d.coord(r.High) - d.coord(r.Low)) / (d.coord(initial[i].High) - d.coord(initial[i].Low))
@@ -292,7 +279,7 @@ func TestCoarseToFineCoordinateMoves(t *testing.T) {
 // TestCoarseToFineMaximizes checks the goal is respected: boxes follow the
 // largest values when maximizing.
 func TestCoarseToFineMaximizes(t *testing.T) {
-	space := mustSpace(t, configs.Parameter{Name: "momentum", Dist: configs.Uniform, Low: 0, High: 1})
+	space := mustSpace(t, Dim{Name: "momentum", Dist: Uniform, Low: 0, High: 1})
 	c, _ := newCoarseToFineSizes(Plan{Space: space, Seed: 3, Goal: "maximize"}, []int{12, 8, 8, 8, 8}, 0.25)
 	peak := EvaluatorFunc(func(_ context.Context, task Task) (results.Trial, error) {
 		m, _ := asFloat(mustGet(task.Params, "momentum"))
@@ -315,7 +302,7 @@ func TestCoarseToFineMaximizes(t *testing.T) {
 // TestCoarseToFineWithoutSuccess keeps sampling the same ranges while no
 // trial succeeds, and narrows once one does.
 func TestCoarseToFineWithoutSuccess(t *testing.T) {
-	space := mustSpace(t, configs.Parameter{Name: "momentum", Dist: configs.Uniform, Low: 0, High: 1})
+	space := mustSpace(t, Dim{Name: "momentum", Dist: Uniform, Low: 0, High: 1})
 	c, _ := newCoarseToFineSizes(Plan{Space: space, Seed: 1, Goal: "minimize"}, []int{6, 6, 6}, 0.25)
 	failAll := func(batch []Proposal) []results.Trial {
 		out := make([]results.Trial, len(batch))
@@ -347,11 +334,11 @@ func TestCoarseToFineWithoutSuccess(t *testing.T) {
 // and the same seed giving the same points.
 func TestSobolStrategy(t *testing.T) {
 	space := mustSpace(t,
-		configs.Parameter{Name: "learning_rate", Dist: configs.LogUniform, Low: 1e-4, High: 1},
-		configs.Parameter{Name: "optimizer", Dist: configs.Choice, Choices: []any{"gd", "adam"}},
+		Dim{Name: "learning_rate", Dist: LogUniform, Low: 1e-4, High: 1},
+		Dim{Name: "optimizer", Dist: Choice, Choices: []any{"gd", "adam"}},
 	)
 	ask := func(seed uint64) []Proposal {
-		s, err := NewStrategy(&configs.Config{Seed: seed, Search: configs.Search{Strategy: "sobol", Trials: 16}}, space, nil)
+		s, err := NewStrategy(StrategyOptions{Seed: seed, Strategy: "sobol", Trials: 16}, space, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -392,12 +379,10 @@ func TestSobolStrategy(t *testing.T) {
 // rounds, interrupted in the middle of a narrowed round, resumes into the
 // same trials as an uninterrupted run.
 func TestResumeUnevenRounds(t *testing.T) {
-	const yaml = "benchmark: levy\nsearch: {trials: 60}\nparameters: {x0: {uniform: [-10, 10]}, x1: {uniform: [-10, 10]}, x2: {choice: [0, 1, 2]}}"
-	_, _, full := benchmarkStudy(t, yaml, 3)
-	cfg, _ := configs.Parse(strings.NewReader(yaml), "b.yaml", ".", []string{"seed=3"})
-	space, _ := NewSpace(cfg.Parameters)
-	strat, _ := NewStrategy(cfg, space, nil)
-	bench, _ := NewBenchmark(cfg)
+	levy := append(uniformDims(2, -10, 10), Dim{Name: "x2", Dist: Choice, Choices: []any{int64(0), int64(1), int64(2)}})
+	_, _, full := benchmarkStudy(t, "levy", budget(t, "coarse-to-fine", 60, 3), levy...)
+	strat, _ := NewStrategy(budget(t, "coarse-to-fine", 60, 3), mustSpace(t, levy...), nil)
+	bench, _ := funcObjective(t, "levy", 3)
 	finished := map[int]results.Trial{}
 	for _, tr := range full[:23] { // round 0 has 15, so 8 of round 1
 		finished[tr.Number] = tr
@@ -421,14 +406,14 @@ func TestResumeUnevenRounds(t *testing.T) {
 // their width, not the configured one.
 func TestWarmStartNarrowsFromWarmRanges(t *testing.T) {
 	space := mustSpace(t,
-		configs.Parameter{Name: "learning_rate", Dist: configs.LogUniform, Low: 1e-5, High: 1},
-		configs.Parameter{Name: "momentum", Dist: configs.Uniform, Low: 0, High: 1},
+		Dim{Name: "learning_rate", Dist: LogUniform, Low: 1e-5, High: 1},
+		Dim{Name: "momentum", Dist: Uniform, Low: 0, High: 1},
 	)
 	warm := &WarmStart{Ranges: []results.Range{
 		{Name: "learning_rate", Low: 1e-3, High: 1e-2, Log: true},
 		{Name: "momentum", Low: 0.5, High: 0.7},
 	}}
-	s, err := NewStrategy(&configs.Config{Seed: 1, Search: configs.Search{Strategy: "coarse-to-fine", Rounds: 3, TrialsPerRound: 8, Trials: 30, Keep: 0.25}}, space, warm)
+	s, err := NewStrategy(StrategyOptions{Seed: 1, Strategy: "coarse-to-fine", Rounds: 3, TrialsPerRound: 8, Trials: 30, Keep: 0.25}, space, warm)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,7 +66,7 @@ func parkedSweep(t *testing.T, par int, pausing bool) ([]results.Trial, *pauseLo
 	if err != nil {
 		t.Fatal(err)
 	}
-	strategy := &random{plan: Plan{Space: mustSpace(t, cfg.Parameters...), Seed: 7, Goal: "minimize"}, total: 6}
+	strategy := &random{plan: Plan{Space: mustSpace(t, configDims(cfg.Parameters)...), Seed: 7, Goal: "minimize"}, total: 6}
 	log := &pauseLog{pauses: map[int]int{}, resumes: map[int]int{}}
 	pidOf := func(n int) (int, bool) {
 		b, err := os.ReadFile(filepath.Join(pids, strconv.Itoa(n)))

@@ -8,38 +8,33 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 )
 
-// conditionalYAML searches momentum only for the optimisers that use it,
+// conditionalDims search momentum only for the optimisers that use it,
 // and batch_size for adam only; a chain below batch_size.
-const conditionalYAML = `data: {synthetic: {kind: linear}}
-model: {kind: linear, loss: mse}
-search: {strategy: %s, trials: 48, rounds: 4, trials_per_round: 12, grid_points: 3}
-parameters:
-  learning_rate: {log_uniform: [1e-4, 1]}
-  optimizer: {choice: [gd, momentum, adam]}
-  momentum: {uniform: [0, 0.99], when: {optimizer: [momentum, adam]}}
-  batch_size: {choice: [16, 64], when: {optimizer: adam}}
-  init_std: {powers_of_ten: [-3, 0], when: {batch_size: [64]}}
-`
+func conditionalDims() []Dim {
+	return []Dim{
+		{Name: "learning_rate", Dist: LogUniform, Low: 1e-4, High: 1},
+		{Name: "optimizer", Dist: Choice, Choices: []any{"gd", "momentum", "adam"}},
+		{Name: "momentum", Dist: Uniform, Low: 0, High: 0.99, When: &Condition{Parent: "optimizer", Values: []any{"momentum", "adam"}}},
+		{Name: "batch_size", Dist: Choice, Choices: []any{int64(16), int64(64)}, When: &Condition{Parent: "optimizer", Values: []any{"adam"}}},
+		{Name: "init_std", Dist: PowersOfTen, Low: -3, High: 0, When: &Condition{Parent: "batch_size", Values: []any{int64(64)}}},
+	}
+}
 
-func conditionalStudy(t testing.TB, strategy string) (*configs.Config, *Space, Strategy) {
+func conditionalStudy(t testing.TB, strategy string) (*Space, Strategy) {
 	t.Helper()
-	cfg, err := configs.Parse(strings.NewReader(fmt.Sprintf(conditionalYAML, strategy)), "c.yaml", ".", nil)
+	space := mustSpace(t, conditionalDims()...)
+	o := StrategyOptions{Strategy: strategy, Seed: 1, Goal: "minimize", Trials: 48, Rounds: 4, TrialsPerRound: 12, Keep: 0.25, GridPoints: 3}
+	if strategy == "coarse-to-fine-gp" || strategy == "bayes" {
+		o.Batch = 4
+	}
+	s, err := NewStrategy(o, space, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	space, err := NewSpace(cfg.Parameters)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewStrategy(cfg, space, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg, space, s
+	return space, s
 }
 
 // checkConditions fails unless each conditional parameter is present
@@ -124,7 +119,7 @@ func runStudy(t *testing.T, s Strategy, f func(context.Context, Task) (results.T
 func TestEveryStrategySamplesConditionsOnly(t *testing.T) {
 	for _, name := range []string{"random", "sobol", "grid", "powers-of-ten", "coarse-to-fine"} {
 		t.Run(name, func(t *testing.T) {
-			_, space, s := conditionalStudy(t, name)
+			space, s := conditionalStudy(t, name)
 			trials := runStudy(t, s, conditionalObjective)
 			if len(trials) != s.Total() {
 				t.Fatalf("%d trials, planned %d", len(trials), s.Total())
@@ -145,7 +140,7 @@ func TestEveryStrategySamplesConditionsOnly(t *testing.T) {
 // The grid crosses a conditional parameter only where it applies: no two
 // points differ in a value that does nothing.
 func TestGridSkipsAbsentBranches(t *testing.T) {
-	_, _, s := conditionalStudy(t, "grid")
+	_, s := conditionalStudy(t, "grid")
 	// learning_rate 3 values × (gd 1 + momentum 3 + adam 3 × (16: 1 + 64: 4))
 	// = 3 × 19 = 57, where the flat cross would be 3·3·3·2·4 = 216.
 	if s.Total() != 57 {
@@ -164,18 +159,11 @@ func TestGridSkipsAbsentBranches(t *testing.T) {
 
 // The cross of powers-of-ten skips absent branches too.
 func TestPowersOfTenSkipsAbsentBranches(t *testing.T) {
-	cfg, err := configs.Parse(strings.NewReader(`data: {synthetic: {kind: linear}}
-search: {strategy: powers-of-ten, trials: 1}
-parameters:
-  learning_rate: {powers_of_ten: [-3, -1]}
-  optimizer: {choice: [gd, adam]}
-  batch_size: {choice: [16, 32], when: {optimizer: adam}}
-`), "c.yaml", ".", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	space, _ := NewSpace(cfg.Parameters)
-	s, err := NewStrategy(cfg, space, nil)
+	space := mustSpace(t,
+		Dim{Name: "learning_rate", Dist: PowersOfTen, Low: -3, High: -1},
+		Dim{Name: "optimizer", Dist: Choice, Choices: []any{"gd", "adam"}},
+		Dim{Name: "batch_size", Dist: Choice, Choices: []any{int64(16), int64(32)}, When: &Condition{Parent: "optimizer", Values: []any{"adam"}}})
+	s, err := NewStrategy(StrategyOptions{Strategy: "powers-of-ten", Seed: 1, Goal: "minimize", Trials: 1}, space, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,9 +177,9 @@ parameters:
 // applied to, and keeps it as it is when it applied to none of them.
 func TestCoarseToFineNarrowsConditionsFromApplicableTrials(t *testing.T) {
 	space := mustSpace(t,
-		configs.Parameter{Name: "optimizer", Dist: configs.Choice, Choices: []any{"gd", "momentum"}},
-		configs.Parameter{Name: "momentum", Dist: configs.Uniform, Low: 0, High: 1,
-			When: &configs.Condition{Parent: "optimizer", Values: []any{"momentum"}}},
+		Dim{Name: "optimizer", Dist: Choice, Choices: []any{"gd", "momentum"}},
+		Dim{Name: "momentum", Dist: Uniform, Low: 0, High: 1,
+			When: &Condition{Parent: "optimizer", Values: []any{"momentum"}}},
 	)
 	for _, tt := range []struct {
 		name   string
@@ -240,7 +228,7 @@ func TestCoarseToFineNarrowsConditionsFromApplicableTrials(t *testing.T) {
 // A coordinate move that changes a parent draws its new child and drops
 // the one that no longer applies.
 func TestCoordinateMoveOfAParent(t *testing.T) {
-	_, space, s := conditionalStudy(t, "coarse-to-fine")
+	space, s := conditionalStudy(t, "coarse-to-fine")
 	trials := runStudy(t, s, conditionalObjective)
 	c := s.(*coarseToFine)
 	if len(c.movable()) == 0 {
@@ -255,7 +243,7 @@ func TestCoordinateMoveOfAParent(t *testing.T) {
 // a value the new config says does nothing, and skips a trial missing a
 // value the new config needs.
 func TestWarmStartWithAbsentParameters(t *testing.T) {
-	_, space, _ := conditionalStudy(t, "coarse-to-fine")
+	space, _ := conditionalStudy(t, "coarse-to-fine")
 	ok := func(n int, v float64, ps ...any) results.Trial {
 		var p results.Params
 		for i := 0; i+1 < len(ps); i += 2 {
@@ -285,7 +273,7 @@ func TestWarmStartWithAbsentParameters(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("warm points\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	s, err := NewStrategy(&configs.Config{Seed: 1, Search: configs.Search{Strategy: "coarse-to-fine", Rounds: 2, TrialsPerRound: 8, Keep: 0.25}}, space, w)
+	s, err := NewStrategy(StrategyOptions{Seed: 1, Strategy: "coarse-to-fine", Rounds: 2, TrialsPerRound: 8, Keep: 0.25}, space, w)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +286,7 @@ func TestWarmStartWithAbsentParameters(t *testing.T) {
 // trials with absent parameters) ends as the uninterrupted one.
 func TestConditionalStudyParallelAndResume(t *testing.T) {
 	run := func(par int, finished map[int]results.Trial) []results.Trial {
-		_, _, s := conditionalStudy(t, "coarse-to-fine")
+		_, s := conditionalStudy(t, "coarse-to-fine")
 		trials, err := (&Runner{Seed: 4, Strategy: s, Evaluator: EvaluatorFunc(conditionalObjective), Parallelism: par, Finished: finished}).Run(context.Background())
 		if err != nil {
 			t.Fatal(err)

@@ -47,12 +47,12 @@ func cpuJob(b *testing.B, study string, iterations int) *Job {
 	if err != nil {
 		b.Fatal(err)
 	}
-	space, err := NewSpace(cfg.Parameters)
+	space, err := NewSpace(configDims(cfg.Parameters))
 	if err != nil {
 		b.Fatal(err)
 	}
 	return &Job{Study: study, Seed: cfg.Seed, Evaluator: obj,
-		Strategy: func() (Strategy, error) { return NewStrategy(cfg, space, nil) }}
+		Strategy: func() (Strategy, error) { return NewStrategy(configOptions(cfg), space, nil) }}
 }
 
 // cpuTime is the process's user and system time so far.

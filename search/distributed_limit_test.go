@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/results/postgres"
 	"github.com/hpsearch/hpsearch/results/postgres/pgtest"
@@ -20,7 +19,7 @@ import (
 // trials all fail (broken) or all succeed.
 func limitJob(t testing.TB, name string, broken bool, ran *atomic.Int32) *Job {
 	t.Helper()
-	space := mustSpace(t, configs.Parameter{Name: "learning_rate", Dist: configs.LogUniform, Low: 1e-4, High: 1})
+	space := mustSpace(t, Dim{Name: "learning_rate", Dist: LogUniform, Low: 1e-4, High: 1})
 	return &Job{
 		Study: name, Seed: distSeed,
 		Evaluator: EvaluatorFunc(func(ctx context.Context, task Task) (results.Trial, error) {

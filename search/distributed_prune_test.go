@@ -36,11 +36,11 @@ func prunedConfigJob(tb testing.TB, cfg *configs.Config, study string) *Job {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	space, err := NewSpace(cfg.Parameters)
+	space, err := NewSpace(configDims(cfg.Parameters))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	rule, ok := RuleFor(cfg)
+	rule, ok := configRule(cfg)
 	if !ok {
 		tb.Fatal("no early-stopping rule")
 	}
@@ -50,7 +50,7 @@ func prunedConfigJob(tb testing.TB, cfg *configs.Config, study string) *Job {
 	}
 	obj.ReportEvery(cfg.Search.EarlyStopping.Interval, rule.MaxResource)
 	return &Job{Study: study, Seed: cfg.Seed, Evaluator: obj, Pruner: p,
-		Strategy: func() (Strategy, error) { return NewStrategy(cfg, space, nil) }}
+		Strategy: func() (Strategy, error) { return NewStrategy(configOptions(cfg), space, nil) }}
 }
 
 // prunedReference runs the job in one process with a pruner of the same rule.

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/results/postgres"
 	"github.com/hpsearch/hpsearch/results/postgres/pgtest"
@@ -30,8 +29,8 @@ const (
 func distJob(t testing.TB, name string) *Job {
 	t.Helper()
 	space := mustSpace(t,
-		configs.Parameter{Name: "learning_rate", Dist: configs.LogUniform, Low: 1e-4, High: 1},
-		configs.Parameter{Name: "optimizer", Dist: configs.Choice, Choices: []any{"gd", "adam"}})
+		Dim{Name: "learning_rate", Dist: LogUniform, Low: 1e-4, High: 1},
+		Dim{Name: "optimizer", Dist: Choice, Choices: []any{"gd", "adam"}})
 	eval := EvaluatorFunc(func(ctx context.Context, task Task) (results.Trial, error) {
 		lr, _ := task.Params.Get("learning_rate")
 		v := math.Abs(math.Log10(lr.(float64))+2) + float64(task.Seed%1000)/1e6

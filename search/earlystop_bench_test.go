@@ -22,7 +22,7 @@ func sweepOnce(tb testing.TB, path string, sets []string) (best float64, iterati
 	cfg, obj, strat := builtInSweep(tb, path, sets)
 	r := &Runner{Seed: cfg.Seed, Strategy: strat, Evaluator: obj, Parallelism: 2}
 	var err error
-	if rule, ok := RuleFor(cfg); ok {
+	if rule, ok := configRule(cfg); ok {
 		if r.Pruner, err = NewPruner(rule, false); err != nil {
 			tb.Fatal(err)
 		}
@@ -58,11 +58,11 @@ func builtInSweep(tb testing.TB, path string, sets []string) (*configs.Config, *
 	if err != nil {
 		tb.Fatal(err)
 	}
-	space, err := NewSpace(cfg.Parameters)
+	space, err := NewSpace(configDims(cfg.Parameters))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	strat, err := NewStrategy(cfg, space, nil)
+	strat, err := NewStrategy(configOptions(cfg), space, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 )
 
@@ -26,17 +25,6 @@ type EarlyStopping struct {
 	MaxResource int     // the last rung: a trial that gets here runs to its end
 	Reduction   float64 // η: a rung keeps the best 1/η of the trials that reached it
 	MinTrials   int     // median: earlier trials needed at a step before it judges
-}
-
-// RuleFor is the early-stopping rule cfg asks for; ok is false when it
-// asks for none.
-func RuleFor(cfg *configs.Config) (rule EarlyStopping, ok bool) {
-	e := cfg.Search.EarlyStopping
-	if e == nil {
-		return EarlyStopping{}, false
-	}
-	return EarlyStopping{Kind: e.Kind, MinResource: e.MinResource, MaxResource: e.MaxResource,
-		Reduction: e.ReductionFactor, MinTrials: e.MinTrials}, true
 }
 
 // Rungs are the steps where successive halving decides: min·η^k below max.

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 )
 
@@ -33,7 +32,7 @@ func curveEvaluator(ctx context.Context, t Task) (results.Trial, error) {
 
 func pruneRun(t *testing.T, rule EarlyStopping, par int, finished map[int]results.Trial) []results.Trial {
 	t.Helper()
-	space := mustSpace(t, configs.Parameter{Name: "x", Dist: configs.Uniform, Low: 0, High: 2})
+	space := mustSpace(t, Dim{Name: "x", Dist: Uniform, Low: 0, High: 2})
 	p, err := NewPruner(rule, false)
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +101,7 @@ func TestPrunerDeterministicAtAnyParallelism(t *testing.T) {
 }
 
 func pruneRunNoPruner(t *testing.T) []results.Trial {
-	space := mustSpace(t, configs.Parameter{Name: "x", Dist: configs.Uniform, Low: 0, High: 2})
+	space := mustSpace(t, Dim{Name: "x", Dist: Uniform, Low: 0, High: 2})
 	c, _ := newCoarseToFine(Plan{Space: space, Seed: 5, Goal: "minimize"}, 2, 30, 0.25)
 	trials, err := (&Runner{Seed: 5, Strategy: c, Evaluator: EvaluatorFunc(curveEvaluator), Parallelism: 2}).Run(context.Background())
 	if err != nil {

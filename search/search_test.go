@@ -9,11 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 )
 
-func mustSpace(t testing.TB, ps ...configs.Parameter) *Space {
+func mustSpace(t testing.TB, ps ...Dim) *Space {
 	t.Helper()
 	s, err := NewSpace(ps)
 	if err != nil {
@@ -23,7 +22,7 @@ func mustSpace(t testing.TB, ps ...configs.Parameter) *Space {
 }
 
 func TestPowersOfTenAreExact(t *testing.T) {
-	d := Dim{Parameter: configs.Parameter{Name: "learning_rate", Dist: configs.PowersOfTen, Low: -6, High: 0}}
+	d := Dim{Name: "learning_rate", Dist: PowersOfTen, Low: -6, High: 0}
 	want := []float64{1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1}
 	got := d.gridValues(0)
 	if len(got) != len(want) {
@@ -52,22 +51,22 @@ func TestPowersOfTenAreExact(t *testing.T) {
 func TestDimAt(t *testing.T) {
 	tests := []struct {
 		name   string
-		p      configs.Parameter
+		p      Dim
 		u      float64
 		want   any
 		within [2]float64
 	}{
-		{name: "uniform low end", p: configs.Parameter{Dist: configs.Uniform, Low: 2, High: 4}, u: 0, want: 2.0},
-		{name: "uniform middle", p: configs.Parameter{Dist: configs.Uniform, Low: 2, High: 4}, u: 0.5, want: 3.0},
-		{name: "log middle is geometric", p: configs.Parameter{Dist: configs.LogUniform, Low: 1e-4, High: 1}, u: 0.5, within: [2]float64{0.00999, 0.01001}},
-		{name: "int high end reachable", p: configs.Parameter{Dist: configs.Int, Low: 4, High: 64}, u: 0.9999, want: int64(64)},
-		{name: "int low end", p: configs.Parameter{Dist: configs.Int, Low: 4, High: 64}, u: 0, want: int64(4)},
-		{name: "log int", p: configs.Parameter{Dist: configs.Int, Low: 1, High: 1000, Log: true}, u: 0.5, within: [2]float64{30, 33}},
-		{name: "choice", p: configs.Parameter{Dist: configs.Choice, Choices: []any{"gd", "adam"}}, u: 0.75, want: "adam"},
+		{name: "uniform low end", p: Dim{Dist: Uniform, Low: 2, High: 4}, u: 0, want: 2.0},
+		{name: "uniform middle", p: Dim{Dist: Uniform, Low: 2, High: 4}, u: 0.5, want: 3.0},
+		{name: "log middle is geometric", p: Dim{Dist: LogUniform, Low: 1e-4, High: 1}, u: 0.5, within: [2]float64{0.00999, 0.01001}},
+		{name: "int high end reachable", p: Dim{Dist: Int, Low: 4, High: 64}, u: 0.9999, want: int64(64)},
+		{name: "int low end", p: Dim{Dist: Int, Low: 4, High: 64}, u: 0, want: int64(4)},
+		{name: "log int", p: Dim{Dist: Int, Low: 1, High: 1000, Log: true}, u: 0.5, within: [2]float64{30, 33}},
+		{name: "choice", p: Dim{Dist: Choice, Choices: []any{"gd", "adam"}}, u: 0.75, want: "adam"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d := Dim{Parameter: tc.p}
+			d := tc.p
 			got := d.At(d.InitialRange(), tc.u)
 			if tc.want != nil {
 				if got != tc.want {
@@ -85,8 +84,8 @@ func TestDimAt(t *testing.T) {
 
 func TestGridProductOrder(t *testing.T) {
 	space := mustSpace(t,
-		configs.Parameter{Name: "optimizer", Dist: configs.Choice, Choices: []any{"gd", "adam"}},
-		configs.Parameter{Name: "learning_rate", Dist: configs.PowersOfTen, Low: -2, High: 0},
+		Dim{Name: "optimizer", Dist: Choice, Choices: []any{"gd", "adam"}},
+		Dim{Name: "learning_rate", Dist: PowersOfTen, Low: -2, High: 0},
 	)
 	g, err := newGrid(Plan{Space: space}, 5)
 	if err != nil {
@@ -109,9 +108,9 @@ func TestGridProductOrder(t *testing.T) {
 
 func TestPowersOfTenStrategyCrossesChoices(t *testing.T) {
 	space := mustSpace(t,
-		configs.Parameter{Name: "learning_rate", Dist: configs.LogUniform, Low: 2e-5, High: 0.5},
-		configs.Parameter{Name: "optimizer", Dist: configs.Choice, Choices: []any{"gd", "momentum"}},
-		configs.Parameter{Name: "init_std", Dist: configs.LogUniform, Low: 1e-3, High: 1},
+		Dim{Name: "learning_rate", Dist: LogUniform, Low: 2e-5, High: 0.5},
+		Dim{Name: "optimizer", Dist: Choice, Choices: []any{"gd", "momentum"}},
+		Dim{Name: "init_std", Dist: LogUniform, Low: 1e-3, High: 1},
 	)
 	s, err := newPowersOfTen(Plan{Space: space, Seed: 1}, 0)
 	if err != nil {
@@ -136,7 +135,7 @@ func TestPowersOfTenStrategyCrossesChoices(t *testing.T) {
 			}
 		}
 	}
-	if _, err := newPowersOfTen(Plan{Space: mustSpace(t, configs.Parameter{Name: "momentum", Dist: configs.Uniform, Low: 0, High: 1})}, 0); err == nil {
+	if _, err := newPowersOfTen(Plan{Space: mustSpace(t, Dim{Name: "momentum", Dist: Uniform, Low: 0, High: 1})}, 0); err == nil {
 		t.Error("powers-of-ten without a learning rate was accepted")
 	}
 }
@@ -168,9 +167,9 @@ func mustGet(p results.Params, name string) any {
 
 func quadraticSpace(t testing.TB) *Space {
 	return mustSpace(t,
-		configs.Parameter{Name: "learning_rate", Dist: configs.PowersOfTen, Low: -6, High: 0},
-		configs.Parameter{Name: "momentum", Dist: configs.Uniform, Low: 0, High: 0.99},
-		configs.Parameter{Name: "optimizer", Dist: configs.Choice, Choices: []any{"gd", "momentum", "adam"}},
+		Dim{Name: "learning_rate", Dist: PowersOfTen, Low: -6, High: 0},
+		Dim{Name: "momentum", Dist: Uniform, Low: 0, High: 0.99},
+		Dim{Name: "optimizer", Dist: Choice, Choices: []any{"gd", "momentum", "adam"}},
 	)
 }
 
@@ -216,7 +215,7 @@ func TestCoarseToFineNarrows(t *testing.T) {
 }
 
 func TestCoarseToFineNeverCollapses(t *testing.T) {
-	space := mustSpace(t, configs.Parameter{Name: "momentum", Dist: configs.Uniform, Low: 0, High: 1})
+	space := mustSpace(t, Dim{Name: "momentum", Dist: Uniform, Low: 0, High: 1})
 	c, _ := newCoarseToFine(Plan{Space: space, Seed: 1}, 10, 8, 0.25)
 	// Every trial scores the same: the box of the kept points is tiny.
 	flat := EvaluatorFunc(func(context.Context, Task) (results.Trial, error) {
@@ -258,7 +257,7 @@ func TestSameSeedSameTrialsAtAnyParallelism(t *testing.T) {
 }
 
 func TestPanicBecomesFailedTrial(t *testing.T) {
-	space := mustSpace(t, configs.Parameter{Name: "momentum", Dist: configs.Uniform, Low: 0, High: 1})
+	space := mustSpace(t, Dim{Name: "momentum", Dist: Uniform, Low: 0, High: 1})
 	eval := EvaluatorFunc(func(_ context.Context, task Task) (results.Trial, error) {
 		if task.Number == 2 {
 			var m map[string]int
@@ -284,7 +283,7 @@ func TestPanicBecomesFailedTrial(t *testing.T) {
 }
 
 func TestCancelStartsNoNewTrialAndKeepsFinished(t *testing.T) {
-	space := mustSpace(t, configs.Parameter{Name: "momentum", Dist: configs.Uniform, Low: 0, High: 1})
+	space := mustSpace(t, Dim{Name: "momentum", Dist: Uniform, Low: 0, High: 1})
 	ctx, cancel := context.WithCancel(context.Background())
 	var started atomic.Int32
 	eval := EvaluatorFunc(func(ctx context.Context, task Task) (results.Trial, error) {

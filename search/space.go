@@ -9,14 +9,61 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
+)
+
+// Distributions a dimension's values are drawn from.
+const (
+	Uniform     = "uniform"
+	LogUniform  = "log_uniform"
+	Int         = "int"
+	Choice      = "choice"
+	PowersOfTen = "powers_of_ten"
 )
 
 // Dim is one searched parameter.
 type Dim struct {
-	configs.Parameter
+	Name    string
+	Dist    string  // one of the distributions above
+	Low     float64 // uniform, log_uniform, int: the range; powers_of_ten: exponents
+	High    float64
+	Log     bool       // int: sample in log space
+	Choices []any      // choice: float64, int64 or string values
+	When    *Condition // nil: the parameter applies to every trial
+
 	parent int // index of the dimension its condition names; -1 without one
+}
+
+// Condition restricts a dimension to the points where Parent, a choice
+// before it, took one of Values. Elsewhere the dimension is absent: not
+// sampled and not part of the point.
+type Condition struct {
+	Parent string
+	Values []any // each one of the parent's choices
+}
+
+// Applies reports whether a dimension with this condition takes part in a
+// point whose parent value is v (ok false: the parent is absent itself).
+// Values are compared as printed: a value read back from a store may be
+// another Go type than the declared one.
+func (c *Condition) Applies(v any, ok bool) bool {
+	if c == nil {
+		return true
+	}
+	if !ok {
+		return false
+	}
+	for _, w := range c.Values {
+		if fmt.Sprint(w) == fmt.Sprint(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsLog reports whether d is best searched in log space.
+func (d Dim) IsLog() bool {
+	return d.Dist == LogUniform || d.Dist == PowersOfTen || (d.Dist == Int && d.Log)
 }
 
 // Space is the searched parameters in document order. Building it from the
@@ -26,35 +73,36 @@ type Space struct {
 	Dims []Dim
 }
 
-// NewSpace builds the space of a config's parameters. A conditional
-// parameter's parent must come before it and be a choice (configs checks
+// NewSpace builds the space of dims, in their order. A conditional
+// dimension's parent must come before it and be a choice (configs checks
 // both where the user can fix them), so a point is sampled in one pass.
-func NewSpace(params []configs.Parameter) (*Space, error) {
+func NewSpace(dims []Dim) (*Space, error) {
 	s := &Space{}
-	for _, p := range params {
+	for _, p := range dims {
 		parent := -1
 		if p.When != nil {
 			parent = slices.IndexFunc(s.Dims, func(d Dim) bool { return d.Name == p.When.Parent })
-			if parent < 0 || s.Dims[parent].Dist != configs.Choice {
+			if parent < 0 || s.Dims[parent].Dist != Choice {
 				return nil, fmt.Errorf("parameter %s: its condition names %s, which is not a choice declared before it", p.Name, p.When.Parent)
 			}
 		}
 		switch p.Dist {
-		case configs.Uniform, configs.LogUniform, configs.Int, configs.PowersOfTen:
-			if !(p.Low < p.High) && !(p.Dist == configs.Int && p.Low == p.High) {
+		case Uniform, LogUniform, Int, PowersOfTen:
+			if !(p.Low < p.High) && !(p.Dist == Int && p.Low == p.High) {
 				return nil, fmt.Errorf("parameter %s: range [%g, %g] is empty", p.Name, p.Low, p.High)
 			}
-			if p.IsLog() && p.Dist != configs.PowersOfTen && p.Low <= 0 {
+			if p.IsLog() && p.Dist != PowersOfTen && p.Low <= 0 {
 				return nil, fmt.Errorf("parameter %s: log range must be above 0, got [%g, %g]", p.Name, p.Low, p.High)
 			}
-		case configs.Choice:
+		case Choice:
 			if len(p.Choices) == 0 {
 				return nil, fmt.Errorf("parameter %s: choice needs at least one value", p.Name)
 			}
 		default:
 			return nil, fmt.Errorf("parameter %s: unknown distribution %q", p.Name, p.Dist)
 		}
-		s.Dims = append(s.Dims, Dim{Parameter: p, parent: parent})
+		p.parent = parent
+		s.Dims = append(s.Dims, p)
 	}
 	return s, nil
 }
@@ -135,9 +183,9 @@ func Pow10(n int) float64 {
 func (d Dim) InitialRange() results.Range {
 	r := results.Range{Name: d.Name, Log: d.IsLog()}
 	switch d.Dist {
-	case configs.Choice:
+	case Choice:
 		r.Choices = append([]any(nil), d.Choices...)
-	case configs.PowersOfTen:
+	case PowersOfTen:
 		r.Low, r.High = Pow10(int(d.Low)), Pow10(int(d.High))
 	default:
 		r.Low, r.High = d.Low, d.High
@@ -146,7 +194,7 @@ func (d Dim) InitialRange() results.Range {
 }
 
 // Categorical reports whether d's values have no order to narrow.
-func (d Dim) Categorical() bool { return d.Dist == configs.Choice }
+func (d Dim) Categorical() bool { return d.Dist == Choice }
 
 // Numeric converts a value of d to the coordinate narrowing works in:
 // log10 for log dimensions, the value itself otherwise.
@@ -188,10 +236,10 @@ func (d Dim) At(r results.Range, u float64) any {
 		lo, hi = math.Log10(lo), math.Log10(hi)
 	}
 	switch d.Dist {
-	case configs.PowersOfTen:
+	case PowersOfTen:
 		a, b := int(math.Round(lo)), int(math.Round(hi))
 		return Pow10(a + int(u*float64(b-a+1)))
-	case configs.Int:
+	case Int:
 		// Integers are drawn over [lo, hi+1) so hi is as likely as lo.
 		if d.Log {
 			x := math.Pow(10, lo+u*(math.Log10(r.High+1)-lo))
@@ -261,11 +309,11 @@ func (s *Space) InitialRanges() []results.Range {
 func (d Dim) gridCount(points int) int {
 	points = max(points, 2)
 	switch d.Dist {
-	case configs.Choice:
+	case Choice:
 		return len(d.Choices)
-	case configs.PowersOfTen:
+	case PowersOfTen:
 		return int(d.High) - int(d.Low) + 1
-	case configs.Int:
+	case Int:
 		if n := d.High - d.Low + 1; n < float64(points) {
 			return int(n)
 		}
@@ -279,9 +327,9 @@ func (d Dim) gridCount(points int) int {
 func (d Dim) gridValues(points int) []any {
 	r := d.InitialRange()
 	switch d.Dist {
-	case configs.Choice:
+	case Choice:
 		return r.Choices
-	case configs.PowersOfTen:
+	case PowersOfTen:
 		var vs []any
 		for e := int(d.Low); e <= int(d.High); e++ {
 			vs = append(vs, Pow10(e))
@@ -291,7 +339,7 @@ func (d Dim) gridValues(points int) []any {
 	if points < 2 {
 		points = 2
 	}
-	if d.Dist == configs.Int && !d.IsLog() {
+	if d.Dist == Int && !d.IsLog() {
 		// Every integer of a short range, not a million points rounded
 		// onto it.
 		points = max(2, d.gridCount(points))
@@ -306,7 +354,7 @@ func (d Dim) gridValues(points int) []any {
 		} else {
 			x = r.Low + t*(r.High-r.Low)
 		}
-		if d.Dist == configs.Int {
+		if d.Dist == Int {
 			n := clampInt(toInt64(math.Round(x)), r)
 			if !seen[n] {
 				seen[n] = true

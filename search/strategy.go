@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 )
 
@@ -39,10 +38,26 @@ type Plan struct {
 	Goal  string // minimize | maximize
 }
 
-// NewStrategy builds the strategy a config names, started from a previous
-// study when warm is not nil.
-func NewStrategy(cfg *configs.Config, space *Space, warm *WarmStart) (Strategy, error) {
-	s, err := newStrategy(cfg, space)
+// StrategyOptions name a strategy and its budget.
+type StrategyOptions struct {
+	Strategy string // grid | random | sobol | powers-of-ten | coarse-to-fine | coarse-to-fine-gp | bayes
+	Seed     uint64
+	Goal     string // minimize | maximize
+	// Trials is the total budget; 0 means Rounds × TrialsPerRound.
+	Trials int
+	// Rounds and TrialsPerRound split the budget of coarse-to-fine and the
+	// model-guided strategies: round 0 takes what the later rounds leave.
+	Rounds         int
+	TrialsPerRound int
+	Keep           float64 // coarse-to-fine: the share of a round it narrows around
+	GridPoints     int     // grid: values per continuous dimension
+	Batch          int     // coarse-to-fine-gp and bayes: trials proposed together after round 0
+}
+
+// NewStrategy builds the strategy o names over space, started from a
+// previous study when warm is not nil.
+func NewStrategy(o StrategyOptions, space *Space, warm *WarmStart) (Strategy, error) {
+	s, err := newStrategy(o, space)
 	if err != nil || warm == nil {
 		return s, err
 	}
@@ -53,9 +68,8 @@ func NewStrategy(cfg *configs.Config, space *Space, warm *WarmStart) (Strategy, 
 	return &warmFirst{Strategy: s, points: warm.Points}, nil
 }
 
-func newStrategy(cfg *configs.Config, space *Space) (Strategy, error) {
-	plan := Plan{Space: space, Seed: cfg.Seed, Goal: cfg.Search.Goal}
-	s := cfg.Search
+func newStrategy(s StrategyOptions, space *Space) (Strategy, error) {
+	plan := Plan{Space: space, Seed: s.Seed, Goal: s.Goal}
 	total := s.Trials
 	if total == 0 {
 		total = s.Rounds * s.TrialsPerRound
@@ -151,8 +165,9 @@ type grid struct {
 }
 
 // maxGrid keeps a mistyped grid (a dozen dimensions) from planning
-// billions of trials silently: a grid is a study's trials.
-const maxGrid = configs.MaxTrials
+// billions of trials silently: a grid is a study's trials, so the bound is
+// MaxTrials (study's tests check they agree).
+const maxGrid = 1_000_000
 
 func newGrid(plan Plan, points int) (*grid, error) {
 	g := &grid{plan: plan}
@@ -266,7 +281,7 @@ func newPowersOfTen(plan Plan, trials int) (*powersOfTen, error) {
 			if len(vs) == 0 {
 				return nil, fmt.Errorf("powers-of-ten strategy: learning_rate range [%g, %g] holds no power of ten", d.Low, d.High)
 			}
-		case d.Dist == configs.Choice || d.Dist == configs.PowersOfTen:
+		case d.Dist == Choice || d.Dist == PowersOfTen:
 			vs = d.gridValues(0)
 		}
 		s.crossed = append(s.crossed, vs)
@@ -290,7 +305,7 @@ func newPowersOfTen(plan Plan, trials int) (*powersOfTen, error) {
 // learningRatePowers lists the exact powers of ten inside the learning
 // rate's range, whatever its distribution.
 func learningRatePowers(d Dim) []any {
-	if d.Dist == configs.PowersOfTen || d.Dist == configs.Choice {
+	if d.Dist == PowersOfTen || d.Dist == Choice {
 		return d.gridValues(0)
 	}
 	r := d.InitialRange()

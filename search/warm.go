@@ -5,7 +5,6 @@ import (
 	"math"
 	"slices"
 
-	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 )
 
@@ -109,8 +108,8 @@ func (c *coarseToFine) startFrom(w *WarmStart) {
 			continue
 		}
 		c.ranges[i].Low, c.ranges[i].High = lo, hi
-		if d.Dist == configs.PowersOfTen {
-			c.dims[i].Dist = configs.LogUniform // already refined between powers
+		if d.Dist == PowersOfTen {
+			c.dims[i].Dist = LogUniform // already refined between powers
 		}
 	}
 	// Round 0 samples the warm ranges, and the first narrowing shrinks

@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 )
 
@@ -50,9 +49,9 @@ func TestWarmStartCoarseToFine(t *testing.T) {
 }
 
 func TestWarmFirstShiftsNumbers(t *testing.T) {
-	space := mustSpace(t, configs.Parameter{Name: "momentum", Dist: configs.Uniform, Low: 0, High: 1})
+	space := mustSpace(t, Dim{Name: "momentum", Dist: Uniform, Low: 0, High: 1})
 	warm := &WarmStart{Points: []results.Params{{{Name: "momentum", Value: 0.5}}}}
-	s, err := NewStrategy(&configs.Config{Search: configs.Search{Strategy: "random", Trials: 4}}, space, warm)
+	s, err := NewStrategy(StrategyOptions{Strategy: "random", Trials: 4}, space, warm)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/search"
+	"github.com/hpsearch/hpsearch/study"
 	"github.com/hpsearch/hpsearch/testfunc"
 	"github.com/hpsearch/hpsearch/trainer"
 )
@@ -129,7 +130,7 @@ func measure(ctx context.Context, opts options, budget int, progress io.Writer) 
 			break
 		}
 		g.Go(func() error {
-			r, err := study(gctx, j.f, j.strategy, budget, uint64(opts.firstSeed+j.seed), opts.sets)
+			r, err := runStudy(gctx, j.f, j.strategy, budget, uint64(opts.firstSeed+j.seed), opts.sets)
 			if err != nil {
 				return fmt.Errorf("%s, %s, %d trials, seed %d: %w", j.f.Label(), j.strategy, budget, j.seed, err)
 			}
@@ -148,8 +149,8 @@ func measure(ctx context.Context, opts options, budget int, progress io.Writer) 
 	return cells, nil
 }
 
-// study runs one study and returns its regret: best value − known minimum.
-func study(ctx context.Context, f funcSpec, strategy string, budget int, seed uint64, sets []string) (float64, error) {
+// runStudy runs one study and returns its regret: best value − known minimum.
+func runStudy(ctx context.Context, f funcSpec, strategy string, budget int, seed uint64, sets []string) (float64, error) {
 	cfg, err := configs.Parse(strings.NewReader(f.config(strategy, budget, seed)), "bench.yaml", ".", sets)
 	if err != nil {
 		return 0, err
@@ -158,11 +159,11 @@ func study(ctx context.Context, f funcSpec, strategy string, budget int, seed ui
 	if err != nil {
 		return 0, err
 	}
-	space, err := search.NewSpace(cfg.Parameters)
+	space, err := study.NewSpace(cfg)
 	if err != nil {
 		return 0, err
 	}
-	strat, err := search.NewStrategy(cfg, space, nil)
+	strat, err := search.NewStrategy(study.StrategyOptions(cfg), space, nil)
 	if err != nil {
 		return 0, err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/search"
+	"github.com/hpsearch/hpsearch/study"
 	"github.com/hpsearch/hpsearch/trainer"
 )
 
@@ -93,15 +94,15 @@ func prepare(path string, sets []string, studyFlag string) (*sweep, error) {
 	if err != nil {
 		return nil, err
 	}
-	study := cfg.Name
+	name := cfg.Name
 	if studyFlag != "" {
-		study = studyFlag
+		name = studyFlag
 	}
-	study = expandStudy(study, time.Now())
-	if err := checkStudyName(study); err != nil {
+	name = expandStudy(name, time.Now())
+	if err := checkStudyName(name); err != nil {
 		return nil, err
 	}
-	sw := &sweep{cfg: cfg, study: study}
+	sw := &sweep{cfg: cfg, study: name}
 	if cfg.Benchmark != "" {
 		// The objective is the test function itself: no data to load, no
 		// training (configs refuses a benchmark with trainer.command).
@@ -112,14 +113,14 @@ func prepare(path string, sets []string, studyFlag string) (*sweep, error) {
 	if err != nil {
 		return nil, usageErr("%s: %v", path, err)
 	}
-	if sw.space, err = search.NewSpace(cfg.Parameters); err != nil {
+	if sw.space, err = study.NewSpace(cfg); err != nil {
 		return nil, usageErr("%s: %v", path, err)
 	}
 	return sw, nil
 }
 
 func (sw *sweep) strategy(warm *search.WarmStart) (search.Strategy, error) {
-	s, err := search.NewStrategy(sw.cfg, sw.space, warm)
+	s, err := search.NewStrategy(study.StrategyOptions(sw.cfg), sw.space, warm)
 	if err != nil {
 		return nil, usageErr("%s: %v", sw.cfg.File, err)
 	}

@@ -52,7 +52,7 @@ func printWarnings(w io.Writer, cfg *configs.Config) {
 }
 
 // describeCondition says when a conditional parameter applies.
-func describeCondition(c *configs.Condition) string {
+func describeCondition(c *search.Condition) string {
 	if c == nil {
 		return ""
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/search"
+	"github.com/hpsearch/hpsearch/study"
 )
 
 // studySource is results.Study.Source: what a worker on another machine
@@ -89,7 +90,7 @@ func jobFromStudy(ctx context.Context, store results.Store, st results.Study) (*
 	if err := sw.newEvaluator(); err != nil {
 		return nil, fmt.Errorf("study %s: %w", st.Name, err)
 	}
-	if sw.space, err = search.NewSpace(cfg.Parameters); err != nil {
+	if sw.space, err = study.NewSpace(cfg); err != nil {
 		return nil, fmt.Errorf("study %s: %w", st.Name, err)
 	}
 	warm, err := loadWarmStart(ctx, store, sw, src.WarmStart, nil) // the run that started the study warned
