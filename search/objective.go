@@ -133,20 +133,6 @@ func (o *Objective) Settings(params results.Params, seed uint64) (trainer.Settin
 	return s, nil
 }
 
-// asFloat reads a recorded numeric value (warm-start and benchmark
-// parameters).
-func asFloat(v any) (float64, error) {
-	switch t := v.(type) {
-	case float64:
-		return t, nil
-	case int64:
-		return float64(t), nil
-	case int:
-		return float64(t), nil
-	}
-	return 0, fmt.Errorf("want a number, got %T", v)
-}
-
 // Evaluate trains one trial.
 func (o *Objective) Evaluate(ctx context.Context, t Task) (results.Trial, error) {
 	tr := results.Trial{Status: results.StatusFailed, Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN(), Started: time.Now()}

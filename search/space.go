@@ -219,6 +219,19 @@ func (d Dim) Numeric(v any) (float64, bool) {
 	return x, true
 }
 
+// asFloat reads a recorded numeric value (a warm start's parameters).
+func asFloat(v any) (float64, error) {
+	switch t := v.(type) {
+	case float64:
+		return t, nil
+	case int64:
+		return float64(t), nil
+	case int:
+		return float64(t), nil
+	}
+	return 0, fmt.Errorf("want a number, got %T", v)
+}
+
 // At maps u ∈ [0, 1) to a value of d inside range r. Strategies draw u (from
 // a seeded generator or a low-discrepancy sequence) and At does the rest, so
 // every strategy samples every distribution the same way.

@@ -155,7 +155,7 @@ func runStudy(ctx context.Context, f funcSpec, strategy string, budget int, seed
 	if err != nil {
 		return 0, err
 	}
-	bench, err := search.NewBenchmark(cfg)
+	bench, err := study.NewBenchmark(cfg)
 	if err != nil {
 		return 0, err
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
-	"github.com/hpsearch/hpsearch/search"
+	"github.com/hpsearch/hpsearch/study"
 )
 
 // report prints a sweep's results as report does; for a benchmark it adds
@@ -65,7 +65,7 @@ func storedBenchmark(s results.Study) *sweep {
 	if cfg.Benchmark == "" {
 		return nil
 	}
-	b, err := search.NewBenchmark(cfg)
+	b, err := study.NewBenchmark(cfg)
 	if err != nil {
 		return nil
 	}

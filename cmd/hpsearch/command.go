@@ -11,6 +11,7 @@ import (
 
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/search"
+	"github.com/hpsearch/hpsearch/study"
 )
 
 // newEvaluator picks what runs the sweep's trials: the user's program with
@@ -19,7 +20,7 @@ func (sw *sweep) newEvaluator() error {
 	cfg := sw.cfg
 	var err error
 	if len(cfg.Trainer.Command) > 0 {
-		sw.command, err = search.NewCommandObjective(cfg, filepath.Join(cfg.Output.Dir, sw.study, "trials"))
+		sw.command, err = study.NewCommandObjective(cfg, filepath.Join(cfg.Output.Dir, sw.study, "trials"))
 		return err
 	}
 	sw.objective, err = search.NewObjective(cfg)

@@ -2,13 +2,14 @@ package main
 
 import (
 	"github.com/hpsearch/hpsearch/search"
+	"github.com/hpsearch/hpsearch/study"
 )
 
 // pruner builds the early-stopping pruner a config asks for; nil when it
 // asks for none. The built-in trainer reports validation losses (lower is
 // better, whatever the metric); a command reports the study's metric.
 func (sw *sweep) pruner() (*search.Pruner, error) {
-	rule, ok := search.RuleFor(sw.cfg)
+	rule, ok := study.EarlyStopping(sw.cfg)
 	if !ok {
 		return nil, nil
 	}

@@ -83,9 +83,9 @@ func checkStudyName(name string) error {
 type sweep struct {
 	cfg       *configs.Config
 	study     string
-	objective *search.Objective        // the built-in trainer; nil with trainer.command
-	command   *search.CommandObjective // the user's program (trainer.command); else nil
-	benchmark *search.Benchmark        // a test function (benchmark: NAME); else nil
+	objective *search.Objective       // the built-in trainer; nil with trainer.command
+	command   *study.CommandObjective // the user's program (trainer.command); else nil
+	benchmark *study.Benchmark        // a test function (benchmark: NAME); else nil
 	space     *search.Space
 }
 
@@ -106,7 +106,7 @@ func prepare(path string, sets []string, studyFlag string) (*sweep, error) {
 	if cfg.Benchmark != "" {
 		// The objective is the test function itself: no data to load, no
 		// training (configs refuses a benchmark with trainer.command).
-		sw.benchmark, err = search.NewBenchmark(cfg)
+		sw.benchmark, err = study.NewBenchmark(cfg)
 	} else {
 		err = sw.newEvaluator()
 	}

@@ -1,6 +1,6 @@
 //go:build unix
 
-package search
+package study
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 
 	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/search"
 	"github.com/hpsearch/hpsearch/trainer"
 )
 
@@ -28,8 +29,8 @@ func shConfig(script string) *configs.Config {
 	}
 }
 
-func task(n int) Task {
-	return Task{Study: "s", Number: n, Seed: TrialSeed(1, n), Params: results.Params{{Name: "lr", Value: 0.01}}}
+func task(n int) search.Task {
+	return search.Task{Study: "s", Number: n, Seed: search.TrialSeed(1, n), Params: results.Params{{Name: "lr", Value: 0.01}}}
 }
 
 // TestCommandPlaceholdersAgree keeps configs' copy of the fixed

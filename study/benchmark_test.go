@@ -1,4 +1,4 @@
-package search
+package study
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/search"
 )
 
 func mustBenchmark(t *testing.T, yaml string) *Benchmark {
@@ -41,7 +42,7 @@ func TestBenchmarkEvaluates(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tr, err := b.Evaluate(context.Background(), Task{Params: tc.params})
+			tr, err := b.Evaluate(context.Background(), search.Task{Params: tc.params})
 			if err != nil {
 				t.Fatal(err)
 			}

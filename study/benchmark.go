@@ -1,4 +1,4 @@
-package search
+package study
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/search"
 	"github.com/hpsearch/hpsearch/testfunc"
 )
 
@@ -50,7 +51,7 @@ func (b *Benchmark) Dim() int { return b.dim }
 // by name, not position, so a config may list x1 before x0. A point that
 // cannot be read (a coordinate missing or not a number) is a failed trial,
 // not an error: the study goes on.
-func (b *Benchmark) Evaluate(_ context.Context, t Task) (results.Trial, error) {
+func (b *Benchmark) Evaluate(_ context.Context, t search.Task) (results.Trial, error) {
 	now := time.Now()
 	tr := results.Trial{Status: results.StatusFailed, Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN(), Started: now}
 	x, err := b.point(t.Params)
@@ -91,3 +92,16 @@ func (b *Benchmark) point(params results.Params) ([]float64, error) {
 
 // Regret is how far value lies above the known minimum.
 func (b *Benchmark) Regret(value float64) float64 { return value - b.Minimum.Value }
+
+// asFloat reads a recorded numeric value (a benchmark's coordinate).
+func asFloat(v any) (float64, error) {
+	switch t := v.(type) {
+	case float64:
+		return t, nil
+	case int64:
+		return float64(t), nil
+	case int:
+		return float64(t), nil
+	}
+	return 0, fmt.Errorf("want a number, got %T", v)
+}

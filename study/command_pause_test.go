@@ -1,6 +1,6 @@
 //go:build linux
 
-package search
+package study
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/search"
 )
 
 // procStateOf is a process's state letter from /proc/<pid>/stat, and false
@@ -62,11 +63,18 @@ func parkedSweep(t *testing.T, par int, pausing bool) ([]results.Trial, *pauseLo
 	if err != nil {
 		t.Fatal(err)
 	}
-	pruner, err := NewPruner(EarlyStopping{Kind: SuccessiveHalving, MinResource: 1, MaxResource: 9, Reduction: 3}, false)
+	pruner, err := search.NewPruner(search.EarlyStopping{Kind: search.SuccessiveHalving, MinResource: 1, MaxResource: 9, Reduction: 3}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	strategy := &random{plan: Plan{Space: mustSpace(t, configDims(cfg.Parameters)...), Seed: 7, Goal: "minimize"}, total: 6}
+	space, err := NewSpace(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	strategy, err := search.NewStrategy(search.StrategyOptions{Strategy: "random", Seed: 7, Goal: "minimize", Trials: 6}, space, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	log := &pauseLog{pauses: map[int]int{}, resumes: map[int]int{}}
 	pidOf := func(n int) (int, bool) {
 		b, err := os.ReadFile(filepath.Join(pids, strconv.Itoa(n)))
@@ -94,7 +102,7 @@ func parkedSweep(t *testing.T, par int, pausing bool) ([]results.Trial, *pauseLo
 			}
 		}
 	}
-	ev := EvaluatorFunc(func(ctx context.Context, tk Task) (results.Trial, error) {
+	ev := search.EvaluatorFunc(func(ctx context.Context, tk search.Task) (results.Trial, error) {
 		report := tk.Report
 		tk.Report = func(step int, v float64) bool {
 			if pausing && par == 1 {
@@ -142,7 +150,7 @@ func parkedSweep(t *testing.T, par int, pausing bool) ([]results.Trial, *pauseLo
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	trials, err := (&Runner{Study: "s", Seed: 7, Strategy: strategy, Evaluator: ev, Parallelism: par, Pruner: pruner}).Run(ctx)
+	trials, err := (&search.Runner{Study: "s", Seed: 7, Strategy: strategy, Evaluator: ev, Parallelism: par, Pruner: pruner}).Run(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

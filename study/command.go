@@ -1,4 +1,4 @@
-package search
+package study
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/search"
 	"github.com/hpsearch/hpsearch/trainer"
 )
 
@@ -70,7 +71,7 @@ func (o *CommandObjective) Command() trainer.Command { return o.cmd }
 
 // Evaluate runs the program for one trial. Whatever the program does is a
 // result; the error is ctx's when it ended before the trial did.
-func (o *CommandObjective) Evaluate(ctx context.Context, t Task) (results.Trial, error) {
+func (o *CommandObjective) Evaluate(ctx context.Context, t search.Task) (results.Trial, error) {
 	device, err := o.takeDevice(ctx)
 	if err != nil {
 		return results.Trial{}, err
@@ -107,7 +108,7 @@ func (o *CommandObjective) takeDevice(ctx context.Context) (string, error) {
 	}
 }
 
-func (o *CommandObjective) commandRun(t Task, device string) trainer.CommandRun {
+func (o *CommandObjective) commandRun(t search.Task, device string) trainer.CommandRun {
 	params := make([]trainer.CommandParam, len(t.Params))
 	for i, p := range t.Params {
 		params[i] = trainer.CommandParam{Name: p.Name, Value: p.Value}
