@@ -28,19 +28,20 @@ type Job struct {
 	Pruner *Pruner
 }
 
-// Worker runs the trials of studies shared through a results.Queue, side
-// by side with workers in other processes and on other machines.
+// Worker runs the trials of studies shared through a Queue, side by side
+// with workers in this process, in other processes and on other machines.
 //
 // Nobody owns a study: whoever finds nothing to claim replays the study's
 // strategy from the stored trials (Ask a batch; when all its trials are
 // stored and finished, Tell them in proposal order and Ask the next) and
 // enqueues the first batch not stored yet. Replaying is deterministic and
-// happens under the study's proposal lock, so each batch is proposed once,
+// happens under the study's proposal lock (Proposer; a queue without one
+// is served by one Worker alone), so each batch is proposed once,
 // with the same parameters a one-process run would have proposed, and the
 // finished study equals a one-process run with the same seed.
 //
-// A study whose failure limit (results.Queue.LimitFailures, from
-// search.max_failed_trials) is crossed stops: the store marks it
+// A study whose failure limit (FailureLimiter, from
+// search.max_failed_trials) is crossed stops: the queue marks it
 // results.StudyFailed when the failure that crosses it is stored, and
 // hands out none of its trials from then on. Every worker, finding
 // nothing more to claim, sees the stop when it replays the study, logs one
@@ -48,9 +49,9 @@ type Job struct {
 // already running finish and are stored.
 //
 // Early stopping (Job.Pruner) decides as in a one-process run: each
-// report is stored under the trial's lease (results.Queue.AddReport), and
+// report is stored under the trial's lease (Reporter.AddReport), and
 // a trial is judged over the stored reports of the trials it is compared
-// with (Queue.Progress), whichever worker runs them, so the same trials are
+// with (Reporter.Progress), whichever worker runs them, so the same trials are
 // pruned at the same steps. A trial waiting at a rung gives its compute
 // slot back (a command trial is paused) and keeps its heartbeats: at most
 // Parallelism trials compute at once here, while any number may wait.
@@ -59,7 +60,7 @@ type Job struct {
 type Worker struct {
 	ID          string // unique among all workers, e.g. host-pid-random
 	Store       results.Store
-	Queue       results.Queue
+	Queue       Queue
 	Parallelism int           // trials computing at once; 0 means the number of CPUs
 	Heartbeat   time.Duration // how often the worker says it is alive; 0 means 10s
 	Grace       time.Duration // silence after which a worker's trials are retried; 0 means 60s
@@ -80,7 +81,7 @@ type Worker struct {
 	mu      sync.Mutex
 	studies map[string]*served
 	held    map[leaseKey]results.Lease // trials running here, kept alive by heartbeats
-	advance sync.Mutex                 // one replay at a time in this process
+	advance sync.Mutex                 // one replay at a time in this worker
 }
 
 // leaseKey tells leases apart even when this worker claims a trial again
@@ -152,7 +153,9 @@ func (w *Worker) Serve(ctx context.Context, jobs []*Job) error {
 	w.studies = make(map[string]*served)
 	w.held = make(map[leaseKey]results.Lease)
 	w.mu.Unlock()
-	w.add(jobs)
+	if err := w.add(jobs); err != nil {
+		return err
+	}
 
 	beatCtx, stopBeat := context.WithCancel(ctx)
 	beatDone := make(chan struct{})
@@ -178,7 +181,14 @@ func (w *Worker) Serve(ctx context.Context, jobs []*Job) error {
 }
 
 // add starts serving jobs not served yet.
-func (w *Worker) add(jobs []*Job) {
+func (w *Worker) add(jobs []*Job) error {
+	if _, ok := w.Queue.(Reporter); !ok {
+		for _, j := range jobs {
+			if j.Pruner != nil {
+				return fmt.Errorf("worker: study %s stops trials early, which needs a queue that keeps their reports (%T does not)", j.Study, w.Queue)
+			}
+		}
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, j := range jobs {
@@ -186,6 +196,7 @@ func (w *Worker) add(jobs []*Job) {
 			w.studies[j.Study] = &served{job: j}
 		}
 	}
+	return nil
 }
 
 // active lists the studies neither complete nor stopped.
@@ -399,7 +410,11 @@ func (w *Worker) finish(ctx context.Context, s *served, l results.Lease, t resul
 func (w *Worker) release(ctx context.Context, l results.Lease) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
-	if err := w.Queue.Release(rctx, l); err != nil {
+	r, ok := w.Queue.(Releaser)
+	if !ok {
+		return // its silence gets it requeued
+	}
+	if err := r.Release(rctx, l); err != nil {
 		w.logf("trial %d of %s: could not give it back (%v); it runs again after the grace period", l.Trial.Number, l.Trial.Study, err)
 	}
 }
@@ -422,7 +437,11 @@ func (w *Worker) beat(ctx context.Context) {
 			}
 			continue // the store is not there: requeueing would fail too
 		}
-		requeued, err := w.Queue.Requeue(ctx, w.Grace, w.MaxAttempts)
+		rq, ok := w.Queue.(Requeuer)
+		if !ok {
+			continue
+		}
+		requeued, err := rq.Requeue(ctx, w.Grace, w.MaxAttempts)
 		if err != nil && ctx.Err() == nil {
 			w.logf("requeue stale trials: %v", err)
 		}
@@ -459,7 +478,9 @@ func (w *Worker) advanceAll(ctx context.Context) (progressed bool, err error) {
 		if err != nil {
 			return false, err
 		}
-		w.add(jobs)
+		if err := w.add(jobs); err != nil {
+			return false, err
+		}
 	}
 	for _, name := range w.toAdvance() {
 		w.mu.Lock()
@@ -470,7 +491,7 @@ func (w *Worker) advanceAll(ctx context.Context) (progressed bool, err error) {
 			ran bool
 		)
 		err := w.retry(ctx, "advance study "+name, func(ctx context.Context) (err error) {
-			ran, err = w.Queue.Propose(ctx, name, func(ctx context.Context) (err error) {
+			ran, err = w.propose(ctx, name, func(ctx context.Context) (err error) {
 				r, err = replay(ctx, w.Store, w.Queue, s.job)
 				return err
 			})
@@ -503,6 +524,16 @@ func (w *Worker) advanceAll(ctx context.Context) (progressed bool, err error) {
 	return progressed, nil
 }
 
+// propose runs f under the study's proposal lock, or at once with a queue
+// that has none: its only worker is this one, which replays one study at
+// a time (advance).
+func (w *Worker) propose(ctx context.Context, study string, f func(ctx context.Context) error) (ran bool, err error) {
+	if p, ok := w.Queue.(Proposer); ok {
+		return p.Propose(ctx, study, f)
+	}
+	return true, f(ctx)
+}
+
 // replayed is what replaying a study from its stored trials found.
 type replayed struct {
 	complete    bool // every planned trial is stored and finished
@@ -517,7 +548,7 @@ type replayed struct {
 // replay rebuilds job's strategy from the stored trials and enqueues the
 // first batch that is not stored yet; a stopped study gets nothing more.
 // It must run under the study's proposal lock.
-func replay(ctx context.Context, store results.Store, q results.Queue, job *Job) (replayed, error) {
+func replay(ctx context.Context, store results.Store, q Queue, job *Job) (replayed, error) {
 	strat, err := job.Strategy()
 	if err != nil {
 		return replayed{}, fmt.Errorf("study %s: %w", job.Study, err)
@@ -539,7 +570,9 @@ func replay(ctx context.Context, store results.Store, q results.Queue, job *Job)
 	}
 	if st.Status == results.StudyFailed {
 		r.stopped = true
-		r.maxFailed, err = q.FailureLimit(ctx, job.Study)
+		if fl, ok := q.(FailureLimiter); ok {
+			r.maxFailed, err = fl.FailureLimit(ctx, job.Study)
+		}
 		return r, err
 	}
 	for {

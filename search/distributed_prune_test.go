@@ -11,8 +11,6 @@ import (
 
 	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
-	"github.com/hpsearch/hpsearch/results/postgres"
-	"github.com/hpsearch/hpsearch/results/postgres/pgtest"
 )
 
 // prunedJob is configs/iris-mlp.yaml over two rounds with early stopping
@@ -95,7 +93,7 @@ func assertSamePruning(t *testing.T, want, got []results.Trial) {
 
 // serveAll runs one Worker per queue, each with its own pool as if on its
 // own machine, until the study is complete.
-func serveAll(t *testing.T, ctx context.Context, job *Job, qs []*postgres.Store, par int, trace *logs) {
+func serveAll(t *testing.T, ctx context.Context, job *Job, qs []sharedStore, par int, trace *logs) {
 	t.Helper()
 	var wg sync.WaitGroup
 	errs := make([]error, len(qs))
@@ -131,35 +129,36 @@ func TestWorkersMedianRuleAsOneProcess(t *testing.T) { pruneAsOneProcess(t, Medi
 
 func pruneAsOneProcess(t *testing.T, kind string, workers, par int) {
 	t.Helper()
-	url := pgtest.URL(t)
-	ctx := context.Background()
-	study := fmt.Sprintf("prune-%s-%dx%d", kind, workers, par)
-	job := prunedJob(t, study, kind)
-	want := prunedReference(t, job)
-	var qs []*postgres.Store
-	for range workers {
-		qs = append(qs, openShared(t, url))
-	}
-	putStudy(t, qs[0], study)
-	var trace logs
-	start := time.Now()
-	serveAll(t, ctx, job, qs, par, &trace)
-	t.Logf("%s: %d workers × %d: %s", kind, workers, par, time.Since(start))
-	st, got, err := qs[0].Study(ctx, study)
-	if err != nil {
-		t.Fatal(err)
-	}
-	assertSamePruning(t, want, got)
-	if st.Status != "finished" {
-		t.Errorf("study status %s, want finished", st.Status)
-	}
+	onBackends(t, func(t *testing.T, open backend) {
+		ctx := context.Background()
+		study := fmt.Sprintf("prune-%s-%dx%d", kind, workers, par)
+		job := prunedJob(t, study, kind)
+		want := prunedReference(t, job)
+		var qs []sharedStore
+		for range workers {
+			qs = append(qs, open(t))
+		}
+		putStudy(t, qs[0], study)
+		var trace logs
+		start := time.Now()
+		serveAll(t, ctx, job, qs, par, &trace)
+		t.Logf("%s: %d workers × %d: %s", kind, workers, par, time.Since(start))
+		st, got, err := qs[0].Study(ctx, study)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertSamePruning(t, want, got)
+		if st.Status != "finished" {
+			t.Errorf("study status %s, want finished", st.Status)
+		}
+	})
 }
 
 // mortal is a worker's store that dies with it: once dead, nothing it
 // does reaches the store any more (no result, no giving back), as when its
 // machine is switched off.
 type mortal struct {
-	*postgres.Store
+	sharedStore
 	reports atomic.Int32
 	after   int32 // reports before it dies
 	die     func()
@@ -174,21 +173,21 @@ func (m *mortal) AddReport(ctx context.Context, l results.Lease, step int, value
 	if m.dead.Load() {
 		return false, fmt.Errorf("report: %w: host is down", results.ErrUnavailable)
 	}
-	return m.Store.AddReport(ctx, l, step, value)
+	return m.sharedStore.AddReport(ctx, l, step, value)
 }
 
 func (m *mortal) Finish(ctx context.Context, l results.Lease, t results.Trial) (bool, error) {
 	if m.dead.Load() {
 		return false, nil
 	}
-	return m.Store.Finish(ctx, l, t)
+	return m.sharedStore.Finish(ctx, l, t)
 }
 
 func (m *mortal) Release(ctx context.Context, l results.Lease) error {
 	if m.dead.Load() {
 		return nil
 	}
-	return m.Store.Release(ctx, l)
+	return m.sharedStore.Release(ctx, l)
 }
 
 // A worker that dies in the middle of a study with early stopping leaves
@@ -196,65 +195,66 @@ func (m *mortal) Release(ctx context.Context, l results.Lease) error {
 // period, run again from the start, and the study still prunes exactly as
 // one process does.
 func TestWorkerDiesWhilePruning(t *testing.T) {
-	url := pgtest.URL(t)
-	for _, kind := range []string{SuccessiveHalving, MedianRule} {
-		t.Run(kind, func(t *testing.T) {
-			ctx := context.Background()
-			study := "dies-" + kind
-			job := prunedJob(t, study, kind)
-			want := prunedReference(t, job)
-			s := openShared(t, url)
-			putStudy(t, s, study)
+	onBackends(t, func(t *testing.T, open backend) {
+		for _, kind := range []string{SuccessiveHalving, MedianRule} {
+			t.Run(kind, func(t *testing.T) {
+				ctx := context.Background()
+				study := "dies-" + kind
+				job := prunedJob(t, study, kind)
+				want := prunedReference(t, job)
+				s := open(t)
+				putStudy(t, s, study)
 
-			var trace logs
-			dctx, die := context.WithCancel(ctx)
-			defer die()
-			m := &mortal{Store: openShared(t, url), after: 12, die: die}
-			doomed := &Worker{ID: "doomed", Store: m, Queue: m, Parallelism: 2, Heartbeat: 50 * time.Millisecond,
-				Grace: 300 * time.Millisecond, Poll: 5 * time.Millisecond, Logf: trace.logf}
-			var wg sync.WaitGroup
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_ = doomed.Serve(dctx, []*Job{job})
-			}()
-			// The survivors join once the doomed worker holds trials.
-			waitFor(t, "the doomed worker to report", func() bool { return m.reports.Load() > 0 })
-			start := time.Now()
-			var survivors []*Worker
-			for i := range 2 {
-				o := openShared(t, url)
-				survivors = append(survivors, &Worker{ID: fmt.Sprint("w", i), Store: o, Queue: o, Parallelism: 2,
-					Heartbeat: 50 * time.Millisecond, Grace: 300 * time.Millisecond, Poll: 5 * time.Millisecond, Logf: trace.logf})
-			}
-			errs := make([]error, len(survivors))
-			for i, w := range survivors {
+				var trace logs
+				dctx, die := context.WithCancel(ctx)
+				defer die()
+				m := &mortal{sharedStore: open(t), after: 12, die: die}
+				doomed := &Worker{ID: "doomed", Store: m, Queue: m, Parallelism: 2, Heartbeat: 50 * time.Millisecond,
+					Grace: 300 * time.Millisecond, Poll: 5 * time.Millisecond, Logf: trace.logf}
+				var wg sync.WaitGroup
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					errs[i] = w.Serve(ctx, []*Job{job})
+					_ = doomed.Serve(dctx, []*Job{job})
 				}()
-			}
-			wg.Wait()
-			t.Logf("survivors took %s", time.Since(start))
-			for i, err := range errs {
-				if err != nil {
-					t.Fatalf("worker %d: %v\n%s", i, err, trace.String())
+				// The survivors join once the doomed worker holds trials.
+				waitFor(t, "the doomed worker to report", func() bool { return m.reports.Load() > 0 })
+				start := time.Now()
+				var survivors []*Worker
+				for i := range 2 {
+					o := open(t)
+					survivors = append(survivors, &Worker{ID: fmt.Sprint("w", i), Store: o, Queue: o, Parallelism: 2,
+						Heartbeat: 50 * time.Millisecond, Grace: 300 * time.Millisecond, Poll: 5 * time.Millisecond, Logf: trace.logf})
 				}
-			}
-			if !m.dead.Load() {
-				t.Fatal("the doomed worker never died")
-			}
-			_, got, err := s.Study(ctx, study)
-			if err != nil {
-				t.Fatal(err)
-			}
-			assertSamePruning(t, want, got)
-			if !strings.Contains(trace.String(), "worker doomed stopped sending heartbeats") {
-				t.Errorf("none of the doomed worker's trials ran again:\n%s", trace.String())
-			}
-		})
-	}
+				errs := make([]error, len(survivors))
+				for i, w := range survivors {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						errs[i] = w.Serve(ctx, []*Job{job})
+					}()
+				}
+				wg.Wait()
+				t.Logf("survivors took %s", time.Since(start))
+				for i, err := range errs {
+					if err != nil {
+						t.Fatalf("worker %d: %v\n%s", i, err, trace.String())
+					}
+				}
+				if !m.dead.Load() {
+					t.Fatal("the doomed worker never died")
+				}
+				_, got, err := s.Study(ctx, study)
+				if err != nil {
+					t.Fatal(err)
+				}
+				assertSamePruning(t, want, got)
+				if !strings.Contains(trace.String(), "worker doomed stopped sending heartbeats") {
+					t.Errorf("none of the doomed worker's trials ran again:\n%s", trace.String())
+				}
+			})
+		}
+	})
 }
 
 // A study that stops for too many failed trials while trials wait at a
@@ -262,24 +262,26 @@ func TestWorkerDiesWhilePruning(t *testing.T) {
 // back (to run again once the stop is lifted) and the worker returns.
 func TestPrunedStudyStopsAtTheFailureLimit(t *testing.T) {
 	ctx := context.Background()
-	s, _ := limitedStudy(t, "prune-lim", 1)
-	job := prunedJob(t, "prune-lim", SuccessiveHalving)
-	failTrials(job, 1, 2)
-	var trace logs
-	w := &Worker{ID: "w", Store: s, Queue: s, Parallelism: 1, Heartbeat: 50 * time.Millisecond,
-		Grace: time.Second, Poll: 5 * time.Millisecond, Logf: trace.logf}
-	serveWithin(t, ctx, w, []*Job{job}, 20*time.Second, "a trial waits at its rung for ever", &trace)
-	st, trials, err := s.Study(ctx, "prune-lim")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := countStatus(trials); st.Status != results.StudyFailed || n[results.StatusRunning] != 0 || n[results.StatusFailed] != 2 {
-		t.Errorf("study %s with %v; want stopped, 2 failed, none left running\n%s", st.Status, n, trace.String())
-	}
-	if !strings.Contains(trace.String(), "trial 0 of prune-lim: stopped (its study stopped") {
-		t.Errorf("trial 0 was not given back:\n%s", trace.String())
-	}
-	if p, err := s.Progress(ctx, "prune-lim", 0); err != nil || p[0].Status != results.StatusWaiting || len(p[0].Reports) != 0 || p[0].Attempt != 0 {
-		t.Errorf("trial 0 after the stop: %+v, %v; want waiting, as never run", p, err)
-	}
+	onBackends(t, func(t *testing.T, open backend) {
+		s := limitedStudy(t, open, "prune-lim", 1)
+		job := prunedJob(t, "prune-lim", SuccessiveHalving)
+		failTrials(job, 1, 2)
+		var trace logs
+		w := &Worker{ID: "w", Store: s, Queue: s, Parallelism: 1, Heartbeat: 50 * time.Millisecond,
+			Grace: time.Second, Poll: 5 * time.Millisecond, Logf: trace.logf}
+		serveWithin(t, ctx, w, []*Job{job}, 20*time.Second, "a trial waits at its rung for ever", &trace)
+		st, trials, err := s.Study(ctx, "prune-lim")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := countStatus(trials); st.Status != results.StudyFailed || n[results.StatusRunning] != 0 || n[results.StatusFailed] != 2 {
+			t.Errorf("study %s with %v; want stopped, 2 failed, none left running\n%s", st.Status, n, trace.String())
+		}
+		if !strings.Contains(trace.String(), "trial 0 of prune-lim: stopped (its study stopped") {
+			t.Errorf("trial 0 was not given back:\n%s", trace.String())
+		}
+		if p, err := s.Progress(ctx, "prune-lim", 0); err != nil || p[0].Status != results.StatusWaiting || len(p[0].Reports) != 0 || p[0].Attempt != 0 {
+			t.Errorf("trial 0 after the stop: %+v, %v; want waiting, as never run", p, err)
+		}
+	})
 }

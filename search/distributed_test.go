@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/hpsearch/hpsearch/results"
-	"github.com/hpsearch/hpsearch/results/postgres"
-	"github.com/hpsearch/hpsearch/results/postgres/pgtest"
 )
 
 const (
@@ -57,16 +55,6 @@ func reference(t *testing.T, job *Job) []results.Trial {
 		t.Fatal(err)
 	}
 	return trials
-}
-
-func openShared(t testing.TB, url string) *postgres.Store {
-	t.Helper()
-	s, err := postgres.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
 }
 
 func putStudy(t testing.TB, s results.Store, name string) {
@@ -112,97 +100,99 @@ func assertSameTrials(t *testing.T, want, got []results.Trial) {
 // machine, share one study: each trial runs once, rounds advance whoever
 // finished them, and the study equals a one-process run.
 func TestWorkersShareAStudy(t *testing.T) {
-	url := pgtest.URL(t)
-	ctx := context.Background()
-	job := distJob(t, "shared")
-	want := reference(t, job)
-	putStudy(t, openShared(t, url), "shared")
+	onBackends(t, func(t *testing.T, open backend) {
+		ctx := context.Background()
+		job := distJob(t, "shared")
+		want := reference(t, job)
+		putStudy(t, open(t), "shared")
 
-	var (
-		wg    sync.WaitGroup
-		ran   atomic.Int32
-		errs  = make([]error, 3)
-		trace logs
-	)
-	for i := range errs {
-		counting := *job
-		counting.Evaluator = EvaluatorFunc(func(ctx context.Context, task Task) (results.Trial, error) {
-			ran.Add(1)
-			time.Sleep(time.Millisecond) // let the workers interleave
-			return job.Evaluator.Evaluate(ctx, task)
-		})
-		s := openShared(t, url)
-		w := &Worker{ID: fmt.Sprint("w", i), Store: s, Queue: s, Parallelism: 2, Heartbeat: 50 * time.Millisecond,
-			Grace: time.Second, Poll: 10 * time.Millisecond, Logf: trace.logf}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = w.Serve(ctx, []*Job{&counting})
-		}()
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("worker %d: %v\n%s", i, err, trace.String())
+		var (
+			wg    sync.WaitGroup
+			ran   atomic.Int32
+			errs  = make([]error, 3)
+			trace logs
+		)
+		for i := range errs {
+			counting := *job
+			counting.Evaluator = EvaluatorFunc(func(ctx context.Context, task Task) (results.Trial, error) {
+				ran.Add(1)
+				time.Sleep(time.Millisecond) // let the workers interleave
+				return job.Evaluator.Evaluate(ctx, task)
+			})
+			s := open(t)
+			w := &Worker{ID: fmt.Sprint("w", i), Store: s, Queue: s, Parallelism: 2, Heartbeat: 50 * time.Millisecond,
+				Grace: time.Second, Poll: 10 * time.Millisecond, Logf: trace.logf}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = w.Serve(ctx, []*Job{&counting})
+			}()
 		}
-	}
-	if n := ran.Load(); n != distRounds*distPer {
-		t.Errorf("%d evaluations for %d trials: some trial ran twice or never\n%s", n, distRounds*distPer, trace.String())
-	}
-	st, got, err := openShared(t, url).Study(ctx, "shared")
-	if err != nil {
-		t.Fatal(err)
-	}
-	assertSameTrials(t, want, got)
-	if st.Status != "finished" || len(st.Rounds) != distRounds {
-		t.Errorf("study record: status %s, %d rounds; want finished with %d", st.Status, len(st.Rounds), distRounds)
-	}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("worker %d: %v\n%s", i, err, trace.String())
+			}
+		}
+		if n := ran.Load(); n != distRounds*distPer {
+			t.Errorf("%d evaluations for %d trials: some trial ran twice or never\n%s", n, distRounds*distPer, trace.String())
+		}
+		st, got, err := open(t).Study(ctx, "shared")
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertSameTrials(t, want, got)
+		if st.Status != "finished" || len(st.Rounds) != distRounds {
+			t.Errorf("study record: status %s, %d rounds; want finished with %d", st.Status, len(st.Rounds), distRounds)
+		}
+	})
 }
 
 // A worker that claimed a trial and went silent: after the grace period
 // another worker runs it with the same seed, and the study still equals
 // the one-process run.
 func TestSilentWorkersTrialIsRetried(t *testing.T) {
-	url := pgtest.URL(t)
-	ctx := context.Background()
-	job := distJob(t, "silent")
-	want := reference(t, job)
-	s := openShared(t, url)
-	putStudy(t, s, "silent")
-	// The ghost proposes round 0 (as a worker would) and claims trial 0.
-	if _, err := s.Propose(ctx, "silent", func(ctx context.Context) error {
-		_, err := replay(ctx, s, s, job)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	lost, ok, err := s.Claim(ctx, "ghost", nil)
-	if err != nil || !ok || lost.Trial.Number != 0 {
-		t.Fatalf("ghost claim: %+v %v %v", lost, ok, err)
-	}
-	var trace logs
-	w := &Worker{ID: "live", Store: s, Queue: s, Parallelism: 2, Heartbeat: 50 * time.Millisecond,
-		Grace: 300 * time.Millisecond, Poll: 10 * time.Millisecond, Logf: trace.logf}
-	if err := w.Serve(ctx, []*Job{job}); err != nil {
-		t.Fatal(err)
-	}
-	if ok, err := s.Finish(ctx, lost, results.Trial{Status: results.StatusOK, Value: -1}); err != nil || ok {
-		t.Errorf("the ghost's late result = %v, %v; want refused", ok, err)
-	}
-	_, got, err := s.Study(ctx, "silent")
-	if err != nil {
-		t.Fatal(err)
-	}
-	assertSameTrials(t, want, got)
-	if !strings.Contains(trace.String(), "trial 0 of silent runs again: worker ghost stopped sending heartbeats (attempt 1 of 4)") {
-		t.Errorf("the requeue was not logged:\n%s", trace.String())
-	}
+	onBackends(t, func(t *testing.T, open backend) {
+		ctx := context.Background()
+		job := distJob(t, "silent")
+		want := reference(t, job)
+		s := open(t)
+		putStudy(t, s, "silent")
+		// The ghost proposes round 0 (as a worker would) and claims trial 0.
+		if _, err := s.Propose(ctx, "silent", func(ctx context.Context) error {
+			_, err := replay(ctx, s, s, job)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		lost, ok, err := s.Claim(ctx, "ghost", nil)
+		if err != nil || !ok || lost.Trial.Number != 0 {
+			t.Fatalf("ghost claim: %+v %v %v", lost, ok, err)
+		}
+		var trace logs
+		w := &Worker{ID: "live", Store: s, Queue: s, Parallelism: 2, Heartbeat: 50 * time.Millisecond,
+			Grace: 300 * time.Millisecond, Poll: 10 * time.Millisecond, Logf: trace.logf}
+		if err := w.Serve(ctx, []*Job{job}); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.Finish(ctx, lost, results.Trial{Status: results.StatusOK, Value: -1}); err != nil || ok {
+			t.Errorf("the ghost's late result = %v, %v; want refused", ok, err)
+		}
+		_, got, err := s.Study(ctx, "silent")
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertSameTrials(t, want, got)
+		if !strings.Contains(trace.String(), "trial 0 of silent runs again: worker ghost stopped sending heartbeats (attempt 1 of 4)") {
+			t.Errorf("the requeue was not logged:\n%s", trace.String())
+		}
+	})
 }
 
 // flaky fails every other one of its first claims and finishes as an
 // unreachable store would.
 type flaky struct {
-	*postgres.Store
+	sharedStore
 	calls atomic.Int32
 }
 
@@ -219,39 +209,40 @@ func (f *flaky) Claim(ctx context.Context, w string, s []string) (results.Lease,
 	if err := f.down(); err != nil {
 		return results.Lease{}, false, err
 	}
-	return f.Store.Claim(ctx, w, s)
+	return f.sharedStore.Claim(ctx, w, s)
 }
 
 func (f *flaky) Finish(ctx context.Context, l results.Lease, t results.Trial) (bool, error) {
 	if err := f.down(); err != nil {
 		return false, err
 	}
-	return f.Store.Finish(ctx, l, t)
+	return f.sharedStore.Finish(ctx, l, t)
 }
 
 // A store that keeps dropping out is retried with a log line each time;
 // no trial is lost or reported twice.
 func TestWorkerRetriesAnUnreachableStore(t *testing.T) {
-	url := pgtest.URL(t)
-	ctx := context.Background()
-	job := distJob(t, "flaky")
-	want := reference(t, job)
-	s := &flaky{Store: openShared(t, url)}
-	putStudy(t, s, "flaky")
-	var trace logs
-	w := &Worker{ID: "w", Store: s, Queue: s, Parallelism: 1, Heartbeat: 50 * time.Millisecond,
-		Grace: time.Second, Poll: 10 * time.Millisecond, Logf: trace.logf}
-	if err := w.Serve(ctx, []*Job{job}); err != nil {
-		t.Fatal(err)
-	}
-	_, got, err := s.Study(ctx, "flaky")
-	if err != nil {
-		t.Fatal(err)
-	}
-	assertSameTrials(t, want, got)
-	if n := strings.Count(trace.String(), "connection refused; retrying in"); n != flakyFailures {
-		t.Errorf("%d retry lines, want one per failure (%d):\n%s", n, flakyFailures, trace.String())
-	}
+	onBackends(t, func(t *testing.T, open backend) {
+		ctx := context.Background()
+		job := distJob(t, "flaky")
+		want := reference(t, job)
+		s := &flaky{sharedStore: open(t)}
+		putStudy(t, s, "flaky")
+		var trace logs
+		w := &Worker{ID: "w", Store: s, Queue: s, Parallelism: 1, Heartbeat: 50 * time.Millisecond,
+			Grace: time.Second, Poll: 10 * time.Millisecond, Logf: trace.logf}
+		if err := w.Serve(ctx, []*Job{job}); err != nil {
+			t.Fatal(err)
+		}
+		_, got, err := s.Study(ctx, "flaky")
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertSameTrials(t, want, got)
+		if n := strings.Count(trace.String(), "connection refused; retrying in"); n != flakyFailures {
+			t.Errorf("%d retry lines, want one per failure (%d):\n%s", n, flakyFailures, trace.String())
+		}
+	})
 }
 
 func TestWorkerRefusesBadSettings(t *testing.T) {
@@ -272,62 +263,64 @@ func TestWorkerRefusesBadSettings(t *testing.T) {
 // A stored trial that differs from what the config proposes means the
 // study was made from another config: refused, not silently mixed.
 func TestReplayRefusesAnotherConfig(t *testing.T) {
-	url := pgtest.URL(t)
-	ctx := context.Background()
-	s := openShared(t, url)
-	putStudy(t, s, "mixed")
-	job := distJob(t, "mixed")
-	strat, _ := job.Strategy()
-	batch, _ := strat.Ask()
-	odd := results.Trial{Study: "mixed", Number: batch[0].Number, Params: results.Params{{Name: "learning_rate", Value: 0.5}},
-		Status: results.StatusOK, Value: 1}
-	if err := s.PutTrial(ctx, odd); err != nil {
-		t.Fatal(err)
-	}
-	w := &Worker{ID: "w", Store: s, Queue: s, Parallelism: 1, Poll: 10 * time.Millisecond}
-	err := w.Serve(ctx, []*Job{job})
-	if err == nil || !strings.Contains(err.Error(), "made from another config") {
-		t.Fatalf("Serve = %v, want a refusal naming the config", err)
-	}
+	onBackends(t, func(t *testing.T, open backend) {
+		ctx := context.Background()
+		s := open(t)
+		putStudy(t, s, "mixed")
+		job := distJob(t, "mixed")
+		strat, _ := job.Strategy()
+		batch, _ := strat.Ask()
+		odd := results.Trial{Study: "mixed", Number: batch[0].Number, Params: results.Params{{Name: "learning_rate", Value: 0.5}},
+			Status: results.StatusOK, Value: 1}
+		if err := s.PutTrial(ctx, odd); err != nil {
+			t.Fatal(err)
+		}
+		w := &Worker{ID: "w", Store: s, Queue: s, Parallelism: 1, Poll: 10 * time.Millisecond}
+		err := w.Serve(ctx, []*Job{job})
+		if err == nil || !strings.Contains(err.Error(), "made from another config") {
+			t.Fatalf("Serve = %v, want a refusal naming the config", err)
+		}
+	})
 }
 
 // unstorable cannot store trial 0's first result, as if the store were
 // unreachable for that trial for longer than the grace period.
 type unstorable struct {
-	*postgres.Store
+	sharedStore
 }
 
 func (u unstorable) Finish(ctx context.Context, l results.Lease, t results.Trial) (bool, error) {
 	if l.Trial.Number == 0 && l.Attempt == 1 {
 		return false, fmt.Errorf("finish: %w: connection reset", results.ErrUnavailable)
 	}
-	return u.Store.Finish(ctx, l, t)
+	return u.sharedStore.Finish(ctx, l, t)
 }
 
 // A result that cannot be stored within the grace period is given up:
 // its trial stops getting heartbeats, goes back to waiting and runs again
 // (here on the same worker), and the study still completes as it should.
 func TestUnstorableResultRunsAgain(t *testing.T) {
-	url := pgtest.URL(t)
-	ctx := context.Background()
-	job := distJob(t, "unstorable")
-	want := reference(t, job)
-	s := unstorable{openShared(t, url)}
-	putStudy(t, s, "unstorable")
-	var trace logs
-	w := &Worker{ID: "w", Store: s, Queue: s, Parallelism: 2, Heartbeat: 50 * time.Millisecond,
-		Grace: 300 * time.Millisecond, Poll: 10 * time.Millisecond, Logf: trace.logf}
-	serveWithin(t, ctx, w, []*Job{job}, 30*time.Second, "the given-up trial kept its heartbeat", &trace)
-	_, got, err := s.Study(ctx, "unstorable")
-	if err != nil {
-		t.Fatal(err)
-	}
-	assertSameTrials(t, want, got)
-	for _, line := range []string{"trial 0 of unstorable: not stored", "trial 0 of unstorable runs again"} {
-		if !strings.Contains(trace.String(), line) {
-			t.Errorf("log lacks %q:\n%s", line, trace.String())
+	onBackends(t, func(t *testing.T, open backend) {
+		ctx := context.Background()
+		job := distJob(t, "unstorable")
+		want := reference(t, job)
+		s := unstorable{open(t)}
+		putStudy(t, s, "unstorable")
+		var trace logs
+		w := &Worker{ID: "w", Store: s, Queue: s, Parallelism: 2, Heartbeat: 50 * time.Millisecond,
+			Grace: 300 * time.Millisecond, Poll: 10 * time.Millisecond, Logf: trace.logf}
+		serveWithin(t, ctx, w, []*Job{job}, 30*time.Second, "the given-up trial kept its heartbeat", &trace)
+		_, got, err := s.Study(ctx, "unstorable")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		assertSameTrials(t, want, got)
+		for _, line := range []string{"trial 0 of unstorable: not stored", "trial 0 of unstorable runs again"} {
+			if !strings.Contains(trace.String(), line) {
+				t.Errorf("log lacks %q:\n%s", line, trace.String())
+			}
+		}
+	})
 }
 
 // failTrials makes the trials numbered numbers fail, as a broken training

@@ -20,9 +20,9 @@ var errLeaseLost = errors.New("this worker's claim on the trial was lost")
 var errStudyStopped = errors.New("its study stopped for too many failed trials; it waits for the study to be resumed")
 
 // sharedPruner is early stopping for a study shared through a
-// results.Queue: each report is stored under the trial's lease, and a
-// trial is judged over a snapshot of the stored reports of the trials it
-// is compared with (Queue.Progress), by the same rules (decider) as the
+// Queue that is a Reporter: each report is stored under the trial's lease,
+// and a trial is judged over a snapshot of the stored reports of the trials
+// it is compared with (Reporter.Progress), by the same rules (decider) as the
 // Pruner of a one-process run, so the same trials are pruned at the same
 // steps. Waiting for the others is polling: the reports come from other
 // processes.
@@ -30,10 +30,12 @@ type sharedPruner struct {
 	rule   EarlyStopping
 	orient func(float64) float64
 	w      *Worker
+	q      Reporter
 }
 
+// newSharedPruner needs w's queue to be a Reporter (Worker.add checks it).
 func newSharedPruner(p *Pruner, w *Worker) *sharedPruner {
-	return &sharedPruner{rule: p.rule, orient: p.orient, w: w}
+	return &sharedPruner{rule: p.rule, orient: p.orient, w: w, q: w.Queue.(Reporter)}
 }
 
 // report stores the trial's value at step and says whether it may go on.
@@ -47,7 +49,7 @@ func (sp *sharedPruner) report(ctx context.Context, l results.Lease, reports []r
 	step, value := reports[len(reports)-1].Step, reports[len(reports)-1].Value
 	var ok bool
 	if err := sp.w.retry(ctx, fmt.Sprintf("report step %d of trial %d of %s", step, n, l.Trial.Study), func(ctx context.Context) (err error) {
-		ok, err = sp.w.Queue.AddReport(ctx, l, step, value)
+		ok, err = sp.q.AddReport(ctx, l, step, value)
 		return err
 	}); err != nil {
 		if ctx.Err() != nil {
@@ -84,7 +86,7 @@ func (sp *sharedPruner) report(ctx context.Context, l results.Lease, reports []r
 	for {
 		var snap []results.TrialProgress
 		if err := sp.w.retry(ctx, fmt.Sprintf("read the progress of %s", l.Trial.Study), func(ctx context.Context) (err error) {
-			snap, err = sp.w.Queue.Progress(ctx, l.Trial.Study, scope)
+			snap, err = sp.q.Progress(ctx, l.Trial.Study, scope)
 			return err
 		}); err != nil {
 			if ctx.Err() != nil {

@@ -188,7 +188,7 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	if _, shared := store.(results.Queue); shared && pruner != nil && len(cfg.Trainer.Devices) > 0 {
+	if _, shared := store.(sharedQueue); shared && pruner != nil && len(cfg.Trainer.Devices) > 0 {
 		// A trial waiting for others keeps its device, and in a shared
 		// study the trial it waits for may have to run again here after its
 		// worker died: with every device held by waiting trials, it never
@@ -199,7 +199,7 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	if err := store.PutStudy(ctx, studyRec); err != nil {
 		return failed(err)
 	}
-	if q, ok := store.(results.Queue); ok {
+	if q, ok := store.(sharedQueue); ok {
 		return runShared(leaseCtx, sharedRun{store: store, queue: q, sw: sw, warm: warm, rec: studyRec, path: path, par: par, flags: f, lease: lease}, stdout, stderr)
 	}
 

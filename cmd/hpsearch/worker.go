@@ -83,7 +83,7 @@ func runWorker(ctx context.Context, names []string, f workerFlags, stderr io.Wri
 		return err
 	}
 	defer closeStore()
-	q, ok := store.(results.Queue)
+	q, ok := store.(sharedQueue)
 	if !ok { // every postgres:// store is a Queue; this guards a future scheme
 		return usageErr("worker: %s cannot share studies between workers", redact(f.storage))
 	}

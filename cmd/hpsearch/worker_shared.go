@@ -50,7 +50,7 @@ func (s sharedFlags) check() error {
 }
 
 // newWorker sets up this process as a worker of shared studies.
-func newWorker(store results.Store, q results.Queue, par int, f sharedFlags, stderr io.Writer) (*search.Worker, error) {
+func newWorker(store results.Store, q search.Queue, par int, f sharedFlags, stderr io.Writer) (*search.Worker, error) {
 	if err := f.check(); err != nil {
 		return nil, err
 	}
@@ -76,13 +76,21 @@ func workerID() string {
 	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }
 
+// sharedQueue is a store shared between machines (PostgreSQL): workers
+// anywhere claim its studies' trials, and it stops a study for all of them
+// at its failure limit.
+type sharedQueue interface {
+	search.Queue
+	search.FailureLimiter
+}
+
 // sharedRun is a `run` whose store is shared: the study's trials wait in
 // the store, this process works on them like any other worker, and it
 // prints and exports the study once every trial has finished, wherever,
 // or once the study stopped because too many trials failed.
 type sharedRun struct {
 	store results.Store
-	queue results.Queue
+	queue sharedQueue
 	sw    *sweep
 	warm  *search.WarmStart
 	rec   results.Study

@@ -1,7 +1,8 @@
 // Package postgres is a results.Store in a PostgreSQL database, through
 // pgx and its connection pool. It is the store that several machines share:
-// besides results.Store and results.Summarizer it implements results.Queue,
-// so workers anywhere claim a study's waiting trials.
+// besides results.Store and results.Summarizer it is a queue of trials
+// (search.Queue and all its capabilities), so workers anywhere claim a
+// study's waiting trials.
 //
 // Every write is its own committed statement or transaction: a trial is in
 // the database when the call returns.
@@ -29,7 +30,6 @@ import (
 var (
 	_ results.Store      = (*Store)(nil)
 	_ results.Summarizer = (*Store)(nil)
-	_ results.Queue      = (*Store)(nil)
 )
 
 // Store keeps studies and trials in one PostgreSQL schema. It is safe for
