@@ -43,16 +43,16 @@ func cpuJob(b *testing.B, study string, iterations int) *Job {
 	if err != nil {
 		b.Fatal(err)
 	}
-	obj, err := NewObjective(cfg)
+	obj, err := NewTrainerObjective(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
-	space, err := NewSpace(configDims(cfg.Parameters))
+	space, err := ConfigSpace(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
 	return &Job{Study: study, Seed: cfg.Seed, Evaluator: obj,
-		Strategy: func() (Strategy, error) { return NewStrategy(configOptions(cfg), space, nil) }}
+		Strategy: func() (Strategy, error) { return NewStrategy(ConfigStrategy(cfg), space, nil) }}
 }
 
 // cpuTime is the process's user and system time so far.

@@ -30,15 +30,15 @@ func prunedJob(t *testing.T, name, kind string) *Job {
 // and `hpsearch worker` set them.
 func prunedConfigJob(tb testing.TB, cfg *configs.Config, study string) *Job {
 	tb.Helper()
-	obj, err := NewObjective(cfg)
+	obj, err := NewTrainerObjective(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	space, err := NewSpace(configDims(cfg.Parameters))
+	space, err := ConfigSpace(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	rule, ok := configRule(cfg)
+	rule, ok := ConfigRule(cfg)
 	if !ok {
 		tb.Fatal("no early-stopping rule")
 	}
@@ -48,7 +48,7 @@ func prunedConfigJob(tb testing.TB, cfg *configs.Config, study string) *Job {
 	}
 	obj.ReportEvery(cfg.Search.EarlyStopping.Interval, rule.MaxResource)
 	return &Job{Study: study, Seed: cfg.Seed, Evaluator: obj, Pruner: p,
-		Strategy: func() (Strategy, error) { return NewStrategy(configOptions(cfg), space, nil) }}
+		Strategy: func() (Strategy, error) { return NewStrategy(ConfigStrategy(cfg), space, nil) }}
 }
 
 // prunedReference runs the job in one process with a pruner of the same rule.

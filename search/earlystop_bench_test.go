@@ -22,7 +22,7 @@ func sweepOnce(tb testing.TB, path string, sets []string) (best float64, iterati
 	cfg, obj, strat := builtInSweep(tb, path, sets)
 	r := &Runner{Seed: cfg.Seed, Strategy: strat, Evaluator: obj, Parallelism: 2}
 	var err error
-	if rule, ok := configRule(cfg); ok {
+	if rule, ok := ConfigRule(cfg); ok {
 		if r.Pruner, err = NewPruner(rule, false); err != nil {
 			tb.Fatal(err)
 		}
@@ -48,21 +48,21 @@ func sweepOnce(tb testing.TB, path string, sets []string) (best float64, iterati
 
 // builtInSweep loads a config of the built-in trainer (with sets) and
 // builds its objective and strategy, as `hpsearch run` does.
-func builtInSweep(tb testing.TB, path string, sets []string) (*configs.Config, *Objective, Strategy) {
+func builtInSweep(tb testing.TB, path string, sets []string) (*configs.Config, TrainerObjective, Strategy) {
 	tb.Helper()
 	cfg, err := configs.Load(path, sets)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	obj, err := NewObjective(cfg)
+	obj, err := NewTrainerObjective(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	space, err := NewSpace(configDims(cfg.Parameters))
+	space, err := ConfigSpace(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	strat, err := NewStrategy(configOptions(cfg), space, nil)
+	strat, err := NewStrategy(ConfigStrategy(cfg), space, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -23,7 +23,7 @@ func (sw *sweep) newEvaluator() error {
 		sw.command, err = study.NewCommandObjective(cfg, filepath.Join(cfg.Output.Dir, sw.study, "trials"))
 		return err
 	}
-	sw.objective, err = search.NewObjective(cfg)
+	sw.objective, err = study.NewObjective(cfg)
 	return err
 }
 

@@ -83,7 +83,7 @@ func checkStudyName(name string) error {
 type sweep struct {
 	cfg       *configs.Config
 	study     string
-	objective *search.Objective       // the built-in trainer; nil with trainer.command
+	objective *study.Objective        // the built-in trainer; nil with trainer.command
 	command   *study.CommandObjective // the user's program (trainer.command); else nil
 	benchmark *study.Benchmark        // a test function (benchmark: NAME); else nil
 	space     *search.Space

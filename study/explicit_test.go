@@ -1,4 +1,4 @@
-package search
+package study
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/search"
 	"github.com/hpsearch/hpsearch/trainer"
 )
 
@@ -56,7 +57,7 @@ func explicitObjective(t *testing.T, text string, sets ...string) *Objective {
 // test when the trial did not run.
 func evaluate(t *testing.T, o *Objective, seed uint64, params ...results.Param) results.Trial {
 	t.Helper()
-	tr, err := o.Evaluate(context.Background(), Task{Seed: seed, Params: params})
+	tr, err := o.Evaluate(context.Background(), search.Task{Seed: seed, Params: params})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +323,7 @@ func TestMomentumZeroFromConfig(t *testing.T) {
 // key; it used to run as 0.01.
 func TestLearningRateZeroIsRefused(t *testing.T) {
 	o := explicitObjective(t, wellConfig)
-	tr, err := o.Evaluate(context.Background(), Task{Seed: 1, Params: results.Params{{Name: "learning_rate", Value: 0.0}}})
+	tr, err := o.Evaluate(context.Background(), search.Task{Seed: 1, Params: results.Params{{Name: "learning_rate", Value: 0.0}}})
 	if err != nil {
 		t.Fatal(err)
 	}

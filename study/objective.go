@@ -1,4 +1,4 @@
-package search
+package study
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/search"
 	"github.com/hpsearch/hpsearch/trainer"
 )
 
@@ -134,7 +135,7 @@ func (o *Objective) Settings(params results.Params, seed uint64) (trainer.Settin
 }
 
 // Evaluate trains one trial.
-func (o *Objective) Evaluate(ctx context.Context, t Task) (results.Trial, error) {
+func (o *Objective) Evaluate(ctx context.Context, t search.Task) (results.Trial, error) {
 	tr := results.Trial{Status: results.StatusFailed, Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN(), Started: time.Now()}
 	s, err := o.Settings(t.Params, t.Seed)
 	if err != nil {

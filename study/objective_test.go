@@ -1,4 +1,4 @@
-package search
+package study
 
 import (
 	"context"
@@ -6,12 +6,13 @@ import (
 
 	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/search"
 )
 
 // irisTask is a fast learner on the iris MLP: its validation loss bottoms
 // out early and rises while the training loss keeps falling.
-func irisTask() Task {
-	return Task{Study: "iris", Number: 0, Seed: TrialSeed(3, 0), Params: results.Params{
+func irisTask() search.Task {
+	return search.Task{Study: "iris", Number: 0, Seed: search.TrialSeed(3, 0), Params: results.Params{
 		{Name: "learning_rate", Value: 0.3}, {Name: "init_std", Value: 0.5},
 		{Name: "hidden", Value: int64(16)}, {Name: "momentum", Value: 0.9}}}
 }
