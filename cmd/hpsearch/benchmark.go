@@ -3,35 +3,35 @@ package main
 import (
 	"fmt"
 	"io"
-	"strings"
 
-	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/study"
 )
 
-// report prints a sweep's results as report does; for a benchmark it adds
-// the function's known minimum and the regret (best − known minimum), the
-// figure that compares strategies across functions and seeds.
-func (sw *sweep) report(s results.Study, trials []results.Trial, asJSON bool, top int, output trialOutput, w io.Writer) error {
-	if sw.benchmark == nil {
-		return report(s, trials, asJSON, top, output, w)
+// writeOutcome prints a study's outcome as report does; for a benchmark it
+// adds the function's known minimum and the regret (best − known
+// minimum), the figure that compares strategies across functions and
+// seeds.
+func writeOutcome(o *study.Outcome, asJSON bool, top int, output trialOutput, w io.Writer) error {
+	b := o.Benchmark
+	if b == nil {
+		return report(o.Study, o.Trials, asJSON, top, output, w)
 	}
 	if asJSON {
-		doc := results.NewDocument(s, trials)
-		doc.SetKnownMinimum(sw.benchmark.Minimum.Value)
+		doc := results.NewDocument(o.Study, o.Trials)
+		doc.SetKnownMinimum(b.Minimum.Value)
 		return results.WriteJSON(w, doc)
 	}
-	if err := report(s, trials, false, top, output, w); err != nil {
+	if err := report(o.Study, o.Trials, false, top, output, w); err != nil {
 		return err
 	}
-	return writeRegret(w, sw, trials)
+	return writeRegret(w, o)
 }
 
 // writeRegret is the human output's closing line for a benchmark.
-func writeRegret(w io.Writer, sw *sweep, trials []results.Trial) error {
-	b, goal := sw.benchmark, sw.cfg.Search.Goal
-	best, ok := results.Best(trials, results.Goal(goal))
+func writeRegret(w io.Writer, o *study.Outcome) error {
+	b := o.Benchmark
+	best, ok := o.Best()
 	var err error
 	switch {
 	case !ok:
@@ -48,34 +48,9 @@ func writeRegret(w io.Writer, sw *sweep, trials []results.Trial) error {
 	return nil
 }
 
-// storedBenchmark rebuilds the benchmark of a stored study from the
-// canonical config stored with it (its "benchmark:" line and its
-// parameters, the coordinates), so that `show` gives the regret as `run`
-// did; nil for any other study.
-func storedBenchmark(s results.Study) *sweep {
-	cfg := &configs.Config{}
-	for _, line := range strings.Split(s.Config, "\n") {
-		if name, ok := strings.CutPrefix(line, "benchmark: "); ok {
-			cfg.Benchmark = strings.TrimSpace(name)
-		}
-		if strings.HasPrefix(line, "parameters.") {
-			cfg.Parameters = append(cfg.Parameters, configs.Parameter{})
-		}
-	}
-	if cfg.Benchmark == "" {
-		return nil
-	}
-	b, err := study.NewBenchmark(cfg)
-	if err != nil {
-		return nil
-	}
-	cfg.Search.Goal = string(s.Goal)
-	return &sweep{cfg: cfg, study: s.Name, benchmark: b}
-}
-
 // describeBenchmark is `validate`'s line on a benchmark's objective.
-func describeBenchmark(w io.Writer, sw *sweep) {
-	b := sw.benchmark
+func describeBenchmark(w io.Writer, s *study.Study) {
+	b := s.Benchmark
 	fmt.Fprintf(w, "objective benchmark %s in %d dimensions: the value of a trial is the function at (x0, …); known minimum %s at %v\n",
 		b.Name(), b.Dim(), results.FormatValue(b.Minimum.Value), b.Minimum.Argmin)
 }

@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 )
 
@@ -125,52 +123,5 @@ parameters:
 		if !strings.Contains(stderr, want) {
 			t.Errorf("%s: stderr lacks the warning %q:\n%s", args[0], want, stderr)
 		}
-	}
-}
-
-// A worker of a shared study rebuilds its search from the stored source:
-// it must propose the same trials, conditions included, and refuse a
-// stored study whose conditions differ from what the source now gives.
-func TestWorkerRebuildsConditions(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join("..", "..", "configs", "quickstart.yaml")
-	sw, err := prepare(path, nil, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := newSource(path, nil, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := results.Study{Name: "q", Config: configs.FormatCanonical(sw.cfg.Canonical()), Source: src}
-	job, err := jobFromStudy(ctx, results.NewMemoryStore(), st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	worker, err := job.Strategy()
-	if err != nil {
-		t.Fatal(err)
-	}
-	local, err := sw.strategy(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, _ := worker.Ask()
-	b, _ := local.Ask()
-	absent := 0
-	for i := range b {
-		if fmt.Sprint(a[i].Params) != fmt.Sprint(b[i].Params) {
-			t.Fatalf("trial %d: the worker proposes %v, the run %v", i, a[i].Params, b[i].Params)
-		}
-		if _, ok := b[i].Params.Get("momentum"); !ok {
-			absent++
-		}
-	}
-	if absent == 0 || len(a) != len(b) {
-		t.Fatalf("%d of %d proposals lack momentum (worker proposed %d): the test shows nothing", absent, len(b), len(a))
-	}
-	st.Config = strings.Replace(st.Config, " when optimizer in [momentum, adam]", "", 1)
-	if _, err := jobFromStudy(ctx, results.NewMemoryStore(), st); err == nil || !strings.Contains(err.Error(), "parameters.momentum") {
-		t.Fatalf("a study stored without the condition: err %v, want the difference in parameters.momentum", err)
 	}
 }

@@ -8,14 +8,13 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
-	"github.com/hpsearch/hpsearch/search"
+	"github.com/hpsearch/hpsearch/study"
 )
 
 type evalFlags struct {
@@ -66,18 +65,18 @@ type evalTrial struct {
 }
 
 func runEval(ctx context.Context, path string, f evalFlags, stdout, stderr io.Writer) error {
-	sw, err := prepare(path, f.sets, "")
+	s, err := study.Load(path, f.sets, "")
 	if err != nil {
 		return err
 	}
-	sw.forEval()
+	s.ForEval()
 	var (
 		params results.Params
 		round  *int
 	)
 	trial := f.trial
 	if f.params != "" {
-		b, err := loadParams(sw.cfg, f.params)
+		b, err := loadParams(s.Config, f.params)
 		if err != nil {
 			return err
 		}
@@ -85,37 +84,31 @@ func runEval(ctx context.Context, path string, f evalFlags, stdout, stderr io.Wr
 		if !f.trialSet {
 			trial = b.Trial
 		}
-		origin := lookUpOrigin(ctx, sw.cfg, f.storage, b)
-		if w := origin.warning(sw, f.params, b); w != "" {
+		origin := lookUpOrigin(ctx, s.Config, f.storage, b)
+		if w := origin.warning(s, f.params, b); w != "" {
 			fmt.Fprintln(stderr, "hpsearch: warning: "+w)
 		}
 		if !f.trialSet {
 			round = origin.round
 		}
-	} else if sw.benchmark != nil {
+	} else if s.Benchmark != nil {
 		return usageErr("eval %s: a benchmark has no base point: give the point to evaluate with --params (a best.yaml with params %s)",
-			path, strings.Join(sw.cfg.ParamNames(), ", "))
+			path, strings.Join(s.Config.ParamNames(), ", "))
 	}
-	task := search.Task{Study: sw.study, Number: trial, Params: params, Seed: search.TrialSeed(sw.cfg.Seed, trial)}
-	start := time.Now()
-	t, err := sw.evaluator().Evaluate(ctx, task)
+	t, err := s.Eval(ctx, trial, params)
 	if err != nil {
 		return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted: %w", err)}
 	}
-	t.Study, t.Number, t.Params, t.Seed = task.Study, task.Number, trainedParams(sw, task.Params), task.Seed
 	if round != nil {
 		t.Round = *round
-	}
-	if t.Started.IsZero() {
-		t.Started, t.Finished = start, time.Now()
 	}
 	if f.json {
 		if err := results.WriteJSON(stdout, evalTrial{TrialDoc: results.TrialDocument(t), Round: round}); err != nil {
 			return err
 		}
 	} else {
-		s := results.Study{Name: sw.study, Metric: sw.cfg.Search.Metric, Goal: results.Goal(sw.cfg.Search.Goal)}
-		if err := results.WriteRanked(stdout, s, []results.Trial{t}, 0); err != nil {
+		rec := results.Study{Name: s.Name, Metric: s.Config.Search.Metric, Goal: s.Goal()}
+		if err := results.WriteRanked(stdout, rec, []results.Trial{t}, 0); err != nil {
 			return err
 		}
 	}
@@ -237,47 +230,18 @@ func sameValues(a, b results.Params) bool {
 }
 
 // warning says why a best.yaml may not be this config's, or "".
-func (o origin) warning(sw *sweep, file string, b results.BestFile) string {
+func (o origin) warning(s *study.Study, file string, b results.BestFile) string {
 	switch {
 	case o.found && len(o.diffs) > 0:
 		return fmt.Sprintf("%s is the best of study %s, which ran with another config than %s (%s); the value may differ",
-			file, b.Study, sw.cfg.File, strings.Join(o.diffs, "; "))
+			file, b.Study, s.Config.File, strings.Join(o.diffs, "; "))
 	case o.found:
 		return "" // the same config under another name (run --study)
-	case b.Study != "" && !sameStudy(sw.cfg.Name, b.Study):
+	case b.Study != "" && !sameStudy(s.Config.Name, b.Study):
 		return fmt.Sprintf("%s is the best of study %s, not of %s (study %s); its params fit this config, so it is retrained with them",
-			file, b.Study, sw.cfg.File, sw.study)
+			file, b.Study, s.Config.File, s.Name)
 	}
 	return ""
-}
-
-// trainedParams is what a trial trained with, for the table and JSON:
-// the given parameters, and for the built-in trainer the base value of
-// every other parameter of the space that applies, so that eval without
-// --params still shows the settings it trained.
-func trainedParams(sw *sweep, given results.Params) results.Params {
-	if sw.objective == nil {
-		return given
-	}
-	out := given[:len(given):len(given)]
-	for _, p := range sw.cfg.Parameters {
-		if _, ok := out.Get(p.Name); ok {
-			continue
-		}
-		if p.When != nil {
-			parent, ok := out.Get(p.When.Parent)
-			if !ok {
-				parent, ok = sw.cfg.BaseValue(p.When.Parent)
-			}
-			if !p.When.Applies(parent, ok) {
-				continue
-			}
-		}
-		if v, ok := sw.cfg.BaseValue(p.Name); ok {
-			out = append(out, results.Param{Name: p.Name, Value: v})
-		}
-	}
-	return out
 }
 
 func firstNonEmpty(s ...string) string {

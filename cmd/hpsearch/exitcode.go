@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/hpsearch/hpsearch/study"
 )
 
 // failed marks err as work that could not be finished — a store or a file
@@ -14,7 +16,7 @@ import (
 // that already carries a status keeps it.
 func failed(err error) error {
 	var ee *exitError
-	if err == nil || errors.As(err, &ee) {
+	if err == nil || errors.As(err, &ee) || study.KindOf(err) != 0 {
 		return err
 	}
 	return &exitError{code: exitNoSuccess, err: err}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/search"
+	"github.com/hpsearch/hpsearch/study"
 )
 
 // The --json documents of studies, compare and validate. Their fields are
@@ -138,31 +139,31 @@ type planLine struct {
 	Parallel int    `json:"parallel"`
 }
 
-func newValidateDoc(sw *sweep, strat search.Strategy) validateDoc {
-	c := sw.cfg
-	doc := validateDoc{File: c.File, Study: sw.study, Seed: c.Seed, Metric: c.Search.Metric, Goal: c.Search.Goal,
+func newValidateDoc(s *study.Study, strat search.Strategy) validateDoc {
+	c := s.Config
+	doc := validateDoc{File: c.File, Study: s.Name, Seed: c.Seed, Metric: c.Search.Metric, Goal: c.Search.Goal,
 		Space: []spaceLine{}, Warnings: []string{},
 		Plan: planLine{Strategy: strat.Name(), Trials: strat.Total(), Rounds: 1,
-			Parallel: effectiveParallel(sw.capParallel(c.Search.Parallelism))},
+			Parallel: study.EffectiveParallel(s.CapParallel(c.Search.Parallelism))},
 		WarmStart: c.Search.WarmStart}
 	if c.Search.Strategy == "coarse-to-fine" {
 		doc.Plan.Rounds = c.Search.Rounds
 	}
 	switch {
-	case sw.benchmark != nil:
+	case s.Benchmark != nil:
 		doc.Objective, doc.Benchmark = "benchmark", c.Benchmark
-	case sw.command != nil:
+	case s.Command != nil:
 		doc.Objective, doc.Command = "command", c.Trainer.Command
 	default:
 		doc.Objective = "trainer"
 		doc.Model = &modelLine{Kind: c.Model.Kind, Loss: c.Model.Loss}
 		if c.Model.Kind != "function" {
-			o := sw.objective
+			o := s.Trainer
 			doc.Data = &dataLine{TrainRows: o.TrainRows, ValidationRows: o.ValidationRows, Features: o.Features, Classes: o.Classes}
 		}
 	}
-	ranges := sw.space.InitialRanges()
-	for i, d := range sw.space.Dims {
+	ranges := s.Space.InitialRanges()
+	for i, d := range s.Space.Dims {
 		var r any = []float64{ranges[i].Low, ranges[i].High}
 		if ranges[i].Choices != nil {
 			r = ranges[i].Choices

@@ -16,12 +16,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hpsearch/hpsearch/configs"
+	"github.com/hpsearch/hpsearch/study"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "0.1.0-dev"
 
-// Exit statuses (contract): 0 success; 1 the sweep ran but no trial
+// Exit statuses (contract), also of study's errors by their Kind: 0
+// success; 1 the sweep ran but no trial
 // succeeded, or the work could not be finished (a store or file that could
 // not be written: a full disk, a read-only directory); 2 bad usage or bad
 // config; 130 interrupted; 141 (exitBrokenPipe) stdout's reader went away,
@@ -74,6 +76,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code
+	}
+	switch study.KindOf(err) {
+	case study.Usage:
+		return exitUsage
+	case study.NotFinished:
+		return exitNoSuccess
+	case study.Interrupted:
+		return exitInterrupted
 	}
 	if machineFailure(err) {
 		return exitNoSuccess

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hpsearch/hpsearch/configs"
+	"github.com/hpsearch/hpsearch/study"
 )
 
 // hpsearch runs the program in-process and returns its exit status, stdout
@@ -293,7 +294,7 @@ func TestInitWritesARunnableExample(t *testing.T) {
 
 func TestStudyNamePlaceholders(t *testing.T) {
 	now := time.Date(2026, 11, 28, 2, 0, 5, 0, time.UTC)
-	if got := expandStudy("nightly-{date}-{time}", now); got != "nightly-2026-11-28-020005" {
+	if got := study.ExpandName("nightly-{date}-{time}", now); got != "nightly-2026-11-28-020005" {
 		t.Fatalf("got %q", got)
 	}
 	code, _, stderr := hpsearch(t, context.Background(), "run", filepath.Join("..", "..", "configs", "quickstart.yaml"), "--study", "../escape")

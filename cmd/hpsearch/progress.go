@@ -5,7 +5,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"runtime"
 	"time"
 
 	"golang.org/x/term"
@@ -20,7 +19,7 @@ type progress struct {
 	w        io.Writer
 	tty      bool
 	total    int
-	goal     string
+	goal     results.Goal
 	start    time.Time
 	best     float64
 	bestN    int
@@ -33,20 +32,13 @@ type progress struct {
 // the sweep runs; the list under the ranked table names them all.
 const maxFailureLines = 10
 
-func newProgress(w io.Writer, total int, goal string) *progress {
+func newProgress(w io.Writer, total int, goal results.Goal) *progress {
 	tty := false
 	if f, ok := w.(*os.File); ok {
 		tty = term.IsTerminal(int(f.Fd()))
 	}
 	return &progress{w: w, tty: tty, total: total, goal: goal, start: time.Now(), best: math.NaN(), bestN: -1,
 		every: max(1, total/20)}
-}
-
-func effectiveParallel(p int) int {
-	if p <= 0 {
-		return runtime.GOMAXPROCS(0)
-	}
-	return p
 }
 
 func (p *progress) better(v float64) bool {
@@ -56,13 +48,13 @@ func (p *progress) better(v float64) bool {
 	if math.IsNaN(p.best) {
 		return true
 	}
-	if p.goal == "maximize" {
+	if p.goal.Maximizes() {
 		return v > p.best
 	}
 	return v < p.best
 }
 
-func (p *progress) trial(t results.Trial, done, total int) {
+func (p *progress) Trial(t results.Trial, done, total int) {
 	improved := t.Status == results.StatusOK && p.better(t.Value)
 	if improved {
 		p.best, p.bestN = t.Value, t.Number
@@ -107,7 +99,7 @@ func (p *progress) trial(t results.Trial, done, total int) {
 	}
 }
 
-func (p *progress) finish() {
+func (p *progress) Finish() {
 	if p.tty {
 		fmt.Fprintln(p.w)
 	}

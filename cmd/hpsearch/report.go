@@ -13,6 +13,7 @@ import (
 	"github.com/hpsearch/hpsearch/results"
 	// Named so: package main has a func report (the tables).
 	htmlreport "github.com/hpsearch/hpsearch/results/report"
+	"github.com/hpsearch/hpsearch/study"
 )
 
 func newReportCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -40,7 +41,7 @@ Every run writes it too, as runs/<study>/report.html.`,
 				if err != nil {
 					return err
 				}
-				trials = finishedOnly(trials)
+				trials = study.FinishedOnly(trials)
 				outputs := trialOutputs(outputDir(storage), s.Name)
 				if output == "-" {
 					return htmlreport.WriteHTML(stdout, s, trials, htmlreport.TrialOutput(outputs))

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/study"
 )
 
 // storageFlag adds --storage to a command that reads stored studies.
@@ -37,14 +38,14 @@ func withStore(ctx context.Context, url string, f func(results.Store) error) err
 
 // loadStudy reads one study and its trials; a missing study is a usage error.
 func loadStudy(ctx context.Context, store results.Store, name string) (results.Study, []results.Trial, error) {
-	if err := checkStudyName(name); err != nil {
+	if err := study.CheckName(name); err != nil {
 		return results.Study{}, nil, err
 	}
 	s, trials, err := store.Study(ctx, name)
 	if err != nil {
 		return s, nil, usageErr("%v (list them with: hpsearch studies)", err)
 	}
-	if err := checkStoredName(s.Name); err != nil {
+	if err := study.CheckStoredName(s.Name); err != nil {
 		return s, nil, usageErr("%v", err)
 	}
 	return s, trials, nil
@@ -101,10 +102,11 @@ func newShowCmd(stdout io.Writer) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if sw := storedBenchmark(s); sw != nil {
-					return sw.report(s, finishedOnly(trials), asJSON, top, nil, tableOut(stdout, wide))
+				o := study.StoredOutcome(s, trials)
+				if o.Benchmark != nil {
+					return writeOutcome(o, asJSON, top, nil, tableOut(stdout, wide))
 				}
-				return report(s, finishedOnly(trials), asJSON, top, trialOutputs(outputDir(storage), s.Name), tableOut(stdout, wide))
+				return report(s, o.Trials, asJSON, top, trialOutputs(outputDir(storage), s.Name), tableOut(stdout, wide))
 			})
 		},
 	}
@@ -113,18 +115,6 @@ func newShowCmd(stdout io.Writer) *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the JSON document instead of tables")
 	wideFlag(cmd, &wide)
 	return cmd
-}
-
-// finishedOnly drops trials a dead or running process left unfinished: the
-// tables and exports describe results.
-func finishedOnly(trials []results.Trial) []results.Trial {
-	out := trials[:0:0]
-	for _, t := range trials {
-		if t.Status.Finished() {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 func newExportCmd(stdout io.Writer) *cobra.Command {
@@ -152,7 +142,7 @@ func newExportCmd(stdout io.Writer) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				trials = finishedOnly(trials)
+				trials = study.FinishedOnly(trials)
 				if output == "" || output == "-" {
 					return write(stdout, s, trials)
 				}
@@ -233,9 +223,9 @@ func newCompareCmd(stdout io.Writer) *cobra.Command {
 					return err
 				}
 				if asJSON {
-					return results.WriteJSON(stdout, newCompareDoc(a, finishedOnly(at), b, finishedOnly(bt)))
+					return results.WriteJSON(stdout, newCompareDoc(a, study.FinishedOnly(at), b, study.FinishedOnly(bt)))
 				}
-				return results.WriteCompare(tableOut(stdout, wide), a, finishedOnly(at), b, finishedOnly(bt))
+				return results.WriteCompare(tableOut(stdout, wide), a, study.FinishedOnly(at), b, study.FinishedOnly(bt))
 			})
 		},
 	}

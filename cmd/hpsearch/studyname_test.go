@@ -11,6 +11,7 @@ import (
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/results/sqlite"
 	"github.com/hpsearch/hpsearch/search"
+	"github.com/hpsearch/hpsearch/study"
 )
 
 // plantStudy stores a copy of study from under another name, as anyone who
@@ -111,8 +112,8 @@ func TestWorkerRefusesAStoredNameOutsideRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := jobFromStudy(ctx, store, st); err == nil || !strings.Contains(err.Error(), "refused") {
-		t.Errorf("jobFromStudy(%q) = %v, want it refused", evil, err)
+	if _, err := study.Rebuild(ctx, store, st); err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("study.Rebuild(%q) = %v, want it refused", evil, err)
 	}
 
 	var logged []string

@@ -10,6 +10,7 @@ import (
 	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/search"
+	"github.com/hpsearch/hpsearch/study"
 )
 
 func newValidateCmd(stdout io.Writer) *cobra.Command {
@@ -22,19 +23,19 @@ func newValidateCmd(stdout io.Writer) *cobra.Command {
 		Short: "Check a config and describe its search space and plan",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sw, err := prepare(args[0], sets, "")
+			s, err := study.Load(args[0], sets, "")
 			if err != nil {
 				return err
 			}
-			printWarnings(cmd.ErrOrStderr(), sw.cfg)
-			strat, err := sw.strategy(nil)
+			printWarnings(cmd.ErrOrStderr(), s.Config)
+			strat, err := s.Strategy(nil)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				return results.WriteJSON(stdout, newValidateDoc(sw, strat))
+				return results.WriteJSON(stdout, newValidateDoc(s, strat))
 			}
-			describe(stdout, sw, strat)
+			describe(stdout, s, strat)
 			return nil
 		},
 	}
@@ -63,22 +64,22 @@ func describeCondition(c *search.Condition) string {
 	return fmt.Sprintf(", only when %s is %s", c.Parent, strings.Join(vs, " or "))
 }
 
-func describe(w io.Writer, sw *sweep, strat search.Strategy) {
-	c := sw.cfg
+func describe(w io.Writer, s *study.Study, strat search.Strategy) {
+	c := s.Config
 	fmt.Fprintf(w, "%s: ok\n", c.File)
-	fmt.Fprintf(w, "study     %s (seed %d)\n", sw.study, c.Seed)
+	fmt.Fprintf(w, "study     %s (seed %d)\n", s.Name, c.Seed)
 	switch {
-	case sw.benchmark != nil:
-		describeBenchmark(w, sw)
-	case sw.command != nil:
-		describeCommand(w, sw)
+	case s.Benchmark != nil:
+		describeBenchmark(w, s)
+	case s.Command != nil:
+		describeCommand(w, s)
 	default:
-		describeTrainer(w, sw)
+		describeTrainer(w, s)
 	}
 	fmt.Fprintf(w, "metric    %s (%s)\n", c.Search.Metric, c.Search.Goal)
 	fmt.Fprintln(w, "space:")
-	for i, d := range sw.space.Dims {
-		r := sw.space.InitialRanges()[i]
+	for i, d := range s.Space.Dims {
+		r := s.Space.InitialRanges()[i]
 		fmt.Fprintf(w, "  %-20s %-14s %s%s\n", d.Name, d.Dist, describeRange(r, d.Dist), describeCondition(d.When))
 	}
 	fmt.Fprintf(w, "plan      %s: %d trials", strat.Name(), strat.Total())
@@ -92,28 +93,28 @@ func describe(w io.Writer, sw *sweep, strat search.Strategy) {
 		}
 		fmt.Fprintf(w, ", narrowing around the best of each round")
 	}
-	fmt.Fprintf(w, ", %d at a time\n", effectiveParallel(sw.capParallel(c.Search.Parallelism)))
+	fmt.Fprintf(w, ", %d at a time\n", study.EffectiveParallel(s.CapParallel(c.Search.Parallelism)))
 	if c.Search.WarmStart != "" {
-		fmt.Fprintf(w, "warm start from study %s: its best %d trials first, and its last round's ranges\n", c.Search.WarmStart, warmStartPoints(c))
+		fmt.Fprintf(w, "warm start from study %s: its best %d trials first, and its last round's ranges\n", c.Search.WarmStart, s.WarmStartPoints())
 	}
 }
 
 // describeTrainer says what the built-in trainer trains: data, model and
 // base settings.
-func describeTrainer(w io.Writer, sw *sweep) {
-	c := sw.cfg
+func describeTrainer(w io.Writer, s *study.Study) {
+	c := s.Config
 	switch {
 	case c.Model.Kind == "function":
 		fmt.Fprintf(w, "objective the %s landscape (the weights are the coordinates)\n", c.Model.Function)
 	case c.Data.CSV != nil:
 		fmt.Fprintf(w, "data      %s, target %s: %d training rows, %d validation rows, %d features\n",
-			c.Data.CSV.Path, c.Data.CSV.Target, sw.objective.TrainRows, sw.objective.ValidationRows, len(sw.objective.Features))
+			c.Data.CSV.Path, c.Data.CSV.Target, s.Trainer.TrainRows, s.Trainer.ValidationRows, len(s.Trainer.Features))
 	case c.Data.Synthetic != nil:
 		fmt.Fprintf(w, "data      synthetic %s: %d training rows, %d validation rows, %d features\n",
-			c.Data.Synthetic.Kind, sw.objective.TrainRows, sw.objective.ValidationRows, len(sw.objective.Features))
+			c.Data.Synthetic.Kind, s.Trainer.TrainRows, s.Trainer.ValidationRows, len(s.Trainer.Features))
 	}
-	if len(sw.objective.Classes) > 0 {
-		fmt.Fprintf(w, "classes   %s\n", strings.Join(sw.objective.Classes, ", "))
+	if len(s.Trainer.Classes) > 0 {
+		fmt.Fprintf(w, "classes   %s\n", strings.Join(s.Trainer.Classes, ", "))
 	}
 	m := c.Model
 	fmt.Fprintf(w, "model     %s", m.Kind)
@@ -146,4 +147,21 @@ func describeRange(r results.Range, dist string) string {
 		s += " every power of ten"
 	}
 	return s
+}
+
+// describeCommand is `validate`'s line on the program a command study runs.
+func describeCommand(w io.Writer, s *study.Study) {
+	c := s.Config
+	fmt.Fprintf(w, "command   %s (in %s", strings.Join(s.Command.Command().Argv, " "), c.Trainer.Workdir)
+	if c.Trainer.Timeout > 0 {
+		fmt.Fprintf(w, ", timeout %s", c.Trainer.Timeout)
+	}
+	if n := s.Command.Devices(); n > 0 {
+		fmt.Fprintf(w, ", devices %s", strings.Join(c.Trainer.Devices, ", "))
+	}
+	fmt.Fprintf(w, "); metric %s of the values printed", c.Search.MetricStrategy)
+	if c.Search.MetricRegex != "" {
+		fmt.Fprintf(w, ", read with %q", c.Search.MetricRegex)
+	}
+	fmt.Fprintln(w)
 }

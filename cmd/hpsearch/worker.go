@@ -12,13 +12,14 @@ import (
 
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/search"
+	"github.com/hpsearch/hpsearch/study"
 )
 
 type workerFlags struct {
 	storage  string
 	parallel int
 	wait     bool
-	shared   sharedFlags
+	shared   study.SharedOptions
 }
 
 func newWorkerCmd(stderr io.Writer) *cobra.Command {
@@ -51,7 +52,7 @@ up to --retries times, then count as failed.`,
 	fl.StringVar(&f.storage, "storage", "", "the PostgreSQL database of the studies: postgres://user:pass@host/db (required)")
 	fl.IntVar(&f.parallel, "parallel", 0, "trials run at once (0 = number of CPUs)")
 	fl.BoolVar(&f.wait, "wait", false, "keep waiting for new studies instead of exiting when there is no work left")
-	f.shared.register(cmd)
+	registerShared(cmd, &f.shared)
 	return cmd
 }
 
@@ -63,7 +64,7 @@ func runWorker(ctx context.Context, names []string, f workerFlags, stderr io.Wri
 		return usageErr("--parallel %d: want 0 (number of CPUs) or more", f.parallel)
 	}
 	for _, name := range names {
-		if err := checkStudyName(name); err != nil {
+		if err := study.CheckName(name); err != nil {
 			return err
 		}
 	}
@@ -83,11 +84,11 @@ func runWorker(ctx context.Context, names []string, f workerFlags, stderr io.Wri
 		return err
 	}
 	defer closeStore()
-	q, ok := store.(sharedQueue)
+	q, ok := store.(search.Queue)
 	if !ok { // every postgres:// store is a Queue; this guards a future scheme
 		return usageErr("worker: %s cannot share studies between workers", redact(f.storage))
 	}
-	w, err := newWorker(store, q, f.parallel, f.shared, stderr)
+	w, err := study.NewWorker(store, q, f.parallel, f.shared, logTo(stderr))
 	if err != nil {
 		return err
 	}
@@ -150,7 +151,7 @@ func (j *jobSet) named(ctx context.Context, names []string) ([]*search.Job, erro
 			j.logf("study %s is already finished", name)
 			continue
 		}
-		job, err := jobFromStudy(ctx, j.store, st)
+		job, err := study.Rebuild(ctx, j.store, st)
 		if err != nil {
 			return nil, usageErr("%v", err)
 		}
@@ -184,7 +185,7 @@ func (j *jobSet) unfinished(ctx context.Context) ([]*search.Job, error) {
 		if st.Status == results.StudyFailed {
 			continue // stopped for too many failures: served again once resumed
 		}
-		job, err := jobFromStudy(ctx, j.store, st)
+		job, err := study.Rebuild(ctx, j.store, st)
 		if err != nil {
 			j.refused[st.Name] = true
 			j.logf("skipping %v", err)

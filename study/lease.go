@@ -1,24 +1,22 @@
-package main
+package study
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/hpsearch/hpsearch/results"
-	"github.com/hpsearch/hpsearch/results/postgres"
-	"github.com/hpsearch/hpsearch/results/sqlite"
 )
 
-// studyLeaser is the store's side of "one study, one writer": a `run` holds
-// its study's lease from before it reads the study until it has written
-// its outputs, so a second run (or --resume) of a running study is refused
+// leaser is the store's side of "one study, one writer": a run holds its
+// study's lease from before it reads the study until it has written its
+// outputs, so a second run (or --resume) of a running study is refused
 // instead of running its trials again beside the first. Workers of a
 // shared study take trials, not the study, and need none.
-type studyLeaser interface {
+type leaser interface {
 	// AcquireStudy makes me the holder, unless a live one holds the study:
 	// the error is then a *results.StudyBusyError. A holder silent for
 	// longer than grace, or whose process is gone from this host, is
@@ -31,87 +29,82 @@ type studyLeaser interface {
 	ReleaseStudy(ctx context.Context, study string, me results.Holder) error
 }
 
-var (
-	_ studyLeaser = (*sqlite.Store)(nil)
-	_ studyLeaser = (*postgres.Store)(nil)
-	_ studyLeaser = (*results.MemoryStore)(nil)
-)
-
-// heldStudy is this process's lease on a study, renewed in the background
+// lease is this process's lease on a study, renewed in the background
 // until release.
-type heldStudy struct {
-	leaser studyLeaser
+type lease struct {
+	leaser leaser
 	study  string
 	me     results.Holder
 	stop   chan struct{}
 	done   chan struct{}
-	stderr io.Writer
+	log    func(string)
 
 	mu   sync.Mutex
 	lost error // set once another process took the study over
 }
 
-// holdStudy takes study's lease for this process, or refuses the run (exit
-// 2) naming the process that holds it. A holder that has gone silent but
-// not yet for the grace period is waited for: if it died, this run takes
-// over once the grace period is up, so that resuming after a crash on
-// another machine is still one command; if it is alive, its next heartbeat
-// ends the wait with the refusal. The returned context is ctx, also
-// cancelled once the lease is lost: the run must then stop writing.
-func holdStudy(ctx context.Context, store results.Store, study string, f sharedFlags, storage string, stderr io.Writer) (context.Context, *heldStudy, error) {
-	leaser, ok := store.(studyLeaser)
+// hold takes the study's lease for this process, or refuses the run (a
+// Usage error) naming the process that holds it. A holder that has gone
+// silent but not yet for the grace period is waited for: if it died, this
+// run takes over once the grace period is up, so that resuming after a
+// crash on another machine is still one command; if it is alive, its next
+// heartbeat ends the wait with the refusal. The returned context is ctx,
+// also cancelled once the lease is lost: the run must then stop writing.
+func (s *Study) hold(ctx context.Context, store results.Store, o *RunOptions) (context.Context, *lease, error) {
+	l, ok := store.(leaser)
 	if !ok { // every store has leases; this guards a future scheme
-		return nil, nil, usageErr("--storage %s cannot tell whether another process runs study %s", redact(storage), study)
+		return nil, nil, usageErr("--storage %s cannot tell whether another process runs study %s", o.Where, s.Name)
 	}
-	h := &heldStudy{leaser: leaser, study: study, me: results.ThisProcess(),
-		stop: make(chan struct{}), done: make(chan struct{}), stderr: stderr}
+	h := &lease{leaser: l, study: s.Name, me: results.ThisProcess(),
+		stop: make(chan struct{}), done: make(chan struct{}), log: o.log}
+	heartbeat, grace := o.Shared.Heartbeat, o.Shared.Grace
 	waiting := false
 	for {
-		replaced, err := leaser.AcquireStudy(ctx, study, h.me, f.grace)
+		replaced, err := l.AcquireStudy(ctx, s.Name, h.me, grace)
 		var busy *results.StudyBusyError
-		if errors.As(err, &busy) && busy.Silence > 2*f.heartbeat {
+		if errors.As(err, &busy) && busy.Silence > 2*heartbeat {
 			if !waiting {
 				waiting = true
-				fmt.Fprintf(stderr, "hpsearch: study %s: process %d on host %s holds it but has been silent for %s; waiting until it has been for %s (--grace), then taking it over\n",
-					study, busy.Holder.PID, busy.Holder.Host, busy.Silence.Round(time.Second), f.grace)
+				o.log(fmt.Sprintf("study %s: process %d on host %s holds it but has been silent for %s; waiting until it has been for %s (--grace), then taking it over",
+					s.Name, busy.Holder.PID, busy.Holder.Host, busy.Silence.Round(time.Second), grace))
 			}
 			select {
 			case <-ctx.Done():
-				return nil, nil, &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted while waiting for study %s", study)}
-			case <-time.After(f.heartbeat):
+				return nil, nil, interruptedErr("interrupted while waiting for study %s", s.Name)
+			case <-time.After(heartbeat):
 			}
 			continue
 		}
 		if busy != nil {
 			return nil, nil, usageErr("%v; wait for that run to end (or stop it), then continue with --resume%s",
-				busy, joinHint(storage, study))
+				busy, s.joinHint(store, o.Where))
 		}
 		if err != nil {
 			return nil, nil, err
 		}
 		if replaced != nil {
-			fmt.Fprintf(stderr, "hpsearch: study %s: took it over from process %d on host %s, which held it since %s and is gone\n",
-				study, replaced.PID, replaced.Host, replaced.Started.Local().Format("2006-01-02 15:04:05"))
+			o.log(fmt.Sprintf("study %s: took it over from process %d on host %s, which held it since %s and is gone",
+				s.Name, replaced.PID, replaced.Host, replaced.Started.Local().Format("2006-01-02 15:04:05")))
 		}
 		break
 	}
 	leaseCtx, cancel := context.WithCancelCause(ctx)
-	go h.renew(ctx, cancel, f.heartbeat, f.grace)
+	go h.renew(ctx, cancel, heartbeat, grace)
 	return leaseCtx, h, nil
 }
 
 // joinHint tells how to help a running shared study from this machine.
-func joinHint(storage, study string) string {
-	if !sharedScheme(storage) {
+func (s *Study) joinHint(store results.Store, where string) string {
+	if _, shared := store.(sharedQueue); !shared {
 		return ""
 	}
-	return fmt.Sprintf("; to run its trials on this machine too: hpsearch worker --storage %s %s", redact(storage), study)
+	return fmt.Sprintf("; to run its trials on this machine too: hpsearch worker --storage %s %s", where, s.Name)
 }
 
 // renew sends the heartbeats until release. A heartbeat that fails (the
 // database is busy or away) is tried again at the next tick; the lease is
 // only lost if another process took it.
-func (h *heldStudy) renew(ctx context.Context, cancel context.CancelCauseFunc, every, grace time.Duration) {
+func (h *lease) renew(ctx context.Context, cancel context.CancelCauseFunc, every, grace time.Duration) {
 	defer close(h.done)
 	// The heartbeats go on after Ctrl-C: the run still writes its outputs.
 	ctx = context.WithoutCancel(ctx)
@@ -136,7 +129,7 @@ func (h *heldStudy) renew(ctx context.Context, cancel context.CancelCauseFunc, e
 			return
 		case err != nil && !failing:
 			failing = true
-			fmt.Fprintf(h.stderr, "hpsearch: study %s: heartbeat: %v (trying again)\n", h.study, oneLine(err))
+			h.log(fmt.Sprintf("study %s: heartbeat: %s (trying again)", h.study, oneLine(err)))
 		case err == nil:
 			failing = false
 		}
@@ -147,19 +140,19 @@ func (h *heldStudy) renew(ctx context.Context, cancel context.CancelCauseFunc, e
 // over (it had gone silent for longer than --grace: suspended, or cut off
 // from the database): that process runs the study now, so this one writes
 // nothing more. Nil while the lease holds.
-func (h *heldStudy) lostErr() error {
+func (h *lease) lostErr() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.lost == nil {
 		return nil
 	}
-	return &exitError{code: exitNoSuccess, err: fmt.Errorf("%w; this run was silent for longer than --grace, so that process runs the study now, and this one stops without writing its outputs", h.lost)}
+	return &Error{Kind: NotFinished, Err: fmt.Errorf("%w; this run was silent for longer than --grace, so that process runs the study now, and this one stops without writing its outputs", h.lost)}
 }
 
 // release stops the heartbeats and gives the lease up. A lease that could
 // not be released is taken over by the next run all the same (this
 // process is gone by then), so that is only a warning.
-func (h *heldStudy) release() {
+func (h *lease) release() {
 	close(h.stop)
 	<-h.done
 	if h.lostErr() != nil {
@@ -168,6 +161,14 @@ func (h *heldStudy) release() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := h.leaser.ReleaseStudy(ctx, h.study, h.me); err != nil {
-		fmt.Fprintf(h.stderr, "hpsearch: warning: %v (the next run of the study takes it over)\n", oneLine(err))
+		h.log(fmt.Sprintf("warning: %s (the next run of the study takes it over)", oneLine(err)))
 	}
+}
+
+// oneLine folds a driver's multi-line error (pgx lists every address it
+// dialled on its own line) into one line, as the CLI prints one per
+// problem.
+func oneLine(err error) string {
+	lines := strings.Fields(strings.ReplaceAll(err.Error(), "\n", " ; "))
+	return strings.ReplaceAll(strings.Join(lines, " "), " ; ", "; ")
 }

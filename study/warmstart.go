@@ -1,6 +1,7 @@
-package main
+package study
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -8,6 +9,42 @@ import (
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/search"
 )
+
+// loadWarmStart reads the study named by from (--warm-start), else by
+// search.warm_start; nil when neither names one. What does not match this
+// config's space is a warning given to warn (nil: none).
+func (s *Study) loadWarmStart(ctx context.Context, store results.Store, from string, warn func(string)) (*search.WarmStart, error) {
+	if from == "" {
+		from = s.Config.Search.WarmStart
+	}
+	if from == "" {
+		return nil, nil
+	}
+	if err := CheckName(from); err != nil {
+		return nil, usageErr("warm start: %v", err)
+	}
+	if from == s.Name {
+		return nil, usageErr("warm start: study %s cannot start from itself (use --resume to continue it)", from)
+	}
+	prev, trials, err := store.Study(ctx, from)
+	if err != nil {
+		return nil, usageErr("warm start: %v", err)
+	}
+	w, err := search.NewWarmStart(from, s.Space, prev, trials, s.WarmStartPoints())
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	notes, err := warmStartNotes(from, s.Space, w, prev, trials)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range notes {
+		if warn != nil {
+			warn(n)
+		}
+	}
+	return w, nil
+}
 
 // warmStartNotes says what a warm start from a study takes, so that a
 // space that changed does not make it silently do nothing. When none of

@@ -1,0 +1,238 @@
+package study
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hpsearch/hpsearch/configs"
+	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/search"
+	"github.com/hpsearch/hpsearch/trainer"
+)
+
+// RunOptions are what a run takes besides the config: what the command
+// line says, and where its messages and outputs go.
+type RunOptions struct {
+	// Parallel is how many trials run at once (0: one per CPU), before
+	// the device pool caps it.
+	Parallel int
+	// Resume continues a stored study of the same name, whose config must
+	// be the same; without it a stored study of that name is refused.
+	Resume bool
+	// WarmStart names a stored study to start from (overriding
+	// search.warm_start); "" for none.
+	WarmStart string
+	// Sets are the --set overrides the config was loaded with, stored
+	// with the study for workers and later runs.
+	Sets []string
+	// Shared holds the fault-tolerance settings: the lease's heartbeat
+	// and grace period, and a shared study's retries.
+	Shared SharedOptions
+	// Where is the store as it may be shown to the user (no password).
+	Where string
+	// ResumeHint says how to continue the study once interrupted.
+	ResumeHint string
+	// Log receives a line for the user (nil: none); Warn a warning.
+	Log, Warn func(string)
+	// Progress is called once the study's total is known, and is told of
+	// every finished trial; nil: nothing is told.
+	Progress func(total int) Progress
+	// Report writes the outcome's outputs while the study is still this
+	// run's (nil: none). Its error ends the run.
+	Report func(*Outcome) error
+}
+
+// Progress is told of each trial as it finishes, one at a time, and when
+// the run is over.
+type Progress interface {
+	Trial(t results.Trial, done, total int)
+	Finish()
+}
+
+func (o *RunOptions) log(msg string) {
+	if o.Log != nil {
+		o.Log(msg)
+	}
+}
+
+func (o *RunOptions) progress(total int) Progress {
+	if o.Progress == nil {
+		return noProgress{}
+	}
+	return o.Progress(total)
+}
+
+type noProgress struct{}
+
+func (noProgress) Trial(results.Trial, int, int) {}
+func (noProgress) Finish()                       {}
+
+// sharedQueue is a store shared between machines (PostgreSQL): workers
+// anywhere claim its studies' trials, and it stops a study for all of them
+// at its failure limit.
+type sharedQueue interface {
+	search.Queue
+	search.FailureLimiter
+}
+
+// started is a study ready to run its trials: its record is stored.
+type started struct {
+	rec      results.Study
+	finished map[int]results.Trial // kept from an earlier run (resume)
+	warm     *search.WarmStart
+	strat    search.Strategy
+	pruner   *search.Pruner
+}
+
+// Run runs the study in store: it takes the study's lease, refuses a
+// stored study of the same name unless Resume (and then keeps its finished
+// trials), warm-starts, runs the trials in this process — or, in a store
+// shared between machines, alongside any workers — records how the study
+// ended, and gives the outcome to o.Report. The error says why the study
+// did not finish: an *Error whose Kind tells a refused config, an
+// interruption and a study that could not finish apart.
+func (s *Study) Run(ctx context.Context, store results.Store, o RunOptions) error {
+	par := s.CapParallel(o.Parallel)
+	// Taken before the study is read: a second run of a running study,
+	// resumed or new, is refused rather than run beside this one.
+	leaseCtx, lease, err := s.hold(ctx, store, &o)
+	if err != nil {
+		return err
+	}
+	defer lease.release()
+	st, err := s.start(ctx, store, &o)
+	if err != nil {
+		return err
+	}
+	if q, ok := store.(sharedQueue); ok {
+		return s.runShared(leaseCtx, store, q, st, par, lease, &o)
+	}
+	return s.runHere(leaseCtx, ctx, store, st, par, lease, &o)
+}
+
+// start checks everything that can refuse the run, then stores the study
+// record: a refused run leaves no half-made study behind.
+func (s *Study) start(ctx context.Context, store results.Store, o *RunOptions) (*started, error) {
+	cfg := s.Config
+	st := &started{rec: results.Study{Name: s.Name, Created: time.Now(), Metric: cfg.Search.Metric, Goal: s.Goal(),
+		Status: results.StudyRunning, Config: configs.FormatCanonical(cfg.Canonical())}}
+	var err error
+	if st.rec.Source, err = s.Source(o.Sets, o.WarmStart); err != nil {
+		return nil, err
+	}
+	if st.finished, err = s.existing(ctx, store, &st.rec, o); err != nil {
+		return nil, err
+	}
+	if st.warm, err = s.loadWarmStart(ctx, store, o.WarmStart, o.Warn); err != nil {
+		return nil, err
+	}
+	if st.strat, err = s.Strategy(st.warm); err != nil {
+		return nil, err
+	}
+	if st.pruner, err = s.pruner(); err != nil {
+		return nil, err
+	}
+	if _, shared := store.(sharedQueue); shared && st.pruner != nil && len(cfg.Trainer.Devices) > 0 {
+		// A trial waiting for others keeps its device, and in a shared
+		// study the trial it waits for may have to run again here after its
+		// worker died: with every device held by waiting trials, it never
+		// could.
+		return nil, usageErr("%s: search.early_stopping with trainer.devices is not supported in a study shared through PostgreSQL: a waiting trial keeps its device; run it with SQLite storage, or without trainer.devices", cfg.File)
+	}
+	st.rec.Strategy, st.rec.Total = st.strat.Name(), st.strat.Total()
+	if err := store.PutStudy(ctx, st.rec); err != nil {
+		return nil, failed(err)
+	}
+	return st, nil
+}
+
+// existing checks the store for a study of the same name. Without Resume
+// it is refused; with it, its config must match and its finished trials
+// are returned to be kept. Trials it left running are not returned: they
+// run again with the same parameters and seed.
+func (s *Study) existing(ctx context.Context, store results.Store, rec *results.Study, o *RunOptions) (map[int]results.Trial, error) {
+	prev, trials, err := store.Study(ctx, rec.Name)
+	if errors.Is(err, results.ErrNotFound) {
+		if o.Resume {
+			o.log(fmt.Sprintf("no study %s to resume; starting it", rec.Name))
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	if !o.Resume {
+		return nil, usageErr("study %s already exists (%d trials, %s); continue it with --resume, or start another with --study NAME",
+			rec.Name, len(trials), prev.Status)
+	}
+	if diffs := configs.DiffCanonical(prev.Config, s.Config.Canonical()); len(diffs) > 0 {
+		return nil, usageErr("cannot resume study %s: the config differs from the one it started with:\n  %s",
+			rec.Name, strings.Join(diffs, "\n  "))
+	}
+	rec.Created = prev.Created
+	finished := map[int]results.Trial{}
+	for _, t := range trials {
+		if t.Status.Finished() {
+			finished[t.Number] = t
+		}
+	}
+	return finished, nil
+}
+
+// runHere runs the trials in this process. ctx is the caller's, runCtx
+// also ends when the lease is lost.
+func (s *Study) runHere(leaseCtx, ctx context.Context, store results.Store, st *started, par int, lease *lease, o *RunOptions) error {
+	cfg := s.Config
+	prog := o.progress(st.strat.Total())
+	runCtx, failures := newFailureLimit(leaseCtx, cfg.Search.MaxFailedTrials, st.finished)
+	defer failures.stop()
+	runner := &search.Runner{
+		Study: s.Name, Seed: cfg.Seed, Strategy: st.strat, Evaluator: s.Evaluator(),
+		Store: store, Parallelism: par, Progress: failures.watch(prog.Trial), Finished: st.finished,
+		Hold: trainer.HoldCore, Pruner: st.pruner,
+	}
+	o.log(fmt.Sprintf("study %s: %s, %d trials (%d already finished), %d at a time, stored in %s",
+		s.Name, st.strat.Name(), st.strat.Total(), len(st.finished), EffectiveParallel(par), o.Where))
+	trials, runErr := runner.Run(runCtx)
+	prog.Finish()
+	if err := lease.lostErr(); err != nil {
+		return err // the study is another process's now: its record is not this one's to write
+	}
+	interrupted := runErr != nil && ctx.Err() != nil && errors.Is(runErr, ctx.Err())
+	stopped := failures.exceeded() && !interrupted // Ctrl-C wins: 130, not 1
+	rec := st.rec
+	rec.Rounds = st.strat.Rounds()
+	rec.Status = results.StudyFinished
+	if runErr != nil {
+		rec.Status = results.StudyInterrupted
+	}
+	// Whatever happened, the study record says so: a later --resume or
+	// `hpsearch studies` must not be told a broken run finished.
+	if err := store.PutStudy(context.WithoutCancel(ctx), rec); err != nil && runErr == nil {
+		runErr = err
+	}
+	if runErr != nil && !interrupted && !stopped {
+		return failed(fmt.Errorf("%w (finished trials are stored; continue with --resume)", runErr))
+	}
+	out := s.outcome(rec, trials)
+	if err := report(o, out); err != nil {
+		return err
+	}
+	switch {
+	case interrupted:
+		return interruptedErr("interrupted: %d of %d trials finished; %s", len(trials), st.strat.Total(), o.ResumeHint)
+	case stopped:
+		return &Error{Kind: NotFinished, Err: failures.err(s.TrialsDir())}
+	}
+	return out.noSuccess()
+}
+
+func report(o *RunOptions, out *Outcome) error {
+	if o.Report == nil {
+		return nil
+	}
+	return o.Report(out)
+}
