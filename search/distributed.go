@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"runtime"
 	"sync"
 	"time"
@@ -347,7 +346,7 @@ func (w *Worker) run(ctx context.Context, l results.Lease, cs *computeSlot) erro
 		}
 	}
 	start := time.Now()
-	t, err := (&Runner{Evaluator: s.job.Evaluator}).evaluate(tctx, task)
+	t, err := evaluateTrial(tctx, s.job.Evaluator, task)
 	if cause := context.Cause(tctx); tctx.Err() != nil && (err != nil || ctx.Err() == nil) {
 		// Interrupted, or stopped unreported: it runs again, here or
 		// elsewhere (giving back a lost lease changes nothing).
@@ -357,20 +356,7 @@ func (w *Worker) run(ctx context.Context, l results.Lease, cs *computeSlot) erro
 		w.release(ctx, l)
 		return nil
 	}
-	if err != nil {
-		t = results.Trial{Status: results.StatusFailed, Error: err.Error(), Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN()}
-	}
-	t.Study, t.Number, t.Round, t.Params, t.Seed = task.Study, task.Number, task.Round, task.Params, task.Seed
-	if reports != nil {
-		t.Reports = reports
-	}
-	if t.Started.IsZero() {
-		t.Started = start
-	}
-	if t.Finished.IsZero() {
-		t.Finished = time.Now()
-	}
-	return w.finish(ctx, s, l, t)
+	return w.finish(ctx, s, l, settle(t, err, task, reports, start))
 }
 
 // finish stores a result, retrying an unreachable store for up to the
@@ -612,9 +598,9 @@ func match(job *Job, batch []Proposal, stored map[int]results.Trial) (told, miss
 	for i, p := range batch {
 		t, ok := stored[p.Number]
 		if !ok {
-			missing = append(missing, results.Trial{Study: job.Study, Number: p.Number, Round: p.Round, Params: p.Params,
-				Seed: TrialSeed(job.Seed, p.Number), Status: results.StatusWaiting,
-				Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN()})
+			w := results.NewTrial(results.StatusWaiting)
+			w.Study, w.Number, w.Round, w.Params, w.Seed = job.Study, p.Number, p.Round, p.Params, TrialSeed(job.Seed, p.Number)
+			missing = append(missing, w)
 			continue
 		}
 		if err := sameParams(t.Params, p.Params); err != nil {

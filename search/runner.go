@@ -310,25 +310,15 @@ func (r *Runner) runOne(ctx context.Context, task Task, reports *[]results.Repor
 			return t, false, fmt.Errorf("store trial %d: %w", task.Number, err)
 		}
 	}
-	t, evalErr := r.evaluate(ctx, task)
-	if evalErr != nil {
-		if ctx.Err() != nil {
-			return t, false, nil
-		}
-		t = running
-		t.Status = results.StatusFailed
-		t.Error = evalErr.Error()
+	t, evalErr := evaluateTrial(ctx, r.Evaluator, task)
+	if evalErr != nil && ctx.Err() != nil {
+		return t, false, nil
 	}
-	t.Study, t.Number, t.Round, t.Params, t.Seed = task.Study, task.Number, task.Round, task.Params, task.Seed
+	var rep []results.Reported
 	if reports != nil {
-		t.Reports = *reports
+		rep = *reports
 	}
-	if t.Started.IsZero() {
-		t.Started = start
-	}
-	if t.Finished.IsZero() {
-		t.Finished = time.Now()
-	}
+	t = settle(t, evalErr, task, rep, start)
 	if r.Store != nil {
 		if err := r.Store.PutTrial(sctx, t); err != nil {
 			return t, false, fmt.Errorf("store trial %d: %w", task.Number, err)
@@ -337,17 +327,39 @@ func (r *Runner) runOne(ctx context.Context, task Task, reports *[]results.Repor
 	return t, true, nil
 }
 
-// evaluate runs the evaluator, turning a panic into a failed trial: one
+// evaluateTrial runs the evaluator, turning a panic into a failed trial: one
 // broken trial must never take the finished ones down with it.
-func (r *Runner) evaluate(ctx context.Context, task Task) (t results.Trial, err error) {
+func evaluateTrial(ctx context.Context, ev Evaluator, task Task) (t results.Trial, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			t = results.Trial{Status: results.StatusFailed, Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN()}
+			t = results.NewTrial(results.StatusFailed)
 			t.Error = fmt.Sprintf("panic: %v (at %s)", p, panicSite(debug.Stack()))
 			err = nil
 		}
 	}()
-	return r.Evaluator.Evaluate(ctx, task)
+	return ev.Evaluate(ctx, task)
+}
+
+// settle is the end of a trial that ran to its end, in one process or
+// shared: a trial whose evaluator returned evalErr (and no result) failed
+// with it; the task's identity, the values it reported (nil without early
+// stopping) and its times are filled in.
+func settle(t results.Trial, evalErr error, task Task, reports []results.Reported, start time.Time) results.Trial {
+	if evalErr != nil {
+		t = results.NewTrial(results.StatusFailed)
+		t.Error = evalErr.Error()
+	}
+	t.Study, t.Number, t.Round, t.Params, t.Seed = task.Study, task.Number, task.Round, task.Params, task.Seed
+	if reports != nil {
+		t.Reports = reports
+	}
+	if t.Started.IsZero() {
+		t.Started = start
+	}
+	if t.Finished.IsZero() {
+		t.Finished = time.Now()
+	}
+	return t
 }
 
 // panicSite picks the first frame outside the runtime from a stack trace, so
@@ -357,7 +369,7 @@ func panicSite(stack []byte) string {
 	for i := 0; i+1 < len(lines); i++ {
 		fn := strings.TrimSpace(lines[i])
 		if strings.HasPrefix(fn, "panic(") || strings.HasPrefix(fn, "runtime/") || strings.HasPrefix(fn, "goroutine ") ||
-			strings.Contains(fn, "search.(*Runner).evaluate") || strings.HasPrefix(fn, "/") || fn == "" {
+			strings.Contains(fn, "search.evaluateTrial") || strings.HasPrefix(fn, "/") || fn == "" {
 			continue
 		}
 		return fn + " " + strings.TrimSpace(lines[i+1])
