@@ -1,0 +1,310 @@
+package study
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/search"
+)
+
+// Param is one parameter of a study's search space; build it with Float,
+// LogFloat, Int or Choice.
+type Param = search.Dim
+
+// Float is a parameter drawn uniformly from [low, high].
+func Float(name string, low, high float64) Param {
+	return Param{Name: name, Dist: search.Uniform, Low: low, High: high}
+}
+
+// LogFloat is a parameter drawn from [low, high] uniformly in log space,
+// as a learning rate is (0 < low < high).
+func LogFloat(name string, low, high float64) Param {
+	return Param{Name: name, Dist: search.LogUniform, Low: low, High: high}
+}
+
+// Int is an integer parameter drawn from [low, high].
+func Int(name string, low, high int64) Param {
+	return Param{Name: name, Dist: search.Int, Low: float64(low), High: float64(high)}
+}
+
+// Choice is a parameter that takes one of values (float64, int64 or
+// string).
+func Choice(name string, values ...any) Param {
+	return Param{Name: name, Dist: search.Choice, Choices: values}
+}
+
+// Options set a study run from Go: its strategy and budget, as the
+// config's search section does.
+type Options struct {
+	// Name names the study in its trials and store; "" is "study".
+	Name string
+	// Strategy is one of grid, random, sobol, powers-of-ten,
+	// coarse-to-fine, coarse-to-fine-gp, bayes; "" is random.
+	Strategy string
+	// Trials is the budget; 0 means Rounds × TrialsPerRound.
+	Trials                 int
+	Rounds, TrialsPerRound int
+	Keep                   float64 // coarse-to-fine: the share of a round it narrows around
+	GridPoints             int     // grid: values per continuous dimension
+	Batch                  int     // coarse-to-fine-gp and bayes: trials proposed together after round 0
+	// Seed decides every trial's parameters and seed: the same seed gives
+	// the same trials at any parallelism.
+	Seed uint64
+	Goal results.Goal // "" ranks as minimize
+	// EarlyStopping, when set, stops unpromising trials of Optimize at the
+	// steps they report (Trial.Report).
+	EarlyStopping *search.EarlyStopping
+	// Parallel is how many trials Optimize runs at once; 0 is one per CPU.
+	Parallel int
+	// Store keeps Optimize's trials; nil keeps them in memory.
+	Store results.Store
+}
+
+func (o Options) name() string {
+	if o.Name == "" {
+		return "study"
+	}
+	return o.Name
+}
+
+// strategy builds the strategy o names over space.
+func (o Options) strategy(params []Param) (search.Strategy, error) {
+	if o.Trials <= 0 && o.Rounds*o.TrialsPerRound <= 0 {
+		return nil, usageErr("options: Trials %d, Rounds %d, TrialsPerRound %d: set Trials, or Rounds and TrialsPerRound, to 1 or more",
+			o.Trials, o.Rounds, o.TrialsPerRound)
+	}
+	space, err := search.NewSpace(params)
+	if err != nil {
+		return nil, usageErr("space: %v", err)
+	}
+	name := o.Strategy
+	if name == "" {
+		name = "random"
+	}
+	strat, err := search.NewStrategy(search.StrategyOptions{Strategy: name, Seed: o.Seed, Goal: string(o.Goal),
+		Trials: o.Trials, Rounds: o.Rounds, TrialsPerRound: o.TrialsPerRound, Keep: o.Keep,
+		GridPoints: o.GridPoints, Batch: o.Batch}, space, nil)
+	if err != nil {
+		return nil, usageErr("options: %v", err)
+	}
+	return strat, nil
+}
+
+// Trial is one point an objective evaluates.
+type Trial struct {
+	Number int
+	Round  int
+	Seed   uint64 // for the objective's own randomness: decided by Options.Seed and Number
+	Params results.Params
+	report func(step int, value float64) bool
+}
+
+// Float is the value of a Float or LogFloat parameter; ok is false when
+// the trial has no such parameter.
+func (t Trial) Float(name string) (v float64, ok bool) {
+	x, ok := t.Params.Get(name)
+	v, ok2 := x.(float64)
+	return v, ok && ok2
+}
+
+// Int is the value of an Int parameter (or an int64 choice).
+func (t Trial) Int(name string) (v int64, ok bool) {
+	x, ok := t.Params.Get(name)
+	v, ok2 := x.(int64)
+	return v, ok && ok2
+}
+
+// String is the value of a string choice.
+func (t Trial) String(name string) (v string, ok bool) {
+	x, ok := t.Params.Get(name)
+	v, ok2 := x.(string)
+	return v, ok && ok2
+}
+
+// Report gives the trial's value at an intermediate step; false means
+// early stopping pruned it: the objective should return the value now.
+// Without Options.EarlyStopping it is always true.
+func (t Trial) Report(step int, value float64) bool {
+	if t.report == nil {
+		return true
+	}
+	return t.report(step, value)
+}
+
+// ObjectiveFunc is a Go program's objective: it evaluates one trial. An
+// error fails the trial and the study goes on; when ctx is done the study
+// stops (interrupted).
+type ObjectiveFunc func(ctx context.Context, t Trial) (float64, error)
+
+// Optimize runs a study of objective over space, as `hpsearch run` runs
+// a config's: trials fan out o.Parallel at a time, each is stored in
+// o.Store, and the strategy learns from each batch. The outcome holds the
+// finished trials (Outcome.Best). The error is an *Error: Usage for bad
+// options or space, Interrupted when ctx ended (the outcome then holds
+// what finished), NotFinished when no trial succeeded.
+func Optimize(ctx context.Context, space []Param, objective ObjectiveFunc, o Options) (*Outcome, error) {
+	strat, err := o.strategy(space)
+	if err != nil {
+		return nil, err
+	}
+	store := o.Store
+	if store == nil {
+		store = results.NewMemoryStore()
+	}
+	rec := results.Study{Name: o.name(), Created: time.Now(), Strategy: strat.Name(), Goal: o.Goal,
+		Total: strat.Total(), Status: results.StudyRunning}
+	if err := store.PutStudy(ctx, rec); err != nil {
+		return nil, failed(err)
+	}
+	runner := &search.Runner{Study: rec.Name, Seed: o.Seed, Strategy: strat, Store: store, Parallelism: o.Parallel,
+		Evaluator: objective.evaluator()}
+	if o.EarlyStopping != nil {
+		if runner.Pruner, err = search.NewPruner(*o.EarlyStopping, o.Goal.Maximizes()); err != nil {
+			return nil, usageErr("options: %v", err)
+		}
+	}
+	trials, runErr := runner.Run(ctx)
+	rec.Rounds, rec.Status = strat.Rounds(), results.StudyFinished
+	if runErr != nil {
+		rec.Status = results.StudyInterrupted
+	}
+	if err := store.PutStudy(context.WithoutCancel(ctx), rec); err != nil && runErr == nil {
+		runErr = err
+	}
+	out := &Outcome{Study: rec, Trials: trials}
+	switch {
+	case runErr != nil && ctx.Err() != nil:
+		return out, &Error{Kind: Interrupted, Err: fmt.Errorf("interrupted: %d of %d trials finished: %w", len(trials), rec.Total, runErr)}
+	case runErr != nil:
+		return out, failed(runErr)
+	}
+	return out, out.noSuccess()
+}
+
+// evaluator runs the objective as the runner's evaluator.
+func (f ObjectiveFunc) evaluator() search.Evaluator {
+	return search.EvaluatorFunc(func(ctx context.Context, task search.Task) (results.Trial, error) {
+		t := results.NewTrial(results.StatusFailed)
+		t.Started = time.Now()
+		v, err := f(ctx, Trial{Number: task.Number, Round: task.Round, Seed: task.Seed, Params: task.Params, report: task.Report})
+		t.Finished = time.Now()
+		if ctx.Err() != nil {
+			return t, ctx.Err()
+		}
+		settle(&t, v, err)
+		return t, nil
+	})
+}
+
+// settle records the objective's answer in t: an error or a value that is
+// not a number fails the trial, saying why.
+func settle(t *results.Trial, v float64, err error) {
+	switch {
+	case err != nil:
+		t.Status, t.Error = results.StatusFailed, err.Error()
+	case math.IsNaN(v):
+		t.Status, t.Error = results.StatusFailed, "the objective returned NaN"
+	default:
+		t.Status, t.Value = results.StatusOK, v
+	}
+}
+
+// ErrDone is Ask's error once the study has proposed its whole budget.
+var ErrDone = errors.New("the study is complete: every trial of its budget was asked")
+
+// AskTell is a study whose caller runs the trials: Ask gives the next
+// trial, Tell its result. A strategy proposes a batch at a time and
+// learns from a whole batch, so Ask refuses to go past a batch until all
+// of it has been told.
+type AskTell struct {
+	name   string
+	seed   uint64
+	goal   results.Goal
+	strat  search.Strategy
+	batch  []search.Proposal
+	asked  int                   // of batch
+	told   map[int]results.Trial // of batch, by number
+	trials []results.Trial       // every trial told, by batch
+}
+
+// NewAskTell starts a study over space that the caller drives.
+// o.Parallel, o.Store and o.EarlyStopping are Optimize's only.
+func NewAskTell(space []Param, o Options) (*AskTell, error) {
+	strat, err := o.strategy(space)
+	if err != nil {
+		return nil, err
+	}
+	return &AskTell{name: o.name(), seed: o.Seed, goal: o.Goal, strat: strat}, nil
+}
+
+// Ask is the next trial to evaluate. Its error is ErrDone once the budget
+// is spent, or says which trials of the batch must be told first.
+func (a *AskTell) Ask() (Trial, error) {
+	if a.asked == len(a.batch) {
+		if len(a.told) < len(a.batch) {
+			return Trial{}, fmt.Errorf("study %s: tell the results of the %d trials asked before asking more: a strategy learns from a whole batch", a.name, len(a.batch)-len(a.told))
+		}
+		if err := a.nextBatch(); err != nil {
+			return Trial{}, err
+		}
+	}
+	p := a.batch[a.asked]
+	a.asked++
+	return Trial{Number: p.Number, Round: p.Round, Seed: search.TrialSeed(a.seed, p.Number), Params: p.Params}, nil
+}
+
+// nextBatch tells the strategy the batch just finished and asks it for
+// the next one.
+func (a *AskTell) nextBatch() error {
+	if len(a.batch) > 0 {
+		done := make([]results.Trial, len(a.batch))
+		for i, p := range a.batch {
+			done[i] = a.told[p.Number]
+		}
+		a.strat.Tell(done)
+		a.trials = append(a.trials, done...)
+	}
+	batch, err := a.strat.Ask()
+	if err != nil {
+		return fmt.Errorf("study %s: strategy %s: %w", a.name, a.strat.Name(), err)
+	}
+	if len(batch) == 0 {
+		a.batch, a.asked = nil, 0
+		return ErrDone
+	}
+	a.batch, a.asked, a.told = batch, 0, map[int]results.Trial{}
+	return nil
+}
+
+// Tell records the result of an asked trial: its value, or err when it
+// failed (the study goes on).
+func (a *AskTell) Tell(t Trial, value float64, err error) error {
+	asked := false
+	for _, p := range a.batch[:a.asked] {
+		asked = asked || p.Number == t.Number
+	}
+	if _, dup := a.told[t.Number]; !asked || dup {
+		return fmt.Errorf("study %s: trial %d was not asked in this batch, or was told already", a.name, t.Number)
+	}
+	r := results.NewTrial(results.StatusFailed)
+	r.Study, r.Number, r.Round, r.Params, r.Seed = a.name, t.Number, t.Round, t.Params, t.Seed
+	settle(&r, value, err)
+	a.told[t.Number] = r
+	return nil
+}
+
+// Outcome is the study so far: every trial told in a complete batch.
+func (a *AskTell) Outcome() *Outcome {
+	trials := a.trials
+	if len(a.told) == len(a.batch) && len(a.batch) > 0 && a.asked == len(a.batch) {
+		for _, p := range a.batch {
+			trials = append(trials[:len(trials):len(trials)], a.told[p.Number])
+		}
+	}
+	rec := results.Study{Name: a.name, Strategy: a.strat.Name(), Goal: a.goal, Total: a.strat.Total(), Rounds: a.strat.Rounds()}
+	return &Outcome{Study: rec, Trials: trials}
+}
