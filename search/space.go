@@ -1,6 +1,10 @@
-// Package search holds the search space, the strategies that propose points
-// (grid, random, powers-of-ten, coarse-to-fine) and the runner that fans
-// trials out with errgroup.
+// Package search holds the algorithms of a study and nothing else: the
+// search space (Dim, Space), the strategies that propose points (grid,
+// random, sobol, powers-of-ten, coarse-to-fine, coarse-to-fine-gp, bayes),
+// the early-stopping rules and their pruner, and the runner that fans
+// trials out over a queue. It has its own types and knows no config, no
+// trainer and no benchmark function: package study translates a config
+// into them and builds the objectives a runner evaluates.
 package search
 
 import (
