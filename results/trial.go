@@ -166,10 +166,11 @@ type Study struct {
 	Config   string // the resolved config (YAML) the study ran with
 	Rounds   []Round
 	// Source is what another machine needs to rebuild the study's search:
-	// the config file's text, its path and directory, and the --set
-	// overrides, as JSON {"file", "dir", "text", "sets", "warm_start"}.
-	// Workers (see Queue) parse it again; "" for studies that never need
-	// it (one-process sweeps before the PostgreSQL store).
+	// the config file's text, its path and directory, the --set overrides,
+	// and a benchmark's function, as JSON {"file", "dir", "text", "sets",
+	// "warm_start", "benchmark"} (package study writes and reads it); ""
+	// for studies that never need it (one-process sweeps before the
+	// PostgreSQL store).
 	Source string
 }
 

@@ -53,7 +53,8 @@ func (b *Benchmark) Dim() int { return b.dim }
 // not an error: the study goes on.
 func (b *Benchmark) Evaluate(_ context.Context, t search.Task) (results.Trial, error) {
 	now := time.Now()
-	tr := results.Trial{Status: results.StatusFailed, Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN(), Started: now}
+	tr := results.NewTrial(results.StatusFailed)
+	tr.Started = now
 	x, err := b.point(t.Params)
 	if err != nil {
 		tr.Error = err.Error()

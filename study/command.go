@@ -86,8 +86,8 @@ func (o *CommandObjective) Evaluate(ctx context.Context, t search.Task) (results
 	c.OnMetric, c.OnStart = t.Report, t.Pausable
 	res, err := c.Run(ctx, o.commandRun(t, device))
 	if err != nil {
-		tr := results.Trial{Status: results.StatusFailed, Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN(),
-			StopReason: trainer.StopNotStarted, Error: err.Error(), Started: res.Started}
+		tr := results.NewTrial(results.StatusFailed)
+		tr.StopReason, tr.Error, tr.Started = trainer.StopNotStarted, err.Error(), res.Started
 		return tr, nil
 	}
 	if res.Outcome == trainer.CommandCancelled && ctx.Err() != nil {

@@ -136,7 +136,8 @@ func (o *Objective) Settings(params results.Params, seed uint64) (trainer.Settin
 
 // Evaluate trains one trial.
 func (o *Objective) Evaluate(ctx context.Context, t search.Task) (results.Trial, error) {
-	tr := results.Trial{Status: results.StatusFailed, Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN(), Started: time.Now()}
+	tr := results.NewTrial(results.StatusFailed)
+	tr.Started = time.Now()
 	s, err := o.Settings(t.Params, t.Seed)
 	if err != nil {
 		tr.Error = err.Error()

@@ -10,7 +10,6 @@ import (
 
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/results/sqlite"
-	"github.com/hpsearch/hpsearch/search"
 	"github.com/hpsearch/hpsearch/study"
 )
 
@@ -117,9 +116,8 @@ func TestWorkerRefusesAStoredNameOutsideRuns(t *testing.T) {
 	}
 
 	var logged []string
-	jobs := &jobSet{store: store, logf: func(f string, a ...any) { logged = append(logged, fmt.Sprintf(f, a...)) },
-		known: map[string]*search.Job{}, refused: map[string]bool{}}
-	got, err := jobs.unfinished(ctx)
+	jobs := study.NewServed(store, func(f string, a ...any) { logged = append(logged, fmt.Sprintf(f, a...)) })
+	got, err := jobs.Unfinished(ctx)
 	if err != nil || len(got) != 0 {
 		t.Fatalf("unfinished = %d jobs, %v; want none", len(got), err)
 	}

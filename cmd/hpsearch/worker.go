@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -92,17 +91,17 @@ func runWorker(ctx context.Context, names []string, f workerFlags, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	jobs := &jobSet{store: store, logf: w.Logf, known: map[string]*search.Job{}, refused: map[string]bool{}}
+	jobs := study.NewServed(store, w.Logf)
 	var initial []*search.Job
 	switch {
 	case len(names) > 0:
-		if initial, err = jobs.named(ctx, names); err != nil {
+		if initial, err = jobs.Named(ctx, names); err != nil {
 			return err
 		}
 	case f.wait:
-		w.Discover = jobs.unfinished
+		w.Discover = jobs.Unfinished
 	default:
-		if initial, err = jobs.unfinished(ctx); err != nil {
+		if initial, err = jobs.Unfinished(ctx); err != nil {
 			return err
 		}
 	}
@@ -127,73 +126,4 @@ func runWorker(ctx context.Context, names []string, f workerFlags, stderr io.Wri
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted: running trials were given back to the other workers")}
 	}
 	return failed(err)
-}
-
-// jobSet builds the studies a worker serves, once each.
-type jobSet struct {
-	store   results.Store
-	logf    func(format string, args ...any)
-	mu      sync.Mutex
-	known   map[string]*search.Job
-	refused map[string]bool // studies this machine cannot run, reported once
-}
-
-// named builds the named studies; one that does not exist or cannot be
-// rebuilt here is a usage error, a finished one is skipped.
-func (j *jobSet) named(ctx context.Context, names []string) ([]*search.Job, error) {
-	var jobs []*search.Job
-	for _, name := range names {
-		st, _, err := j.store.Study(ctx, name)
-		if err != nil {
-			return nil, usageErr("%v (list them with: hpsearch studies --storage URL)", err)
-		}
-		if st.Status == results.StudyFinished {
-			j.logf("study %s is already finished", name)
-			continue
-		}
-		job, err := study.Rebuild(ctx, j.store, st)
-		if err != nil {
-			return nil, usageErr("%v", err)
-		}
-		jobs = append(jobs, job)
-	}
-	return jobs, nil
-}
-
-// unfinished builds every study that is not finished. A study this
-// machine cannot rebuild is logged and left to the others.
-func (j *jobSet) unfinished(ctx context.Context) ([]*search.Job, error) {
-	studies, err := j.store.Studies(ctx)
-	if err != nil {
-		if errors.Is(err, results.ErrUnavailable) {
-			j.logf("list studies: %v", err)
-			return nil, nil // the next idle round asks again
-		}
-		return nil, err
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	var jobs []*search.Job
-	for _, st := range studies {
-		if st.Status == results.StudyFinished || j.refused[st.Name] {
-			continue
-		}
-		if job, ok := j.known[st.Name]; ok {
-			jobs = append(jobs, job)
-			continue
-		}
-		if st.Status == results.StudyFailed {
-			continue // stopped for too many failures: served again once resumed
-		}
-		job, err := study.Rebuild(ctx, j.store, st)
-		if err != nil {
-			j.refused[st.Name] = true
-			j.logf("skipping %v", err)
-			continue
-		}
-		j.known[st.Name] = job
-		jobs = append(jobs, job)
-		j.logf("serving study %s", st.Name)
-	}
-	return jobs, nil
 }

@@ -1,0 +1,85 @@
+package study
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/search"
+)
+
+// NewServed is the set of studies of store a worker serves; logf receives
+// its lines.
+func NewServed(store results.Store, logf func(format string, args ...any)) *Served {
+	return &Served{store: store, logf: logf, known: map[string]*search.Job{}, refused: map[string]bool{}}
+}
+
+// Served builds the studies a worker serves, once each.
+type Served struct {
+	store   results.Store
+	logf    func(format string, args ...any)
+	mu      sync.Mutex
+	known   map[string]*search.Job
+	refused map[string]bool // studies this machine cannot run, reported once
+}
+
+// Named builds the named studies; one that does not exist or cannot be
+// rebuilt here is a usage error, a finished one is skipped.
+func (j *Served) Named(ctx context.Context, names []string) ([]*search.Job, error) {
+	var jobs []*search.Job
+	for _, name := range names {
+		st, _, err := j.store.Study(ctx, name)
+		if err != nil {
+			return nil, usageErr("%v (list them with: hpsearch studies --storage URL)", err)
+		}
+		if st.Status == results.StudyFinished {
+			j.logf("study %s is already finished", name)
+			continue
+		}
+		job, err := Rebuild(ctx, j.store, st)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		jobs = append(jobs, job)
+	}
+	return jobs, nil
+}
+
+// Unfinished builds every study that is not finished. A study this
+// machine cannot rebuild is logged and left to the others.
+func (j *Served) Unfinished(ctx context.Context) ([]*search.Job, error) {
+	studies, err := j.store.Studies(ctx)
+	if err != nil {
+		if errors.Is(err, results.ErrUnavailable) {
+			j.logf("list studies: %v", err)
+			return nil, nil // the next idle round asks again
+		}
+		return nil, err
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var jobs []*search.Job
+	for _, st := range studies {
+		if st.Status == results.StudyFinished || j.refused[st.Name] {
+			continue
+		}
+		if job, ok := j.known[st.Name]; ok {
+			jobs = append(jobs, job)
+			continue
+		}
+		if st.Status == results.StudyFailed {
+			continue // stopped for too many failures: served again once resumed
+		}
+		job, err := Rebuild(ctx, j.store, st)
+		if err != nil {
+			j.refused[st.Name] = true
+			j.logf("skipping %v", err)
+			continue
+		}
+		j.known[st.Name] = job
+		jobs = append(jobs, job)
+		j.logf("serving study %s", st.Name)
+	}
+	return jobs, nil
+}
