@@ -50,12 +50,6 @@ func startProgram(cmd *exec.Cmd) error {
 	return <-done
 }
 
-// createNoFollow creates or truncates a trial's file, refusing a symlink
-// planted in its place: it would be followed out of the trial's directory.
-func createNoFollow(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, 0o644)
-}
-
 // strayWait bounds how long stopping a stray run waits for it to be gone.
 const strayWait = 10 * time.Second
 

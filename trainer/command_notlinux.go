@@ -3,7 +3,6 @@
 package trainer
 
 import (
-	"os"
 	"os/exec"
 	"syscall"
 )
@@ -21,6 +20,3 @@ const canStopStrays = false
 func startProgram(cmd *exec.Cmd) error { return cmd.Start() }
 
 func stopStray(token string) (bool, error) { return false, nil }
-
-// createNoFollow is never called here (no process files are written).
-func createNoFollow(path string) (*os.File, error) { return os.Create(path) }

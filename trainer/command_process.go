@@ -177,12 +177,7 @@ func markRun(trialDir string) (string, error) {
 	if err := makeDir(trialDir); err != nil {
 		return "", err
 	}
-	f, err := createNoFollow(filepath.Join(trialDir, ProcessFileName))
-	if err != nil {
-		return "", fmt.Errorf("command: %w", err)
-	}
-	_, err = fmt.Fprintf(f, "%s %s\n", thisHost(), token)
-	if err := errors.Join(err, f.Close()); err != nil {
+	if err := writeTrialFile(filepath.Join(trialDir, ProcessFileName), []byte(thisHost()+" "+token+"\n")); err != nil {
 		return "", fmt.Errorf("command: %w", err)
 	}
 	return token, nil
