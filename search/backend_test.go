@@ -14,6 +14,7 @@ import (
 type sharedStore interface {
 	results.Store
 	Queue
+	Enqueuer
 	Releaser
 	Requeuer
 	Proposer

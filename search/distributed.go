@@ -76,6 +76,11 @@ type Worker struct {
 	// Logf receives one line per event worth a log: a lost claim, a
 	// requeued trial, a failed call to the store and its retry.
 	Logf func(format string, args ...any)
+	// Hold, when set, is called as each trial starts computing, and the
+	// release it returns as the trial ends: a running trial holds a core,
+	// so that an evaluator lending idle cores to its own steps (the
+	// built-in trainer) borrows only those no trial is using.
+	Hold func() (release func())
 
 	mu      sync.Mutex
 	studies map[string]*served
@@ -114,8 +119,18 @@ const (
 )
 
 func (w *Worker) setDefaults() error {
-	if w.ID == "" || w.Store == nil || w.Queue == nil {
+	if w.ID == "" || w.Queue == nil {
 		return errors.New("worker: ID, Store and Queue are required")
+	}
+	// A live queue proposes its study itself; any other is proposed to
+	// by replaying the study from the store.
+	if _, live := w.Queue.(liveQueue); !live {
+		if w.Store == nil {
+			return errors.New("worker: ID, Store and Queue are required")
+		}
+		if _, ok := w.Queue.(Enqueuer); !ok {
+			return fmt.Errorf("worker: %T cannot serve a study: nobody can propose its trials (it is no Enqueuer)", w.Queue)
+		}
 	}
 	if w.Parallelism <= 0 {
 		w.Parallelism = runtime.GOMAXPROCS(0)
@@ -181,7 +196,8 @@ func (w *Worker) Serve(ctx context.Context, jobs []*Job) error {
 
 // add starts serving jobs not served yet.
 func (w *Worker) add(jobs []*Job) error {
-	if _, ok := w.Queue.(Reporter); !ok {
+	_, reports := w.Queue.(Reporter)
+	if _, live := w.Queue.(liveQueue); !reports && !live {
 		for _, j := range jobs {
 			if j.Pruner != nil {
 				return fmt.Errorf("worker: study %s stops trials early, which needs a queue that keeps their reports (%T does not)", j.Study, w.Queue)
@@ -246,6 +262,8 @@ func (w *Worker) slot(ctx context.Context, g *errgroup.Group, tokens chan struct
 		if len(names) == 0 && w.Discover == nil {
 			return nil
 		}
+		// Taken before the claim, so that no change after it is missed.
+		changed := w.changed()
 		if len(names) > 0 {
 			cs := &computeSlot{ch: tokens}
 			if cs.Acquire(ctx) != nil {
@@ -277,7 +295,7 @@ func (w *Worker) slot(ctx context.Context, g *errgroup.Group, tokens chan struct
 			return ignoreCancel(ctx, err)
 		}
 		if !progressed {
-			sleep(ctx, w.Poll)
+			w.idle(ctx, changed)
 		}
 	}
 	return nil
@@ -290,6 +308,27 @@ func ignoreCancel(ctx context.Context, err error) error {
 		return nil
 	}
 	return err
+}
+
+// changed is the live queue's signal of its next change; nil for a queue
+// that is polled.
+func (w *Worker) changed() <-chan struct{} {
+	if lq, ok := w.Queue.(liveQueue); ok {
+		return lq.changed()
+	}
+	return nil
+}
+
+// idle waits for something to do: a change of a live queue, or Poll.
+func (w *Worker) idle(ctx context.Context, changed <-chan struct{}) {
+	if changed == nil {
+		sleep(ctx, w.Poll)
+		return
+	}
+	select {
+	case <-ctx.Done():
+	case <-changed:
+	}
 }
 
 func sleep(ctx context.Context, d time.Duration) {
@@ -326,13 +365,13 @@ func (w *Worker) run(ctx context.Context, l results.Lease, cs *computeSlot) erro
 	defer cancel(nil)
 	var reports []results.Reported
 	if s.job.Pruner != nil {
-		sp := newSharedPruner(s.job.Pruner, w)
+		j := w.judge(s.job.Pruner)
 		slot := &parkingSlot{computeSlot: cs}
 		task.Pausable = slot.pausable
 		reports = []results.Reported{}
 		task.Report = func(step int, value float64) bool {
 			reports = append(reports, results.Reported{Step: step, Value: value})
-			keep, err := sp.report(tctx, l, reports, slot)
+			keep, err := j.report(tctx, l, reports, slot)
 			if err != nil {
 				cancel(err)
 				return false
@@ -346,7 +385,12 @@ func (w *Worker) run(ctx context.Context, l results.Lease, cs *computeSlot) erro
 		}
 	}
 	start := time.Now()
+	release := func() {}
+	if w.Hold != nil {
+		release = w.Hold()
+	}
 	t, err := evaluateTrial(tctx, s.job.Evaluator, task)
+	release()
 	if cause := context.Cause(tctx); tctx.Err() != nil && (err != nil || ctx.Err() == nil) {
 		// Interrupted, or stopped unreported: it runs again, here or
 		// elsewhere (giving back a lost lease changes nothing).
@@ -385,6 +429,11 @@ func (w *Worker) finish(ctx context.Context, s *served, l results.Lease, t resul
 	w.mu.Lock()
 	s.done++
 	done, total := s.done, s.total
+	if lq, ok := w.Queue.(liveQueue); ok {
+		// It knows the total, and the trials an earlier run finished.
+		_, all, resumed := lq.plan(t.Study)
+		done, total = done+resumed, all
+	}
 	if w.Progress != nil {
 		w.Progress(t, done, total)
 	}
@@ -454,7 +503,19 @@ func (w *Worker) leases() []results.Lease {
 
 // advanceAll lets every incomplete study propose its next batch, and looks
 // for new studies (Discover). progressed says that there may be new work.
+// A live queue proposes its study's trials itself, as they are claimed:
+// the worker only learns whether it is complete.
 func (w *Worker) advanceAll(ctx context.Context) (progressed bool, err error) {
+	if lq, ok := w.Queue.(liveQueue); ok {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		for name, s := range w.studies {
+			s.complete, s.total, _ = lq.plan(name)
+			// A complete study ends the slot's loop: it must not wait.
+			progressed = progressed || s.complete
+		}
+		return progressed, nil
+	}
 	if !w.advance.TryLock() {
 		return false, nil // another slot of this process is at it
 	}
@@ -478,7 +539,7 @@ func (w *Worker) advanceAll(ctx context.Context) (progressed bool, err error) {
 		)
 		err := w.retry(ctx, "advance study "+name, func(ctx context.Context) (err error) {
 			ran, err = w.propose(ctx, name, func(ctx context.Context) (err error) {
-				r, err = replay(ctx, w.Store, w.Queue, s.job)
+				r, err = replay(ctx, w.Store, w.Queue.(Enqueuer), s.job)
 				return err
 			})
 			if !ran {
@@ -508,126 +569,6 @@ func (w *Worker) advanceAll(ctx context.Context) (progressed bool, err error) {
 		progressed = progressed || r.enqueued > 0
 	}
 	return progressed, nil
-}
-
-// propose runs f under the study's proposal lock, or at once with a queue
-// that has none: its only worker is this one, which replays one study at
-// a time (advance).
-func (w *Worker) propose(ctx context.Context, study string, f func(ctx context.Context) error) (ran bool, err error) {
-	if p, ok := w.Queue.(Proposer); ok {
-		return p.Propose(ctx, study, f)
-	}
-	return true, f(ctx)
-}
-
-// replayed is what replaying a study from its stored trials found.
-type replayed struct {
-	complete    bool // every planned trial is stored and finished
-	enqueued    int  // trials this replay proposed
-	done, total int
-	// stopped says that the study stopped because more than maxFailed of
-	// its trials failed; failed counts them.
-	stopped           bool
-	failed, maxFailed int
-}
-
-// replay rebuilds job's strategy from the stored trials and enqueues the
-// first batch that is not stored yet; a stopped study gets nothing more.
-// It must run under the study's proposal lock.
-func replay(ctx context.Context, store results.Store, q Queue, job *Job) (replayed, error) {
-	strat, err := job.Strategy()
-	if err != nil {
-		return replayed{}, fmt.Errorf("study %s: %w", job.Study, err)
-	}
-	st, trials, err := store.Study(ctx, job.Study)
-	if err != nil {
-		return replayed{}, err
-	}
-	stored := make(map[int]results.Trial, len(trials))
-	r := replayed{total: strat.Total()}
-	for _, t := range trials {
-		stored[t.Number] = t
-		if t.Status.Finished() {
-			r.done++
-		}
-		if t.Status == results.StatusFailed {
-			r.failed++
-		}
-	}
-	if st.Status == results.StudyFailed {
-		r.stopped = true
-		if fl, ok := q.(FailureLimiter); ok {
-			r.maxFailed, err = fl.FailureLimit(ctx, job.Study)
-		}
-		return r, err
-	}
-	for {
-		batch, err := strat.Ask()
-		if err != nil {
-			return r, fmt.Errorf("study %s: strategy %s: %w", job.Study, strat.Name(), err)
-		}
-		if len(batch) == 0 {
-			r.complete = true
-			break
-		}
-		told, missing, err := match(job, batch, stored)
-		if err != nil {
-			return r, err
-		}
-		if len(missing) > 0 {
-			if err := q.Enqueue(ctx, job.Study, missing); err != nil {
-				return r, err
-			}
-			r.enqueued = len(missing)
-			break
-		}
-		if told == nil {
-			break // the batch is still running somewhere
-		}
-		strat.Tell(told)
-	}
-	return r, recordStudy(ctx, store, st, strat.Rounds(), r.complete)
-}
-
-// match pairs a proposed batch with the stored trials. told is the batch's
-// trials in proposal order when all are finished, nil otherwise; missing
-// are the proposals not stored yet, as waiting trials with their seeds.
-func match(job *Job, batch []Proposal, stored map[int]results.Trial) (told, missing []results.Trial, err error) {
-	told = make([]results.Trial, len(batch))
-	finished := true
-	for i, p := range batch {
-		t, ok := stored[p.Number]
-		if !ok {
-			w := results.NewTrial(results.StatusWaiting)
-			w.Study, w.Number, w.Round, w.Params, w.Seed = job.Study, p.Number, p.Round, p.Params, TrialSeed(job.Seed, p.Number)
-			missing = append(missing, w)
-			continue
-		}
-		if err := sameParams(t.Params, p.Params); err != nil {
-			return nil, nil, fmt.Errorf("study %s, trial %d: %w: the stored study was made from another config", job.Study, p.Number, err)
-		}
-		finished = finished && t.Status.Finished()
-		told[i] = t
-	}
-	if !finished || len(missing) > 0 {
-		told = nil
-	}
-	return told, missing, nil
-}
-
-// recordStudy keeps the study's record up to date for `hpsearch show` and
-// `hpsearch studies`: the rounds finished so far, and finished once
-// complete. It writes only when something changed.
-func recordStudy(ctx context.Context, store results.Store, st results.Study, rounds []results.Round, complete bool) error {
-	status := st.Status
-	if complete {
-		status = "finished"
-	}
-	if status == st.Status && len(rounds) == len(st.Rounds) {
-		return nil
-	}
-	st.Status, st.Rounds = status, rounds
-	return store.PutStudy(ctx, st)
 }
 
 // retry calls f until it succeeds, fails for a reason other than an

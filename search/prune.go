@@ -268,6 +268,13 @@ func (p *Pruner) Report(ctx context.Context, n, step int, value float64, slot Sl
 	return p.keep(value, others)
 }
 
+// report is Report for a trial of a study whose records the pruner keeps
+// live (judge).
+func (p *Pruner) report(ctx context.Context, l results.Lease, reports []results.Reported, slot Slot) (bool, error) {
+	last := reports[len(reports)-1]
+	return p.Report(ctx, l.Trial.Number, last.Step, last.Value, slot), nil
+}
+
 // judgedAt returns the decision step a report at step falls on: the rung
 // (or, for the median rule, the step itself) that step has just reached.
 func (p *decider) judgedAt(n, step int) (int, bool) {

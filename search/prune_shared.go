@@ -33,6 +33,24 @@ type sharedPruner struct {
 	q      Reporter
 }
 
+// judge decides, at each report of a running trial, whether it may go on:
+// reports are the trial's reports so far, this one last; slot is its
+// compute slot, given back while it waits for the trials it is judged
+// against. err says the trial must stop unreported.
+type judge interface {
+	report(ctx context.Context, l results.Lease, reports []results.Reported, slot Slot) (keep bool, err error)
+}
+
+// judge is the Pruner itself for a live queue's study, whose records it
+// keeps (the trials are all run here: a waiting trial is woken by those it
+// waits for), and a sharedPruner for a study whose trials run anywhere.
+func (w *Worker) judge(p *Pruner) judge {
+	if _, ok := w.Queue.(liveQueue); ok {
+		return p
+	}
+	return newSharedPruner(p, w)
+}
+
 // newSharedPruner needs w's queue to be a Reporter (Worker.add checks it).
 func newSharedPruner(p *Pruner, w *Worker) *sharedPruner {
 	return &sharedPruner{rule: p.rule, orient: p.orient, w: w, q: w.Queue.(Reporter)}

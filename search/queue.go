@@ -7,20 +7,18 @@ import (
 	"github.com/hpsearch/hpsearch/results"
 )
 
-// Queue is where a Worker's trials wait: proposed trials are put in it,
-// and workers in this process or in others claim them, keep them alive
-// and leave their results there. results.MemoryQueue is the in-process
-// one; a PostgreSQL store (results/postgres) is one shared between
-// machines. What else a queue can do is found by type assertion: Releaser,
-// Requeuer, Proposer, Reporter, FailureLimiter.
+// Queue is where a Worker's trials wait: workers in this process or in
+// others claim them, keep them alive and leave their results there.
+// results.MemoryQueue is an in-process one with a shared store's rules; a
+// PostgreSQL store (results/postgres) is one shared between machines; a
+// Runner's is the live queue of one study run here (localQueue). What else
+// a queue can do is found by type assertion: Enqueuer, Releaser, Requeuer,
+// Proposer, Reporter, FailureLimiter.
 //
 // Times that decide whether a worker is alive (heartbeats, the grace
 // period) are measured by the queue's own clock, so machines whose clocks
 // disagree still agree on who is late.
 type Queue interface {
-	// Enqueue stores trials as waiting. A trial whose (study, number) is
-	// already stored is left alone, so proposing a batch twice is harmless.
-	Enqueue(ctx context.Context, study string, trials []results.Trial) error
 	// Claim takes the waiting trial with the lowest number among studies
 	// (all studies when empty), marks it running for worker with a fresh
 	// heartbeat, and counts an attempt. ok is false when nothing waits.
@@ -40,6 +38,14 @@ type Queue interface {
 	// worker gave up on (its result could not be stored) is left out, so
 	// that it goes silent and runs again.
 	Heartbeat(ctx context.Context, leases []results.Lease) error
+}
+
+// Enqueuer is a Queue whose trials the workers propose, replaying the
+// study's strategy from the stored trials (see Worker).
+type Enqueuer interface {
+	// Enqueue stores trials as waiting. A trial whose (study, number) is
+	// already stored is left alone, so proposing a batch twice is harmless.
+	Enqueue(ctx context.Context, study string, trials []results.Trial) error
 }
 
 // Releaser is a Queue that takes an unfinished trial back at once when its
@@ -109,6 +115,7 @@ type FailureLimiter interface {
 // The in-process queue can do all a shared store can.
 var (
 	_ Queue          = (*results.MemoryQueue)(nil)
+	_ Enqueuer       = (*results.MemoryQueue)(nil)
 	_ Releaser       = (*results.MemoryQueue)(nil)
 	_ Requeuer       = (*results.MemoryQueue)(nil)
 	_ Proposer       = (*results.MemoryQueue)(nil)

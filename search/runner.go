@@ -4,14 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
-	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/hpsearch/hpsearch/results"
 )
@@ -70,14 +66,18 @@ func TrialSeed(studySeed uint64, n int) uint64 {
 // Progress is told about every finished trial, one call at a time.
 type Progress func(t results.Trial, done, total int)
 
-// Runner asks a strategy for batches and evaluates them concurrently.
+// Runner runs a study in this process alone: the one Worker loop over
+// the live queue of its strategy (localQueue), which proposes a round at a
+// time and asks for the next once the previous one is all finished and
+// told, so the same config and seed give the same trials at any
+// Parallelism.
 type Runner struct {
 	Study       string
 	Seed        uint64
 	Strategy    Strategy
 	Evaluator   Evaluator
-	Store       results.Store
-	Parallelism int // 0 means the number of CPUs
+	Store       results.Store // nil: nothing is stored
+	Parallelism int           // 0 means the number of CPUs
 	Progress    Progress
 	// Finished holds trials already finished by an earlier, interrupted run
 	// of this study (resume): they are told to the strategy as they are and
@@ -85,143 +85,18 @@ type Runner struct {
 	Finished map[int]results.Trial
 	// Pruner, when set, stops unpromising trials early (early stopping).
 	Pruner *Pruner
-	// Hold, when set, is called as each trial starts computing, and the
-	// release it returns as the trial ends: a running trial holds a core,
-	// so that an evaluator lending idle cores to its own steps (the
-	// built-in trainer) borrows only those no trial is using.
+	// Hold is Worker.Hold.
 	Hold func() (release func())
 }
 
 // Run evaluates the whole study. It returns every finished trial in number
 // order; when ctx ends first it returns those that finished and ctx's error.
+// A trial interrupted stays stored as running, to run again on resume.
 func (r *Runner) Run(ctx context.Context) ([]results.Trial, error) {
-	par := r.Parallelism
-	if par <= 0 {
-		par = runtime.GOMAXPROCS(0)
-	}
-	var (
-		all  []results.Trial
-		mu   sync.Mutex
-		done = 0
-	)
-	total := r.Strategy.Total()
-	for {
-		if err := ctx.Err(); err != nil {
-			return all, err
-		}
-		batch, err := r.Strategy.Ask()
-		if err != nil {
-			return all, fmt.Errorf("strategy %s: %w", r.Strategy.Name(), err)
-		}
-		if len(batch) == 0 {
-			return all, nil
-		}
-		out := make([]results.Trial, len(batch))
-		finished := make([]bool, len(batch))
-		if r.Pruner != nil {
-			r.Pruner.Begin(batch)
-		}
-		g, gctx := errgroup.WithContext(ctx)
-		// Synchronous pruning parks trials at rungs: they must not hold an
-		// errgroup slot while parked, or the trials they wait for could
-		// never start. Then every trial of the batch gets a goroutine and
-		// the parallelism is a semaphore of compute slots instead.
-		var slots chan struct{}
-		if r.Pruner != nil && r.Pruner.Synchronous() {
-			slots = make(chan struct{}, par)
-		} else {
-			g.SetLimit(par)
-		}
-		for i, p := range batch {
-			if prev, ok := r.Finished[p.Number]; ok {
-				if err := sameParams(prev.Params, p.Params); err != nil {
-					return all, fmt.Errorf("resume: trial %d: %w", p.Number, err)
-				}
-				if r.Pruner != nil {
-					r.Pruner.Replay(prev)
-				}
-				out[i], finished[i] = prev, true
-				mu.Lock()
-				done++
-				mu.Unlock()
-				continue
-			}
-			// Go blocks at the limit even after cancellation, so look first.
-			if gctx.Err() != nil {
-				break
-			}
-			task := Task{Study: r.Study, Number: p.Number, Round: p.Round, Params: p.Params, Seed: TrialSeed(r.Seed, p.Number)}
-			g.Go(func() error {
-				if r.Pruner != nil {
-					// Whatever happens to this trial, the trials judged
-					// against it must not wait for it any longer.
-					defer func() { r.Pruner.End(task.Number, finished[i] && out[i].Status == results.StatusOK) }()
-				}
-				var slot *parkingSlot
-				if slots != nil {
-					cs := &computeSlot{ch: slots}
-					if cs.Acquire(gctx) != nil {
-						return nil
-					}
-					defer cs.Release()
-					slot = &parkingSlot{computeSlot: cs}
-					task.Pausable = slot.pausable
-				}
-				var reports []results.Reported
-				if r.Pruner != nil {
-					reports = []results.Reported{}
-					task.Report = func(step int, value float64) bool {
-						reports = append(reports, results.Reported{Step: step, Value: value})
-						if slot == nil {
-							return r.Pruner.Report(gctx, task.Number, step, value, nil)
-						}
-						keep := r.Pruner.Report(gctx, task.Number, step, value, slot)
-						// A pruned or interrupted trial stays paused: stopping
-						// it continues it, and it computes nothing before.
-						if keep && gctx.Err() == nil {
-							slot.goOn()
-						}
-						return keep
-					}
-				}
-				// Go may have waited for a slot while Ctrl-C arrived.
-				if gctx.Err() != nil {
-					return nil
-				}
-				if r.Hold != nil {
-					defer r.Hold()()
-				}
-				t, ok, err := r.runOne(gctx, task, &reports)
-				if err != nil {
-					return err
-				}
-				if !ok {
-					return nil // interrupted: left "running" in the store for resume
-				}
-				out[i], finished[i] = t, true
-				mu.Lock()
-				done++
-				if r.Progress != nil {
-					r.Progress(t, done, total)
-				}
-				mu.Unlock()
-				return nil
-			})
-		}
-		werr := g.Wait()
-		for i := range batch {
-			if finished[i] {
-				all = append(all, out[i])
-			}
-		}
-		if werr != nil {
-			return all, werr
-		}
-		if err := ctx.Err(); err != nil {
-			return all, err
-		}
-		r.Strategy.Tell(out)
-	}
+	q := newLocalQueue(r)
+	w := &Worker{ID: "local", Queue: q, Parallelism: r.Parallelism, Progress: r.Progress, Hold: r.Hold}
+	err := w.Serve(ctx, []*Job{{Study: r.Study, Seed: r.Seed, Evaluator: r.Evaluator, Pruner: r.Pruner}})
+	return q.trials(), err
 }
 
 // computeSlot is one of the runner's parallelism slots, held by a trial
@@ -287,44 +162,6 @@ func (s *parkingSlot) goOn() {
 		s.resume()
 		s.paused = false
 	}
-}
-
-// runOne stores the trial as running, evaluates it and stores the result.
-// ok is false when the trial was interrupted and has no result; err is a
-// store failure, which stops the study (a trial that cannot be stored would
-// be lost).
-// reports points to the values the trial reports to the pruner (nil
-// without one), read once the evaluator has returned.
-func (r *Runner) runOne(ctx context.Context, task Task, reports *[]results.Reported) (t results.Trial, ok bool, err error) {
-	// Storing must not be cancelled with the trials: a finished trial is
-	// written even while Ctrl-C is stopping the study.
-	sctx := context.WithoutCancel(ctx)
-	start := time.Now()
-	running := results.Trial{
-		Study: task.Study, Number: task.Number, Round: task.Round, Params: task.Params,
-		Seed: task.Seed, Status: results.StatusRunning, Value: math.NaN(), TrainLoss: math.NaN(),
-		Accuracy: math.NaN(), Started: start,
-	}
-	if r.Store != nil {
-		if err := r.Store.PutTrial(sctx, running); err != nil {
-			return t, false, fmt.Errorf("store trial %d: %w", task.Number, err)
-		}
-	}
-	t, evalErr := evaluateTrial(ctx, r.Evaluator, task)
-	if evalErr != nil && ctx.Err() != nil {
-		return t, false, nil
-	}
-	var rep []results.Reported
-	if reports != nil {
-		rep = *reports
-	}
-	t = settle(t, evalErr, task, rep, start)
-	if r.Store != nil {
-		if err := r.Store.PutTrial(sctx, t); err != nil {
-			return t, false, fmt.Errorf("store trial %d: %w", task.Number, err)
-		}
-	}
-	return t, true, nil
 }
 
 // evaluateTrial runs the evaluator, turning a panic into a failed trial: one
