@@ -39,6 +39,9 @@ type Job struct {
 // with the same parameters a one-process run would have proposed, and the
 // finished study equals a one-process run with the same seed.
 //
+// A live queue (Runner's localQueue) is the exception: it proposes its
+// one study itself, from the live strategy, as its trials are claimed.
+//
 // A study whose failure limit (FailureLimiter, from
 // search.max_failed_trials) is crossed stops: the queue marks it
 // results.StudyFailed when the failure that crosses it is stored, and
@@ -236,23 +239,6 @@ func (w *Worker) stopped(study string) bool {
 	return s != nil && s.stopped
 }
 
-// toAdvance lists the active studies, and with Discover the stopped ones
-// not looked at for a Heartbeat: they may have been resumed.
-func (w *Worker) toAdvance() []string {
-	names := w.active()
-	if w.Discover == nil {
-		return names
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for name, s := range w.studies {
-		if s.stopped && !s.complete && time.Since(s.checked) >= w.Heartbeat {
-			names = append(names, name)
-		}
-	}
-	return names
-}
-
 // slot is one of the Parallelism loops: with a compute token in hand,
 // claim a trial and start it (it keeps the token); when there is none,
 // help the studies advance, or wait.
@@ -400,7 +386,7 @@ func (w *Worker) run(ctx context.Context, l results.Lease, cs *computeSlot) erro
 		w.release(ctx, l)
 		return nil
 	}
-	return w.finish(ctx, s, l, settle(t, err, task, reports, start))
+	return w.finish(ctx, s, l, Settle(t, err, task, reports, start))
 }
 
 // finish stores a result, retrying an unreachable store for up to the
@@ -441,132 +427,22 @@ func (w *Worker) finish(ctx context.Context, s *served, l results.Lease, t resul
 	return nil
 }
 
-// release gives an interrupted trial back to the queue.
-func (w *Worker) release(ctx context.Context, l results.Lease) {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
-	defer cancel()
-	r, ok := w.Queue.(Releaser)
-	if !ok {
-		return // its silence gets it requeued
-	}
-	if err := r.Release(rctx, l); err != nil {
-		w.logf("trial %d of %s: could not give it back (%v); it runs again after the grace period", l.Trial.Number, l.Trial.Study, err)
-	}
-}
-
-// beat sends heartbeats for the trials running here and requeues other
-// workers' stale trials, every Heartbeat, until ctx ends. Failures are
-// logged, one line a tick: the next tick tries again.
-func (w *Worker) beat(ctx context.Context) {
-	t := time.NewTicker(w.Heartbeat)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if err := w.Queue.Heartbeat(ctx, w.leases()); err != nil {
-			if ctx.Err() == nil {
-				w.logf("heartbeat: %v", err)
-			}
-			continue // the store is not there: requeueing would fail too
-		}
-		rq, ok := w.Queue.(Requeuer)
-		if !ok {
-			continue
-		}
-		requeued, err := rq.Requeue(ctx, w.Grace, w.MaxAttempts)
-		if err != nil && ctx.Err() == nil {
-			w.logf("requeue stale trials: %v", err)
-		}
-		for _, r := range requeued {
-			if r.Status == results.StatusFailed {
-				w.logf("trial %d of %s failed: %s", r.Number, r.Study, r.Error)
-			} else {
-				w.logf("trial %d of %s runs again: %s", r.Number, r.Study, r.Error)
-			}
-		}
-	}
-}
-
-// leases lists the trials running here.
-func (w *Worker) leases() []results.Lease {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	out := make([]results.Lease, 0, len(w.held))
-	for _, l := range w.held {
-		out = append(out, l)
-	}
-	return out
-}
-
 // advanceAll lets every incomplete study propose its next batch, and looks
 // for new studies (Discover). progressed says that there may be new work.
 // A live queue proposes its study's trials itself, as they are claimed:
-// the worker only learns whether it is complete.
+// the worker only learns whether it is complete. Any other queue's
+// studies are replayed from the store (replayAll).
 func (w *Worker) advanceAll(ctx context.Context) (progressed bool, err error) {
-	if lq, ok := w.Queue.(liveQueue); ok {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		for name, s := range w.studies {
-			s.complete, s.total, _ = lq.plan(name)
-			// A complete study ends the slot's loop: it must not wait.
-			progressed = progressed || s.complete
-		}
-		return progressed, nil
+	lq, ok := w.Queue.(liveQueue)
+	if !ok {
+		return w.replayAll(ctx)
 	}
-	if !w.advance.TryLock() {
-		return false, nil // another slot of this process is at it
-	}
-	defer w.advance.Unlock()
-	if w.Discover != nil {
-		jobs, err := w.Discover(ctx)
-		if err != nil {
-			return false, err
-		}
-		if err := w.add(jobs); err != nil {
-			return false, err
-		}
-	}
-	for _, name := range w.toAdvance() {
-		w.mu.Lock()
-		s := w.studies[name]
-		w.mu.Unlock()
-		var (
-			r   replayed
-			ran bool
-		)
-		err := w.retry(ctx, "advance study "+name, func(ctx context.Context) (err error) {
-			ran, err = w.propose(ctx, name, func(ctx context.Context) (err error) {
-				r, err = replay(ctx, w.Store, w.Queue.(Enqueuer), s.job)
-				return err
-			})
-			if !ran {
-				r = replayed{}
-			}
-			return err
-		})
-		if err != nil {
-			return false, err
-		}
-		w.mu.Lock()
-		if r.total > 0 {
-			s.done, s.total, s.complete = r.done, r.total, r.complete
-		}
-		was := s.stopped
-		if ran {
-			s.stopped, s.checked = r.stopped, time.Now()
-		}
-		w.mu.Unlock()
-		switch {
-		case ran && r.stopped && !was:
-			w.logf("study %s stopped: %d trials failed (search.max_failed_trials: %d)", name, r.failed, r.maxFailed)
-		case ran && !r.stopped && was:
-			w.logf("study %s was resumed: serving it again", name)
-			progressed = true
-		}
-		progressed = progressed || r.enqueued > 0
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for name, s := range w.studies {
+		s.complete, s.total, _ = lq.plan(name)
+		// A complete study ends the slot's loop: it must not wait.
+		progressed = progressed || s.complete
 	}
 	return progressed, nil
 }

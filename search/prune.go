@@ -125,10 +125,6 @@ func orientFor(maximize bool) func(float64) float64 {
 	return func(v float64) float64 { return v }
 }
 
-// Synchronous reports whether trials wait at rungs for their whole group
-// (successive halving, Hyperband) rather than for lower numbers (median).
-func (p *Pruner) Synchronous() bool { return p.rule.Kind != MedianRule }
-
 // group is the comparison group of trial n in round: a coarse-to-fine
 // round is a bracket; Hyperband splits each round further, trial n going to
 // bracket n mod brackets, so every bracket gets trials from every part of

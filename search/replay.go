@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hpsearch/hpsearch/results"
 )
@@ -125,4 +126,80 @@ func recordStudy(ctx context.Context, store results.Store, st results.Study, rou
 	}
 	st.Status, st.Rounds = status, rounds
 	return store.PutStudy(ctx, st)
+}
+
+// toAdvance lists the active studies, and with Discover the stopped ones
+// not looked at for a Heartbeat: they may have been resumed.
+func (w *Worker) toAdvance() []string {
+	names := w.active()
+	if w.Discover == nil {
+		return names
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for name, s := range w.studies {
+		if s.stopped && !s.complete && time.Since(s.checked) >= w.Heartbeat {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// replayAll replays every study that may advance, under its proposal
+// lock, enqueueing its next batch; and looks for new studies (Discover).
+// progressed says that there may be new work.
+func (w *Worker) replayAll(ctx context.Context) (progressed bool, err error) {
+	if !w.advance.TryLock() {
+		return false, nil // another slot of this process is at it
+	}
+	defer w.advance.Unlock()
+	if w.Discover != nil {
+		jobs, err := w.Discover(ctx)
+		if err != nil {
+			return false, err
+		}
+		if err := w.add(jobs); err != nil {
+			return false, err
+		}
+	}
+	for _, name := range w.toAdvance() {
+		w.mu.Lock()
+		s := w.studies[name]
+		w.mu.Unlock()
+		var (
+			r   replayed
+			ran bool
+		)
+		err := w.retry(ctx, "advance study "+name, func(ctx context.Context) (err error) {
+			ran, err = w.propose(ctx, name, func(ctx context.Context) (err error) {
+				r, err = replay(ctx, w.Store, w.Queue.(Enqueuer), s.job)
+				return err
+			})
+			if !ran {
+				r = replayed{}
+			}
+			return err
+		})
+		if err != nil {
+			return false, err
+		}
+		w.mu.Lock()
+		if r.total > 0 {
+			s.done, s.total, s.complete = r.done, r.total, r.complete
+		}
+		was := s.stopped
+		if ran {
+			s.stopped, s.checked = r.stopped, time.Now()
+		}
+		w.mu.Unlock()
+		switch {
+		case ran && r.stopped && !was:
+			w.logf("study %s stopped: %d trials failed (search.max_failed_trials: %d)", name, r.failed, r.maxFailed)
+		case ran && !r.stopped && was:
+			w.logf("study %s was resumed: serving it again", name)
+			progressed = true
+		}
+		progressed = progressed || r.enqueued > 0
+	}
+	return progressed, nil
 }

@@ -177,11 +177,13 @@ func evaluateTrial(ctx context.Context, ev Evaluator, task Task) (t results.Tria
 	return ev.Evaluate(ctx, task)
 }
 
-// settle is the end of a trial that ran to its end, in one process or
-// shared: a trial whose evaluator returned evalErr (and no result) failed
-// with it; the task's identity, the values it reported (nil without early
-// stopping) and its times are filled in.
-func settle(t results.Trial, evalErr error, task Task, reports []results.Reported, start time.Time) results.Trial {
+// Settle is the end of a trial that ran to its end, in a study (the
+// Worker's loop, in one process or shared) or alone (hpsearch eval): a
+// trial whose evaluator returned evalErr (and no result) failed with it;
+// the task's identity, the values it reported (nil without early
+// stopping) and its times (start, when the evaluator set none) are filled
+// in.
+func Settle(t results.Trial, evalErr error, task Task, reports []results.Reported, start time.Time) results.Trial {
 	if evalErr != nil {
 		t = results.NewTrial(results.StatusFailed)
 		t.Error = evalErr.Error()
