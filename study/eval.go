@@ -20,10 +20,8 @@ func (s *Study) Eval(ctx context.Context, number int, params results.Params) (re
 	if err != nil {
 		return t, &Error{Kind: Interrupted, Err: err}
 	}
-	t.Study, t.Number, t.Params, t.Seed = task.Study, task.Number, s.trainedParams(task.Params), task.Seed
-	if t.Started.IsZero() {
-		t.Started, t.Finished = start, time.Now()
-	}
+	t = search.Settle(t, nil, task, nil, start)
+	t.Params = s.trainedParams(task.Params)
 	return t, nil
 }
 
