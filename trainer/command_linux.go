@@ -20,6 +20,71 @@ import (
 // run that resumes its trial.
 func dieWithParent(attr *syscall.SysProcAttr) { attr.Pdeathsig = syscall.SIGKILL }
 
+// groupKeeper is a /bin/sh, one per hpsearch process, that outlives it to
+// end what its trials started. The parent-death signal reaches a trial's
+// program alone; what the program started in turn (a wrapper script's
+// python, say) stays in its process group and would run on, holding its
+// GPU. The keeper reads "+ PGID" and "- PGID" lines on its stdin as
+// groups start and end; when hpsearch ends, however it ends (kill -9
+// included), the kernel closes the pipe's other end, and at end of input
+// the keeper kills every group still on its list. It has a process group
+// of its own, so the terminal's Ctrl-C does not end it first.
+var groupKeeper struct {
+	once sync.Once
+	mu   sync.Mutex
+	w    *os.File // nil when the keeper could not be started: the resume's stray stop remains
+}
+
+// keeperScript is the keeper: the list of groups, then one SIGKILL each.
+// A removed group's number is dropped at once: numbers are reused.
+const keeperScript = `groups=
+while read -r op g; do
+	case $op in
+	+) groups="$groups $g" ;;
+	-) kept=; for x in $groups; do [ "$x" = "$g" ] || kept="$kept $x"; done; groups=$kept ;;
+	esac
+done
+for g in $groups; do kill -s KILL -- "-$g" 2>/dev/null; done
+`
+
+func startGroupKeeper() {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return
+	}
+	cmd := exec.Command("/bin/sh", "-c", keeperScript)
+	cmd.Stdin = r
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	err = cmd.Start()
+	r.Close()
+	if err != nil {
+		w.Close()
+		return
+	}
+	go cmd.Wait() // reaped if it ever ends before hpsearch
+	groupKeeper.w = w
+}
+
+// readyGroupKeeper starts the keeper before the first program, so that
+// registering a group right after its start is one write, not a fork.
+func readyGroupKeeper() { groupKeeper.once.Do(startGroupKeeper) }
+
+// keepGroup puts the process group pgid on the keeper's list.
+func keepGroup(pgid int) { tellKeeper('+', pgid) }
+
+// releaseGroup takes pgid off the list once the group is gone.
+func releaseGroup(pgid int) { tellKeeper('-', pgid) }
+
+func tellKeeper(op byte, pgid int) {
+	readyGroupKeeper()
+	groupKeeper.mu.Lock()
+	defer groupKeeper.mu.Unlock()
+	if groupKeeper.w != nil {
+		// A keeper that died is a lost safeguard, not a failed trial.
+		_, _ = fmt.Fprintf(groupKeeper.w, "%c %d\n", op, pgid)
+	}
+}
+
 // canStopStrays: /proc tells which processes still run a trial.
 const canStopStrays = true
 

@@ -20,3 +20,8 @@ const canStopStrays = false
 func startProgram(cmd *exec.Cmd) error { return cmd.Start() }
 
 func stopStray(token string) (bool, error) { return false, nil }
+
+// No group keeper outside Linux.
+func readyGroupKeeper() {}
+func keepGroup(int)     {}
+func releaseGroup(int)  {}

@@ -98,6 +98,7 @@ func (c *Command) execute(ctx context.Context, r CommandRun, argv []string, read
 	// leaves no orphans. Pids are handed out cyclically, so the leader's id
 	// is not reused in the moment since it was reaped.
 	signalGroup(cmd.Process, true)
+	releaseGroup(cmd.Process.Pid)
 	deadline := time.Now().Add(drainTimeout)
 	stdout.SetReadDeadline(deadline)
 	stderr.SetReadDeadline(deadline)
@@ -130,6 +131,7 @@ func (c *Command) start(r CommandRun, argv []string, token string) (cmd *exec.Cm
 	// goroutine of exec's own: the pipes are read below.
 	cmd.Stdout, cmd.Stderr = ow, ew
 	ownGroup(cmd)
+	readyGroupKeeper()
 	err = startProgram(cmd)
 	// The child holds its own copies; EOF comes when the group is gone.
 	ow.Close()
@@ -139,6 +141,7 @@ func (c *Command) start(r CommandRun, argv []string, token string) (cmd *exec.Cm
 		er.Close()
 		return nil, nil, nil, err
 	}
+	keepGroup(cmd.Process.Pid)
 	return cmd, or, er, nil
 }
 

@@ -49,10 +49,10 @@ func groupAlive(t *testing.T, pgid int) []int {
 }
 
 // The issue's case: kill -9 of `run` while command trials run. Their
-// programs die with it (parent-death signal); what they had started in
-// turn outlives them in their process group, and the --resume that follows
-// at once stops it before the trial runs again: every trial ends exactly
-// once, and never two runs of one trial at a time.
+// programs die with it (parent-death signal), and so does what they had
+// started in turn in their process groups (the group keeper); the --resume
+// that follows finds nothing left to stop: every trial ends exactly once,
+// and never two runs of one trial at a time.
 func TestKilledRunLeavesNoTrialRunning(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real processes; skipped with -short")
@@ -108,6 +108,14 @@ parameters:
 	until(t, "the killed run's programs to die with it", 2*time.Second, func() bool {
 		for _, pids := range progs {
 			if !gone(pids[0]) {
+				return false
+			}
+		}
+		return true
+	})
+	until(t, "what the killed run's programs started to die with them", 2*time.Second, func() bool {
+		for _, pids := range progs {
+			if len(groupAlive(t, pids[0])) > 0 {
 				return false
 			}
 		}
