@@ -26,6 +26,10 @@ type localQueue struct {
 	pruner *Pruner
 	// resume holds trials finished by an earlier run: told as they are.
 	resume map[int]results.Trial
+	// maxFailed is Runner.MaxFailed; stop ends the run's trials with a
+	// *FailureLimitError once more than that many have failed.
+	maxFailed int
+	stop      context.CancelCauseFunc
 
 	mu       sync.Mutex
 	round    []Proposal
@@ -36,6 +40,30 @@ type localQueue struct {
 	resumed  int             // trials of resume counted so far
 	complete bool
 	wake     chan struct{} // closed at the next change
+	failed   int           // failed trials, those of resume included
+	last     results.Trial // the latest failure of this run
+}
+
+// FailureLimitError is how a Runner's study stops once more than Max of
+// its trials have failed (Runner.MaxFailed): the trials still running are
+// interrupted, as Ctrl-C would. In a shared study the queue stops the
+// study instead (FailureLimiter), and the trials running finish.
+type FailureLimitError struct {
+	Failed, Max int
+	Last        results.Trial // the failure that crossed the limit
+}
+
+func (e *FailureLimitError) Error() string {
+	return fmt.Sprintf("too many failed trials: %d (at most %d)", e.Failed, e.Max)
+}
+
+// overLimit is the error of a study past its failure limit, nil when it
+// is not; q.mu is held.
+func (q *localQueue) overLimit() error {
+	if q.maxFailed > 0 && q.failed > q.maxFailed {
+		return &FailureLimitError{Failed: q.failed, Max: q.maxFailed, Last: q.last}
+	}
+	return nil
 }
 
 type trialState uint8
@@ -69,9 +97,15 @@ var (
 	_ Releaser  = (*localQueue)(nil)
 )
 
-func newLocalQueue(r *Runner) *localQueue {
-	return &localQueue{study: r.Study, seed: r.Seed, strat: r.Strategy, store: r.Store, pruner: r.Pruner,
-		resume: r.Finished, wake: make(chan struct{})}
+func newLocalQueue(r *Runner, stop context.CancelCauseFunc) *localQueue {
+	q := &localQueue{study: r.Study, seed: r.Seed, strat: r.Strategy, store: r.Store, pruner: r.Pruner,
+		resume: r.Finished, maxFailed: r.MaxFailed, stop: stop, wake: make(chan struct{})}
+	for _, t := range r.Finished {
+		if t.Status == results.StatusFailed {
+			q.failed++
+		}
+	}
+	return q
 }
 
 // notify wakes whoever waits for a change; q.mu is held.
@@ -222,6 +256,15 @@ func (q *localQueue) Finish(ctx context.Context, l results.Lease, t results.Tria
 	q.out[i], q.state[i] = t, trialFinished
 	q.pending--
 	q.notify()
+	if t.Status == results.StatusFailed {
+		q.failed++
+		q.last = t
+		// A program that fails every time should not spend the whole
+		// night doing it.
+		if err := q.overLimit(); err != nil {
+			q.stop(err)
+		}
+	}
 	return true, nil
 }
 

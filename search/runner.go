@@ -85,17 +85,31 @@ type Runner struct {
 	Finished map[int]results.Trial
 	// Pruner, when set, stops unpromising trials early (early stopping).
 	Pruner *Pruner
+	// MaxFailed stops the study at the failure that makes more than this
+	// many of its trials failed, those of Finished included (0: never):
+	// the trials running are interrupted and Run's error is a
+	// *FailureLimitError.
+	MaxFailed int
 	// Hold is Worker.Hold.
 	Hold func() (release func())
 }
 
 // Run evaluates the whole study. It returns every finished trial in number
-// order; when ctx ends first it returns those that finished and ctx's error.
+// order; when ctx ends first it returns those that finished and ctx's
+// error, and when a failure took the study past MaxFailed, a
+// *FailureLimitError (an earlier run's failures already past it stop
+// nothing: only a new failure does).
 // A trial interrupted stays stored as running, to run again on resume.
 func (r *Runner) Run(ctx context.Context) ([]results.Trial, error) {
-	q := newLocalQueue(r)
+	runCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	q := newLocalQueue(r, stop)
 	w := &Worker{ID: "local", Queue: q, Parallelism: r.Parallelism, Progress: r.Progress, Hold: r.Hold}
-	err := w.Serve(ctx, []*Job{{Study: r.Study, Seed: r.Seed, Evaluator: r.Evaluator, Pruner: r.Pruner}})
+	err := w.Serve(runCtx, []*Job{{Study: r.Study, Seed: r.Seed, Evaluator: r.Evaluator, Pruner: r.Pruner}})
+	var limit *FailureLimitError
+	if ctx.Err() == nil && errors.As(context.Cause(runCtx), &limit) {
+		return q.trials(), limit // Ctrl-C wins: it is ctx's error then
+	}
 	return q.trials(), err
 }
 

@@ -1,7 +1,6 @@
 package study
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -12,58 +11,26 @@ import (
 	"github.com/hpsearch/hpsearch/search"
 )
 
-// errTooManyFailed ends a run once search.max_failed_trials is exceeded.
-var errTooManyFailed = errors.New("too many failed trials")
-
-// failureLimit counts a study's failed trials and stops the run when
-// there are more than max: a program that fails every time should not
-// spend the whole night doing it.
-type failureLimit struct {
-	max    int
-	failed int
-	last   results.Trial // the latest failure, quoted in the message
-	cancel context.CancelCauseFunc
-}
-
-// newFailureLimit derives the run's context; failures of an earlier run
-// of the study (resume) count too. max 0 means no limit.
-func newFailureLimit(ctx context.Context, max int, finished map[int]results.Trial) (context.Context, *failureLimit) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	l := &failureLimit{max: max, cancel: cancel}
-	for _, t := range finished {
+// failureLimit says why a run here stopped past search.max_failed_trials,
+// nil when it did not: the failure that stopped it (runErr, a
+// *search.FailureLimitError), or the failures of an earlier run already
+// past the limit, which stop nothing but still make the study not
+// finished.
+func (s *Study) failureLimit(runErr error, trials []results.Trial) error {
+	var limit *search.FailureLimitError
+	if errors.As(runErr, &limit) {
+		return errors.New(tooManyFailed(limit.Failed, limit.Max, limit.Last, s.TrialsDir(), false))
+	}
+	max, failed := s.Config.Search.MaxFailedTrials, 0
+	for _, t := range trials {
 		if t.Status == results.StatusFailed {
-			l.failed++
+			failed++
 		}
 	}
-	return ctx, l
-}
-
-// watch wraps the progress callback, which the runner calls one trial at
-// a time.
-func (l *failureLimit) watch(next search.Progress) search.Progress {
-	return func(t results.Trial, done, total int) {
-		if next != nil {
-			next(t, done, total)
-		}
-		if t.Status != results.StatusFailed {
-			return
-		}
-		l.failed++
-		l.last = t
-		if l.max > 0 && l.failed > l.max {
-			l.cancel(errTooManyFailed)
-		}
+	if max > 0 && failed > max {
+		return errors.New(tooManyFailed(failed, max, results.Trial{}, s.TrialsDir(), false))
 	}
-}
-
-func (l *failureLimit) exceeded() bool { return l.max > 0 && l.failed > l.max }
-
-func (l *failureLimit) stop() { l.cancel(nil) }
-
-// err says why the run stopped, and where the last failure's output is
-// when trials keep it (trialsDir; "" for the built-in trainer).
-func (l *failureLimit) err(trialsDir string) error {
-	return errors.New(tooManyFailed(l.failed, l.max, l.last, trialsDir, false))
+	return nil
 }
 
 // tooManyFailed is the message of a study stopped by

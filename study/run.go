@@ -182,27 +182,29 @@ func (s *Study) existing(ctx context.Context, store results.Store, rec *results.
 	return finished, nil
 }
 
-// runHere runs the trials in this process. ctx is the caller's, runCtx
+// runHere runs the trials in this process. ctx is the caller's, leaseCtx
 // also ends when the lease is lost.
 func (s *Study) runHere(leaseCtx, ctx context.Context, store results.Store, st *started, par int, lease *lease, o *RunOptions) error {
 	cfg := s.Config
 	prog := o.progress(st.strat.Total())
-	runCtx, failures := newFailureLimit(leaseCtx, cfg.Search.MaxFailedTrials, st.finished)
-	defer failures.stop()
 	runner := &search.Runner{
 		Study: s.Name, Seed: cfg.Seed, Strategy: st.strat, Evaluator: s.Evaluator(),
-		Store: store, Parallelism: par, Progress: failures.watch(prog.Trial), Finished: st.finished,
-		Hold: trainer.HoldCore, Pruner: st.pruner,
+		Store: store, Parallelism: par, Progress: prog.Trial, Finished: st.finished,
+		Hold: trainer.HoldCore, Pruner: st.pruner, MaxFailed: cfg.Search.MaxFailedTrials,
 	}
 	o.log(fmt.Sprintf("study %s: %s, %d trials (%d already finished), %d at a time, stored in %s",
 		s.Name, st.strat.Name(), st.strat.Total(), len(st.finished), EffectiveParallel(par), o.Where))
-	trials, runErr := runner.Run(runCtx)
+	trials, runErr := runner.Run(leaseCtx)
 	prog.Finish()
 	if err := lease.lostErr(); err != nil {
 		return err // the study is another process's now: its record is not this one's to write
 	}
 	interrupted := runErr != nil && ctx.Err() != nil && errors.Is(runErr, ctx.Err())
-	stopped := failures.exceeded() && !interrupted // Ctrl-C wins: 130, not 1
+	var limit error
+	if !interrupted { // Ctrl-C wins: 130, not 1
+		limit = s.failureLimit(runErr, trials)
+	}
+	stopped := limit != nil
 	rec := st.rec
 	rec.Rounds = st.strat.Rounds()
 	rec.Status = results.StudyFinished
@@ -225,7 +227,7 @@ func (s *Study) runHere(leaseCtx, ctx context.Context, store results.Store, st *
 	case interrupted:
 		return interruptedErr("interrupted: %d of %d trials finished; %s", len(trials), st.strat.Total(), o.ResumeHint)
 	case stopped:
-		return &Error{Kind: NotFinished, Err: failures.err(s.TrialsDir())}
+		return &Error{Kind: NotFinished, Err: limit}
 	}
 	return out.noSuccess()
 }
