@@ -19,7 +19,12 @@ func TestPostgresEarlyStopping(t *testing.T) {
 	dir := t.TempDir()
 	sweep := []string{filepath.Join("..", "..", "configs", "iris-mlp.yaml"), "--set", "output.dir=" + dir,
 		"--set", "trainer.max_iterations=270", "--set", "search.rounds=2",
-		"--set", "search.early_stopping.kind=successive_halving", "--parallel", "1"}
+		"--set", "search.early_stopping.kind=successive_halving", "--parallel", "1",
+		// Four restarts make a trial last long enough that the worker,
+		// started once the study is stored, finds trials to claim even on
+		// a loaded machine: an iris trial alone takes milliseconds, and the
+		// run could finish the study before the worker had connected.
+		"--set", "trainer.restarts=4"}
 	runOut, wErr := sharedPrunesAsOneProcess(t, url, dir, sweep, "1")
 	if !strings.Contains(runOut, "early stopping:") || !strings.Contains(runOut, "pruned") {
 		t.Fatalf("the run does not show what pruning saved:\n%s", runOut)
