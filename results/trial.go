@@ -112,6 +112,10 @@ type Trial struct {
 	// was reported; nil for a trial stored before they were kept apart (its
 	// History holds them).
 	Reports []Reported
+	// Damaged marks a trial read back from a row its store could not
+	// decode (rowcodec.Unreadable): shown as failed, with the reason, and
+	// run again by a resume rather than kept as a result.
+	Damaged bool
 }
 
 // Reported is one intermediate value a trial reported at a step.

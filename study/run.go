@@ -175,7 +175,12 @@ func (s *Study) existing(ctx context.Context, store results.Store, rec *results.
 	rec.Created = prev.Created
 	finished := map[int]results.Trial{}
 	for _, t := range trials {
-		if t.Status.Finished() {
+		switch {
+		case t.Damaged:
+			// Its stored row could not be read: what it measured is lost,
+			// so it runs again, with the same parameters and seed.
+			o.log(fmt.Sprintf("study %s: trial %d runs again: %s", rec.Name, t.Number, t.Error))
+		case t.Status.Finished():
 			finished[t.Number] = t
 		}
 	}

@@ -11,8 +11,8 @@ import (
 // history column it cannot decode (a damaged database): the trial, failed,
 // with the reasons (the errors that are not nil) on one line as its error.
 // One bad row must not make the whole study unreadable: show, report,
-// export and --resume still read every other trial, and the table names
-// the damaged one.
+// export and --resume still read every other trial, the table names the
+// damaged one, and a resume runs it again.
 func Unreadable(t results.Trial, errs ...error) results.Trial {
 	var reasons []string
 	for _, err := range errs {
@@ -20,7 +20,7 @@ func Unreadable(t results.Trial, errs ...error) results.Trial {
 			reasons = append(reasons, err.Error())
 		}
 	}
-	t.Status = results.StatusFailed
+	t.Status, t.Damaged = results.StatusFailed, true
 	t.Value, t.TrainLoss, t.Accuracy = math.NaN(), math.NaN(), math.NaN()
 	t.History, t.Reports = nil, nil
 	t.Error = "unreadable row in the store (the database is damaged): " + strings.Join(reasons, "; ")
