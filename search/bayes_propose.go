@@ -1,0 +1,203 @@
+package search
+
+// The model-guided strategies' proposal of a round: fit the model, draw
+// candidates in the round's box, refine the most promising, and pick the
+// batch greedily by expected improvement.
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/search/gp"
+)
+
+// propose fits the model and picks size points of the round's box.
+func (m *modelGuided) propose(size int) ([]results.Params, error) {
+	model, h, err := m.fit()
+	if err != nil {
+		return nil, err
+	}
+	best := m.best()
+	centre := best.vals
+	if m.trustRegion && m.regionCentre != nil {
+		centre = m.regionCentre
+	}
+	lo, hi := m.box(centre, h)
+	m.ranges = m.boxRanges(lo, hi)
+
+	rng := roundRNG(m.plan.Seed, m.round)
+	pool := m.newPool()
+	m.draw(pool, lo, hi, centre, size, rng)
+	post, inc := m.refine(pool, model, lo, hi, h, rng)
+	return m.pick(pool.cands, post, inc, size), nil
+}
+
+// fit fits the model to the trials seen: its hyperparameters on at most
+// maxFitPoints of them (a brief refit from the last ones until the points
+// have grown by refitGrowth since the last full fit), then, on those
+// hyperparameters, the model on up to maxModelPoints.
+func (m *modelGuided) fit() (*gp.Model, gp.Hyper, error) {
+	fitOn := m.modelPoints(maxFitPoints)
+	opts := gp.FitOptions{Start: m.hyper, Iterations: fitIterations}
+	if m.hyper != nil && float64(len(fitOn)) < refitGrowth*float64(m.fitN) {
+		opts.Iterations, opts.WarmOnly = refitIterations, true
+	} else {
+		m.fitN = len(fitOn)
+	}
+	xs, ys := inputs(fitOn)
+	model, err := gp.Fit(xs, ys, opts)
+	if err != nil {
+		return nil, gp.Hyper{}, fmt.Errorf("%s: round %d: %w", m.name, m.round, err)
+	}
+	h := model.Hyper()
+	m.hyper = &h
+	if used := m.modelPoints(maxModelPoints); len(used) > len(fitOn) {
+		xs, ys = inputs(used)
+		if model, err = gp.Fit(xs, ys, gp.FitOptions{Start: &h}); err != nil {
+			return nil, gp.Hyper{}, fmt.Errorf("%s: round %d: %w", m.name, m.round, err)
+		}
+	}
+	return model, h, nil
+}
+
+// inputs are the model's inputs and outputs for os.
+func inputs(os []observed) ([][]float64, []float64) {
+	xs := make([][]float64, len(os))
+	for i, o := range os {
+		xs[i] = o.x
+	}
+	return xs, warp(os)
+}
+
+type candidate struct {
+	vals []any
+	x    []float64
+}
+
+// candidatePool is a round's candidates: a point already run, or already
+// a candidate, is not added again.
+type candidatePool struct {
+	enc   encoding
+	keys  map[string]bool
+	cands []candidate
+}
+
+func (m *modelGuided) newPool() *candidatePool {
+	pool := &candidatePool{enc: m.enc, keys: map[string]bool{}}
+	for _, o := range m.seen {
+		pool.keys[fmt.Sprint(o.vals)] = true
+	}
+	return pool
+}
+
+func (pool *candidatePool) add(vals []any) {
+	k := fmt.Sprint(vals)
+	if pool.keys[k] {
+		return
+	}
+	pool.keys[k] = true
+	pool.cands = append(pool.cands, candidate{vals: vals, x: pool.enc.encode(vals)})
+}
+
+// draw adds the round's first candidates: a low-discrepancy sample of the
+// box, then perturbations around the centre and the best trials.
+func (m *modelGuided) draw(pool *candidatePool, lo, hi []float64, centre []any, size int, rng *rand.Rand) {
+	box := newUnitSampler(len(m.dims), m.plan.Seed, m.round)
+	u := make([]float64, len(m.dims))
+	for range boxCandidates {
+		box.next(u)
+		pool.add(m.valuesAt(lo, hi, u, nil, 1, rng))
+	}
+	// Perturbations of the centre in a few coordinates at a time (TuRBO's
+	// for high dimensions) and of the other best trials.
+	top := m.topVals(5)
+	p := math.Min(1, 20/float64(len(m.dims)))
+	for i := range perturbCandidates {
+		from := centre
+		if i%2 == 1 && len(top) > 0 {
+			from = top[(i/2)%len(top)]
+		}
+		for k := range u {
+			u[k] = rng.Float64()
+		}
+		pool.add(m.valuesAt(lo, hi, u, from, p, rng))
+	}
+	if len(pool.cands) == 0 {
+		// Every candidate was a point already run (a small discrete
+		// space): run the incumbent's neighbourhood again rather than
+		// nothing.
+		for range size {
+			box.next(u)
+			v := m.valuesAt(lo, hi, u, nil, 1, rng)
+			pool.cands = append(pool.cands, candidate{vals: v, x: m.enc.encode(v)})
+		}
+	}
+}
+
+// refine adds small steps around the most promising candidates (local
+// refinement) and returns the model's posterior over all of them, with
+// the incumbent their expected improvement is measured from.
+func (m *modelGuided) refine(pool *candidatePool, model *gp.Model, lo, hi []float64, h gp.Hyper, rng *rand.Rand) (*gp.Candidates, float64) {
+	var post gp.Candidates
+	inc := model.Incumbent()
+	xsC := make([][]float64, len(pool.cands))
+	for i, c := range pool.cands {
+		xsC[i] = c.x
+	}
+	post.Reset(model, xsC)
+	order := make([]int, len(pool.cands))
+	acq := make([]float64, len(pool.cands))
+	for i := range pool.cands {
+		order[i] = i
+		mu, sd := post.Posterior(i)
+		acq[i] = gp.LogEI(inc, mu, sd)
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(acq[b], acq[a]) })
+	base := len(pool.cands)
+	for _, j := range order[:min(refineTop, len(order))] {
+		for range refinePer {
+			pool.add(m.nudge(pool.cands[j].vals, lo, hi, h, rng))
+		}
+	}
+	if len(pool.cands) > base {
+		xsC = xsC[:0]
+		for _, c := range pool.cands {
+			xsC = append(xsC, c.x)
+		}
+		post.Reset(model, xsC)
+	}
+	return &post, inc
+}
+
+// pick chooses size of cands greedily by expected improvement, the
+// posterior taking each pick as observed before the next (the Kriging
+// believer).
+func (m *modelGuided) pick(cands []candidate, post *gp.Candidates, inc float64, size int) []results.Params {
+	out := make([]results.Params, 0, size)
+	picked := make([]bool, len(cands))
+	for len(out) < size {
+		j, bestAcq := -1, math.Inf(-1)
+		for i := range cands {
+			if picked[i] {
+				continue
+			}
+			mu, sd := post.Posterior(i)
+			if a := gp.LogEI(inc, mu, sd); j < 0 || a > bestAcq {
+				j, bestAcq = i, a
+			}
+		}
+		if j < 0 {
+			// Fewer candidates than the round: repeat from the start.
+			clear(picked)
+			continue
+		}
+		picked[j] = true
+		post.Pick(j)
+		out = append(out, point(m.plan.Space.Dims, cands[j].vals))
+	}
+	return out
+}
