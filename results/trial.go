@@ -1,5 +1,7 @@
-// Package results holds trial records: storage, ranking, tables and export.
-// It imports neither search nor cmd.
+// Package results holds trial and study records: storage (Store, the
+// in-memory store, study leases, MemoryQueue, the in-process queue of a
+// shared study), ranking, tables and export.
+// It imports neither search, study nor cmd.
 package results
 
 import (

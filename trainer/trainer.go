@@ -1,5 +1,7 @@
 // Package trainer trains one model by gradient descent for one set of
-// hyperparameters and reports what happened.
+// hyperparameters and reports what happened; it also runs a trial as an
+// external training program (Command: the program started in its own
+// process group, its JSON metric lines read, its files kept).
 //
 // The vocabulary follows gonum's optimize package: Settings, the reason a
 // run stopped as a value (StopReason), and caller-owned buffers so that the
@@ -13,8 +15,8 @@
 // optimisers and models that use each, a setter onto Settings). It lives
 // here because the trainer is what knows which optimiser reads which
 // setting and what a value must be; configs, which already imports
-// trainer, builds its keys, rules, warnings and reference from it, and the
-// search's adapter sets a trial's values through it.
+// trainer, builds its keys, rules, warnings and reference from it, and
+// study's objective sets a trial's values through it.
 package trainer
 
 // Dataset is a design matrix and its targets. Datasets are shared read-only

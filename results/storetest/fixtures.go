@@ -1,7 +1,9 @@
 // Package storetest is the conformance suite every results.Store runs:
 // fixtures that exercise the awkward corners of a trial record, assertions
 // that compare records field by field, and Run, which checks the
-// behaviours any store must have whatever it keeps its rows in.
+// behaviours any store must have whatever it keeps its rows in (with
+// RunBadInput for the records a store must refuse, RunStudyLease for the
+// stores that lease studies).
 package storetest
 
 import (
