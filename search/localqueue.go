@@ -198,7 +198,7 @@ func (q *localQueue) nextRound() error {
 			return nil
 		}
 		if q.pruner != nil {
-			q.pruner.Begin(batch)
+			q.pruner.begin(batch)
 		}
 		q.round, q.out, q.state, q.pending = batch, make([]results.Trial, len(batch)), make([]trialState, len(batch)), len(batch)
 		for i, p := range batch {
@@ -210,7 +210,7 @@ func (q *localQueue) nextRound() error {
 				return fmt.Errorf("resume: trial %d: %w", p.Number, err)
 			}
 			if q.pruner != nil {
-				q.pruner.Replay(prev)
+				q.pruner.replay(prev)
 			}
 			q.out[i], q.state[i] = prev, trialFinished
 			q.pending--
@@ -240,7 +240,7 @@ func (q *localQueue) Finish(ctx context.Context, l results.Lease, t results.Tria
 	if q.pruner != nil {
 		// Whatever happens to this trial, the trials judged against it
 		// must not wait for it any longer.
-		defer q.pruner.End(t.Number, t.Status == results.StatusOK)
+		defer q.pruner.end(t.Number, t.Status == results.StatusOK)
 	}
 	if q.store != nil {
 		if err := q.store.PutTrial(context.WithoutCancel(ctx), t); err != nil {
@@ -272,7 +272,7 @@ func (q *localQueue) Finish(ctx context.Context, l results.Lease, t results.Tria
 // stays stored as running (a later run with --resume runs it again).
 func (q *localQueue) Release(_ context.Context, l results.Lease) error {
 	if q.pruner != nil {
-		q.pruner.End(l.Trial.Number, false)
+		q.pruner.end(l.Trial.Number, false)
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()

@@ -147,7 +147,7 @@ func reportAll(p *Pruner, values []float64) []bool {
 	for i := range batch {
 		batch[i] = Proposal{Number: i}
 	}
-	p.Begin(batch)
+	p.begin(batch)
 	keep := make([]bool, len(values))
 	var wg sync.WaitGroup
 	for n, v := range values {
@@ -180,7 +180,7 @@ func TestPrunerMaximize(t *testing.T) {
 
 func TestMedianRuleJudgesAgainstEarlierTrials(t *testing.T) {
 	p, _ := NewPruner(EarlyStopping{Kind: MedianRule, MinResource: 10, MaxResource: 100, MinTrials: 2}, false)
-	p.Begin([]Proposal{{Number: 0}, {Number: 1}, {Number: 2}, {Number: 3}})
+	p.begin([]Proposal{{Number: 0}, {Number: 1}, {Number: 2}, {Number: 3}})
 	ctx := context.Background()
 	for n, v := range []float64{4, 2} {
 		if !p.Report(ctx, n, 10, v, nil) {
@@ -197,7 +197,7 @@ func TestMedianRuleJudgesAgainstEarlierTrials(t *testing.T) {
 
 func TestPrunerWaiterWakesOnCancel(t *testing.T) {
 	p, _ := NewPruner(EarlyStopping{Kind: SuccessiveHalving, MinResource: 10, MaxResource: 100, Reduction: 2}, false)
-	p.Begin([]Proposal{{Number: 0}, {Number: 1}})
+	p.begin([]Proposal{{Number: 0}, {Number: 1}})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan bool)
 	go func() { done <- p.Report(ctx, 1, 10, 3, nil) }() // waits for trial 0
