@@ -222,7 +222,7 @@ var (
 	metrics            = []string{"validation_loss", "train_loss", "accuracy"}
 	goals              = []string{"minimize", "maximize"}
 	metricStrategies   = []string{"last", "min", "max"}
-	earlyStoppingKinds = []string{"successive_halving", "hyperband", "median"}
+	earlyStoppingKinds = []string{"successive_halving", "hyperband", "median", "auto"}
 	benchmarks         = []string{"branin", "hartmann3", "hartmann6", "styblinski_tang", "rosenbrock", "ackley", "rastrigin", "levy"}
 )
 
@@ -338,7 +338,7 @@ var fields = []*field{
 	{Path: "search.early_stopping", Type: tSection, Doc: "stop unpromising trials early and give their compute to the promising ones",
 		open:   func(c *Config) { c.Search.EarlyStopping = &EarlyStopping{} },
 		exists: func(c *Config) bool { return c.Search.EarlyStopping != nil }},
-	{Path: "search.early_stopping.kind", Type: tString, Allowed: earlyStoppingKinds, Note: "required", Doc: "successive_halving and hyperband compare a round's trials at rungs; median stops a trial worse than the median of earlier trials at the same step",
+	{Path: "search.early_stopping.kind", Type: tString, Allowed: earlyStoppingKinds, Note: "required", Doc: "successive_halving and hyperband compare a round's trials at rungs; median stops a trial worse than the median of earlier trials at the same step; auto is successive halving that keeps a trial whose extrapolated learning curve may still end among the best",
 		set: ref(func(c *Config) *string { return &c.Search.EarlyStopping.Kind })},
 	{Path: "search.early_stopping.max_resource", Type: tInt, Note: "trainer.max_iterations; required with trainer.command", Doc: "the last rung: iterations (built-in) or reported steps (command) of a trial that is never stopped", rule: atLeast(2),
 		set: ref(func(c *Config) *int { return &c.Search.EarlyStopping.MaxResource }), derive: deriveMaxResource},
@@ -346,7 +346,7 @@ var fields = []*field{
 		set: ref(func(c *Config) *float64 { return &c.Search.EarlyStopping.ReductionFactor })},
 	{Path: "search.early_stopping.min_resource", Type: tInt, Note: "max_resource / η³, at least 1", Doc: "the first rung (median: the first step judged)", rule: atLeast(1),
 		set: ref(func(c *Config) *int { return &c.Search.EarlyStopping.MinResource }), derive: deriveMinResource},
-	{Path: "search.early_stopping.interval", Type: tInt, Note: "min_resource", Doc: "built-in trainer: iterations between two reports of the validation loss; max_resource / interval at most 1000000", rule: atLeast(1),
+	{Path: "search.early_stopping.interval", Type: tInt, Note: "min_resource (auto: min_resource / 4)", Doc: "built-in trainer: iterations between two reports of the validation loss; max_resource / interval at most 1000000", rule: atLeast(1),
 		set: ref(func(c *Config) *int { return &c.Search.EarlyStopping.Interval }), derive: deriveInterval},
 	{Path: "search.early_stopping.min_trials", Type: tInt, Default: "5", Doc: "median: earlier trials that must have reached a step before it judges there", rule: atLeast(1),
 		set: ref(func(c *Config) *int { return &c.Search.EarlyStopping.MinTrials })},
@@ -630,9 +630,13 @@ func deriveMinResource(c *Config, has hasFunc) {
 }
 
 // deriveInterval reports at the first rung and at every multiple of it, so
-// every rung min·η^k (η an integer) falls on a report.
+// every rung min·η^k (η an integer) falls on a report. auto fits a curve
+// to the reports, so it needs four by the first rung.
 func deriveInterval(c *Config, has hasFunc) {
 	if e := c.Search.EarlyStopping; !has("search.early_stopping.interval") {
 		e.Interval = max(1, e.MinResource)
+		if e.Kind == "auto" {
+			e.Interval = max(1, e.MinResource/4)
+		}
 	}
 }

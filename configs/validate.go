@@ -467,7 +467,7 @@ func (d *decoder) validateEarlyStopping(e *EarlyStopping) {
 	if e.MinResource >= e.MaxResource && e.MaxResource > 0 {
 		d.at("search.early_stopping.min_resource", fmt.Sprintf("must be below max_resource (%d), got %d", e.MaxResource, e.MinResource))
 	}
-	if (e.Kind == "successive_halving" || e.Kind == "hyperband") && len(d.cfg.Trainer.Devices) > 0 && d.isCommand() {
+	if (e.Kind == "successive_halving" || e.Kind == "hyperband" || e.Kind == "auto") && len(d.cfg.Trainer.Devices) > 0 && d.isCommand() {
 		// A trial waiting at a rung keeps its device (its program, paused,
 		// still holds the device's memory), so the rest of its group could
 		// never get one to reach the rung.

@@ -125,7 +125,7 @@ func (sp *sharedPruner) report(ctx context.Context, l results.Lease, reports []r
 			if math.IsNaN(value) {
 				return false, nil
 			}
-			return d.keep(sp.orient(value), others), nil
+			return d.keep(n, me.group, judge, sp.orient(value), others), nil
 		}
 		if !released && slot != nil {
 			// Waiting for the others to catch up: let them compute.

@@ -1,0 +1,222 @@
+package search
+
+import (
+	"math"
+	"slices"
+)
+
+// Auto is the early-stopping rule to pick without reading papers: it has
+// successive halving's rungs and comparison groups, but a trial successive
+// halving would stop goes on when the extrapolation of its learning curve
+// says it may still end among the best (keepAuto).
+//
+// Why this rule. Successive halving (Jamieson & Talwalkar 2016; Li et al.,
+// Hyperband, 2018) ranks trials by where they are at a rung, which is
+// short-horizon bias when the learning rate is searched: a large step wins
+// the early rungs and loses the race, and the trials with the winning small
+// step are gone. Hyperband hedges with brackets that start later, and BOHB
+// (Falkner et al. 2018) keeps Hyperband's brackets; both pay for the hedge
+// with the iterations of the late brackets (0.59 of the iterations on
+// iris-mlp, BENCHMARKS.md). Domhan et al. (2015) instead extrapolate each
+// curve with a weighted mixture of parametric families (power laws,
+// exponentials, …), sampled by MCMC, and stop a run only when it is
+// unlikely to beat the best seen; LC-Net (Klein et al. 2017) learns the
+// mixture's weights across configurations with a Bayesian network. Both
+// are random (MCMC, SGHMC) and would need seeding and exactly reproduced
+// arithmetic to give the same decisions at any --parallel, after resume and
+// on every machine of a shared study. Here the families are fitted by a
+// closed form: for each decay rate c of a fixed grid, a + b·x_c(t) is a
+// linear least-squares fit, and the rate with the smallest residual is the
+// family's fit. The mixture weighs the families by their residuals, its
+// uncertainty is the residual spread plus the families' disagreement, and a
+// decision is a pure function of the stored reports of the trials compared.
+// The rule only ever rescues: it keeps every trial successive halving keeps.
+const Auto = "auto"
+
+const (
+	// minCurvePoints is the fewest reports a curve is fitted to: three
+	// parameters need a fourth point to leave a residual.
+	minCurvePoints = 4
+	// optimism is how many residual standard deviations the optimistic
+	// prediction lies below the mixture's.
+	optimism = 2
+)
+
+// Decay-rate grids of the two families: power laws a + b·t^(−c) and
+// exponential decays a + b·e^(−c·t/t_last). The smallest exponential rates
+// make it nearly a straight line, so a curve still falling steadily (a slow
+// starter) is extrapolated along its slope, not flattened.
+var (
+	powerRates = geomGrid(0.05, 3, 40)
+	expRates   = geomGrid(0.01, 30, 48)
+)
+
+func geomGrid(lo, hi float64, n int) []float64 {
+	g := make([]float64, n)
+	for i := range g {
+		g[i] = lo * math.Pow(hi/lo, float64(i)/float64(n-1))
+	}
+	return g
+}
+
+// forecast is a trial's predicted value at max_resource (lower is better).
+type forecast struct {
+	point      float64 // the families' mixture
+	optimistic float64 // what it may still reach: point less the uncertainty
+}
+
+// extrapolate predicts, from a trial's reports (steps ascending, values
+// oriented lower-is-better), its value at horizon. ok is false when the
+// curve cannot be trusted: too few reports, or a value that is not finite.
+func extrapolate(steps []int, vals []float64, horizon int) (forecast, bool) {
+	n := len(vals)
+	if n < minCurvePoints || n != len(steps) {
+		return forecast{}, false
+	}
+	for _, v := range vals {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return forecast{}, false
+		}
+	}
+	last := vals[n-1]
+	tLast := float64(steps[n-1])
+	if steps[n-1] >= horizon || !(tLast > 0) {
+		return forecast{point: last, optimistic: last}, true
+	}
+	T := float64(horizon)
+	x := make([]float64, n)
+	type fitted struct{ pred, sse float64 }
+	var fits []fitted
+	best := func(rates []float64, basis func(t, c float64) float64) {
+		f := fitted{sse: math.Inf(1)}
+		for _, c := range rates {
+			for i, s := range steps {
+				x[i] = basis(float64(s), c)
+			}
+			a, b, sse, ok := lineFit(x, vals)
+			// b < 0 is a curve that rises: extrapolating it is guessing.
+			if ok && b >= 0 && sse < f.sse {
+				f = fitted{pred: a + b*basis(T, c), sse: sse}
+			}
+		}
+		if !math.IsInf(f.sse, 1) {
+			fits = append(fits, f)
+		}
+	}
+	best(powerRates, func(t, c float64) float64 { return math.Pow(t, -c) })
+	best(expRates, func(t, c float64) float64 { return math.Exp(-c * t / tLast) })
+	if len(fits) == 0 {
+		// Flat or rising: it ends where it is.
+		return forecast{point: last, optimistic: last}, true
+	}
+	// Akaike-like weights: w ∝ SSE^(−n/2), computed relative to the best
+	// fit so that a perfect fit (SSE 0) does not divide by zero.
+	minSSE := slices.MinFunc(fits, func(a, b fitted) int { return cmpFloat(a.sse, b.sse) }).sse
+	var wsum, point float64
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, f := range fits {
+		w := 1.0
+		if f.sse > minSSE {
+			w = math.Exp(-float64(n) / 2 * math.Log(f.sse/math.Max(minSSE, 1e-300)))
+		}
+		wsum += w
+		point += w * f.pred
+		lo, hi = math.Min(lo, f.pred), math.Max(hi, f.pred)
+	}
+	point /= wsum
+	sigma := math.Sqrt(minSSE / float64(n-3))
+	optimistic := math.Min(point-optimism*sigma-(hi-lo), lo)
+	if slices.Min(vals) >= 0 {
+		// A loss: it does not go below zero.
+		optimistic = math.Max(optimistic, 0)
+	}
+	return forecast{point: point, optimistic: math.Min(optimistic, point)}, true
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// lineFit is the least-squares line y = a + b·x; ok is false when the x
+// do not vary.
+func lineFit(x, y []float64) (a, b, sse float64, ok bool) {
+	n := float64(len(x))
+	var mx, my float64
+	for i := range x {
+		mx += x[i]
+		my += y[i]
+	}
+	mx /= n
+	my /= n
+	var sxx, sxy float64
+	for i := range x {
+		sxx += (x[i] - mx) * (x[i] - mx)
+		sxy += (x[i] - mx) * (y[i] - my)
+	}
+	if !(sxx > 1e-300) {
+		return 0, 0, 0, false
+	}
+	b = sxy / sxx
+	a = my - b*mx
+	for i := range x {
+		r := y[i] - a - b*x[i]
+		sse += r * r
+	}
+	return a, b, sse, true
+}
+
+// forecastAt is trial m's forecast from its reports up to the first at or
+// past step (the value the rung compares), or its final value if it
+// completed before; ok is false when it has no value there, or its curve
+// cannot be extrapolated (then its value at the rung stands for it).
+func (p *decider) forecastAt(m, step int) (forecast, bool) {
+	l := p.trials[m]
+	i := slices.IndexFunc(l.steps, func(s int) bool { return s >= step })
+	if i < 0 {
+		if l.completed && len(l.vals) > 0 {
+			v := l.vals[len(l.vals)-1]
+			return forecast{point: v, optimistic: v}, true
+		}
+		return forecast{}, false
+	}
+	return extrapolate(l.steps[:i+1], l.vals[:i+1], p.rule.MaxResource)
+}
+
+// keepAuto decides for trial n of group at the rung step, whose value
+// there is value and where the others stand at others: a trial successive
+// halving keeps goes on; one it would stop goes on too while its
+// optimistic forecast still ranks among the best 1/η of the group's
+// forecasts (a curve that cannot be extrapolated counts at its value at
+// the rung, as in successive halving).
+func (p *decider) keepAuto(n, group, step int, value float64, others []float64) bool {
+	if p.keepRank(value, others) {
+		return true
+	}
+	mine, ok := p.forecastAt(n, step)
+	if !ok {
+		return false
+	}
+	better := 0
+	for _, m := range p.groups[group] {
+		if m == n {
+			continue
+		}
+		v, reached, _ := p.valueAt(m, step)
+		if !reached {
+			continue // the same trials as others: those with a value here
+		}
+		if f, ok := p.forecastAt(m, step); ok {
+			v = f.point
+		}
+		if v < mine.optimistic {
+			better++
+		}
+	}
+	return better < p.allowed(len(others))
+}

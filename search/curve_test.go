@@ -1,0 +1,83 @@
+package search
+
+import (
+	"math"
+	"testing"
+)
+
+func TestExtrapolateRecoversAPowerLaw(t *testing.T) {
+	var steps []int
+	var vals []float64
+	for s := 5; s <= 25; s += 5 {
+		steps = append(steps, s)
+		vals = append(vals, 0.3+2*math.Pow(float64(s), -0.5))
+	}
+	f, ok := extrapolate(steps, vals, 600)
+	if !ok {
+		t.Fatal("no forecast from five exact points")
+	}
+	want := 0.3 + 2*math.Pow(600, -0.5)
+	if math.Abs(f.point-want) > 0.02 {
+		t.Errorf("point %g, want about %g", f.point, want)
+	}
+	if f.optimistic > f.point {
+		t.Errorf("optimistic %g above point %g", f.optimistic, f.point)
+	}
+}
+
+func TestExtrapolateRefusesShortOrBrokenCurves(t *testing.T) {
+	if _, ok := extrapolate([]int{5, 10, 15}, []float64{1, 0.9, 0.8}, 100); ok {
+		t.Error("three reports gave a forecast")
+	}
+	if _, ok := extrapolate([]int{5, 10, 15, 20}, []float64{1, 0.9, math.NaN(), 0.8}, 100); ok {
+		t.Error("a NaN report gave a forecast")
+	}
+	f, ok := extrapolate([]int{5, 10, 15, 20}, []float64{1, 1, 1, 1}, 100)
+	if !ok || f.point != 1 || f.optimistic != 1 {
+		t.Errorf("a flat curve: %+v %v, want it to end where it is", f, ok)
+	}
+}
+
+// curveGroup is a round of nine trials at the rung 25 of max 600: seven
+// fast starters that have levelled off at 0.5–0.8, a slow starter still
+// falling steadily (1.2 at the rung, worse than all of them), and a trial
+// stuck at 1.5.
+func curveGroup(kind string) *decider {
+	d := newDecider(EarlyStopping{Kind: kind, MinResource: 25, MaxResource: 600, Reduction: 3})
+	steps := []int{5, 10, 15, 20, 25}
+	add := func(n int, vals ...float64) {
+		d.add(n, &progressLog{group: d.group(n, 0), steps: steps, vals: vals})
+	}
+	for n := range 7 {
+		v := 0.5 + 0.05*float64(n)
+		add(n, v+0.3, v+0.1, v+0.02, v+0.005, v)
+	}
+	add(7, 1.6, 1.5, 1.4, 1.3, 1.2)
+	add(8, 1.5, 1.5, 1.5, 1.5, 1.5)
+	return &d
+}
+
+func othersAt(d *decider, n int) []float64 {
+	vals, _ := d.whole(n, d.trials[n].group, 25)
+	return vals
+}
+
+func TestAutoKeepsASlowStarterSuccessiveHalvingStops(t *testing.T) {
+	sh, auto := curveGroup(SuccessiveHalving), curveGroup(Auto)
+	if sh.keep(7, 0, 25, 1.2, othersAt(sh, 7)) {
+		t.Fatal("successive halving kept the slow starter: the case does not test anything")
+	}
+	if !auto.keep(7, 0, 25, 1.2, othersAt(auto, 7)) {
+		t.Error("auto stopped a trial still falling steadily, whose curve may end below the levelled-off ones")
+	}
+	if auto.keep(8, 0, 25, 1.5, othersAt(auto, 8)) {
+		t.Error("auto kept a trial stuck at 1.5 while the best third of the round levelled off at 0.5–0.6")
+	}
+	// Everything successive halving keeps, auto keeps.
+	for n := range 3 {
+		v := sh.trials[n].vals[4]
+		if !auto.keep(n, 0, 25, v, othersAt(auto, n)) {
+			t.Errorf("auto stopped trial %d, which successive halving keeps", n)
+		}
+	}
+}
