@@ -15,12 +15,13 @@ const (
 	SuccessiveHalving = "successive_halving"
 	Hyperband         = "hyperband"
 	MedianRule        = "median"
+	// Auto is in curve.go.
 )
 
 // EarlyStopping configures the pruner. Resources are iterations for the
 // built-in trainer and reported steps for command trials.
 type EarlyStopping struct {
-	Kind        string  // successive_halving | hyperband | median
+	Kind        string  // successive_halving | hyperband | median | auto
 	MinResource int     // the first rung (successive halving), or the first step the median rule judges
 	MaxResource int     // the last rung: a trial that gets here runs to its end
 	Reduction   float64 // η: a rung keeps the best 1/η of the trials that reached it
@@ -102,9 +103,9 @@ type progressLog struct {
 // says that higher reported values are better.
 func NewPruner(rule EarlyStopping, maximize bool) (*Pruner, error) {
 	switch rule.Kind {
-	case SuccessiveHalving, Hyperband, MedianRule:
+	case SuccessiveHalving, Hyperband, MedianRule, Auto:
 	default:
-		return nil, fmt.Errorf("early stopping: unknown kind %q (allowed: %s, %s, %s)", rule.Kind, SuccessiveHalving, Hyperband, MedianRule)
+		return nil, fmt.Errorf("early stopping: unknown kind %q (allowed: %s, %s, %s, %s)", rule.Kind, SuccessiveHalving, Hyperband, MedianRule, Auto)
 	}
 	if rule.MinResource < 1 || rule.MaxResource <= rule.MinResource {
 		return nil, fmt.Errorf("early stopping: need 1 ≤ min_resource < max_resource, got %d and %d", rule.MinResource, rule.MaxResource)
@@ -261,7 +262,7 @@ func (p *Pruner) Report(ctx context.Context, n, step int, value float64, slot Sl
 	if math.IsNaN(value) {
 		return false
 	}
-	return p.keep(value, others)
+	return p.keep(n, me.group, judge, value, others)
 }
 
 // report is Report for a trial of a study whose records the pruner keeps
@@ -342,14 +343,24 @@ func (p *decider) valueAt(m, step int) (v float64, ok, wait bool) {
 	return 0, false, false
 }
 
-// keep applies the rule to value among the others' values.
-func (p *decider) keep(value float64, others []float64) bool {
-	if p.rule.Kind == MedianRule {
+// keep applies the rule to trial n of group, whose value at the decision
+// step is value, among the others' values there.
+func (p *decider) keep(n, group, step int, value float64, others []float64) bool {
+	switch p.rule.Kind {
+	case MedianRule:
 		if len(others) < max(p.rule.MinTrials, 1) {
 			return true
 		}
 		return value <= results.Median(others)
+	case Auto:
+		return p.keepAuto(n, group, step, value, others)
 	}
+	return p.keepRank(value, others)
+}
+
+// keepRank is successive halving's rule: value goes on if it ranks among
+// the best 1/η of its group at the rung.
+func (p *decider) keepRank(value float64, others []float64) bool {
 	// value's rank in its group at the rung: the best 1/η go on (at least
 	// one). Ties go to the trial that got there, which keeps a group of
 	// identical trials from pruning itself out entirely.
@@ -359,6 +370,10 @@ func (p *decider) keep(value float64, others []float64) bool {
 			better++
 		}
 	}
-	allowed := max(1, int(math.Round(float64(len(others)+1)/p.rule.Reduction)))
-	return better < allowed
+	return better < p.allowed(len(others))
+}
+
+// allowed is how many of a group of others+1 trials go on from a rung.
+func (p *decider) allowed(others int) int {
+	return max(1, int(math.Round(float64(others+1)/p.rule.Reduction)))
 }
