@@ -2,8 +2,12 @@ package study
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/trainer"
 )
 
 // Outcome is what a run leaves to print and export: the study's record
@@ -53,4 +57,24 @@ func FinishedOnly(trials []results.Trial) []results.Trial {
 		}
 	}
 	return out
+}
+
+// trialsDir is where a command study's trials keep their output: one
+// directory per trial number.
+func trialsDir(outputDir, study string) string {
+	return filepath.Join(outputDir, study, "trials")
+}
+
+// TrialOutputs finds a command trial's stderr file — its whole output —
+// under outputDir, the output directory that holds <study>/trials/<n>/;
+// "" when there is none: a built-in trial, or one whose program never
+// started, is not sent looking.
+func TrialOutputs(outputDir, study string) func(results.Trial) string {
+	return func(t results.Trial) string {
+		p := filepath.Join(trialsDir(outputDir, study), strconv.Itoa(t.Number), trainer.StderrFileName)
+		if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
+			return ""
+		}
+		return p
+	}
 }

@@ -37,9 +37,9 @@ func (s SharedOptions) Check() error {
 	return nil
 }
 
-// NewWorker sets up this process as a worker of studies shared through
+// newWorker sets up this process as a worker of studies shared through
 // q, running par trials at once (0: one per CPU); log receives its lines.
-func NewWorker(store results.Store, q search.Queue, par int, s SharedOptions, log func(string)) (*search.Worker, error) {
+func newWorker(store results.Store, q search.Queue, par int, s SharedOptions, log func(string)) (*search.Worker, error) {
 	if err := s.Check(); err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func workerID() string {
 // it stopped because too many trials failed. ctx also ends when the
 // lease is lost.
 func (s *Study) runShared(ctx context.Context, store results.Store, q sharedQueue, st *started, par int, lease *lease, o *RunOptions) error {
-	w, err := NewWorker(store, q, par, o.Shared, o.log)
+	w, err := newWorker(store, q, par, o.Shared, o.log)
 	if err != nil {
 		return err
 	}

@@ -81,7 +81,7 @@ func (s *Study) newObjective() error {
 	cfg := s.Config
 	var err error
 	if len(cfg.Trainer.Command) > 0 {
-		s.Command, err = NewCommandObjective(cfg, filepath.Join(cfg.Output.Dir, s.Name, "trials"))
+		s.Command, err = NewCommandObjective(cfg, trialsDir(cfg.Output.Dir, s.Name))
 		return err
 	}
 	s.Trainer, err = NewObjective(cfg)

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/hpsearch/hpsearch/results"
-	"github.com/hpsearch/hpsearch/search"
 	"github.com/hpsearch/hpsearch/study"
 )
 
@@ -139,12 +138,11 @@ type planLine struct {
 	Parallel int    `json:"parallel"`
 }
 
-func newValidateDoc(s *study.Study, strat search.Strategy) validateDoc {
+func newValidateDoc(s *study.Study, plan study.Plan) validateDoc {
 	c := s.Config
 	doc := validateDoc{File: c.File, Study: s.Name, Seed: c.Seed, Metric: c.Search.Metric, Goal: c.Search.Goal,
 		Space: []spaceLine{}, Warnings: []string{},
-		Plan: planLine{Strategy: strat.Name(), Trials: strat.Total(), Rounds: 1,
-			Parallel: study.EffectiveParallel(s.CapParallel(c.Search.Parallelism))},
+		Plan:      planLine{Strategy: plan.Strategy, Trials: plan.Trials, Rounds: 1, Parallel: plan.Parallel},
 		WarmStart: c.Search.WarmStart}
 	if c.Search.Strategy == "coarse-to-fine" {
 		doc.Plan.Rounds = c.Search.Rounds
@@ -162,15 +160,14 @@ func newValidateDoc(s *study.Study, strat search.Strategy) validateDoc {
 			doc.Data = &dataLine{TrainRows: o.TrainRows, ValidationRows: o.ValidationRows, Features: o.Features, Classes: o.Classes}
 		}
 	}
-	ranges := s.Space.InitialRanges()
-	for i, d := range s.Space.Dims {
-		var r any = []float64{ranges[i].Low, ranges[i].High}
-		if ranges[i].Choices != nil {
-			r = ranges[i].Choices
+	for _, d := range plan.Space {
+		var r any = []float64{d.Range.Low, d.Range.High}
+		if d.Range.Choices != nil {
+			r = d.Range.Choices
 		}
-		l := spaceLine{Name: d.Name, Distribution: d.Dist, Range: r}
-		if d.When != nil {
-			l.When = map[string]any{d.When.Parent: d.When.Values}
+		l := spaceLine{Name: d.Name, Distribution: d.Distribution, Range: r}
+		if d.Parent != "" {
+			l.When = map[string]any{d.Parent: d.Values}
 		}
 		doc.Space = append(doc.Space, l)
 	}

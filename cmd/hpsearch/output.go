@@ -8,10 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 
 	"github.com/hpsearch/hpsearch/results"
-	"github.com/hpsearch/hpsearch/trainer"
 )
 
 // writeFile writes through a temporary file and a rename, so a crash never
@@ -54,18 +52,6 @@ func createTemp(path string) (*os.File, error) {
 	return nil, fmt.Errorf("no free temporary name in %s", dir)
 }
 
-// trialOutput says where a trial's whole output is kept, "" when nowhere.
+// trialOutput says where a trial's whole output is kept, "" when nowhere
+// (study.TrialOutputs).
 type trialOutput func(results.Trial) string
-
-// trialOutputs finds a command trial's stderr file under dir, the
-// output directory that holds <study>/trials/<n>/: a built-in trial, or
-// one whose program never started, has none, and is not sent looking.
-func trialOutputs(dir, study string) trialOutput {
-	return func(t results.Trial) string {
-		p := filepath.Join(dir, study, "trials", strconv.Itoa(t.Number), trainer.StderrFileName)
-		if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
-			return ""
-		}
-		return p
-	}
-}

@@ -42,7 +42,7 @@ Every run writes it too, as runs/<study>/report.html.`,
 					return err
 				}
 				trials = study.FinishedOnly(trials)
-				outputs := trialOutputs(outputDir(storage), s.Name)
+				outputs := study.TrialOutputs(outputDir(storage), s.Name)
 				if output == "-" {
 					return htmlreport.WriteHTML(stdout, s, trials, htmlreport.TrialOutput(outputs))
 				}

@@ -89,7 +89,7 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 			if err := export(o.Study, o.Trials, o.OutputDir, stderr); err != nil {
 				return err
 			}
-			return writeOutcome(o, f.json, f.top, trialOutputs(o.OutputDir, o.Study.Name), tableOut(stdout, f.wide))
+			return writeOutcome(o, f.json, f.top, study.TrialOutputs(o.OutputDir, o.Study.Name), tableOut(stdout, f.wide))
 		},
 	})
 }
@@ -105,7 +105,7 @@ func warnTo(w io.Writer) func(string) {
 }
 
 // report prints the tables, or the JSON document with --json.
-// output says where a failed trial's whole output is (see trialOutputs).
+// output says where a failed trial's whole output is (see study.TrialOutputs).
 func report(s results.Study, trials []results.Trial, asJSON bool, top int, output trialOutput, w io.Writer) error {
 	if asJSON {
 		return results.WriteJSON(w, results.NewDocument(s, trials))
@@ -153,7 +153,7 @@ func export(s results.Study, trials []results.Trial, dir string, stderr io.Write
 	if err := writeFile(filepath.Join(out, "trials.csv"), func(w io.Writer) error { return results.WriteCSV(w, trials) }); err != nil {
 		return err
 	}
-	if err := writeReport(filepath.Join(out, "report.html"), s, trials, trialOutputs(dir, s.Name)); err != nil {
+	if err := writeReport(filepath.Join(out, "report.html"), s, trials, study.TrialOutputs(dir, s.Name)); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "hpsearch: wrote %s\n", out)

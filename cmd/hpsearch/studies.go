@@ -106,7 +106,7 @@ func newShowCmd(stdout io.Writer) *cobra.Command {
 				if o.Benchmark != nil {
 					return writeOutcome(o, asJSON, top, nil, tableOut(stdout, wide))
 				}
-				return report(s, o.Trials, asJSON, top, trialOutputs(outputDir(storage), s.Name), tableOut(stdout, wide))
+				return report(s, o.Trials, asJSON, top, study.TrialOutputs(outputDir(storage), s.Name), tableOut(stdout, wide))
 			})
 		},
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
-	"github.com/hpsearch/hpsearch/search"
 	"github.com/hpsearch/hpsearch/study"
 )
 
@@ -28,14 +27,14 @@ func newValidateCmd(stdout io.Writer) *cobra.Command {
 				return err
 			}
 			printWarnings(cmd.ErrOrStderr(), s.Config)
-			strat, err := s.Strategy(nil)
+			plan, err := s.Plan()
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				return results.WriteJSON(stdout, newValidateDoc(s, strat))
+				return results.WriteJSON(stdout, newValidateDoc(s, plan))
 			}
-			describe(stdout, s, strat)
+			describe(stdout, s, plan)
 			return nil
 		},
 	}
@@ -53,18 +52,18 @@ func printWarnings(w io.Writer, cfg *configs.Config) {
 }
 
 // describeCondition says when a conditional parameter applies.
-func describeCondition(c *search.Condition) string {
-	if c == nil {
+func describeCondition(d study.Dimension) string {
+	if d.Parent == "" {
 		return ""
 	}
-	vs := make([]string, len(c.Values))
-	for i, v := range c.Values {
+	vs := make([]string, len(d.Values))
+	for i, v := range d.Values {
 		vs[i] = fmt.Sprint(v)
 	}
-	return fmt.Sprintf(", only when %s is %s", c.Parent, strings.Join(vs, " or "))
+	return fmt.Sprintf(", only when %s is %s", d.Parent, strings.Join(vs, " or "))
 }
 
-func describe(w io.Writer, s *study.Study, strat search.Strategy) {
+func describe(w io.Writer, s *study.Study, plan study.Plan) {
 	c := s.Config
 	fmt.Fprintf(w, "%s: ok\n", c.File)
 	fmt.Fprintf(w, "study     %s (seed %d)\n", s.Name, c.Seed)
@@ -78,22 +77,21 @@ func describe(w io.Writer, s *study.Study, strat search.Strategy) {
 	}
 	fmt.Fprintf(w, "metric    %s (%s)\n", c.Search.Metric, c.Search.Goal)
 	fmt.Fprintln(w, "space:")
-	for i, d := range s.Space.Dims {
-		r := s.Space.InitialRanges()[i]
-		fmt.Fprintf(w, "  %-20s %-14s %s%s\n", d.Name, d.Dist, describeRange(r, d.Dist), describeCondition(d.When))
+	for _, d := range plan.Space {
+		fmt.Fprintf(w, "  %-20s %-14s %s%s\n", d.Name, d.Distribution, describeRange(d.Range, d.Distribution), describeCondition(d))
 	}
-	fmt.Fprintf(w, "plan      %s: %d trials", strat.Name(), strat.Total())
+	fmt.Fprintf(w, "plan      %s: %d trials", plan.Strategy, plan.Trials)
 	if c.Search.Strategy == "coarse-to-fine" {
 		rounds, per := c.Search.Rounds, c.Search.TrialsPerRound
 		// Round 0 takes what the later rounds leave (search.roundSizes).
-		if first := strat.Total() - (rounds-1)*per; rounds > 1 && first != per && first > 0 {
+		if first := plan.Trials - (rounds-1)*per; rounds > 1 && first != per && first > 0 {
 			fmt.Fprintf(w, " in %d rounds: %d in the coarse round 0, then %d of %d", rounds, first, rounds-1, per)
 		} else {
-			fmt.Fprintf(w, " in %d rounds of %d", rounds, strat.Total()/max(1, rounds))
+			fmt.Fprintf(w, " in %d rounds of %d", rounds, plan.Trials/max(1, rounds))
 		}
 		fmt.Fprintf(w, ", narrowing around the best of each round")
 	}
-	fmt.Fprintf(w, ", %d at a time\n", study.EffectiveParallel(s.CapParallel(c.Search.Parallelism)))
+	fmt.Fprintf(w, ", %d at a time\n", plan.Parallel)
 	if c.Search.WarmStart != "" {
 		fmt.Fprintf(w, "warm start from study %s: its best %d trials first, and its last round's ranges\n", c.Search.WarmStart, s.WarmStartPoints())
 	}

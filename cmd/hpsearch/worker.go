@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hpsearch/hpsearch/results"
-	"github.com/hpsearch/hpsearch/search"
 	"github.com/hpsearch/hpsearch/study"
 )
 
@@ -83,35 +82,11 @@ func runWorker(ctx context.Context, names []string, f workerFlags, stderr io.Wri
 		return err
 	}
 	defer closeStore()
-	q, ok := store.(search.Queue)
-	if !ok { // every postgres:// store is a Queue; this guards a future scheme
-		return usageErr("worker: %s cannot share studies between workers", redact(f.storage))
-	}
-	w, err := study.NewWorker(store, q, f.parallel, f.shared, logTo(stderr))
+	w, err := study.NewWorker(store, study.WorkerOptions{Parallel: f.parallel, Shared: f.shared, Where: redact(f.storage), Log: logTo(stderr)})
 	if err != nil {
 		return err
 	}
-	jobs := study.NewServed(store, w.Logf)
-	var initial []*search.Job
-	switch {
-	case len(names) > 0:
-		if initial, err = jobs.Named(ctx, names); err != nil {
-			return err
-		}
-	case f.wait:
-		w.Discover = jobs.Unfinished
-	default:
-		if initial, err = jobs.Unfinished(ctx); err != nil {
-			return err
-		}
-	}
-	if len(initial) == 0 && w.Discover == nil {
-		w.Logf("no unfinished study to work on")
-		return nil
-	}
-	var ran int
 	w.Progress = func(t results.Trial, done, total int) {
-		ran++
 		// total is 0 until this worker has replayed the study itself (another
 		// process proposed its rounds): then only the count is known.
 		count := fmt.Sprintf("%d/%d done", done, total)
@@ -120,8 +95,7 @@ func runWorker(ctx context.Context, names []string, f workerFlags, stderr io.Wri
 		}
 		w.Logf("study %s trial %d %s %.6g (%.2fs), %s", t.Study, t.Number, t.Status, t.Value, t.Seconds(), count)
 	}
-	err = w.Serve(ctx, initial)
-	w.Logf("ran %d trials", ran)
+	err = w.Serve(ctx, names, f.wait)
 	if ctx.Err() != nil {
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted: running trials were given back to the other workers")}
 	}
