@@ -1,0 +1,164 @@
+package search_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/study"
+)
+
+// suiteSweep is one sweep of the early-stopping suite: a config and the
+// --set overrides that make it.
+type suiteSweep struct {
+	name, path string
+	sets       []string
+	es         []string // more --set for the run with early stopping
+}
+
+// collect keeps a run's finished trials.
+type collect struct {
+	mu     sync.Mutex
+	trials []results.Trial
+}
+
+func (c *collect) Trial(t results.Trial, _, _ int) {
+	c.mu.Lock()
+	c.trials = append(c.trials, t)
+	c.mu.Unlock()
+}
+func (c *collect) Finish() {}
+
+// runSweep runs a sweep as `hpsearch run --storage memory:` does and returns
+// its best value and the iterations (built-in) or reported steps (command)
+// its trials ran.
+func runSweep(tb testing.TB, sw suiteSweep, sets []string, parallel int) (best float64, iterations int) {
+	tb.Helper()
+	s, err := study.Load(sw.path, append(slices.Clone(sw.sets), sets...), "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c := &collect{}
+	err = s.Run(context.Background(), results.NewMemoryStore(), study.RunOptions{Parallel: parallel, Sets: sets, Shared: study.DefaultShared,
+		Progress: func(int) study.Progress { return c }})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, ok := results.Best(c.trials, s.Goal())
+	if !ok {
+		tb.Fatalf("%s: no trial succeeded", sw.name)
+	}
+	for _, t := range c.trials {
+		iterations += t.Iterations
+	}
+	return b.Value, iterations
+}
+
+// commandSweep writes the suite's command-trial sweep: examples/trainprog,
+// built once, on the diabetes data, reporting one step per epoch.
+func commandSweep(tb testing.TB) suiteSweep {
+	tb.Helper()
+	dir := tb.TempDir()
+	bin := filepath.Join(dir, "trainprog")
+	if out, err := exec.Command("go", "build", "-o", bin, "../examples/trainprog").CombinedOutput(); err != nil {
+		tb.Fatalf("build trainprog: %v\n%s", err, out)
+	}
+	data, err := filepath.Abs("../data/diabetes.csv")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg := fmt.Sprintf(`name: es-command
+seed: 1
+trainer:
+  command: [%q, --data=%s, --epochs=60, "{args}"]
+  timeout: 2m
+search:
+  strategy: coarse-to-fine
+  rounds: 2
+  trials_per_round: 18
+  metric: val_loss
+parameters:
+  learning_rate: {log_uniform: [1e-5, 1]}
+  batch_size: {choice: [8, 32, 128]}
+`, bin, data)
+	path := filepath.Join(dir, "command.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return suiteSweep{name: "command-linear", path: path, es: []string{"search.early_stopping.max_resource=60"}}
+}
+
+// BenchmarkEarlyStoppingSuite measures issue 18's bar on every sweep: over
+// the seeds, the median best value with early stopping against the same
+// sweep without it (within +1 %), and the median share of the iterations
+// run (at most 1/3). The per-seed gaps' median is printed too. The rule is auto with the config's defaults; set
+// ESBENCH_KIND to compare another kind, ESBENCH_SEEDS (default 10)
+// for fewer seeds while iterating, ESBENCH_PARALLEL (default 2).
+//
+//	go test -run XXX -bench EarlyStoppingSuite -benchtime 1x -v ./search/
+func BenchmarkEarlyStoppingSuite(b *testing.B) {
+	seeds := 10
+	if s, err := strconv.Atoi(os.Getenv("ESBENCH_SEEDS")); err == nil && s > 0 {
+		seeds = s
+	}
+	par := 2
+	if p, err := strconv.Atoi(os.Getenv("ESBENCH_PARALLEL")); err == nil && p > 0 {
+		par = p
+	}
+	kind := "auto"
+	if k := os.Getenv("ESBENCH_KIND"); k != "" {
+		kind = k
+	}
+	td := "testdata/earlystop/"
+	sweeps := []suiteSweep{
+		{name: "iris-mlp", path: "../configs/iris-mlp.yaml"},
+		{name: "diabetes-linear", path: "../configs/learning-rates.yaml",
+			sets: []string{"search.strategy=coarse-to-fine", "search.rounds=3", "search.trials_per_round=16", "search.trials=48"}},
+		{name: "mlp-momentum-slow", path: td + "mlp-momentum-slow.yaml"},
+		{name: "adam-tiny", path: td + "adam-tiny.yaml"},
+		{name: "mlp-overfit", path: td + "mlp-overfit.yaml"},
+		{name: "plateau-late", path: td + "plateau-late.yaml"},
+		{name: "larger-data", path: td + "larger-data.yaml"},
+		{name: "command-linear"},
+	}
+	for _, sw := range sweeps {
+		b.Run(sw.name, func(b *testing.B) {
+			if sw.path == "" {
+				sw = commandSweep(b)
+			}
+			for b.Loop() {
+				var fulls, pruneds, ratios, gaps []float64
+				lines := []string{"seed   best with  best without      gap   iterations with / without"}
+				for seed := 1; seed <= seeds; seed++ {
+					sets := []string{"seed=" + strconv.Itoa(seed)}
+					full, fullIters := runSweep(b, sw, sets, par)
+					on := append(slices.Clone(sets), "search.early_stopping.kind="+kind)
+					pruned, prunedIters := runSweep(b, sw, append(on, sw.es...), par)
+					fulls, pruneds = append(fulls, full), append(pruneds, pruned)
+					ratios = append(ratios, float64(prunedIters)/float64(fullIters))
+					gaps = append(gaps, pruned/full-1)
+					lines = append(lines, fmt.Sprintf("%4d %11.5g %13.5g %+7.2f%% %9d / %d (%.2f)",
+						seed, pruned, full, 100*(pruned/full-1), prunedIters, fullIters, float64(prunedIters)/float64(fullIters)))
+				}
+				gap := results.Median(pruneds)/results.Median(fulls) - 1
+				ratio := results.Median(ratios)
+				verdict := "met"
+				if gap > 0.01 || ratio > 1.0/3 {
+					verdict = "NOT met"
+				}
+				b.Logf("%s, %s, %d seeds: median best %.5g with vs %.5g without (%+.2f%%; median per-seed gap %+.2f%%), iterations %.2f: bar %s\n%s",
+					sw.name, kind, seeds, results.Median(pruneds), results.Median(fulls), 100*gap, 100*results.Median(gaps), ratio, verdict, strings.Join(lines, "\n"))
+				b.ReportMetric(100*gap, "%gap")
+				b.ReportMetric(ratio, "iter-ratio")
+			}
+		})
+	}
+}
