@@ -11,6 +11,8 @@ import (
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/hpsearch/hpsearch/internal/num"
 )
 
 // missing marks a cell with no value (a parameter a trial did not have, a
@@ -423,15 +425,8 @@ type lrGroup struct {
 // compares powers. ok is false for values that have no power (zero, negative, NaN, Inf,
 // non-numeric).
 func PowerOfTen(v any) (power int, ok bool) {
-	var f float64
-	switch x := v.(type) {
-	case float64:
-		f = x
-	case int64:
-		f = float64(x)
-	case int:
-		f = float64(x)
-	default:
+	f, err := num.Float(v)
+	if err != nil {
 		return 0, false
 	}
 	if !(f > 0) || math.IsInf(f, 0) {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/hpsearch/hpsearch/internal/num"
 	"github.com/hpsearch/hpsearch/results"
 )
 
@@ -111,7 +112,7 @@ func mixedSpace(t testing.TB) *Space {
 // mixedObjective has its optimum at learning_rate 3e-3, init_std 0.05,
 // hidden 20, batch_size 64, momentum 0.9 and adam.
 func mixedObjective(_ context.Context, task Task) (results.Trial, error) {
-	f := func(name string) float64 { v, _ := asFloat(mustGet(task.Params, name)); return v }
+	f := func(name string) float64 { v, _ := num.Float(mustGet(task.Params, name)); return v }
 	v := math.Pow(math.Log10(f("learning_rate")/3e-3), 2) + math.Pow(math.Log10(f("init_std")/0.05), 2) +
 		math.Pow((f("hidden")-20)/10, 2) + math.Pow(math.Log2(f("batch_size")/64)/2, 2) + math.Pow((f("momentum")-0.9)*3, 2)
 	if mustGet(task.Params, "optimizer") != "adam" {
@@ -188,7 +189,7 @@ func checkValues(t *testing.T, space *Space, initial []results.Range, p results.
 			}
 			continue
 		}
-		x, err := asFloat(v)
+		x, err := num.Float(v)
 		if err != nil || x < initial[i].Low || x > initial[i].High {
 			t.Fatalf("round %d: %s = %v outside the configured range [%g, %g]", round, d.Name, v, initial[i].Low, initial[i].High)
 		}
@@ -233,7 +234,7 @@ func inside(space *Space, ranges []results.Range, p results.Params) bool {
 			}
 			continue
 		}
-		x, _ := asFloat(p[i].Value)
+		x, _ := num.Float(p[i].Value)
 		if x < ranges[i].Low*(1-1e-12) || x > ranges[i].High*(1+1e-12) {
 			return false
 		}
@@ -282,7 +283,7 @@ func TestCoarseToFineMaximizes(t *testing.T) {
 	space := mustSpace(t, Dim{Name: "momentum", Dist: Uniform, Low: 0, High: 1})
 	c, _ := newCoarseToFineSizes(Plan{Space: space, Seed: 3, Goal: "maximize"}, []int{12, 8, 8, 8, 8}, 0.25)
 	peak := EvaluatorFunc(func(_ context.Context, task Task) (results.Trial, error) {
-		m, _ := asFloat(mustGet(task.Params, "momentum"))
+		m, _ := num.Float(mustGet(task.Params, "momentum"))
 		return results.Trial{Status: results.StatusOK, Value: -math.Abs(m - 0.8)}, nil
 	})
 	trials, err := (&Runner{Strategy: c, Evaluator: peak, Parallelism: 1}).Run(context.Background())
@@ -290,7 +291,7 @@ func TestCoarseToFineMaximizes(t *testing.T) {
 		t.Fatal(err)
 	}
 	best, _ := results.Best(trials, "maximize")
-	if m, _ := asFloat(mustGet(best.Params, "momentum")); math.Abs(m-0.8) > 0.01 {
+	if m, _ := num.Float(mustGet(best.Params, "momentum")); math.Abs(m-0.8) > 0.01 {
 		t.Errorf("best momentum %g, want the maximum at 0.8", m)
 	}
 	last := c.Rounds()[len(c.Rounds())-1].Ranges[0]

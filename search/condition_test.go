@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hpsearch/hpsearch/internal/num"
 	"github.com/hpsearch/hpsearch/results"
 )
 
@@ -73,7 +74,7 @@ func conditionalObjective(_ context.Context, task Task) (results.Trial, error) {
 		if !ok {
 			return base
 		}
-		x, _ := asFloat(v)
+		x, _ := num.Float(v)
 		return x
 	}
 	v := math.Pow(math.Log10(get("learning_rate", 0.01)/3e-3), 2)

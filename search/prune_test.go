@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hpsearch/hpsearch/internal/num"
 	"github.com/hpsearch/hpsearch/results"
 )
 
@@ -16,7 +17,7 @@ import (
 // low x converge to a low value and the pruner has curves to judge. It
 // sleeps a little out of order so trials report in scrambled order.
 func curveEvaluator(ctx context.Context, t Task) (results.Trial, error) {
-	x, _ := asFloat(mustGet(t.Params, "x"))
+	x, _ := num.Float(mustGet(t.Params, "x"))
 	final := x * x
 	var hist []results.Point
 	for step := 10; step <= 100; step += 10 {

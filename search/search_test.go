@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hpsearch/hpsearch/internal/num"
 	"github.com/hpsearch/hpsearch/results"
 )
 
@@ -74,7 +75,7 @@ func TestDimAt(t *testing.T) {
 				}
 				return
 			}
-			x, _ := asFloat(got)
+			x, _ := num.Float(got)
 			if x < tc.within[0] || x > tc.within[1] {
 				t.Fatalf("At(%v) = %v, want within %v", tc.u, got, tc.within)
 			}
@@ -143,8 +144,8 @@ func TestPowersOfTenStrategyCrossesChoices(t *testing.T) {
 // quadratic is a tiny objective with its minimum at learning_rate = 1e-2,
 // momentum = 0.7 and optimizer adam.
 func quadratic(_ context.Context, task Task) (results.Trial, error) {
-	lr, _ := asFloat(mustGet(task.Params, "learning_rate"))
-	m, _ := asFloat(mustGet(task.Params, "momentum"))
+	lr, _ := num.Float(mustGet(task.Params, "learning_rate"))
+	m, _ := num.Float(mustGet(task.Params, "momentum"))
 	v := math.Pow(math.Log10(lr)+2, 2) + math.Pow(m-0.7, 2)*10
 	if mustGet(task.Params, "optimizer") != "adam" {
 		v += 1

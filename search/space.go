@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/hpsearch/hpsearch/internal/num"
 	"github.com/hpsearch/hpsearch/results"
 )
 
@@ -203,15 +204,8 @@ func (d Dim) Categorical() bool { return d.Dist == Choice }
 // Numeric converts a value of d to the coordinate narrowing works in:
 // log10 for log dimensions, the value itself otherwise.
 func (d Dim) Numeric(v any) (float64, bool) {
-	var x float64
-	switch t := v.(type) {
-	case float64:
-		x = t
-	case int64:
-		x = float64(t)
-	case int:
-		x = float64(t)
-	default:
+	x, err := num.Float(v)
+	if err != nil {
 		return 0, false
 	}
 	if d.IsLog() {
@@ -221,19 +215,6 @@ func (d Dim) Numeric(v any) (float64, bool) {
 		return math.Log10(x), true
 	}
 	return x, true
-}
-
-// asFloat reads a recorded numeric value (a warm start's parameters).
-func asFloat(v any) (float64, error) {
-	switch t := v.(type) {
-	case float64:
-		return t, nil
-	case int64:
-		return float64(t), nil
-	case int:
-		return float64(t), nil
-	}
-	return 0, fmt.Errorf("want a number, got %T", v)
 }
 
 // At maps u ∈ [0, 1) to a value of d inside range r. Strategies draw u (from

@@ -6,6 +6,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/hpsearch/hpsearch/internal/num"
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/testfunc"
 )
@@ -27,7 +28,7 @@ func funcObjective(tb testing.TB, name string, dims int) (EvaluatorFunc, float64
 		x := make([]float64, dims)
 		for i := range x {
 			v, _ := t.Params.Get(fmt.Sprintf("x%d", i))
-			f, err := asFloat(v)
+			f, err := num.Float(v)
 			if err != nil {
 				return results.Trial{}, fmt.Errorf("x%d: %w", i, err)
 			}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/hpsearch/hpsearch/internal/num"
 	"github.com/hpsearch/hpsearch/results"
 )
 
@@ -76,7 +77,7 @@ func (d Dim) contains(v any) bool {
 		}
 		return false
 	}
-	x, err := asFloat(v)
+	x, err := num.Float(v)
 	r := d.InitialRange()
 	return err == nil && x >= r.Low && x <= r.High
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hpsearch/hpsearch/configs"
+	"github.com/hpsearch/hpsearch/internal/num"
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/search"
 	"github.com/hpsearch/hpsearch/testfunc"
@@ -82,7 +83,7 @@ func (b *Benchmark) point(params results.Params) ([]float64, error) {
 		if !ok {
 			return nil, fmt.Errorf("benchmark %s: parameter %s missing", b.fn.Name, name)
 		}
-		f, err := asFloat(v)
+		f, err := num.Float(v)
 		if err != nil {
 			return nil, fmt.Errorf("benchmark %s: parameter %s: %w", b.fn.Name, name, err)
 		}
@@ -93,16 +94,3 @@ func (b *Benchmark) point(params results.Params) ([]float64, error) {
 
 // Regret is how far value lies above the known minimum.
 func (b *Benchmark) Regret(value float64) float64 { return value - b.Minimum.Value }
-
-// asFloat reads a recorded numeric value (a benchmark's coordinate).
-func asFloat(v any) (float64, error) {
-	switch t := v.(type) {
-	case float64:
-		return t, nil
-	case int64:
-		return float64(t), nil
-	case int:
-		return float64(t), nil
-	}
-	return 0, fmt.Errorf("want a number, got %T", v)
-}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hpsearch/hpsearch/internal/num"
 )
 
 // Bounds on the hyperparameters whose size is what a run costs.
@@ -204,7 +206,7 @@ func SetHyperparam(s *Settings, name string, v any) error {
 
 func setFloat(field func(s *Settings) *float64) func(*Settings, any) error {
 	return func(s *Settings, v any) error {
-		x, err := asFloat(v)
+		x, err := num.Float(v)
 		if err == nil {
 			*field(s) = x
 		}
@@ -266,18 +268,6 @@ func setLayers(s *Settings, v any) error {
 	}
 	s.Model.Hidden = layers
 	return nil
-}
-
-func asFloat(v any) (float64, error) {
-	switch t := v.(type) {
-	case float64:
-		return t, nil
-	case int64:
-		return float64(t), nil
-	case int:
-		return float64(t), nil
-	}
-	return 0, fmt.Errorf("want a number, got %T", v)
 }
 
 func asInt(v any) (int, error) {
