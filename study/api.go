@@ -60,9 +60,22 @@ type Options struct {
 	EarlyStopping *search.EarlyStopping
 	// Parallel is how many trials Optimize runs at once; 0 is one per CPU.
 	Parallel int
-	// Store keeps Optimize's trials; nil keeps them in memory.
+	// MaxFailed stops Optimize at the failure that makes more than this
+	// many of its trials failed (0: never), as search.max_failed_trials
+	// does a config's study: the trials still running are interrupted,
+	// and the error is a NotFinished *Error wrapping a *FailureLimitError.
+	MaxFailed int
+	// Store keeps Optimize's trials; nil keeps them in memory. Optimize
+	// holds the study's lease in it while it runs, as `hpsearch run`
+	// does: a second run of the same study (Name) in the store, from this
+	// process or another, is refused while this one runs.
 	Store results.Store
 }
+
+// FailureLimitError is the failure that took a study past its failure
+// limit (Options.MaxFailed): how many trials failed, the limit, and the
+// last failed trial.
+type FailureLimitError = search.FailureLimitError
 
 func (o Options) name() string {
 	if o.Name == "" {
@@ -76,6 +89,9 @@ func (o Options) strategy(params []Param) (search.Strategy, error) {
 	if o.Trials <= 0 && o.Rounds*o.TrialsPerRound <= 0 {
 		return nil, usageErr("options: Trials %d, Rounds %d, TrialsPerRound %d: set Trials, or Rounds and TrialsPerRound, to 1 or more",
 			o.Trials, o.Rounds, o.TrialsPerRound)
+	}
+	if o.MaxFailed < 0 {
+		return nil, usageErr("options: MaxFailed %d: want 0 (no limit) or more", o.MaxFailed)
 	}
 	space, err := search.NewSpace(params)
 	if err != nil {
@@ -141,11 +157,14 @@ func (t Trial) Report(step int, value float64) bool {
 type ObjectiveFunc func(ctx context.Context, t Trial) (float64, error)
 
 // Optimize runs a study of objective over space, as `hpsearch run` runs
-// a config's: trials fan out o.Parallel at a time, each is stored in
-// o.Store, and the strategy learns from each batch. The outcome holds the
+// a config's, through the same lifecycle: it holds the study's lease in
+// o.Store, trials fan out o.Parallel at a time, each is stored, the
+// strategy learns from each batch, the study stops past o.MaxFailed
+// failures, and its record says how it ended. The outcome holds the
 // finished trials (Outcome.Best). The error is an *Error: Usage for bad
-// options or space, Interrupted when ctx ended (the outcome then holds
-// what finished), NotFinished when no trial succeeded.
+// options or space, or a study another run holds; Interrupted when ctx
+// ended (the outcome then holds what finished); NotFinished when no trial
+// succeeded, or when too many failed (wrapping a *FailureLimitError).
 func Optimize(ctx context.Context, space []Param, objective ObjectiveFunc, o Options) (*Outcome, error) {
 	strat, err := o.strategy(space)
 	if err != nil {
@@ -157,30 +176,34 @@ func Optimize(ctx context.Context, space []Param, objective ObjectiveFunc, o Opt
 	}
 	rec := results.Study{Name: o.name(), Created: time.Now(), Strategy: strat.Name(), Goal: o.Goal,
 		Total: strat.Total(), Status: results.StudyRunning}
-	if err := store.PutStudy(ctx, rec); err != nil {
-		return nil, failed(err)
-	}
 	runner := &search.Runner{Study: rec.Name, Seed: o.Seed, Strategy: strat, Store: store, Parallelism: o.Parallel,
-		Evaluator: objective.evaluator()}
+		Evaluator: objective.evaluator(), MaxFailed: o.MaxFailed}
 	if o.EarlyStopping != nil {
 		if runner.Pruner, err = search.NewPruner(*o.EarlyStopping, o.Goal.Maximizes()); err != nil {
 			return nil, usageErr("options: %v", err)
 		}
 	}
-	trials, runErr := runner.Run(ctx)
-	rec.Rounds, rec.Status = strat.Rounds(), results.StudyFinished
-	if runErr != nil {
-		rec.Status = results.StudyInterrupted
+	leaseCtx, lease, err := hold(ctx, store, leaseRequest{study: rec.Name, where: "Options.Store", shared: DefaultShared,
+		log: func(string) {}, busy: "wait for that run to end, or give this one another Options.Name"})
+	if err != nil {
+		return nil, err
 	}
-	if err := store.PutStudy(context.WithoutCancel(ctx), rec); err != nil && runErr == nil {
-		runErr = err
+	defer lease.release()
+	if err := store.PutStudy(ctx, rec); err != nil {
+		return nil, failed(err)
 	}
-	out := &Outcome{Study: rec, Trials: trials}
+	r, err := runLocal(leaseCtx, ctx, store, runner, rec, lease, noProgress{})
+	if err != nil {
+		return nil, err
+	}
+	out := &Outcome{Study: r.rec, Trials: r.trials}
 	switch {
-	case runErr != nil && ctx.Err() != nil:
-		return out, &Error{Kind: Interrupted, Err: fmt.Errorf("interrupted: %d of %d trials finished: %w", len(trials), rec.Total, runErr)}
-	case runErr != nil:
-		return out, failed(runErr)
+	case r.interrupted:
+		return out, &Error{Kind: Interrupted, Err: fmt.Errorf("interrupted: %d of %d trials finished: %w", len(r.trials), rec.Total, r.err)}
+	case r.limit != nil:
+		return out, &Error{Kind: NotFinished, Err: r.limit}
+	case r.err != nil:
+		return out, failed(r.err)
 	}
 	return out, out.noSuccess()
 }

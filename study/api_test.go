@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/results/sqlite"
 )
 
 var apiSpace = []Param{Float("x", -1, 1), Int("n", 1, 4), Choice("kind", "a", "b")}
@@ -133,5 +136,64 @@ func TestAskTellBatches(t *testing.T) {
 	}
 	if best, ok := out.Best(); !ok || best.Number != asked[0].Number {
 		t.Errorf("best %+v, want trial %d (value 0)", best, asked[0].Number)
+	}
+}
+
+// Optimize holds the study's lease in its store, as `hpsearch run` does:
+// a second run of the same study while the first runs is refused, naming
+// the process that holds it; once the first ends, the study is free.
+func TestOptimizeHoldsTheStudyLease(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "hpsearch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	started, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	blocked := func(ctx context.Context, t Trial) (float64, error) {
+		once.Do(func() { close(started) })
+		<-release
+		return 1, nil
+	}
+	o := Options{Name: "leased", Trials: 2, Parallel: 1, Store: store}
+	first := make(chan error, 1)
+	go func() {
+		_, err := Optimize(ctx, apiSpace, blocked, o)
+		first <- err
+	}()
+	<-started
+	_, err = Optimize(ctx, apiSpace, square, o)
+	close(release)
+	if KindOf(err) != Usage || !strings.Contains(err.Error(), "is being run by process") || !strings.Contains(err.Error(), "Options.Name") {
+		t.Errorf("a second Optimize of a running study: %v, want a Usage error naming the holder", err)
+	}
+	if err := <-first; err != nil {
+		t.Fatalf("the first Optimize: %v", err)
+	}
+	if _, err := Optimize(ctx, apiSpace, square, Options{Name: "leased", Trials: 2, Store: store}); err != nil {
+		t.Errorf("Optimize once the first ended: %v, want the study free", err)
+	}
+}
+
+// Options.MaxFailed stops Optimize at the failure that crosses it, with a
+// typed error saying how many failed; a negative limit is refused.
+func TestOptimizeStopsAtTheFailureLimit(t *testing.T) {
+	ctx := context.Background()
+	var calls atomic.Int32
+	boom := func(context.Context, Trial) (float64, error) {
+		calls.Add(1)
+		return 0, errors.New("boom")
+	}
+	out, err := Optimize(ctx, apiSpace, boom, Options{Trials: 20, Parallel: 1, MaxFailed: 2})
+	var limit *FailureLimitError
+	if KindOf(err) != NotFinished || !errors.As(err, &limit) || limit.Failed != 3 || limit.Max != 2 || limit.Last.Error != "boom" {
+		t.Fatalf("failing past MaxFailed 2: %v (%+v), want a NotFinished *FailureLimitError of 3 failures", err, limit)
+	}
+	if n := calls.Load(); n >= 20 || len(out.Trials) != 3 || out.Study.Status != results.StudyInterrupted {
+		t.Errorf("%d trials started, %d kept, status %s: want the study stopped after the third failure", n, len(out.Trials), out.Study.Status)
+	}
+	if _, err := Optimize(ctx, apiSpace, square, Options{Trials: 2, MaxFailed: -1}); KindOf(err) != Usage {
+		t.Errorf("MaxFailed -1: %v, want a Usage error", err)
 	}
 }

@@ -12,13 +12,11 @@ import (
 )
 
 // failureLimit says why a run here stopped past search.max_failed_trials,
-// nil when it did not: the failure that stopped it (runErr, a
-// *search.FailureLimitError), or the failures of an earlier run already
-// past the limit, which stop nothing but still make the study not
-// finished.
-func (s *Study) failureLimit(runErr error, trials []results.Trial) error {
-	var limit *search.FailureLimitError
-	if errors.As(runErr, &limit) {
+// nil when it did not: the failure that stopped it (limit), or the
+// failures of an earlier run already past the limit, which stop nothing
+// but still make the study not finished.
+func (s *Study) failureLimit(limit *search.FailureLimitError, trials []results.Trial) error {
+	if limit != nil {
 		return errors.New(tooManyFailed(limit.Failed, limit.Max, limit.Last, s.TrialsDir(), false))
 	}
 	max, failed := s.Config.Search.MaxFailedTrials, 0

@@ -43,6 +43,17 @@ type lease struct {
 	lost error // set once another process took the study over
 }
 
+// leaseRequest is what taking a study's lease needs from the front door
+// that runs the study (a config's Run, or Optimize).
+type leaseRequest struct {
+	study  string
+	where  string // the store as messages name it
+	shared SharedOptions
+	log    func(string) // never nil
+	// busy says what to do when a live process holds the study.
+	busy string
+}
+
 // hold takes the study's lease for this process, or refuses the run (a
 // Usage error) naming the process that holds it. A holder that has gone
 // silent but not yet for the grace period is waited for: if it died, this
@@ -50,41 +61,40 @@ type lease struct {
 // crash on another machine is still one command; if it is alive, its next
 // heartbeat ends the wait with the refusal. The returned context is ctx,
 // also cancelled once the lease is lost: the run must then stop writing.
-func (s *Study) hold(ctx context.Context, store results.Store, o *RunOptions) (context.Context, *lease, error) {
+func hold(ctx context.Context, store results.Store, r leaseRequest) (context.Context, *lease, error) {
 	l, ok := store.(leaser)
 	if !ok { // every store has leases; this guards a future scheme
-		return nil, nil, usageErr("--storage %s cannot tell whether another process runs study %s", o.Where, s.Name)
+		return nil, nil, usageErr("%s cannot tell whether another process runs study %s", r.where, r.study)
 	}
-	h := &lease{leaser: l, study: s.Name, me: results.ThisProcess(),
-		stop: make(chan struct{}), done: make(chan struct{}), log: o.log}
-	heartbeat, grace := o.Shared.Heartbeat, o.Shared.Grace
+	h := &lease{leaser: l, study: r.study, me: results.ThisProcess(),
+		stop: make(chan struct{}), done: make(chan struct{}), log: r.log}
+	heartbeat, grace := r.shared.Heartbeat, r.shared.Grace
 	waiting := false
 	for {
-		replaced, err := l.AcquireStudy(ctx, s.Name, h.me, grace)
+		replaced, err := l.AcquireStudy(ctx, r.study, h.me, grace)
 		var busy *results.StudyBusyError
 		if errors.As(err, &busy) && busy.Silence > 2*heartbeat {
 			if !waiting {
 				waiting = true
-				o.log(fmt.Sprintf("study %s: process %d on host %s holds it but has been silent for %s; waiting until it has been for %s (--grace), then taking it over",
-					s.Name, busy.Holder.PID, busy.Holder.Host, busy.Silence.Round(time.Second), grace))
+				r.log(fmt.Sprintf("study %s: process %d on host %s holds it but has been silent for %s; waiting until it has been for %s (--grace), then taking it over",
+					r.study, busy.Holder.PID, busy.Holder.Host, busy.Silence.Round(time.Second), grace))
 			}
 			select {
 			case <-ctx.Done():
-				return nil, nil, interruptedErr("interrupted while waiting for study %s", s.Name)
+				return nil, nil, interruptedErr("interrupted while waiting for study %s", r.study)
 			case <-time.After(heartbeat):
 			}
 			continue
 		}
 		if busy != nil {
-			return nil, nil, usageErr("%v; wait for that run to end (or stop it), then continue with --resume%s",
-				busy, s.joinHint(store, o.Where))
+			return nil, nil, usageErr("%v; %s", busy, r.busy)
 		}
 		if err != nil {
 			return nil, nil, err
 		}
 		if replaced != nil {
-			o.log(fmt.Sprintf("study %s: took it over from process %d on host %s, which held it since %s and is gone",
-				s.Name, replaced.PID, replaced.Host, replaced.Started.Local().Format("2006-01-02 15:04:05")))
+			r.log(fmt.Sprintf("study %s: took it over from process %d on host %s, which held it since %s and is gone",
+				r.study, replaced.PID, replaced.Host, replaced.Started.Local().Format("2006-01-02 15:04:05")))
 		}
 		break
 	}
@@ -93,12 +103,15 @@ func (s *Study) hold(ctx context.Context, store results.Store, o *RunOptions) (c
 	return leaseCtx, h, nil
 }
 
-// joinHint tells how to help a running shared study from this machine.
-func (s *Study) joinHint(store results.Store, where string) string {
-	if _, shared := store.(sharedQueue); !shared {
-		return ""
+// leaseRequest is the lease a config's run takes: its refusal says how to
+// continue the study, and how to help it from this machine when it is
+// shared.
+func (s *Study) leaseRequest(store results.Store, o *RunOptions) leaseRequest {
+	busy := "wait for that run to end (or stop it), then continue with --resume"
+	if _, shared := store.(sharedQueue); shared {
+		busy += fmt.Sprintf("; to run its trials on this machine too: hpsearch worker --storage %s %s", o.Where, s.Name)
 	}
-	return fmt.Sprintf("; to run its trials on this machine too: hpsearch worker --storage %s %s", where, s.Name)
+	return leaseRequest{study: s.Name, where: "--storage " + o.Where, shared: o.Shared, log: o.log, busy: busy}
 }
 
 // renew sends the heartbeats until release. A heartbeat that fails (the

@@ -98,7 +98,7 @@ func (s *Study) Run(ctx context.Context, store results.Store, o RunOptions) erro
 	par := s.CapParallel(o.Parallel)
 	// Taken before the study is read: a second run of a running study,
 	// resumed or new, is refused rather than run beside this one.
-	leaseCtx, lease, err := s.hold(ctx, store, &o)
+	leaseCtx, lease, err := hold(ctx, store, s.leaseRequest(store, &o))
 	if err != nil {
 		return err
 	}
@@ -199,42 +199,69 @@ func (s *Study) runHere(leaseCtx, ctx context.Context, store results.Store, st *
 	}
 	o.log(fmt.Sprintf("study %s: %s, %d trials (%d already finished), %d at a time, stored in %s",
 		s.Name, st.strat.Name(), st.strat.Total(), len(st.finished), EffectiveParallel(par), o.Where))
-	trials, runErr := runner.Run(leaseCtx)
-	prog.Finish()
-	if err := lease.lostErr(); err != nil {
-		return err // the study is another process's now: its record is not this one's to write
+	r, err := runLocal(leaseCtx, ctx, store, runner, st.rec, lease, prog)
+	if err != nil {
+		return err
 	}
-	interrupted := runErr != nil && ctx.Err() != nil && errors.Is(runErr, ctx.Err())
 	var limit error
-	if !interrupted { // Ctrl-C wins: 130, not 1
-		limit = s.failureLimit(runErr, trials)
+	if !r.interrupted { // Ctrl-C wins: 130, not 1
+		limit = s.failureLimit(r.limit, r.trials)
 	}
 	stopped := limit != nil
-	rec := st.rec
-	rec.Rounds = st.strat.Rounds()
-	rec.Status = results.StudyFinished
-	if runErr != nil {
-		rec.Status = results.StudyInterrupted
+	if r.err != nil && !r.interrupted && !stopped {
+		return failed(fmt.Errorf("%w (finished trials are stored; continue with --resume)", r.err))
 	}
-	// Whatever happened, the study record says so: a later --resume or
-	// `hpsearch studies` must not be told a broken run finished.
-	if err := store.PutStudy(context.WithoutCancel(ctx), rec); err != nil && runErr == nil {
-		runErr = err
-	}
-	if runErr != nil && !interrupted && !stopped {
-		return failed(fmt.Errorf("%w (finished trials are stored; continue with --resume)", runErr))
-	}
-	out := s.outcome(rec, trials)
+	out := s.outcome(r.rec, r.trials)
 	if err := report(o, out); err != nil {
 		return err
 	}
 	switch {
-	case interrupted:
-		return interruptedErr("interrupted: %d of %d trials finished; %s", len(trials), st.strat.Total(), o.ResumeHint)
+	case r.interrupted:
+		return interruptedErr("interrupted: %d of %d trials finished; %s", len(r.trials), st.strat.Total(), o.ResumeHint)
 	case stopped:
 		return &Error{Kind: NotFinished, Err: limit}
 	}
 	return out.noSuccess()
+}
+
+// localRun is how a run of a study's trials in this process ended.
+type localRun struct {
+	rec    results.Study // as stored: finished, or interrupted if the run stopped early
+	trials []results.Trial
+	// err is why the run stopped before its last trial; nil when it ran
+	// them all.
+	err         error
+	interrupted bool                      // by the caller's context: then limit is nil (Ctrl-C wins)
+	limit       *search.FailureLimitError // the failure that took the study past its limit
+}
+
+// runLocal runs runner's trials under the study's lease and stores how
+// the study ended in rec, for both front doors: a config's Run and
+// Optimize. ctx is the caller's, leaseCtx also ends when the lease is
+// lost; the error is then the lost lease, and nothing is written: the
+// study is another process's now.
+func runLocal(leaseCtx, ctx context.Context, store results.Store, runner *search.Runner, rec results.Study, lease *lease, prog Progress) (localRun, error) {
+	trials, runErr := runner.Run(leaseCtx)
+	prog.Finish()
+	if err := lease.lostErr(); err != nil {
+		return localRun{}, err
+	}
+	r := localRun{rec: rec, trials: trials, err: runErr,
+		interrupted: runErr != nil && ctx.Err() != nil && errors.Is(runErr, ctx.Err())}
+	if !r.interrupted {
+		errors.As(runErr, &r.limit)
+	}
+	r.rec.Rounds = runner.Strategy.Rounds()
+	r.rec.Status = results.StudyFinished
+	if runErr != nil {
+		r.rec.Status = results.StudyInterrupted
+	}
+	// Whatever happened, the study record says so: a later --resume or
+	// `hpsearch studies` must not be told a broken run finished.
+	if err := store.PutStudy(context.WithoutCancel(ctx), r.rec); err != nil && runErr == nil {
+		r.err = err
+	}
+	return r, nil
 }
 
 func report(o *RunOptions, out *Outcome) error {
