@@ -4,8 +4,9 @@
 package configs
 
 import (
-	"fmt"
 	"time"
+
+	"github.com/hpsearch/hpsearch/internal/choice"
 )
 
 // Config is one sweep, fully resolved: defaults filled, validated.
@@ -166,15 +167,7 @@ func (c *Condition) Applies(v any, ok bool) bool {
 	if c == nil {
 		return true
 	}
-	if !ok {
-		return false
-	}
-	for _, w := range c.Values {
-		if fmt.Sprint(w) == fmt.Sprint(v) {
-			return true
-		}
-	}
-	return false
+	return ok && choice.Has(c.Values, v)
 }
 
 // IsLog reports whether the parameter is best searched in log space.

@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/hpsearch/hpsearch/internal/choice"
 	"github.com/hpsearch/hpsearch/trainer"
 )
 
@@ -127,10 +128,10 @@ func (d *decoder) condition(key, name string, n, params *yaml.Node) (*Condition,
 	for _, it := range items {
 		it = resolve(it)
 		val, msg := choiceValue(f, it)
-		if msg == "" && !slices.ContainsFunc(parent.Choices, func(x any) bool { return fmt.Sprint(x) == fmt.Sprint(val) }) {
+		if msg == "" && !choice.Has(parent.Choices, val) {
 			msg = fmt.Sprintf("%s is not among the values of %s", show(it), parent.Name)
 		}
-		if msg == "" && (&Condition{Values: c.Values}).Applies(val, true) {
+		if msg == "" && choice.Has(c.Values, val) {
 			msg = fmt.Sprintf("lists %s twice", show(it))
 		}
 		if msg != "" {

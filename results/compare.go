@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hpsearch/hpsearch/internal/choice"
 )
 
 // WriteStudies writes `hpsearch studies`: name, created, status, trials
@@ -123,12 +125,12 @@ func RangeMove(x Range, okx bool, y Range, oky bool) string {
 	if len(x.Choices) > 0 || len(y.Choices) > 0 {
 		var parts []string
 		for _, v := range y.Choices {
-			if !slices.ContainsFunc(x.Choices, func(c any) bool { return fmt.Sprint(c) == fmt.Sprint(v) }) {
+			if !choice.Has(x.Choices, v) {
 				parts = append(parts, "+"+FormatValue(v))
 			}
 		}
 		for _, v := range x.Choices {
-			if !slices.ContainsFunc(y.Choices, func(c any) bool { return fmt.Sprint(c) == fmt.Sprint(v) }) {
+			if !choice.Has(y.Choices, v) {
 				parts = append(parts, "-"+FormatValue(v))
 			}
 		}

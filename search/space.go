@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/hpsearch/hpsearch/internal/choice"
 	"github.com/hpsearch/hpsearch/internal/num"
 	"github.com/hpsearch/hpsearch/results"
 )
@@ -55,15 +56,7 @@ func (c *Condition) Applies(v any, ok bool) bool {
 	if c == nil {
 		return true
 	}
-	if !ok {
-		return false
-	}
-	for _, w := range c.Values {
-		if fmt.Sprint(w) == fmt.Sprint(v) {
-			return true
-		}
-	}
-	return false
+	return ok && choice.Has(c.Values, v)
 }
 
 // IsLog reports whether d is best searched in log space.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/hpsearch/hpsearch/internal/choice"
 	"github.com/hpsearch/hpsearch/internal/num"
 	"github.com/hpsearch/hpsearch/results"
 )
@@ -70,12 +71,7 @@ func fit(space *Space, p results.Params) (results.Params, bool) {
 
 func (d Dim) contains(v any) bool {
 	if d.Categorical() {
-		for _, c := range d.Choices {
-			if fmt.Sprint(c) == fmt.Sprint(v) {
-				return true
-			}
-		}
-		return false
+		return choice.Has(d.Choices, v)
 	}
 	x, err := num.Float(v)
 	r := d.InitialRange()
@@ -95,7 +91,7 @@ func (c *coarseToFine) startFrom(w *WarmStart) {
 		if d.Categorical() {
 			var keep []any
 			for _, v := range init.Choices {
-				if slices.ContainsFunc(prev.Choices, func(p any) bool { return fmt.Sprint(p) == fmt.Sprint(v) }) {
+				if choice.Has(prev.Choices, v) {
 					keep = append(keep, v)
 				}
 			}
