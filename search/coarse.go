@@ -81,6 +81,9 @@ type coarseToFine struct {
 	half      []float64       // the box's half-widths, in unit coordinates
 	incumbent []float64       // where the incumbent was at the last narrowing; nil before
 	global    unitSampler     // round 0's design, continued by exploration
+	// lookAhead is the study's early-stopping rule: with kind auto, a
+	// pruned trial enters narrowing at its forecast final value.
+	lookAhead EarlyStopping
 }
 
 // scored is a successful trial in the coordinates narrowing works in.
@@ -345,7 +348,56 @@ func (c *coarseToFine) Tell(trials []results.Trial) {
 	if !math.IsInf(before, 1) {
 		success = float64(beat) / float64(len(trials))
 	}
-	c.narrow(append(last, c.partial(trials)...), success)
+	c.narrow(c.withPruned(last, trials), success)
+}
+
+// withPruned is what narrowing ranks: the round's finished trials, best
+// first, and its pruned ones. Under the rules that judge where a trial is
+// (successive halving, Hyperband, median) those come after, at their
+// partial values (partial). Under auto a partial value would pull the box
+// towards the fast starters, the very bias auto corrects: a pruned trial
+// counts at its forecast final value, ranked with the finished ones, or
+// not at all when its curve gives no forecast (forecasts). The stored
+// trial keeps its partial value; only narrowing sees the forecast.
+func (c *coarseToFine) withPruned(last []scored, trials []results.Trial) []scored {
+	if c.lookAhead.Kind != Auto {
+		return append(last, c.partial(trials)...)
+	}
+	out := append(slices.Clone(last), c.forecasts(trials)...)
+	slices.SortStableFunc(out, byScore)
+	return out
+}
+
+// forecasts scores the round's pruned trials at the value their reported
+// curve extrapolates to at max_resource, as the auto rule forecast it. A
+// trial's reports count only when they measure its value (its last report
+// is its value): the built-in trainer reports validation losses whatever
+// the study's metric.
+func (c *coarseToFine) forecasts(trials []results.Trial) []scored {
+	var out []scored
+	for _, t := range trials {
+		n := len(t.Reports)
+		if t.Status != results.StatusPruned || n == 0 || t.Reports[n-1].Value != t.Value {
+			continue
+		}
+		steps, vals := make([]int, n), make([]float64, n)
+		for i, r := range t.Reports {
+			steps[i], vals[i] = r.Step, r.Value
+			if c.plan.Goal == "maximize" {
+				vals[i] = -r.Value
+			}
+		}
+		f, ok := extrapolate(steps, vals, c.lookAhead.MaxResource)
+		if !ok {
+			continue
+		}
+		t.Status = results.StatusOK // score converts only what finished
+		if s, ok := c.score(t); ok {
+			s.score = f.point
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // partial ranks a round's pruned trials (early stopping) for narrowing:

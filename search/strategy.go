@@ -52,6 +52,9 @@ type StrategyOptions struct {
 	Keep           float64 // coarse-to-fine: the share of a round it narrows around
 	GridPoints     int     // grid: values per continuous dimension
 	Batch          int     // coarse-to-fine-gp and bayes: trials proposed together after round 0
+	// EarlyStopping is the study's rule, if any: coarse-to-fine narrows
+	// on the forecasts of trials pruned by kind auto (coarse.go).
+	EarlyStopping EarlyStopping
 }
 
 // NewStrategy builds the strategy o names over space, started from a
@@ -84,7 +87,12 @@ func newStrategy(s StrategyOptions, space *Space) (Strategy, error) {
 	case "sobol":
 		return &quasiRandom{plan: plan, total: total}, nil
 	case "coarse-to-fine":
-		return newCoarseToFineSizes(plan, roundSizes(s), s.Keep)
+		c, err := newCoarseToFineSizes(plan, roundSizes(s), s.Keep)
+		if err != nil {
+			return nil, err
+		}
+		c.lookAhead = s.EarlyStopping
+		return c, nil
 	case "coarse-to-fine-gp", "bayes":
 		m, err := newModelGuided(plan, modelRounds(s), s.Strategy == "coarse-to-fine-gp")
 		if err != nil {

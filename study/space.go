@@ -27,8 +27,10 @@ func Dims(params []configs.Parameter) []search.Dim {
 // StrategyOptions are the strategy and budget cfg's search section names.
 func StrategyOptions(cfg *configs.Config) search.StrategyOptions {
 	s := cfg.Search
+	rule, _ := EarlyStopping(cfg)
 	return search.StrategyOptions{Strategy: s.Strategy, Seed: cfg.Seed, Goal: s.Goal, Trials: s.Trials,
-		Rounds: s.Rounds, TrialsPerRound: s.TrialsPerRound, Keep: s.Keep, GridPoints: s.GridPoints, Batch: s.Batch}
+		Rounds: s.Rounds, TrialsPerRound: s.TrialsPerRound, Keep: s.Keep, GridPoints: s.GridPoints, Batch: s.Batch,
+		EarlyStopping: rule}
 }
 
 // EarlyStopping is the early-stopping rule cfg asks for; ok is false when
