@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/hpsearch/hpsearch/internal/errfmt"
 	"github.com/hpsearch/hpsearch/results"
 )
 
@@ -142,7 +142,7 @@ func (h *lease) renew(ctx context.Context, cancel context.CancelCauseFunc, every
 			return
 		case err != nil && !failing:
 			failing = true
-			h.log(fmt.Sprintf("study %s: heartbeat: %s (trying again)", h.study, oneLine(err)))
+			h.log(fmt.Sprintf("study %s: heartbeat: %s (trying again)", h.study, errfmt.OneLine(err)))
 		case err == nil:
 			failing = false
 		}
@@ -174,14 +174,6 @@ func (h *lease) release() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := h.leaser.ReleaseStudy(ctx, h.study, h.me); err != nil {
-		h.log(fmt.Sprintf("warning: %s (the next run of the study takes it over)", oneLine(err)))
+		h.log(fmt.Sprintf("warning: %s (the next run of the study takes it over)", errfmt.OneLine(err)))
 	}
-}
-
-// oneLine folds a driver's multi-line error (pgx lists every address it
-// dialled on its own line) into one line, as the CLI prints one per
-// problem.
-func oneLine(err error) string {
-	lines := strings.Fields(strings.ReplaceAll(err.Error(), "\n", " ; "))
-	return strings.ReplaceAll(strings.Join(lines, " "), " ; ", "; ")
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hpsearch/hpsearch/internal/errfmt"
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/results/postgres"
 	"github.com/hpsearch/hpsearch/results/sqlite"
@@ -36,7 +37,7 @@ func openStore(url string) (results.Store, func(), error) {
 		}
 		s, err := sqlite.Open(path)
 		if err != nil {
-			return nil, nil, usageErr("storage: %s", oneLine(err))
+			return nil, nil, usageErr("storage: %s", errfmt.OneLine(err))
 		}
 		return s, func() { s.Close() }, nil
 	}
@@ -48,7 +49,7 @@ func openStore(url string) (results.Store, func(), error) {
 		if err != nil {
 			// The message on one line, the cause kept: a worker waits for
 			// a database it cannot reach yet (results.ErrUnavailable).
-			return nil, nil, &exitError{code: exitUsage, err: &causedErr{msg: "storage: " + oneLine(err), cause: err}}
+			return nil, nil, &exitError{code: exitUsage, err: &causedErr{msg: "storage: " + errfmt.OneLine(err), cause: err}}
 		}
 		return s, func() { s.Close() }, nil
 	}
@@ -84,8 +85,6 @@ func redact(url string) string {
 	return fmt.Sprintf("%s://%s:***@%s", scheme, user, host)
 }
 
-// oneLine folds a driver's multi-line error (pgx lists every address it
-// dialled on its own line) into one line, as the CLI prints one per problem.
 // causedErr is an error with its own message that still unwraps to cause.
 type causedErr struct {
 	msg   string
@@ -94,8 +93,3 @@ type causedErr struct {
 
 func (e *causedErr) Error() string { return e.msg }
 func (e *causedErr) Unwrap() error { return e.cause }
-
-func oneLine(err error) string {
-	lines := strings.Fields(strings.ReplaceAll(err.Error(), "\n", " ; "))
-	return strings.ReplaceAll(strings.Join(lines, " "), " ; ", "; ")
-}
