@@ -66,6 +66,36 @@ func (f *rowChunks) run(w []float64, d *Dataset, withGrad bool) int {
 // part is chunk c's slot.
 func (f *rowChunks) part(c int) []float64 { return f.slots[c*f.slot : (c+1)*f.slot] }
 
+// sum adds the chunks' losses, and their gradients into grad unless it is
+// nil, in chunk order; a chunk's slot starts with its loss and gradient.
+func (f *rowChunks) sum(chunks int, grad []float64) float64 {
+	var loss float64
+	for c := range chunks {
+		loss += f.part(c)[0]
+	}
+	if grad != nil {
+		zero(grad)
+		for c := range chunks {
+			floats.Add(grad, f.part(c)[1:1+len(grad)])
+		}
+	}
+	return loss
+}
+
+// mean is sum over the rows, for the losses that are a mean over rows
+// (logistic, softmax): 0 and a zero gradient for no rows.
+func (f *rowChunks) mean(chunks, rows int, grad []float64) float64 {
+	if rows == 0 {
+		zero(grad)
+		return 0
+	}
+	loss := f.sum(chunks, grad)
+	if grad != nil {
+		floats.Scale(1/float64(rows), grad)
+	}
+	return loss / float64(rows)
+}
+
 // span is chunk c's rows.
 func (f *rowChunks) span(c int) (start, end int) {
 	return c * chunkRows, min((c+1)*chunkRows, f.d.N)
@@ -87,15 +117,8 @@ func (l *linearModel) fullBatch(w []float64, d *Dataset, grad []float64) float64
 
 // total adds the chunks' losses and gradients and scales them.
 func (l *linearModel) total(chunks, n int, grad []float64) float64 {
-	var loss float64
-	for c := range chunks {
-		loss += l.fb.part(c)[0]
-	}
+	loss := l.fb.sum(chunks, grad)
 	if grad != nil {
-		zero(grad)
-		for c := range chunks {
-			floats.Add(grad, l.fb.part(c)[1:l.m+2])
-		}
 		floats.Scale(l.scale(2, n), grad)
 	}
 	return l.scale(loss, n)
@@ -140,22 +163,7 @@ func newLogistic(m, n int) *logisticModel {
 // fullBatch is LossGrad over all rows, chunk by chunk, as for linear.
 func (l *logisticModel) fullBatch(w []float64, d *Dataset, grad []float64) float64 {
 	n := l.fb.run(w, d, grad != nil)
-	if d.N == 0 {
-		zero(grad)
-		return 0
-	}
-	var loss float64
-	for c := range n {
-		loss += l.fb.part(c)[0]
-	}
-	if grad != nil {
-		zero(grad)
-		for c := range n {
-			floats.Add(grad, l.fb.part(c)[1:l.m+2])
-		}
-		floats.Scale(1/float64(d.N), grad)
-	}
-	return loss / float64(d.N)
+	return l.fb.mean(n, d.N, grad)
 }
 
 func (l *logisticModel) chunk(c int) {
@@ -195,22 +203,7 @@ func newSoftmax(m, k, n int) *softmaxModel {
 // fullBatch is LossGrad over all rows, chunk by chunk.
 func (s *softmaxModel) fullBatch(w []float64, d *Dataset, grad []float64) float64 {
 	n := s.fb.run(w, d, grad != nil)
-	if d.N == 0 {
-		zero(grad)
-		return 0
-	}
-	var loss float64
-	for c := range n {
-		loss += s.fb.part(c)[0]
-	}
-	if grad != nil {
-		zero(grad)
-		for c := range n {
-			floats.Add(grad, s.fb.part(c)[1:1+len(grad)])
-		}
-		floats.Scale(1/float64(d.N), grad)
-	}
-	return loss / float64(d.N)
+	return s.fb.mean(n, d.N, grad)
 }
 
 // chunk is the step over one chunk a block at a time: each class's logits
