@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/results/sqlite"
@@ -171,8 +172,8 @@ func TestOptimizeHoldsTheStudyLease(t *testing.T) {
 	if err := <-first; err != nil {
 		t.Fatalf("the first Optimize: %v", err)
 	}
-	if _, err := Optimize(ctx, apiSpace, square, Options{Name: "leased", Trials: 2, Store: store}); err != nil {
-		t.Errorf("Optimize once the first ended: %v, want the study free", err)
+	if _, err := store.AcquireStudy(ctx, "leased", results.ThisProcess(), time.Minute); err != nil {
+		t.Errorf("taking the study's lease once the first Optimize ended: %v, want it free", err)
 	}
 }
 

@@ -22,10 +22,12 @@
 // built-in trainer, the user's command, or a benchmark function) and its
 // search space; Run holds the study's lease (one writer per study),
 // applies the resume rules and the warm start, runs the trials here or,
-// in a store shared through PostgreSQL, alongside any workers (NewWorker,
+// in a store shared through PostgreSQL, alongside any workers (Worker,
 // Rebuild), stops at search.max_failed_trials, records how the study
 // ended (results.StudyStatus) and hands the Outcome to the caller to
-// print and export. The CLI is one client of this API.
+// print and export. The CLI is one client of this API. Optimize is the
+// other front door to the same lifecycle: it holds the study's lease in
+// Options.Store and stops at Options.MaxFailed failures the same way.
 //
 // Errors that a caller must tell apart are *Error values whose Kind says
 // Usage (the config, the options or a stored study is wrong; nothing
