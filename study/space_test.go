@@ -78,6 +78,7 @@ parameters: {learning_rate: {log_uniform: [1e-4, 1]}}
 	o := StrategyOptions(cfg)
 	want := search.StrategyOptions{Strategy: "coarse-to-fine-gp", Seed: 7, Goal: "maximize", Trials: 50, Rounds: 3,
 		TrialsPerRound: cfg.Search.TrialsPerRound, Keep: 0.5, GridPoints: 3, Batch: 2}
+	want.EarlyStopping, _ = EarlyStopping(cfg) // coarse-to-fine narrows on its forecasts; the rule is checked below
 	if o != want {
 		t.Fatalf("options %+v, want %+v", o, want)
 	}
