@@ -1,0 +1,106 @@
+package search
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/hpsearch/hpsearch/internal/num"
+	"github.com/hpsearch/hpsearch/results"
+)
+
+// slowCurveEvaluator reports every 2 steps up to 100 (enough points for
+// auto to fit at the first rung, 10): trials with x below 1 start fast and
+// level off at 0.5 + x/4; the others start slowly and fall steadily to
+// (x − 1)², so the best of them end far below the fast ones. It sleeps a
+// little out of order so trials report in scrambled order.
+func slowCurveEvaluator(ctx context.Context, t Task) (results.Trial, error) {
+	x, _ := num.Float(mustGet(t.Params, "x"))
+	var hist []results.Point
+	for step := 2; step <= 100; step += 2 {
+		time.Sleep(time.Duration((t.Number*7)%5) * 20 * time.Microsecond)
+		s := float64(step)
+		v := 0.5 + x/4 + 2/s
+		if x >= 1 {
+			v = (x-1)*(x-1) + 2*(1-s/100) + 0.01
+		}
+		hist = append(hist, results.Point{Iteration: step, TrainLoss: v, GradNorm: math.NaN(), ValidationLoss: v})
+		if t.Report != nil && !t.Report(step, v) {
+			return results.Trial{Status: results.StatusPruned, Value: v, Iterations: step, StopReason: "pruned", History: hist}, nil
+		}
+	}
+	return results.Trial{Status: results.StatusOK, Value: hist[len(hist)-1].ValidationLoss, Iterations: 100, History: hist}, nil
+}
+
+func autoRun(t *testing.T, rule EarlyStopping, par int, finished map[int]results.Trial) []results.Trial {
+	t.Helper()
+	space := mustSpace(t, Dim{Name: "x", Dist: Uniform, Low: 0, High: 2})
+	r := &Runner{Seed: 5, Evaluator: EvaluatorFunc(slowCurveEvaluator), Parallelism: par, Finished: finished}
+	var err error
+	if rule.Kind != "" {
+		if r.Pruner, err = NewPruner(rule, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := newCoarseToFine(Plan{Space: space, Seed: 5, Goal: "minimize"}, 2, 27, 0.25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.lookAhead = rule
+	r.Strategy = c
+	trials, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return trials
+}
+
+func TestAutoDeterministicAtAnyParallelismAndResume(t *testing.T) {
+	rule := EarlyStopping{Kind: Auto, MinResource: 10, MaxResource: 100, Reduction: 3}
+	a := autoRun(t, rule, 1, nil)
+	b := autoRun(t, rule, 4, nil)
+	if outcome(a) != outcome(b) {
+		t.Fatalf("pruning differs between --parallel 1 and 4:\n%s\n%s", outcome(a), outcome(b))
+	}
+	done := map[int]results.Trial{}
+	for _, tr := range a[:31] {
+		done[tr.Number] = tr
+	}
+	if resumed := autoRun(t, rule, 2, done); outcome(a) != outcome(resumed) {
+		t.Fatalf("resume changed pruning decisions:\n%s\n%s", outcome(a), outcome(resumed))
+	}
+	pruned, steps := 0, 0
+	for _, tr := range a {
+		if tr.Status == results.StatusPruned {
+			pruned++
+		}
+		steps += tr.Iterations
+	}
+	if pruned < len(a)/3 || float64(steps) > 0.67*float64(100*len(a)) {
+		t.Errorf("%d of %d trials pruned, %d of %d steps run: auto saved little", pruned, len(a), steps, 100*len(a))
+	}
+}
+
+// On these curves successive halving keeps the fast starters and loses the
+// slow ones that end best; auto keeps them.
+func TestAutoFindsTheSlowStarterSuccessiveHalvingLoses(t *testing.T) {
+	best := func(trials []results.Trial) float64 {
+		b, ok := results.Best(trials, "minimize")
+		if !ok {
+			t.Fatal("no trial finished")
+		}
+		return b.Value
+	}
+	full := best(autoRun(t, EarlyStopping{}, 2, nil))
+	sh := best(autoRun(t, EarlyStopping{Kind: SuccessiveHalving, MinResource: 10, MaxResource: 100, Reduction: 3}, 2, nil))
+	auto := best(autoRun(t, EarlyStopping{Kind: Auto, MinResource: 10, MaxResource: 100, Reduction: 3}, 2, nil))
+	if !(sh > full+0.1) {
+		t.Fatalf("successive halving found %g, without pruning %g: the case does not test anything", sh, full)
+	}
+	if auto > full+0.01 {
+		t.Errorf("auto found %g, without pruning %g (successive halving %g)", auto, full, sh)
+	}
+}
+
+func TestWorkersAutoAsOneProcess(t *testing.T) { pruneAsOneProcess(t, Auto, 2, 2) }
