@@ -30,9 +30,7 @@ echo "step=2 train_loss=$lr val_loss=$lr"
 func commandSweep(t *testing.T) (string, string) {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "train.sh"), []byte(trainScript), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	writeTestFile(t, filepath.Join(dir, "train.sh"), trainScript, 0o755)
 	cfg := `name: cmd
 seed: 3
 trainer:
@@ -44,9 +42,7 @@ parameters:
   lr: {log_uniform: [1e-3, 1]}
 `
 	path := filepath.Join(dir, "sweep.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeTestFile(t, path, cfg, 0o644)
 	return path, filepath.Join(dir, "runs")
 }
 

@@ -104,16 +104,14 @@ func atoi(t *testing.T, s string) int {
 func TestIgnoredKeyWarningIsPrinted(t *testing.T) {
 	dir := t.TempDir()
 	config := filepath.Join(dir, "flat.yaml")
-	if err := os.WriteFile(config, []byte(`data: {synthetic: {kind: linear, samples: 100, features: 2}}
+	writeTestFile(t, config, `data: {synthetic: {kind: linear, samples: 100, features: 2}}
 model: {kind: linear, loss: mse}
 trainer: {max_iterations: 20}
 search: {strategy: random, trials: 4}
 parameters:
   optimizer: {choice: [gd, adam]}
   momentum: {uniform: [0, 0.99]}
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`, 0o644)
 	want := "hpsearch: warning: " + config + ":7: parameters.momentum: optimizer gd ignores momentum, yet trials with it get a value too, which changes nothing: add when: {optimizer: [adam]}\n"
 	for _, args := range [][]string{{"validate", config}, {"run", config, "--set", "output.dir=" + dir}} {
 		code, _, stderr := hpsearch(t, context.Background(), args...)

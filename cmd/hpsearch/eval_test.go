@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,9 +26,7 @@ func evalSweep(t *testing.T, dir string) document {
 func evalWith(t *testing.T, dir, text string, extra ...string) (int, string, string, string) {
 	t.Helper()
 	path := filepath.Join(dir, "params.yaml")
-	if err := os.WriteFile(path, []byte(text), 0o666); err != nil {
-		t.Fatal(err)
-	}
+	writeTestFile(t, path, text, 0o666)
 	args := append([]string{"eval", filepath.Join("..", "..", "configs", "quickstart.yaml"), "--params", path,
 		"--set", "output.dir=" + dir, "--set", "search.rounds=2", "--set", "search.trials_per_round=6", "--set", "trainer.max_iterations=60"}, extra...)
 	code, stdout, stderr := hpsearch(t, context.Background(), args...)

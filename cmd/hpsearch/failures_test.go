@@ -13,15 +13,11 @@ import (
 func crashSweep(t *testing.T, dir, name, script string) string {
 	t.Helper()
 	prog := filepath.Join(dir, name+".sh")
-	if err := os.WriteFile(prog, []byte("#!/bin/sh\n"+script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	writeTestFile(t, prog, "#!/bin/sh\n"+script, 0o755)
 	cfg := filepath.Join(dir, name+".yaml")
 	text := "name: " + name + "\nseed: 1\ntrainer:\n  command: [" + prog + ", \"{args}\"]\n" +
 		"search: {strategy: random, trials: 3, metric: val_loss}\nparameters:\n  learning_rate: {log_uniform: [1e-3, 1]}\n"
-	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeTestFile(t, cfg, text, 0o644)
 	return cfg
 }
 

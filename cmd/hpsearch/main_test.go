@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +22,39 @@ func hpsearch(t *testing.T, ctx context.Context, args ...string) (int, string, s
 	var out, errOut bytes.Buffer
 	code := run(ctx, args, &out, &errOut)
 	return code, out.String(), errOut.String()
+}
+
+// writeTestFile writes text to path, failing the test if it cannot.
+func writeTestFile(t *testing.T, path, text string, perm os.FileMode) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), perm); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// scriptSweep writes script as train.sh in dir and a config, name.yaml's
+// study name, that runs it for trials random trials of lr (seed 5), with
+// any more search keys ("max_failed_trials: 2"); it returns the config's
+// path.
+func scriptSweep(t *testing.T, dir, name, script string, trials int, search ...string) string {
+	t.Helper()
+	writeTestFile(t, filepath.Join(dir, "train.sh"), script, 0o755)
+	var more strings.Builder
+	for _, kv := range search {
+		more.WriteString("  " + kv + "\n")
+	}
+	cfg := filepath.Join(dir, "sweep.yaml")
+	writeTestFile(t, cfg, fmt.Sprintf(`name: %s
+seed: 5
+trainer:
+  command: [sh, train.sh, "{args}"]
+search:
+  strategy: random
+  trials: %d
+%sparameters:
+  lr: {log_uniform: [1e-3, 1]}
+`, name, trials, more.String()), 0o644)
+	return cfg
 }
 
 type document struct {

@@ -68,22 +68,7 @@ echo "prog $HPSEARCH_TRIAL $$" >> %[1]s
 wait
 echo "step=1 val_loss=$lr"
 `, log)
-	if err := os.WriteFile(filepath.Join(dir, "train.sh"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(dir, "sweep.yaml")
-	if err := os.WriteFile(cfg, []byte(`name: orphans
-seed: 5
-trainer:
-  command: [sh, train.sh, "{args}"]
-search:
-  strategy: random
-  trials: 4
-parameters:
-  lr: {log_uniform: [1e-3, 1]}
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfg := scriptSweep(t, dir, "orphans", script, 4)
 	args := []string{"run", cfg, "--set", "output.dir=" + filepath.Join(dir, "runs"), "--parallel", "2"}
 	lines := func(what string) map[int][]int { // trial → pids
 		b, _ := os.ReadFile(log)

@@ -26,9 +26,7 @@ search: {strategy: random, trials: 4}
 parameters:
   learning_rate: {log_uniform: [1e-3, 1e-1]}
 `
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeTestFile(t, path, text, 0o644)
 	return path
 }
 

@@ -25,9 +25,7 @@ parameters:
   x0: {uniform: [-5, 10]}
   x1: {uniform: [0, 15]}
 `
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeTestFile(t, path, text, 0o644)
 	return path
 }
 

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -33,17 +32,8 @@ echo "val_loss=$lr"
 func sharedCommandSweep(t *testing.T, script string, trials, maxFailed int) (string, string) {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "train.sh"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cfg := "name: cmd\nseed: 5\ntrainer:\n  command: [sh, train.sh, \"{args}\"]\nsearch:\n  strategy: random\n" +
-		"  trials: " + strconv.Itoa(trials) + "\n  max_failed_trials: " + strconv.Itoa(maxFailed) + "\n" +
-		"parameters:\n  lr: {log_uniform: [1e-3, 1]}\n"
-	path := filepath.Join(dir, "sweep.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path, filepath.Join(dir, "runs")
+	cfg := scriptSweep(t, dir, "cmd", script, trials, "max_failed_trials: "+strconv.Itoa(maxFailed))
+	return cfg, filepath.Join(dir, "runs")
 }
 
 // exitCode waits for p and returns its exit status.
@@ -135,9 +125,7 @@ func TestPostgresMaxFailedTrialsStopsSharedStudy(t *testing.T) {
 	}
 
 	// The script is fixed: --resume lifts the stop and runs the rest.
-	if err := os.WriteFile(filepath.Join(filepath.Dir(cfg), "train.sh"), []byte(fixedScript), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	writeTestFile(t, filepath.Join(filepath.Dir(cfg), "train.sh"), fixedScript, 0o755)
 	code, stdout, stderr := runBinary(t, bin, append([]string{"run", cfg, "--parallel", "2", "--json", "--resume"}, args...)...)
 	if code != exitOK || !strings.Contains(stderr, "had stopped after too many failed trials; resuming it") {
 		t.Fatalf("run --resume after the fix: exit %d\n%s", code, stderr)

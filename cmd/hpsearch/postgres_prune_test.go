@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -94,15 +93,7 @@ func TestPostgresEarlyStoppingCommand(t *testing.T) {
 	script := `for a in "$@"; do case $a in --lr=*) lr=${a#--lr=};; esac; done
 for step in 1 3 9; do echo "step=$step val_loss=$lr"; sleep 0.02; done
 `
-	if err := os.WriteFile(filepath.Join(dir, "train.sh"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(dir, "sweep.yaml")
-	if err := os.WriteFile(cfg, []byte("name: cmd\nseed: 5\ntrainer:\n  command: [sh, train.sh, \"{args}\"]\n"+
-		"search:\n  strategy: random\n  trials: 12\n  early_stopping: {kind: hyperband, min_resource: 1, max_resource: 9}\n"+
-		"parameters:\n  lr: {log_uniform: [1e-3, 1]}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfg := scriptSweep(t, dir, "cmd", script, 12, "early_stopping: {kind: hyperband, min_resource: 1, max_resource: 9}")
 	sweep := []string{cfg, "--set", "output.dir=" + filepath.Join(dir, "runs"), "--parallel", "2"}
 	sharedPrunesAsOneProcess(t, url, dir, sweep, "2")
 }
@@ -113,15 +104,11 @@ for step in 1 3 9; do echo "step=$step val_loss=$lr"; sleep 0.02; done
 func TestPostgresEarlyStoppingRefusesDevices(t *testing.T) {
 	url := pgtest.URL(t)
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "train.sh"), []byte("echo val_loss=1\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	writeTestFile(t, filepath.Join(dir, "train.sh"), "echo val_loss=1\n", 0o755)
 	cfg := filepath.Join(dir, "sweep.yaml")
-	if err := os.WriteFile(cfg, []byte("name: dev\ntrainer:\n  command: [sh, train.sh, \"{args}\"]\n  devices: [0, 1]\n"+
+	writeTestFile(t, cfg, "name: dev\ntrainer:\n  command: [sh, train.sh, \"{args}\"]\n  devices: [0, 1]\n"+
 		"search:\n  strategy: random\n  trials: 4\n  early_stopping: {kind: median, max_resource: 9}\n"+
-		"parameters:\n  lr: {log_uniform: [1e-3, 1]}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+		"parameters:\n  lr: {log_uniform: [1e-3, 1]}\n", 0o644)
 	code, _, stderr := hpsearch(t, context.Background(), "run", cfg, "--set", "output.dir="+filepath.Join(dir, "runs"),
 		"--study", "devices", "--storage", url)
 	if code != exitUsage || !strings.Contains(stderr, "search.early_stopping with trainer.devices is not supported in a study shared through PostgreSQL") {

@@ -23,9 +23,7 @@ func TestEnvValuesAreNeverShown(t *testing.T) {
 		t.Fatal(err)
 	}
 	withEnv := strings.Replace(string(text), "trainer:\n", "trainer:\n  env: {WANDB_API_KEY: "+secret+"}\n", 1)
-	if err := os.WriteFile(cfg, []byte(withEnv), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeTestFile(t, cfg, withEnv, 0o644)
 	storage := []string{"--storage", "sqlite://" + filepath.Join(out, "hpsearch.db")}
 	var printed strings.Builder
 	do := func(want int, args ...string) {

@@ -32,23 +32,7 @@ sleep 0.15
 echo "end $HPSEARCH_TRIAL $$" >> %[1]s
 echo "step=1 val_loss=$lr"
 `, log)
-	if err := os.WriteFile(filepath.Join(dir, "train.sh"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cfg = filepath.Join(dir, "sweep.yaml")
-	if err := os.WriteFile(cfg, []byte(`name: lease
-seed: 5
-trainer:
-  command: [sh, train.sh, "{args}"]
-search:
-  strategy: random
-  trials: 30
-parameters:
-  lr: {log_uniform: [1e-3, 1]}
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return cfg, filepath.Join(dir, "runs"), log
+	return scriptSweep(t, dir, "lease", script, 30), filepath.Join(dir, "runs"), log
 }
 
 // runsOf counts, per trial number, the "start" and "end" lines of the log.
