@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/search"
+	"github.com/hpsearch/hpsearch/trainer"
 )
 
 // Param is one parameter of a study's search space; build it with Float,
@@ -101,9 +103,13 @@ func (o Options) strategy(params []Param) (search.Strategy, error) {
 	if name == "" {
 		name = "random"
 	}
-	strat, err := search.NewStrategy(search.StrategyOptions{Strategy: name, Seed: o.Seed, Goal: string(o.Goal),
+	so := search.StrategyOptions{Strategy: name, Seed: o.Seed, Goal: string(o.Goal),
 		Trials: o.Trials, Rounds: o.Rounds, TrialsPerRound: o.TrialsPerRound, Keep: o.Keep,
-		GridPoints: o.GridPoints, Batch: o.Batch}, space, nil)
+		GridPoints: o.GridPoints, Batch: o.Batch}
+	if o.EarlyStopping != nil { // coarse-to-fine narrows on the forecasts of kind auto, as for a config's study
+		so.EarlyStopping = *o.EarlyStopping
+	}
+	strat, err := search.NewStrategy(so, space, nil)
 	if err != nil {
 		return nil, usageErr("options: %v", err)
 	}
@@ -142,7 +148,8 @@ func (t Trial) String(name string) (v string, ok bool) {
 }
 
 // Report gives the trial's value at an intermediate step; false means
-// early stopping pruned it: the objective should return the value now.
+// early stopping pruned it: the objective should return the value now,
+// and the trial is recorded pruned (results.StatusPruned) at that value.
 // Without Options.EarlyStopping it is always true.
 func (t Trial) Report(step int, value float64) bool {
 	if t.report == nil {
@@ -213,12 +220,28 @@ func (f ObjectiveFunc) evaluator() search.Evaluator {
 	return search.EvaluatorFunc(func(ctx context.Context, task search.Task) (results.Trial, error) {
 		t := results.NewTrial(results.StatusFailed)
 		t.Started = time.Now()
-		v, err := f(ctx, Trial{Number: task.Number, Round: task.Round, Seed: task.Seed, Params: task.Params, report: task.Report})
+		var report func(step int, value float64) bool
+		var pruned atomic.Bool // the objective may report from a goroutine of its own
+		if task.Report != nil {
+			report = func(step int, value float64) bool {
+				goOn := task.Report(step, value)
+				if !goOn {
+					pruned.Store(true)
+				}
+				return goOn
+			}
+		}
+		v, err := f(ctx, Trial{Number: task.Number, Round: task.Round, Seed: task.Seed, Params: task.Params, report: report})
 		t.Finished = time.Now()
 		if ctx.Err() != nil {
 			return t, ctx.Err()
 		}
 		settle(&t, v, err)
+		if pruned.Load() && t.Status == results.StatusOK {
+			// Its value is where early stopping stopped it, not a final one:
+			// ranked and narrowed on as a pruned trial, as a config's are.
+			t.Status, t.StopReason = results.StatusPruned, string(trainer.StopPruned)
+		}
 		return t, nil
 	})
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/results/sqlite"
+	"github.com/hpsearch/hpsearch/search"
 )
 
 var apiSpace = []Param{Float("x", -1, 1), Int("n", 1, 4), Choice("kind", "a", "b")}
@@ -196,5 +197,74 @@ func TestOptimizeStopsAtTheFailureLimit(t *testing.T) {
 	}
 	if _, err := Optimize(ctx, apiSpace, square, Options{Trials: 2, MaxFailed: -1}); KindOf(err) != Usage {
 		t.Errorf("MaxFailed -1: %v, want a Usage error", err)
+	}
+}
+
+// Early stopping in Optimize works as in a config's study: a trial whose
+// Report said stop is recorded pruned, with its reports (it was recorded
+// ok, its partial value ranked as a final one); and under kind auto,
+// coarse-to-fine narrows on the pruned trials' forecasts: the second round
+// is the one the strategy proposes when it knows the rule and is told the
+// first round.
+func TestOptimizeEarlyStopping(t *testing.T) {
+	rule := search.EarlyStopping{Kind: search.Auto, MinResource: 9, MaxResource: 81, Reduction: 3}
+	space := []Param{Float("x", 0, 1)}
+	// The larger x, the slower the start; the best end is at x = 0.8.
+	curve := func(ctx context.Context, t Trial) (float64, error) {
+		x, _ := t.Float("x")
+		v := 0.0
+		for step := 1; step <= 81; step++ {
+			v = (x-0.8)*(x-0.8) + 2*x*math.Exp(-float64(step)/20)
+			if !t.Report(step, v) {
+				break
+			}
+		}
+		return v, nil
+	}
+	o := Options{Strategy: "coarse-to-fine", Rounds: 2, TrialsPerRound: 12, Keep: 0.5, Seed: 1, Parallel: 2, EarlyStopping: &rule}
+	out, err := Optimize(context.Background(), space, curve, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first, second []results.Trial
+	pruned := 0
+	for _, tr := range out.Trials {
+		if tr.Round == 0 {
+			first = append(first, tr)
+		} else {
+			second = append(second, tr)
+		}
+		if tr.Status != results.StatusPruned {
+			continue
+		}
+		pruned++
+		if n := len(tr.Reports); n == 0 || tr.Reports[n-1].Value != tr.Value || tr.Reports[n-1].Step >= 81 {
+			t.Errorf("pruned trial %d: value %v, reports %v: want its value the last of its reports, before the end", tr.Number, tr.Value, tr.Reports)
+		}
+	}
+	if pruned == 0 || len(first) != 12 || len(second) != 12 {
+		t.Fatalf("%d trials in round 0, %d in round 1, %d pruned: want two rounds of 12 with some pruned", len(first), len(second), pruned)
+	}
+	sp, err := search.NewSpace(space)
+	if err != nil {
+		t.Fatal(err)
+	}
+	strat, err := search.NewStrategy(search.StrategyOptions{Strategy: o.Strategy, Seed: o.Seed, Goal: "minimize", Rounds: 2,
+		TrialsPerRound: 12, Keep: o.Keep, EarlyStopping: rule}, sp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := strat.Ask(); err != nil {
+		t.Fatal(err)
+	}
+	strat.Tell(first)
+	want, err := strat.Ask()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range want {
+		if got, w := fmt.Sprint(second[i].Params), fmt.Sprint(p.Params); got != w {
+			t.Errorf("round 1, trial %d: %s, want %s (narrowed on the forecasts)", second[i].Number, got, w)
+		}
 	}
 }
