@@ -70,7 +70,8 @@ type Options struct {
 	// Store keeps Optimize's trials; nil keeps them in memory. Optimize
 	// holds the study's lease in it while it runs, as `hpsearch run`
 	// does: a second run of the same study (Name) in the store, from this
-	// process or another, is refused while this one runs.
+	// process or another, is refused while this one runs, and so is a
+	// study the store already has (there is no resume).
 	Store results.Store
 }
 
@@ -169,7 +170,8 @@ type ObjectiveFunc func(ctx context.Context, t Trial) (float64, error)
 // strategy learns from each batch, the study stops past o.MaxFailed
 // failures, and its record says how it ended. The outcome holds the
 // finished trials (Outcome.Best). The error is an *Error: Usage for bad
-// options or space, or a study another run holds; Interrupted when ctx
+// options or space, a study another run holds or one o.Store already
+// has; Interrupted when ctx
 // ended (the outcome then holds what finished); NotFinished when no trial
 // succeeded, or when too many failed (wrapping a *FailureLimitError).
 func Optimize(ctx context.Context, space []Param, objective ObjectiveFunc, o Options) (*Outcome, error) {
@@ -196,6 +198,15 @@ func Optimize(ctx context.Context, space []Param, objective ObjectiveFunc, o Opt
 		return nil, err
 	}
 	defer lease.release()
+	// As `hpsearch run` without --resume: a stored study is never run
+	// again over its trials (Optimize has no resume).
+	switch prev, trials, err := store.Study(ctx, rec.Name); {
+	case err == nil:
+		return nil, usageErr("study %s already exists in Options.Store (%d trials, %s); give this run another Options.Name",
+			rec.Name, len(trials), prev.Status)
+	case !errors.Is(err, results.ErrNotFound):
+		return nil, failed(err)
+	}
 	if err := store.PutStudy(ctx, rec); err != nil {
 		return nil, failed(err)
 	}

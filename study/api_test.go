@@ -143,7 +143,8 @@ func TestAskTellBatches(t *testing.T) {
 
 // Optimize holds the study's lease in its store, as `hpsearch run` does:
 // a second run of the same study while the first runs is refused, naming
-// the process that holds it; once the first ends, the study is free.
+// the process that holds it; once the first ends, the lease is free, and
+// the finished study is refused as already there.
 func TestOptimizeHoldsTheStudyLease(t *testing.T) {
 	ctx := context.Background()
 	store, err := sqlite.Open(filepath.Join(t.TempDir(), "hpsearch.db"))
@@ -173,8 +174,16 @@ func TestOptimizeHoldsTheStudyLease(t *testing.T) {
 	if err := <-first; err != nil {
 		t.Fatalf("the first Optimize: %v", err)
 	}
-	if _, err := store.AcquireStudy(ctx, "leased", results.ThisProcess(), time.Minute); err != nil {
+	me := results.ThisProcess()
+	if _, err := store.AcquireStudy(ctx, "leased", me, time.Minute); err != nil {
 		t.Errorf("taking the study's lease once the first Optimize ended: %v, want it free", err)
+	}
+	if err := store.ReleaseStudy(ctx, "leased", me); err != nil {
+		t.Fatal(err)
+	}
+	// Finished, the study is not run again over its stored trials.
+	if _, err := Optimize(ctx, apiSpace, square, o); KindOf(err) != Usage || !strings.Contains(err.Error(), "study leased already exists in Options.Store (2 trials, finished)") {
+		t.Errorf("Optimize of a stored study: %v, want a Usage error saying it exists", err)
 	}
 }
 
