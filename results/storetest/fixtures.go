@@ -3,7 +3,8 @@
 // that compare records field by field, and Run, which checks the
 // behaviours any store must have whatever it keeps its rows in (with
 // RunBadInput for the records a store must refuse, RunStudyLease for the
-// stores that lease studies).
+// stores that lease studies, RunUnreadableRows for the stores whose rows
+// can be damaged under them).
 package storetest
 
 import (
