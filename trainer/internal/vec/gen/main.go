@@ -67,20 +67,42 @@ func elem(base, index reg.Register) Mem { return Mem{Base: base, Index: index, S
 func dotRows(s isa) {
 	TEXT("dotRows"+s.name, NOSPLIT, "func(out, w, a []float64)")
 	Doc(fmt.Sprintf("dotRows%s sets out[k] to w·(row k of a) for every k; a holds len(out) rows of len(w).", s.name))
-	outp := Load(Param("out").Base(), GP64())
-	n := Load(Param("out").Len(), GP64())
-	wp := Load(Param("w").Base(), GP64())
-	m := Load(Param("w").Len(), GP64())
-	r0 := Load(Param("a").Base(), GP64())
-	stride := GP64()
-	MOVQ(m, stride)
-	SHLQ(U8(3), stride)
-	mv := GP64() // columns covered by whole vectors
-	MOVQ(m, mv)
-	ANDQ(I32(-s.lanes), mv)
-	j := GP64()
-	r1, r2, r3 := GP64(), GP64(), GP64()
+	var d dotRegs
+	d.outp = Load(Param("out").Base(), GP64())
+	d.n = Load(Param("out").Len(), GP64())
+	d.wp = Load(Param("w").Base(), GP64())
+	d.m = Load(Param("w").Len(), GP64())
+	d.r0 = Load(Param("a").Base(), GP64())
+	d.stride = GP64()
+	MOVQ(d.m, d.stride)
+	SHLQ(U8(3), d.stride)
+	d.mv = GP64() // columns covered by whole vectors
+	MOVQ(d.m, d.mv)
+	ANDQ(I32(-s.lanes), d.mv)
+	d.j = GP64()
+	d.r1, d.r2, d.r3 = GP64(), GP64(), GP64()
 
+	dotRows4(s, d)
+	dotRows1(s, d)
+
+	Label("done" + s.name)
+	VZEROUPPER()
+	RET()
+}
+
+// dotRegs are dotRows' registers: its arguments, the row stride in bytes,
+// the columns covered by whole vectors, the column index and the four
+// rows' pointers.
+type dotRegs struct {
+	outp, n, wp, m, r0 reg.Register
+	stride, mv, j      reg.Register
+	r1, r2, r3         reg.Register
+}
+
+// dotRows4 is dotRows' loop over four rows at a time, while four are left.
+func dotRows4(s isa, d dotRegs) {
+	outp, n, wp, m, r0, stride, mv, j := d.outp, d.n, d.wp, d.m, d.r0, d.stride, d.mv, d.j
+	r1, r2, r3 := d.r1, d.r2, d.r3
 	Label("rows4" + s.name)
 	CMPQ(n, U8(4))
 	JB(LabelRef("rows1" + s.name))
@@ -127,7 +149,11 @@ func dotRows(s isa) {
 	LEAQ(Mem{Base: r3, Index: stride, Scale: 1}, r0)
 	SUBQ(U8(4), n)
 	JMP(LabelRef("rows4" + s.name))
+}
 
+// dotRows1 is dotRows' loop over the rows left, one at a time.
+func dotRows1(s isa, d dotRegs) {
+	outp, n, wp, m, r0, stride, mv, j := d.outp, d.n, d.wp, d.m, d.r0, d.stride, d.mv, d.j
 	Label("rows1" + s.name)
 	TESTQ(n, n)
 	JZ(LabelRef("done" + s.name))
@@ -158,10 +184,6 @@ func dotRows(s isa) {
 	ADDQ(stride, r0)
 	DECQ(n)
 	JMP(LabelRef("rows1" + s.name))
-
-	Label("done" + s.name)
-	VZEROUPPER()
-	RET()
 }
 
 // addRowsT: g += Σ_k s[k]·(row k of a), rows of len(g). A tile of columns
