@@ -177,6 +177,29 @@ func TestModelRounds(t *testing.T) {
 	}
 }
 
+// Half of each batch is uniform in the box during the first half of the
+// rounds, none after; a batch of 1 alternates; round 0 (the design) is
+// not asked.
+func TestExploreShare(t *testing.T) {
+	m := &modelGuided{sizes: []int{14, 4, 4, 4, 4, 4, 4, 4, 4, 4}}
+	want := []int{2, 2, 2, 2, 0, 0, 0, 0, 0}
+	for r := 1; r < len(m.sizes); r++ {
+		m.round = r
+		if got := m.exploreShare(4); got != want[r-1] {
+			t.Errorf("round %d of %d: %d of 4 uniform, want %d", r, len(m.sizes), got, want[r-1])
+		}
+	}
+	m.sizes = make([]int, 20)
+	var ones []int
+	for r := 1; r < 12; r++ {
+		m.round = r
+		ones = append(ones, m.exploreShare(1))
+	}
+	if want := []int{1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0}; !slices.Equal(ones, want) {
+		t.Errorf("batches of 1: uniform %v, want %v", ones, want)
+	}
+}
+
 // BenchmarkModelGuidedPropose is the cost of one round's proposals with
 // 200 trials told in 10 dimensions (the bar: at most 20 ms per
 // trial; a round proposes search.batch = 4), and at 100, 500 and 1,000.
