@@ -18,14 +18,23 @@ func writeOutcome(o *study.Outcome, asJSON bool, top int, output trialOutput, w 
 		return report(o.Study, o.Trials, asJSON, top, output, w)
 	}
 	if asJSON {
-		doc := results.NewDocument(o.Study, o.Trials)
-		doc.SetKnownMinimum(b.Minimum.Value)
-		return results.WriteJSON(w, doc)
+		return results.WriteJSON(w, outcomeDocument(o))
 	}
 	if err := report(o.Study, o.Trials, false, top, output, w); err != nil {
 		return err
 	}
 	return writeRegret(w, o)
+}
+
+// outcomeDocument is the one study document run --json, show --json and
+// export --format json print: a benchmark's adds its known minimum and
+// regret.
+func outcomeDocument(o *study.Outcome) results.Document {
+	doc := results.NewDocument(o.Study, o.Trials)
+	if o.Benchmark != nil {
+		doc.SetKnownMinimum(o.Benchmark.Minimum.Value)
+	}
+	return doc
 }
 
 // writeRegret is the human output's closing line for a benchmark.

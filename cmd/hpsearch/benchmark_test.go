@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -74,5 +75,31 @@ func TestShowBenchmarkRegret(t *testing.T) {
 	}
 	if code, out, _ = hpsearch(t, context.Background(), "show", "quickstart", "--storage", db); code != exitOK || strings.Contains(out, "Benchmark") {
 		t.Fatalf("show quickstart: exit %d\n%s", code, out)
+	}
+}
+
+// export --format json writes the same document as show --json: a
+// benchmark study's keeps its known minimum and regret, in a file too.
+func TestExportBenchmarkDocumentMatchesShow(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite://" + filepath.Join(dir, "s.db")
+	config := filepath.Join("..", "..", "configs", "benchmark-branin.yaml")
+	if code, _, stderr := hpsearch(t, context.Background(), "run", config, "--storage", db, "--set", "output.dir="+dir, "--set", "search.trials=20"); code != exitOK {
+		t.Fatalf("run: exit %d\n%s", code, stderr)
+	}
+	code, show, stderr := hpsearch(t, context.Background(), "show", "benchmark-branin", "--storage", db, "--json")
+	if code != exitOK {
+		t.Fatalf("show --json: exit %d\n%s", code, stderr)
+	}
+	code, export, stderr := hpsearch(t, context.Background(), "export", "benchmark-branin", "--storage", db, "--format", "json")
+	if code != exitOK || export != show || !strings.Contains(export, `"regret"`) {
+		t.Fatalf("export --format json: exit %d, want show --json's document:\n%.600s\n---\n%.600s\n%s", code, export, show, stderr)
+	}
+	file := filepath.Join(dir, "x.json")
+	if code, _, stderr := hpsearch(t, context.Background(), "export", "benchmark-branin", "--storage", db, "-o", file); code != exitOK {
+		t.Fatalf("export -o: exit %d\n%s", code, stderr)
+	}
+	if got, err := os.ReadFile(file); err != nil || string(got) != show {
+		t.Fatalf("export -o %s (%v), want show --json's document:\n%.600s", file, err, got)
 	}
 }

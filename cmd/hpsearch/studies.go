@@ -196,7 +196,7 @@ func exporter(format string) (exportFunc, error) {
 		return func(w io.Writer, _ results.Study, trials []results.Trial) error { return results.WriteCSV(w, trials) }, nil
 	case "json":
 		return func(w io.Writer, s results.Study, trials []results.Trial) error {
-			return results.WriteJSON(w, results.NewDocument(s, trials))
+			return results.WriteJSON(w, outcomeDocument(study.StoredOutcome(s, trials)))
 		}, nil
 	}
 	return nil, usageErr("--format %q: unknown (allowed: yaml, csv, json)", format)
