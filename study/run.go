@@ -252,9 +252,15 @@ func runLocal(leaseCtx, ctx context.Context, store results.Store, runner *search
 		errors.As(runErr, &r.limit)
 	}
 	r.rec.Rounds = runner.Strategy.Rounds()
-	r.rec.Status = results.StudyFinished
-	if runErr != nil {
+	switch {
+	case r.limit != nil:
+		// Stopped by search.max_failed_trials: "failed", as a shared study
+		// so stopped is, not "interrupted", which is Ctrl-C's.
+		r.rec.Status = results.StudyFailed
+	case runErr != nil:
 		r.rec.Status = results.StudyInterrupted
+	default:
+		r.rec.Status = results.StudyFinished
 	}
 	// Whatever happened, the study record says so: a later --resume or
 	// `hpsearch studies` must not be told a broken run finished.
