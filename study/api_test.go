@@ -201,7 +201,7 @@ func TestOptimizeStopsAtTheFailureLimit(t *testing.T) {
 	if KindOf(err) != NotFinished || !errors.As(err, &limit) || limit.Failed != 3 || limit.Max != 2 || limit.Last.Error != "boom" {
 		t.Fatalf("failing past MaxFailed 2: %v (%+v), want a NotFinished *FailureLimitError of 3 failures", err, limit)
 	}
-	if n := calls.Load(); n >= 20 || len(out.Trials) != 3 || out.Study.Status != results.StudyInterrupted {
+	if n := calls.Load(); n >= 20 || len(out.Trials) != 3 || out.Study.Status != results.StudyFailed {
 		t.Errorf("%d trials started, %d kept, status %s: want the study stopped after the third failure", n, len(out.Trials), out.Study.Status)
 	}
 	if _, err := Optimize(ctx, apiSpace, square, Options{Trials: 2, MaxFailed: -1}); KindOf(err) != Usage {
