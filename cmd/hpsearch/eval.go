@@ -24,6 +24,7 @@ type evalFlags struct {
 	trialSet bool
 	storage  string
 	json     bool
+	wide     bool
 }
 
 func newEvalCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -53,6 +54,7 @@ store (--storage), the trial's round is taken from it.`,
 	fl.IntVar(&f.trial, "trial", 0, "trial number whose seed to use (default: the one in --params, else 0)")
 	fl.StringVar(&f.storage, "storage", "", "where the study of --params is looked up, for its round and config (default: sqlite in OUTPUT_DIR/hpsearch.db, when it exists)")
 	fl.BoolVar(&f.json, "json", false, "print the trial as a JSON object")
+	wideFlag(cmd, &f.wide)
 	return cmd
 }
 
@@ -108,7 +110,7 @@ func runEval(ctx context.Context, path string, f evalFlags, stdout, stderr io.Wr
 		}
 	} else {
 		rec := results.Study{Name: s.Name, Metric: s.Config.Search.Metric, Goal: s.Goal()}
-		if err := results.WriteRanked(stdout, rec, []results.Trial{t}, 0); err != nil {
+		if err := results.WriteRanked(tableOut(stdout, f.wide), rec, []results.Trial{t}, 0); err != nil {
 			return err
 		}
 	}

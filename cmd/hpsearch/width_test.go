@@ -48,3 +48,37 @@ func TestTablesFitTheTerminal(t *testing.T) {
 		})
 	}
 }
+
+// eval's table fits the terminal like run's and show's; --wide, or a pipe
+// without COLUMNS, gets every column.
+func TestEvalFitsTheTerminal(t *testing.T) {
+	config := filepath.Join("..", "..", "configs", "iris-mlp.yaml")
+	args := []string{"eval", config, "--set", "output.dir=" + t.TempDir()}
+	t.Setenv("COLUMNS", "80")
+	code, stdout, stderr := hpsearch(t, context.Background(), args...)
+	if code != exitOK || !strings.Contains(stdout, "--wide also shows") {
+		t.Fatalf("exit %d; at 80 columns no line names the columns left out:\n%s\n%s", code, stdout, stderr)
+	}
+	for _, line := range strings.Split(stdout, "\n") {
+		if n := utf8.RuneCountInString(line); n > 80 {
+			t.Errorf("a line of %d columns at COLUMNS=80:\n%s", n, line)
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		columns string
+		args    []string
+	}{
+		{"--wide", "80", append(args[:len(args):len(args)], "--wide")},
+		{"a pipe", "", args},
+	} {
+		t.Setenv("COLUMNS", tc.columns)
+		code, whole, errOut := hpsearch(t, context.Background(), tc.args...)
+		if code != exitOK {
+			t.Fatalf("%s: exit %d\n%s", tc.name, code, errOut)
+		}
+		if strings.Contains(whole, "--wide also shows") || !strings.Contains(whole, " seconds ") {
+			t.Errorf("%s: the table is not whole:\n%s", tc.name, whole)
+		}
+	}
+}
