@@ -138,7 +138,10 @@ func (t *Trial) Seconds() float64 {
 	if t.Started.IsZero() || t.Finished.IsZero() {
 		return 0
 	}
-	return t.Finished.Sub(t.Started).Seconds()
+	// On the wall clock (Round(0) drops the monotonic reading): what a
+	// store keeps, so a trial reads the same seconds before and after it
+	// was stored, and a run's trials.csv equals export's.
+	return t.Finished.Round(0).Sub(t.Started.Round(0)).Seconds()
 }
 
 // Range is a parameter's range in one round: [Low, High] for numeric
