@@ -46,6 +46,58 @@ func (j *Served) Named(ctx context.Context, names []string) ([]*search.Job, erro
 	return jobs, nil
 }
 
+// Awaited is Named for a worker that waits: asked at each idle round, it
+// builds the named studies that exist by then and are not finished, and
+// says once of each other that it is waited for. One that exists but
+// cannot be rebuilt here is a usage error, as with Named.
+func (j *Served) Awaited(names []string) func(ctx context.Context) ([]*search.Job, error) {
+	waiting := map[string]bool{}
+	finished := map[string]bool{}
+	return func(ctx context.Context) ([]*search.Job, error) {
+		var jobs []*search.Job
+		for _, name := range names {
+			j.mu.Lock()
+			job, ok := j.known[name]
+			j.mu.Unlock()
+			if ok {
+				jobs = append(jobs, job)
+				continue
+			}
+			if finished[name] {
+				continue
+			}
+			st, _, err := j.store.Study(ctx, name)
+			switch {
+			case errors.Is(err, results.ErrNotFound):
+				if !waiting[name] {
+					waiting[name] = true
+					j.logf("study %s does not exist yet; waiting for it", name)
+				}
+				continue
+			case errors.Is(err, results.ErrUnavailable):
+				j.logf("read study %s: %v", name, err)
+				continue // the next idle round asks again
+			case err != nil:
+				return nil, err
+			case st.Status == results.StudyFinished:
+				finished[name] = true
+				j.logf("study %s is already finished", name)
+				continue
+			}
+			job, err = Rebuild(ctx, j.store, st)
+			if err != nil {
+				return nil, usageErr("%v", err)
+			}
+			j.mu.Lock()
+			j.known[name] = job
+			j.mu.Unlock()
+			jobs = append(jobs, job)
+			j.logf("serving study %s", name)
+		}
+		return jobs, nil
+	}
+}
+
 // Unfinished builds every study that is not finished. A study this
 // machine cannot rebuild is logged and left to the others.
 func (j *Served) Unfinished(ctx context.Context) ([]*search.Job, error) {

@@ -49,8 +49,9 @@ func (w *Worker) Logf(format string, args ...any) { w.w.Logf(format, args...) }
 
 // Serve works on the named studies, or without names on every study not
 // finished yet, until they are complete; with wait, it keeps looking for
-// new studies until ctx ends. A named study that does not exist or cannot
-// be rebuilt here is a Usage error.
+// new studies, or for the named ones not started yet, until ctx ends.
+// Without wait, a named study that does not exist is a Usage error; one
+// that cannot be rebuilt here always is.
 func (w *Worker) Serve(ctx context.Context, names []string, wait bool) error {
 	served := NewServed(w.store, w.w.Logf)
 	var (
@@ -58,6 +59,10 @@ func (w *Worker) Serve(ctx context.Context, names []string, wait bool) error {
 		err     error
 	)
 	switch {
+	case len(names) > 0 && wait:
+		// A worker started with the machine may come up before the run that
+		// creates its study: it waits for it as it waits for new studies.
+		w.w.Discover = served.Awaited(names)
 	case len(names) > 0:
 		initial, err = served.Named(ctx, names)
 	case wait:
