@@ -77,7 +77,7 @@ func paramCell(ok bool, t Trial, name string) string {
 	}
 	v, has := t.Params.Get(name)
 	if !has {
-		return missing
+		return notApplied // as the tables show it: the parameter does not apply
 	}
 	return FormatValue(v)
 }

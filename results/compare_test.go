@@ -63,3 +63,26 @@ func TestSummariesFallback(t *testing.T) {
 		t.Fatalf("WriteStudies: %v\n%s", err, b.String())
 	}
 }
+
+// A parameter that does not apply to a study's best trial (momentum of
+// plain gradient descent) is "—", as in the trial tables; a study with no
+// successful trial has no best value at all: "-".
+func TestCompareMarksParametersThatDoNotApply(t *testing.T) {
+	a := Study{Name: "a", Goal: "minimize", Metric: "validation_loss"}
+	b := Study{Name: "b", Goal: "minimize", Metric: "validation_loss"}
+	at := []Trial{mkTrial(0, StatusOK, 0.5, 1, lr(0.1), act("momentum"), momentum(0.9))}
+	bt := []Trial{mkTrial(0, StatusOK, 0.4, 1, lr(0.01), act("gd"))}
+	var buf bytes.Buffer
+	if err := WriteCompare(&buf, a, at, b, bt); err != nil {
+		t.Fatal(err)
+	}
+	var row string
+	for _, line := range strings.Split(buf.String(), "\n") {
+		if strings.Contains(line, " best momentum ") {
+			row = line
+		}
+	}
+	if f := strings.Fields(strings.ReplaceAll(row, "│", " ")); len(f) != 4 || f[2] != "0.9" || f[3] != notApplied {
+		t.Fatalf("best momentum row %q, want 0.9 for a and %s for b:\n%s", row, notApplied, buf.String())
+	}
+}
