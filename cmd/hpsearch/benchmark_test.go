@@ -103,3 +103,24 @@ func TestExportBenchmarkDocumentMatchesShow(t *testing.T) {
 		t.Fatalf("export -o %s (%v), want show --json's document:\n%.600s", file, err, got)
 	}
 }
+
+// A study not in the store named by --storage: the hint lists that
+// store's studies, for compare as for show and export.
+func TestUnknownStudyHintNamesTheStorage(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite://" + filepath.Join(dir, "s.db")
+	config := filepath.Join("..", "..", "configs", "benchmark-branin.yaml")
+	if code, _, stderr := hpsearch(t, context.Background(), "run", config, "--storage", db, "--set", "output.dir="+dir, "--set", "search.trials=4"); code != exitOK {
+		t.Fatalf("run: exit %d\n%s", code, stderr)
+	}
+	for _, args := range [][]string{
+		{"compare", "benchmark-branin", "nope"},
+		{"show", "nope"},
+		{"export", "nope"},
+	} {
+		code, _, stderr := hpsearch(t, context.Background(), append(args, "--storage", db)...)
+		if want := "(list them with: hpsearch studies --storage " + db + ")"; code != exitUsage || !strings.Contains(stderr, want) {
+			t.Errorf("%s: exit %d, want %d and the hint %q:\n%s", args[0], code, exitUsage, want, stderr)
+		}
+	}
+}

@@ -37,7 +37,7 @@ Every run writes it too, as runs/<study>/report.html.`,
 				}
 			}
 			return withStore(cmd.Context(), storage, func(store results.Store) error {
-				s, trials, err := loadStudy(cmd.Context(), store, args[0])
+				s, trials, err := loadStudy(cmd.Context(), store, storage, args[0])
 				if err != nil {
 					return err
 				}
@@ -91,7 +91,7 @@ The format follows the file's extension, .png or .svg.`,
 				}
 			}
 			return withStore(cmd.Context(), storage, func(store results.Store) error {
-				s, trials, err := loadStudy(cmd.Context(), store, args[0])
+				s, trials, err := loadStudy(cmd.Context(), store, storage, args[0])
 				if err != nil {
 					return err
 				}

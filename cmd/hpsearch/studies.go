@@ -36,14 +36,20 @@ func withStore(ctx context.Context, url string, f func(results.Store) error) err
 	return f(store)
 }
 
-// loadStudy reads one study and its trials; a missing study is a usage error.
-func loadStudy(ctx context.Context, store results.Store, name string) (results.Study, []results.Trial, error) {
+// loadStudy reads one study and its trials from store, the one --storage
+// named ("" for the default); a missing study is a usage error whose hint
+// lists the same store's studies.
+func loadStudy(ctx context.Context, store results.Store, storage, name string) (results.Study, []results.Trial, error) {
 	if err := study.CheckName(name); err != nil {
 		return results.Study{}, nil, err
 	}
 	s, trials, err := store.Study(ctx, name)
 	if err != nil {
-		return s, nil, usageErr("%v (list them with: hpsearch studies)", err)
+		list := "hpsearch studies"
+		if storage != "" {
+			list += " --storage " + redact(storage)
+		}
+		return s, nil, usageErr("%v (list them with: %s)", err, list)
 	}
 	if err := study.CheckStoredName(s.Name); err != nil {
 		return s, nil, usageErr("%v", err)
@@ -98,7 +104,7 @@ func newShowCmd(stdout io.Writer) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withStore(cmd.Context(), storage, func(store results.Store) error {
-				s, trials, err := loadStudy(cmd.Context(), store, args[0])
+				s, trials, err := loadStudy(cmd.Context(), store, storage, args[0])
 				if err != nil {
 					return err
 				}
@@ -138,7 +144,7 @@ func newExportCmd(stdout io.Writer) *cobra.Command {
 				}
 			}
 			return withStore(cmd.Context(), storage, func(store results.Store) error {
-				s, trials, err := loadStudy(cmd.Context(), store, args[0])
+				s, trials, err := loadStudy(cmd.Context(), store, storage, args[0])
 				if err != nil {
 					return err
 				}
@@ -214,11 +220,11 @@ func newCompareCmd(stdout io.Writer) *cobra.Command {
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withStore(cmd.Context(), storage, func(store results.Store) error {
-				a, at, err := loadStudy(cmd.Context(), store, args[0])
+				a, at, err := loadStudy(cmd.Context(), store, storage, args[0])
 				if err != nil {
 					return err
 				}
-				b, bt, err := loadStudy(cmd.Context(), store, args[1])
+				b, bt, err := loadStudy(cmd.Context(), store, storage, args[1])
 				if err != nil {
 					return err
 				}
