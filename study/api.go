@@ -50,9 +50,11 @@ type Options struct {
 	// Trials is the budget; 0 means Rounds × TrialsPerRound.
 	Trials                 int
 	Rounds, TrialsPerRound int
-	Keep                   float64 // coarse-to-fine: the share of a round it narrows around
-	GridPoints             int     // grid: values per continuous dimension
-	Batch                  int     // coarse-to-fine-gp and bayes: trials proposed together after round 0
+	// Keep is the share of a round coarse-to-fine narrows around, in
+	// (0, 1]; 0 is the config's default, search.keep: 0.25.
+	Keep       float64
+	GridPoints int // grid: values per continuous dimension
+	Batch      int // coarse-to-fine-gp and bayes: trials proposed together after round 0
 	// Seed decides every trial's parameters and seed: the same seed gives
 	// the same trials at any parallelism.
 	Seed uint64
@@ -80,6 +82,10 @@ type Options struct {
 // last failed trial.
 type FailureLimitError = search.FailureLimitError
 
+// defaultKeep is Options.Keep when 0: search.keep's default, which a test
+// holds equal to the one configs fills in.
+const defaultKeep = 0.25
+
 func (o Options) name() string {
 	if o.Name == "" {
 		return "study"
@@ -104,8 +110,12 @@ func (o Options) strategy(params []Param) (search.Strategy, error) {
 	if name == "" {
 		name = "random"
 	}
+	keep := o.Keep
+	if keep == 0 { // 0 is outside (0, 1]: no one asks for it
+		keep = defaultKeep
+	}
 	so := search.StrategyOptions{Strategy: name, Seed: o.Seed, Goal: string(o.Goal),
-		Trials: o.Trials, Rounds: o.Rounds, TrialsPerRound: o.TrialsPerRound, Keep: o.Keep,
+		Trials: o.Trials, Rounds: o.Rounds, TrialsPerRound: o.TrialsPerRound, Keep: keep,
 		GridPoints: o.GridPoints, Batch: o.Batch}
 	if o.EarlyStopping != nil { // coarse-to-fine narrows on the forecasts of kind auto, as for a config's study
 		so.EarlyStopping = *o.EarlyStopping
