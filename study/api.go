@@ -58,7 +58,10 @@ type Options struct {
 	// Seed decides every trial's parameters and seed: the same seed gives
 	// the same trials at any parallelism.
 	Seed uint64
-	Goal results.Goal // "" ranks as minimize
+	Goal results.Goal // "" is minimize
+	// Metric names what the objective returns, in the tables and the
+	// stored study (hpsearch studies, show); "" is "value".
+	Metric string
 	// EarlyStopping, when set, stops unpromising trials of Optimize at the
 	// steps they report (Trial.Report).
 	EarlyStopping *search.EarlyStopping
@@ -85,6 +88,21 @@ type FailureLimitError = search.FailureLimitError
 // defaultKeep is Options.Keep when 0: search.keep's default, which a test
 // holds equal to the one configs fills in.
 const defaultKeep = 0.25
+
+// goal is o.Goal, minimize when unset, as stored and ranked.
+func (o Options) goal() results.Goal {
+	if o.Goal == "" {
+		return results.GoalMinimize
+	}
+	return o.Goal
+}
+
+func (o Options) metric() string {
+	if o.Metric == "" {
+		return "value"
+	}
+	return o.Metric
+}
 
 func (o Options) name() string {
 	if o.Name == "" {
@@ -193,7 +211,7 @@ func Optimize(ctx context.Context, space []Param, objective ObjectiveFunc, o Opt
 	if store == nil {
 		store = results.NewMemoryStore()
 	}
-	rec := results.Study{Name: o.name(), Created: time.Now(), Strategy: strat.Name(), Goal: o.Goal,
+	rec := results.Study{Name: o.name(), Created: time.Now(), Strategy: strat.Name(), Metric: o.metric(), Goal: o.goal(),
 		Total: strat.Total(), Status: results.StudyRunning}
 	runner := &search.Runner{Study: rec.Name, Seed: o.Seed, Strategy: strat, Store: store, Parallelism: o.Parallel,
 		Evaluator: objective.evaluator(), MaxFailed: o.MaxFailed}
@@ -291,6 +309,7 @@ type AskTell struct {
 	name   string
 	seed   uint64
 	goal   results.Goal
+	metric string
 	strat  search.Strategy
 	batch  []search.Proposal
 	asked  int                   // of batch
@@ -305,7 +324,7 @@ func NewAskTell(space []Param, o Options) (*AskTell, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &AskTell{name: o.name(), seed: o.Seed, goal: o.Goal, strat: strat}, nil
+	return &AskTell{name: o.name(), seed: o.Seed, goal: o.goal(), metric: o.metric(), strat: strat}, nil
 }
 
 // Ask is the next trial to evaluate. Its error is ErrDone once the budget
@@ -372,6 +391,6 @@ func (a *AskTell) Outcome() *Outcome {
 			trials = append(trials[:len(trials):len(trials)], a.told[p.Number])
 		}
 	}
-	rec := results.Study{Name: a.name, Strategy: a.strat.Name(), Goal: a.goal, Total: a.strat.Total(), Rounds: a.strat.Rounds()}
+	rec := results.Study{Name: a.name, Strategy: a.strat.Name(), Metric: a.metric, Goal: a.goal, Total: a.strat.Total(), Rounds: a.strat.Rounds()}
 	return &Outcome{Study: rec, Trials: trials}
 }
