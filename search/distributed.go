@@ -72,6 +72,10 @@ type Worker struct {
 	// idle, and Serve returns only when ctx ends (hpsearch worker --wait).
 	// Such a worker also looks again, every Heartbeat, at the studies it
 	// left because they stopped, and serves them again once resumed.
+	// Discover returning ErrNoMoreStudies (with its last jobs) says that no
+	// study will come any more: Serve then returns once the ones it has
+	// are complete, as without Discover (a worker waiting for named
+	// studies, all of which it now has).
 	Discover func(ctx context.Context) ([]*Job, error)
 	// Progress is told about every trial this worker finished; done counts
 	// the study's finished trials as far as this worker knows.
@@ -87,8 +91,10 @@ type Worker struct {
 
 	mu      sync.Mutex
 	studies map[string]*served
-	held    map[leaseKey]results.Lease // trials running here, kept alive by heartbeats
-	advance sync.Mutex                 // one replay at a time in this worker
+	// discovered: Discover said ErrNoMoreStudies; w.mu guards it.
+	discovered bool
+	held       map[leaseKey]results.Lease // trials running here, kept alive by heartbeats
+	advance    sync.Mutex                 // one replay at a time in this worker
 }
 
 // leaseKey tells leases apart even when this worker claims a trial again
@@ -230,6 +236,17 @@ func (w *Worker) active() []string {
 	return names
 }
 
+// ErrNoMoreStudies is what Discover returns, with its last jobs, once no
+// other study will come.
+var ErrNoMoreStudies = errors.New("no more studies to discover")
+
+// discovering says whether Discover may still bring studies.
+func (w *Worker) discovering() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.Discover != nil && !w.discovered
+}
+
 // stopped says whether the study stopped for too many failed trials, as
 // far as this worker knows.
 func (w *Worker) stopped(study string) bool {
@@ -245,7 +262,7 @@ func (w *Worker) stopped(study string) bool {
 func (w *Worker) slot(ctx context.Context, g *errgroup.Group, tokens chan struct{}) error {
 	for ctx.Err() == nil {
 		names := w.active()
-		if len(names) == 0 && w.Discover == nil {
+		if len(names) == 0 && !w.discovering() {
 			return nil
 		}
 		// Taken before the claim, so that no change after it is missed.

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -153,13 +154,20 @@ func (w *Worker) replayAll(ctx context.Context) (progressed bool, err error) {
 		return false, nil // another slot of this process is at it
 	}
 	defer w.advance.Unlock()
-	if w.Discover != nil {
+	if w.discovering() {
 		jobs, err := w.Discover(ctx)
-		if err != nil {
+		last := errors.Is(err, ErrNoMoreStudies)
+		if err != nil && !last {
 			return false, err
 		}
 		if err := w.add(jobs); err != nil {
 			return false, err
+		}
+		if last {
+			w.mu.Lock()
+			w.discovered = true
+			w.mu.Unlock()
+			progressed = true // a slot waiting only for new studies may be done
 		}
 	}
 	for _, name := range w.toAdvance() {

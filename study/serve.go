@@ -48,7 +48,9 @@ func (j *Served) Named(ctx context.Context, names []string) ([]*search.Job, erro
 
 // Awaited is Named for a worker that waits: asked at each idle round, it
 // builds the named studies that exist by then and are not finished, and
-// says once of each other that it is waited for. One that exists but
+// says once of each other that it is waited for; once it has them all,
+// it says there will be no more (search.ErrNoMoreStudies), so the worker
+// ends when they are complete. One that exists but
 // cannot be rebuilt here is a usage error, as with Named.
 func (j *Served) Awaited(names []string) func(ctx context.Context) ([]*search.Job, error) {
 	waiting := map[string]bool{}
@@ -93,6 +95,11 @@ func (j *Served) Awaited(names []string) func(ctx context.Context) ([]*search.Jo
 			j.mu.Unlock()
 			jobs = append(jobs, job)
 			j.logf("serving study %s", name)
+		}
+		if len(jobs)+len(finished) == len(names) {
+			// Every named study is here or done: none is waited for any
+			// more, and the worker ends with them, as without --wait.
+			return jobs, search.ErrNoMoreStudies
 		}
 		return jobs, nil
 	}

@@ -34,8 +34,8 @@ With STUDY names the worker serves those studies; without, every study not
 finished yet. It exits once they are complete (every planned trial
 finished), or with --wait keeps looking for new studies until Ctrl-C (and
 waits for the database itself if it cannot be reached yet). With --wait a
-named study that does not exist yet is waited for; without, it is an
-error.
+named study that does not exist yet is waited for (without, it is an
+error), and the worker exits once every named study is complete.
 
 Each study is rebuilt here from the config stored with it: data files must
 be at the same path on every machine (or synthetic), and HPSEARCH_*
