@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,7 +47,8 @@ type RunOptions struct {
 }
 
 // Progress is told of each trial as it finishes, one at a time, and when
-// the run is over.
+// the run is over. One that also has Resumed([]results.Trial) is first
+// given the trials an earlier run of the study finished (--resume).
 type Progress interface {
 	Trial(t results.Trial, done, total int)
 	Finish()
@@ -192,6 +194,9 @@ func (s *Study) existing(ctx context.Context, store results.Store, rec *results.
 func (s *Study) runHere(leaseCtx, ctx context.Context, store results.Store, st *started, par int, lease *lease, o *RunOptions) error {
 	cfg := s.Config
 	prog := o.progress(st.strat.Total())
+	if r, ok := prog.(interface{ Resumed([]results.Trial) }); ok && len(st.finished) > 0 {
+		r.Resumed(sortedTrials(st.finished))
+	}
 	runner := &search.Runner{
 		Study: s.Name, Seed: cfg.Seed, Strategy: st.strat, Evaluator: s.Evaluator(),
 		Store: store, Parallelism: par, Progress: prog.Trial, Finished: st.finished,
@@ -275,4 +280,14 @@ func report(o *RunOptions, out *Outcome) error {
 		return nil
 	}
 	return o.Report(out)
+}
+
+// sortedTrials is a resumed study's finished trials in number order.
+func sortedTrials(byNumber map[int]results.Trial) []results.Trial {
+	trials := make([]results.Trial, 0, len(byNumber))
+	for _, t := range byNumber {
+		trials = append(trials, t)
+	}
+	slices.SortFunc(trials, func(a, b results.Trial) int { return a.Number - b.Number })
+	return trials
 }

@@ -26,6 +26,7 @@ type progress struct {
 	every    int // log lines: one per this many trials, plus every new best
 	lastDraw time.Time
 	failed   int // failed trials so far: the first maxFailureLines get a line each
+	ran      int // trials finished by this run: what the ETA is measured on
 }
 
 // maxFailureLines is how many failed trials get a line of their own while
@@ -54,15 +55,28 @@ func (p *progress) better(v float64) bool {
 	return v < p.best
 }
 
+// Resumed starts the best from the trials an earlier run finished
+// (--resume): they are part of the study, and its best may be among them.
+func (p *progress) Resumed(trials []results.Trial) {
+	for _, t := range trials {
+		if t.Status == results.StatusOK && p.better(t.Value) {
+			p.best, p.bestN = t.Value, t.Number
+		}
+	}
+}
+
 func (p *progress) Trial(t results.Trial, done, total int) {
 	improved := t.Status == results.StatusOK && p.better(t.Value)
 	if improved {
 		p.best, p.bestN = t.Value, t.Number
 	}
+	p.ran++
 	elapsed := time.Since(p.start)
 	eta := time.Duration(0)
-	if done > 0 && total > done {
-		eta = time.Duration(float64(elapsed) / float64(done) * float64(total-done))
+	// Measured on this run's trials alone: a resumed study's earlier ones
+	// took none of this run's time.
+	if total > done {
+		eta = time.Duration(float64(elapsed) / float64(p.ran) * float64(total-done))
 	}
 	best := "-"
 	if p.bestN >= 0 {
