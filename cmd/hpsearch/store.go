@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -25,7 +26,8 @@ func defaultStorage(outputDir string) string {
 //	postgres://user:pass@host/db   shared by workers on several machines
 //
 // A database that cannot be opened or is not an hpsearch database is a
-// usage error (exit 2): nothing has run yet.
+// usage error (exit 2): nothing has run yet; a PostgreSQL server that
+// cannot be reached exits 1.
 func openStore(url string) (results.Store, func(), error) {
 	if url == "memory:" || url == "memory" {
 		return results.NewMemoryStore(), func() {}, nil
@@ -49,7 +51,14 @@ func openStore(url string) (results.Store, func(), error) {
 		if err != nil {
 			// The message on one line, the cause kept: a worker waits for
 			// a database it cannot reach yet (results.ErrUnavailable).
-			return nil, nil, &exitError{code: exitUsage, err: &causedErr{msg: "storage: " + errfmt.OneLine(err), cause: err}}
+			// A server that cannot be reached exits 1, as any other failure
+			// to finish: a script may retry it later, while 2 (a wrong
+			// password, a missing database) says the command must change.
+			code := exitUsage
+			if errors.Is(err, results.ErrUnavailable) {
+				code = exitNoSuccess
+			}
+			return nil, nil, &exitError{code: code, err: &causedErr{msg: "storage: " + errfmt.OneLine(err), cause: err}}
 		}
 		return s, func() { s.Close() }, nil
 	}
