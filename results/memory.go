@@ -18,12 +18,14 @@ type MemoryStore struct {
 	studies map[string]*memStudy
 	nextSeq int // creation order, to list studies created at the same instant stably
 	leases  map[string]Holder
+	jobs    map[string][]TrialJob // by study, in submission order (memory_jobs.go)
 }
 
 type memStudy struct {
 	seq    int
 	study  Study
 	trials map[int]Trial
+	stops  map[int]bool // running trials a user asked to stop (RequestStop)
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -68,7 +70,66 @@ func (m *MemoryStore) PutTrial(ctx context.Context, t Trial) error {
 		return fmt.Errorf("put trial %d: study %q: %w", t.Number, t.Study, ErrNotFound)
 	}
 	rec.trials[t.Number] = t
+	delete(rec.stops, t.Number) // a result, or a new run: no stop pending
 	return nil
+}
+
+// RecordProgress adds points to the History of the running trial (study,
+// number), after what it holds or in its place (replace), and reports
+// whether a stop was requested; see package results' notes on live trials.
+func (m *MemoryStore) RecordProgress(ctx context.Context, study string, number int, points []Point, replace bool) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("record the progress of trial %s/%d: %w", study, number, err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	rec, t, err := m.running(study, number)
+	if err != nil {
+		return false, fmt.Errorf("record the progress: %w", err)
+	}
+	if replace {
+		t.History = t.History[:0]
+	}
+	// A fresh slice: copies handed out by Study share none of it.
+	t.History = append(slices.Clip(t.History), points...)
+	rec.trials[number] = t
+	return rec.stops[number], nil
+}
+
+// RequestStop asks the running trial (study, number) to stop; the error
+// wraps ErrNotRunning when there is no such running trial.
+func (m *MemoryStore) RequestStop(ctx context.Context, study string, number int) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("stop trial %s/%d: %w", study, number, err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	rec, _, err := m.running(study, number)
+	if err != nil {
+		return fmt.Errorf("stop: %w", err)
+	}
+	if rec.stops == nil {
+		rec.stops = make(map[int]bool)
+	}
+	rec.stops[number] = true
+	return nil
+}
+
+// running returns the running trial (study, number), or an error wrapping
+// ErrNotRunning; m.mu is held.
+func (m *MemoryStore) running(study string, number int) (*memStudy, Trial, error) {
+	rec, ok := m.studies[study]
+	if !ok {
+		return nil, Trial{}, NotRunning(study, number, "")
+	}
+	t, ok := rec.trials[number]
+	if !ok {
+		return nil, Trial{}, NotRunning(study, number, "")
+	}
+	if t.Status != StatusRunning {
+		return nil, Trial{}, NotRunning(study, number, t.Status)
+	}
+	return rec, t, nil
 }
 
 // Study returns a copy of the named study and its trials ordered by

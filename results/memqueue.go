@@ -118,7 +118,11 @@ func (q *MemoryQueue) Claim(ctx context.Context, worker string, studies []string
 	l.worker, l.attempt, l.heartbeat = worker, l.attempt+1, now
 	t := q.studies[best.Study].trials[best.Number]
 	t.Status, t.Started = StatusRunning, now
+	// This run's live curve and stop request start clean: an earlier
+	// attempt's (its worker died) are not this one's.
+	t.History = nil
 	q.studies[best.Study].trials[best.Number] = t
+	delete(q.studies[best.Study].stops, best.Number)
 	claimed := NewTrial(StatusRunning)
 	claimed.Study, claimed.Number, claimed.Round, claimed.Params, claimed.Seed, claimed.Started =
 		t.Study, t.Number, t.Round, t.Params, t.Seed, now
@@ -198,7 +202,9 @@ func (q *MemoryQueue) Requeue(ctx context.Context, grace time.Duration, maxAttem
 				t.Error += fmt.Sprintf(" (attempt %d of %d)", ml.attempt, maxAttempts)
 			}
 			ml.heartbeat = time.Time{}
+			t.History = nil // the dead run's live curve: not a result
 			rec.trials[n] = t
+			delete(rec.stops, n)
 			r := NewTrial(t.Status)
 			r.Study, r.Number, r.Round, r.Seed, r.Error = t.Study, t.Number, t.Round, t.Seed, t.Error
 			out = append(out, r)
