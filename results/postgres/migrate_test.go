@@ -44,7 +44,7 @@ func TestMigrateAddsBestIteration(t *testing.T) {
 	defer s.Close()
 	storetest.CheckBestIterationUpgrade(t, s, old)
 	var v int
-	if err := conn.QueryRow(ctx, `SELECT max(version) FROM schema_version`).Scan(&v); err != nil || v != latestVersion() || v != 5 {
+	if err := conn.QueryRow(ctx, `SELECT max(version) FROM schema_version`).Scan(&v); err != nil || v != latestVersion() {
 		t.Errorf("schema version after open = %d, %v; want %d", v, err, latestVersion())
 	}
 }

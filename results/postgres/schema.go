@@ -100,6 +100,18 @@ var migrations = []string{
 		started   TIMESTAMPTZ NOT NULL,
 		heartbeat TIMESTAMPTZ NOT NULL
 	);`,
+	// Version 6. The batch jobs (Slurm job ids) that run command trials,
+	// every one submitted, in order (results.JobRecorder): a run that dies
+	// finds its trials' jobs again. Times are unix nanoseconds.
+	`CREATE TABLE IF NOT EXISTS trial_jobs (
+		id        BIGSERIAL PRIMARY KEY,
+		study     TEXT NOT NULL REFERENCES studies (name) ON UPDATE CASCADE ON DELETE CASCADE,
+		number    BIGINT NOT NULL,
+		job       TEXT NOT NULL,
+		submitted BIGINT NOT NULL,
+		closed    BOOLEAN NOT NULL DEFAULT false
+	);
+	CREATE INDEX IF NOT EXISTS trial_jobs_by_trial ON trial_jobs (study, number, id);`,
 }
 
 // latestVersion is the schema version this build writes and understands.

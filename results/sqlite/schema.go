@@ -67,6 +67,18 @@ var migrations = []string{
 		started   INTEGER NOT NULL,
 		heartbeat INTEGER NOT NULL
 	) STRICT`,
+	// Version 5. The batch jobs (Slurm job ids) that run command trials,
+	// every one submitted, in order (results.JobRecorder): a run that dies
+	// finds its trials' jobs again. Times are unix nanoseconds.
+	`CREATE TABLE trial_jobs (
+		id        INTEGER PRIMARY KEY,
+		study     TEXT NOT NULL REFERENCES studies (name) ON UPDATE CASCADE ON DELETE CASCADE,
+		number    INTEGER NOT NULL,
+		job       TEXT NOT NULL,
+		submitted INTEGER NOT NULL,
+		closed    INTEGER NOT NULL DEFAULT 0
+	) STRICT;
+	CREATE INDEX trial_jobs_by_trial ON trial_jobs (study, number, id);`,
 }
 
 // latestVersion is the schema version this build writes and understands.
