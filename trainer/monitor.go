@@ -29,6 +29,7 @@ type monitor struct {
 	since      int // iterations since the last improvement
 	divergedAt int
 	hist       history
+	watch      *Watch // Settings.Watch; nil when nobody watches
 }
 
 func newMonitor(s Settings, model Model, val *Dataset, weights int) *monitor {
@@ -41,6 +42,10 @@ func newMonitor(s Settings, model Model, val *Dataset, weights int) *monitor {
 		best:      math.Inf(1),
 		bestVal:   math.Inf(1),
 		hist:      newHistory(s.HistoryLimit),
+		watch:     s.Watch,
+	}
+	if m.watch != nil {
+		m.watch.begin(s.HistoryLimit)
 	}
 	if s.Monitor == MonitorValidation {
 		m.watchValidation = true
@@ -105,6 +110,9 @@ func (m *monitor) record(it int, loss, norm float64, w []float64, watched float6
 		v = m.valLoss(w)
 	}
 	m.hist.add(HistoryPoint{Iteration: it, TrainLoss: loss, GradNorm: norm, ValidationLoss: v})
+	if m.watch != nil {
+		m.watch.record(&m.hist)
+	}
 }
 
 // finish makes sure the final iteration is the last history point.

@@ -81,6 +81,10 @@ type Settings struct {
 	// StopPruned. Used by early stopping in the search. 0 disables it.
 	ReportEvery int
 	Report      func(iteration int, validationLoss float64) bool
+
+	// Watch, when not nil, is given the run's history points as they are
+	// recorded and can stop the run (StopUser) from another goroutine.
+	Watch *Watch
 }
 
 // SettingError is one setting Train refuses. Key is the name the setting
@@ -117,6 +121,8 @@ const (
 	StopCancelled         StopReason = "cancelled"
 	StopDiverged          StopReason = "diverged"
 	StopPruned            StopReason = "pruned"
+	// StopUser: a person stopped the run (Watch.Stop), judging it done.
+	StopUser StopReason = "user"
 )
 
 // HistoryPoint is one sample of a run's progress.

@@ -63,6 +63,7 @@ const (
 //   - StopMaxIterations: MaxIterations steps taken;
 //   - StopPruned: Report returned false (checked before the iteration limit,
 //     so the last iteration is reported too);
+//   - StopUser: a person stopped it (Settings.Watch), keeping what it has;
 //   - StopCancelled, StopTimeLimit: ctx is done, TimeLimit has passed.
 //
 // Full-batch optimisers (gd, and momentum, nesterov, adam with BatchSize 0)
@@ -138,12 +139,12 @@ func Train(ctx context.Context, p Problem, s Settings) (Result, error) {
 // endsRun reports whether a stop ends the whole run rather than one
 // restart: no further restarts start after it.
 func endsRun(s StopReason) bool {
-	return s == StopCancelled || s == StopTimeLimit || s == StopPruned
+	return s == StopCancelled || s == StopTimeLimit || s == StopPruned || s == StopUser
 }
 
 // result assembles the Result of the kept restart. The StopReason is the
 // kept restart's own, except that a stop which ended the whole run
-// (cancelled, time_limit, pruned) is reported even when an earlier restart
+// (cancelled, time_limit, pruned, user) is reported even when an earlier restart
 // is kept: the caller must know that the run was cut short.
 func (r *run) result(best restartResult, index, total int, passes float64, runStop StopReason, start time.Time) Result {
 	res := Result{
@@ -390,9 +391,13 @@ func (r *run) loop(o *optimizer, m *monitor, epoch, work, before int) (StopReaso
 	}
 }
 
-// interrupted checks cancellation every iteration (a non-blocking receive)
-// and the clock every clockWork of work.
+// interrupted checks a person's stop (an atomic load) and cancellation (a
+// non-blocking receive) every iteration, and the clock every clockWork of
+// work.
 func (r *run) interrupted(work int) StopReason {
+	if r.s.Watch != nil && r.s.Watch.stopped() {
+		return StopUser
+	}
 	if r.done != nil {
 		select {
 		case <-r.done:
