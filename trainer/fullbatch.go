@@ -31,35 +31,83 @@ type rowChunks struct {
 	par   parallelChunks
 	slot  int // values per chunk: partial sums, then the chunk's scratch
 	slots []float64
+	// whole makes every row one chunk, added in row order: a model whose
+	// step has always summed that way (polynomial) keeps its bits.
+	whole bool
 
 	w        []float64
 	d        *Dataset
 	withGrad bool
 }
 
-// init sets up chunks of slot values each, computed by do, with slots
-// for n rows.
-func (f *rowChunks) init(slot, n int, do func(c int)) {
+// blockStep is a model whose full-batch step goes through the rows of each
+// chunk a block at a time, each chunk's sums kept in its slot. The same
+// three functions make a trial's step alone (rowChunks.run) and its share
+// of a pass that batched trials make together (Batch), so both add the
+// same numbers in the same order: a batched trial's value is the bits of
+// its value alone.
+type blockStep interface {
+	Model
+	steps() *rowChunks
+	// startChunk clears chunk c's sums before its first block.
+	startChunk(c int)
+	// block adds rows [start, end) of chunk c into the chunk's sums.
+	block(c, start, end int)
+	// total is the step's loss over n rows from the sums of chunks chunks,
+	// and its gradient into grad unless grad is nil.
+	total(chunks, n int, grad []float64) float64
+}
+
+// init sets up chunks of slot values each for m's steps, with slots for n
+// rows.
+func (f *rowChunks) init(slot, n int, m blockStep) {
 	f.slot = slot
-	f.par.do = do
+	f.par.do = func(c int) { runChunk(m, c) }
 	f.grow(n)
+}
+
+// runChunk is chunk c of m's current step, one block after another.
+func runChunk(m blockStep, c int) {
+	m.startChunk(c)
+	start, end := m.steps().span(c)
+	for s := start; s < end; s += blockRows {
+		m.block(c, s, min(s+blockRows, end))
+	}
+}
+
+// count is how many chunks n rows make.
+func (f *rowChunks) count(n int) int {
+	if f.whole {
+		return 1
+	}
+	return (n + chunkRows - 1) / chunkRows
 }
 
 // grow makes room for the chunks of n rows; it returns how many there are.
 func (f *rowChunks) grow(n int) int {
-	chunks := (n + chunkRows - 1) / chunkRows
+	chunks := f.count(n)
 	if need := chunks * f.slot; len(f.slots) < need {
 		f.slots = make([]float64, need)
 	}
 	return chunks
 }
 
-// run computes every chunk of d at w and returns how many there are.
-func (f *rowChunks) run(w []float64, d *Dataset, withGrad bool) int {
+// prepare sets the arguments of a step of d at w and returns how many
+// chunks it has; release drops them once the step is summed.
+func (f *rowChunks) prepare(w []float64, d *Dataset, withGrad bool) int {
 	n := f.grow(d.N)
 	f.w, f.d, f.withGrad = w, d, withGrad
+	return n
+}
+
+// release drops the step's arguments: the model keeps no reference to the
+// data.
+func (f *rowChunks) release() { f.w, f.d = nil, nil }
+
+// run computes every chunk of d at w and returns how many there are.
+func (f *rowChunks) run(w []float64, d *Dataset, withGrad bool) int {
+	n := f.prepare(w, d, withGrad)
 	f.par.run(n)
-	f.w, f.d = nil, nil // the model keeps no reference to the data
 	return n
 }
 
@@ -98,6 +146,9 @@ func (f *rowChunks) mean(chunks, rows int, grad []float64) float64 {
 
 // span is chunk c's rows.
 func (f *rowChunks) span(c int) (start, end int) {
+	if f.whole {
+		return 0, f.d.N
+	}
 	return c * chunkRows, min((c+1)*chunkRows, f.d.N)
 }
 
@@ -105,7 +156,7 @@ func (f *rowChunks) span(c int) (start, end int) {
 // the bias), then one block's residuals.
 func newLinear(m, n int, mse bool) *linearModel {
 	l := &linearModel{m: m, mse: mse}
-	l.fb.init(1+m+1+blockRows, n, l.chunk)
+	l.fb.init(1+m+1+blockRows, n, l)
 	return l
 }
 
@@ -115,39 +166,43 @@ func (l *linearModel) fullBatch(w []float64, d *Dataset, grad []float64) float64
 	return l.total(n, d.N, grad)
 }
 
+func (l *linearModel) steps() *rowChunks { return &l.fb }
+
 // total adds the chunks' losses and gradients and scales them.
 func (l *linearModel) total(chunks, n int, grad []float64) float64 {
 	loss := l.fb.sum(chunks, grad)
+	l.fb.release()
 	if grad != nil {
 		floats.Scale(l.scale(2, n), grad)
 	}
 	return l.scale(loss, n)
 }
 
-// chunk is the fused step over one chunk, a block of consecutive rows at a
-// time: the block's residuals, then the block added into the gradient
-// while it is still in cache.
-func (l *linearModel) chunk(c int) {
+func (l *linearModel) startChunk(c int) {
+	p := l.fb.part(c)
+	zero(p[1 : 1+l.m])
+	p[0], p[1+l.m] = 0, 0
+}
+
+// block is the fused step over a block of consecutive rows: the block's
+// residuals, then the block added into the gradient while it is still in
+// cache. The sums go on from where the chunk's last block left them.
+func (l *linearModel) block(c, s, e int) {
 	f := &l.fb
 	p := f.part(c)
 	g, r := p[1:1+l.m], p[2+l.m:]
 	coef, b := f.w[:l.m], f.w[l.m]
-	zero(g)
-	var loss, gb float64
-	start, end := f.span(c)
-	for s := start; s < end; s += blockRows {
-		e := min(s+blockRows, end)
-		a, r := f.d.X[s*l.m:e*l.m], r[:e-s]
-		vec.DotRows(r, coef, a)
-		for k, y := range f.d.Y[s:e] {
-			v := r[k] + b - y
-			r[k] = v
-			loss += v * v
-			gb += v
-		}
-		if f.withGrad {
-			vec.AddRowsT(g, r, a)
-		}
+	loss, gb := p[0], p[1+l.m]
+	a, r := f.d.X[s*l.m:e*l.m], r[:e-s]
+	vec.DotRows(r, coef, a)
+	for k, y := range f.d.Y[s:e] {
+		v := r[k] + b - y
+		r[k] = v
+		loss += v * v
+		gb += v
+	}
+	if f.withGrad {
+		vec.AddRowsT(g, r, a)
 	}
 	p[0], p[1+l.m] = loss, gb
 }
@@ -156,37 +211,46 @@ func (l *linearModel) chunk(c int) {
 // logits (turned into σ(z) − y in place).
 func newLogistic(m, n int) *logisticModel {
 	l := &logisticModel{m: m}
-	l.fb.init(1+m+1+blockRows, n, l.chunk)
+	l.fb.init(1+m+1+blockRows, n, l)
 	return l
 }
 
 // fullBatch is LossGrad over all rows, chunk by chunk, as for linear.
 func (l *logisticModel) fullBatch(w []float64, d *Dataset, grad []float64) float64 {
 	n := l.fb.run(w, d, grad != nil)
-	return l.fb.mean(n, d.N, grad)
+	return l.total(n, d.N, grad)
 }
 
-func (l *logisticModel) chunk(c int) {
+func (l *logisticModel) steps() *rowChunks { return &l.fb }
+
+func (l *logisticModel) total(chunks, n int, grad []float64) float64 {
+	loss := l.fb.mean(chunks, n, grad)
+	l.fb.release()
+	return loss
+}
+
+func (l *logisticModel) startChunk(c int) {
+	p := l.fb.part(c)
+	zero(p[1 : 1+l.m])
+	p[0], p[1+l.m] = 0, 0
+}
+
+func (l *logisticModel) block(c, s, e int) {
 	f := &l.fb
 	p := f.part(c)
 	g, z := p[1:1+l.m], p[2+l.m:]
 	coef, b := f.w[:l.m], f.w[l.m]
-	zero(g)
-	var loss, gb float64
-	start, end := f.span(c)
-	for s := start; s < end; s += blockRows {
-		e := min(s+blockRows, end)
-		a, z := f.d.X[s*l.m:e*l.m], z[:e-s]
-		vec.DotRows(z, coef, a)
-		for k, y := range f.d.Y[s:e] {
-			zk := z[k] + b
-			loss += softplus(zk) - y*zk
-			z[k] = sigmoid(zk) - y
-			gb += z[k]
-		}
-		if f.withGrad {
-			vec.AddRowsT(g, z, a)
-		}
+	loss, gb := p[0], p[1+l.m]
+	a, z := f.d.X[s*l.m:e*l.m], z[:e-s]
+	vec.DotRows(z, coef, a)
+	for k, y := range f.d.Y[s:e] {
+		zk := z[k] + b
+		loss += softplus(zk) - y*zk
+		z[k] = sigmoid(zk) - y
+		gb += z[k]
+	}
+	if f.withGrad {
+		vec.AddRowsT(g, z, a)
 	}
 	p[0], p[1+l.m] = loss, gb
 }
@@ -196,61 +260,70 @@ func (l *logisticModel) chunk(c int) {
 // row's K logits.
 func newSoftmax(m, k, n int) *softmaxModel {
 	s := &softmaxModel{m: m, k: k, logits: make([]float64, k)}
-	s.fb.init(1+k*(m+1)+k*blockRows+k, n, s.chunk)
+	s.fb.init(1+k*(m+1)+k*blockRows+k, n, s)
 	return s
 }
 
 // fullBatch is LossGrad over all rows, chunk by chunk.
 func (s *softmaxModel) fullBatch(w []float64, d *Dataset, grad []float64) float64 {
 	n := s.fb.run(w, d, grad != nil)
-	return s.fb.mean(n, d.N, grad)
+	return s.total(n, d.N, grad)
 }
 
-// chunk is the step over one chunk a block at a time: each class's logits
-// for the block, the per-row softmax turning them into p − onehot, then
-// each class's block added into its gradient.
-func (s *softmaxModel) chunk(c int) {
+func (s *softmaxModel) steps() *rowChunks { return &s.fb }
+
+func (s *softmaxModel) total(chunks, n int, grad []float64) float64 {
+	loss := s.fb.mean(chunks, n, grad)
+	s.fb.release()
+	return loss
+}
+
+func (s *softmaxModel) startChunk(c int) {
+	p := s.fb.part(c)
+	zero(p[1 : 1+s.k*(s.m+1)])
+	p[0] = 0
+}
+
+// block is the step over one block: each class's logits for the block,
+// the per-row softmax turning them into p − onehot, then each class's
+// block added into its gradient.
+func (s *softmaxModel) block(c, first, last int) {
 	f := &s.fb
 	p := f.part(c)
 	stride := s.m + 1
 	grad := p[1 : 1+s.k*stride]
 	block := p[1+s.k*stride : 1+s.k*stride+s.k*blockRows]
 	logits := p[1+s.k*stride+s.k*blockRows:]
-	zero(grad)
-	var loss float64
-	start, end := f.span(c)
-	for first := start; first < end; first += blockRows {
-		last := min(first+blockRows, end)
-		bn, a := last-first, f.d.X[first*s.m:last*s.m]
-		for c := range s.k {
-			wc := f.w[c*stride : (c+1)*stride]
-			zc := block[c*blockRows : c*blockRows+bn]
-			vec.DotRows(zc, wc[:s.m], a)
-			for k := range zc {
-				zc[k] += wc[s.m]
-			}
-		}
-		for k, yf := range f.d.Y[first:last] {
-			for c := range logits {
-				logits[c] = block[c*blockRows+k]
-			}
-			lse := logSumExp(logits)
-			y := int(yf)
-			loss += lse - logits[y]
-			for c, z := range logits {
-				block[c*blockRows+k] = math.Exp(z - lse)
-			}
-			block[y*blockRows+k]--
-		}
-		if !f.withGrad {
-			continue
-		}
-		for c := range s.k {
-			gc := grad[c*stride : (c+1)*stride]
-			dc := block[c*blockRows : c*blockRows+bn]
-			vec.AddRowsT(gc[:s.m], dc, a)
-			gc[s.m] += floats.Sum(dc)
+	loss := p[0]
+	bn, a := last-first, f.d.X[first*s.m:last*s.m]
+	for c := range s.k {
+		wc := f.w[c*stride : (c+1)*stride]
+		zc := block[c*blockRows : c*blockRows+bn]
+		vec.DotRows(zc, wc[:s.m], a)
+		for k := range zc {
+			zc[k] += wc[s.m]
 		}
 	}
+	for k, yf := range f.d.Y[first:last] {
+		for c := range logits {
+			logits[c] = block[c*blockRows+k]
+		}
+		lse := logSumExp(logits)
+		y := int(yf)
+		loss += lse - logits[y]
+		for c, z := range logits {
+			block[c*blockRows+k] = math.Exp(z - lse)
+		}
+		block[y*blockRows+k]--
+	}
 	p[0] = loss
+	if !f.withGrad {
+		return
+	}
+	for c := range s.k {
+		gc := grad[c*stride : (c+1)*stride]
+		dc := block[c*blockRows : c*blockRows+bn]
+		vec.AddRowsT(gc[:s.m], dc, a)
+		gc[s.m] += floats.Sum(dc)
+	}
 }

@@ -82,7 +82,7 @@ func NewModel(spec ModelSpec, d *Dataset) (Model, error) {
 	case KindLinear:
 		return newLinear(d.M, d.N, mse), nil
 	case KindPolynomial:
-		return &polynomialModel{m: d.M, degree: spec.Degree, mse: mse}, nil
+		return newPolynomial(d.M, spec.Degree, mse), nil
 	case KindLogistic:
 		return newLogistic(d.M, d.N), nil
 	case KindSoftmax:
@@ -317,6 +317,7 @@ func (l *linearModel) scale(v float64, n int) float64 {
 type polynomialModel struct {
 	m, degree int
 	mse       bool
+	fb        rowChunks // the full batch, one chunk in row order (batch_polynomial.go)
 }
 
 func (p *polynomialModel) NumWeights() int { return p.m*p.degree + 1 }
@@ -337,6 +338,9 @@ func (p *polynomialModel) predict(w, x []float64) float64 {
 // LossGrad is one pass over the rows: the residual of a row, then its
 // contribution to every power's gradient while the row is in cache.
 func (p *polynomialModel) LossGrad(w []float64, d *Dataset, rows []int, grad []float64) float64 {
+	if rows == nil {
+		return p.fullBatch(w, d, grad)
+	}
 	n := rowCount(d, rows)
 	zero(grad)
 	var loss float64

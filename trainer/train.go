@@ -74,6 +74,12 @@ const (
 // and the rules are applied then, with patience still counted in
 // iterations. Their batch losses are checked for divergence at every step.
 func Train(ctx context.Context, p Problem, s Settings) (Result, error) {
+	return train(ctx, p, s, nil)
+}
+
+// train is Train, its full-batch steps computed in batch's passes when
+// batch is not nil and the trial can be batched (see Batch).
+func train(ctx context.Context, p Problem, s Settings, batch *Batch) (Result, error) {
 	start := time.Now()
 	if ctx == nil {
 		ctx = context.Background()
@@ -94,12 +100,20 @@ func Train(ctx context.Context, p Problem, s Settings) (Result, error) {
 	if s.Monitor == MonitorValidation && val == nil {
 		return Result{}, errors.New("trainer: monitor validation_loss needs a validation split (a landscape or a run without one can only monitor training_loss)")
 	}
+	var member *batchMember
+	if batch != nil && Batchable(s, train) == "" {
+		if member = batch.join(model); member != nil {
+			defer member.leave()
+			model = member.wrap()
+		}
+	}
 
 	r := &run{
 		s:       s,
 		model:   model,
 		train:   train,
 		val:     val,
+		member:  member,
 		done:    ctx.Done(),
 		shuffle: rand.New(rand.NewPCG(s.Seed, shuffleStream)),
 
@@ -274,7 +288,8 @@ func (s Settings) Validate() error {
 type run struct {
 	s          Settings
 	model      Model
-	train, val *Dataset // nil for the landscapes
+	member     *batchMember // the trial's part in a Batch; nil alone
+	train, val *Dataset     // nil for the landscapes
 	done       <-chan struct{}
 	deadline   time.Time // zero: no time limit
 	sinceClock int       // work done since the clock was last read
@@ -433,7 +448,16 @@ func (r *run) report(it, before int, w []float64, m *monitor) StopReason {
 	} else {
 		v = r.validationLoss(w)
 	}
-	if !r.s.Report(before+it, v) {
+	// Report may wait for other trials (early stopping): a batch must not
+	// wait for this one meanwhile.
+	if r.member != nil {
+		r.member.away()
+	}
+	keep := r.s.Report(before+it, v)
+	if r.member != nil {
+		r.member.back()
+	}
+	if !keep {
 		return StopPruned
 	}
 	return ""
