@@ -93,6 +93,7 @@ func (d *decoder) commandParameter(k *yaml.Node, key string) (*field, bool) {
 // the program exists, every placeholder can be filled, the metric can be
 // read. Without a command, those keys are reported as misplaced.
 func (d *decoder) validateCommand(baseDir string) {
+	d.validateLauncher()
 	if !d.isCommand() {
 		for _, k := range commandOnly {
 			if d.has(k) {

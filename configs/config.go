@@ -90,6 +90,8 @@ type Trainer struct {
 	Env     map[string]string // added to hpsearch's environment
 	Timeout time.Duration     // per trial; 0 = none
 	Devices []string          // a pool handed out one per running trial
+	// Launcher says where the program runs: here, or as Slurm batch jobs.
+	Launcher Launcher
 }
 
 // Search is the strategy and its budget.
