@@ -97,6 +97,7 @@ func newShowCmd(stdout io.Writer) *cobra.Command {
 		top     int
 		asJSON  bool
 		wide    bool
+		imp     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "show STUDY",
@@ -109,6 +110,9 @@ func newShowCmd(stdout io.Writer) *cobra.Command {
 					return err
 				}
 				o := study.StoredOutcome(s, trials)
+				if imp {
+					return showImportance(cmd.Context(), o, asJSON, top, study.TrialOutputs(outputDir(storage), s.Name), tableOut(stdout, wide))
+				}
 				if o.Benchmark != nil {
 					return writeOutcome(o, asJSON, top, nil, tableOut(stdout, wide))
 				}
@@ -119,6 +123,7 @@ func newShowCmd(stdout io.Writer) *cobra.Command {
 	storageFlag(cmd, &storage)
 	topFlag(cmd, &top)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the JSON document instead of tables")
+	cmd.Flags().BoolVar(&imp, "importance", false, "add each parameter's importance (fANOVA: its share of the metric's variance) and the pairs' interactions")
 	wideFlag(cmd, &wide)
 	return cmd
 }
