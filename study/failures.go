@@ -16,17 +16,19 @@ import (
 // failures of an earlier run already past the limit, which stop nothing
 // but still make the study not finished.
 func (s *Study) failureLimit(limit *search.FailureLimitError, trials []results.Trial) error {
+	failed, last := lastFailure(trials)
 	if limit != nil {
-		return errors.New(tooManyFailed(limit.Failed, limit.Max, limit.Last, s.TrialsDir(), false))
-	}
-	max, failed := s.Config.Search.MaxFailedTrials, 0
-	for _, t := range trials {
-		if t.Status == results.StatusFailed {
-			failed++
+		// Trials that were running when the limit was crossed may fail
+		// too before they stop: the message counts what is stored, as
+		// show and studies do.
+		if failed < limit.Failed {
+			failed, last = limit.Failed, limit.Last
 		}
+		return errors.New(tooManyFailed(failed, limit.Max, last, s.TrialsDir(), false))
 	}
+	max := s.Config.Search.MaxFailedTrials
 	if max > 0 && failed > max {
-		return errors.New(tooManyFailed(failed, max, results.Trial{}, s.TrialsDir(), false))
+		return errors.New(tooManyFailed(failed, max, last, s.TrialsDir(), false))
 	}
 	return nil
 }
@@ -53,16 +55,10 @@ func tooManyFailed(failed, max int, last results.Trial, trialsDir string, elsewh
 	return msg
 }
 
-// sharedStopped says why a shared study stopped, as a one-process run
-// does, counting the failed trials stored by every worker; and how to go
-// on once the program is fixed. elsewhere counts the trials other workers
-// were still running.
-func (s *Study) sharedStopped(st results.Study, finished []results.Trial, elsewhere int) error {
-	var (
-		failed int
-		last   results.Trial
-	)
-	for _, t := range finished {
+// lastFailure counts the failed trials and returns the one that failed
+// last (by its end, then by number).
+func lastFailure(trials []results.Trial) (failed int, last results.Trial) {
+	for _, t := range trials {
 		if t.Status != results.StatusFailed {
 			continue
 		}
@@ -71,6 +67,15 @@ func (s *Study) sharedStopped(st results.Study, finished []results.Trial, elsewh
 			last = t
 		}
 	}
+	return failed, last
+}
+
+// sharedStopped says why a shared study stopped, as a one-process run
+// does, counting the failed trials stored by every worker; and how to go
+// on once the program is fixed. elsewhere counts the trials other workers
+// were still running.
+func (s *Study) sharedStopped(st results.Study, finished []results.Trial, elsewhere int) error {
+	failed, last := lastFailure(finished)
 	msg := tooManyFailed(failed, s.Config.Search.MaxFailedTrials, last, s.TrialsDir(), true)
 	msg += fmt.Sprintf("; %d of %d trials finished and are stored", len(finished), st.Total)
 	if elsewhere > 0 {

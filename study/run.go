@@ -36,6 +36,9 @@ type RunOptions struct {
 	Where string
 	// ResumeHint says how to continue the study once interrupted.
 	ResumeHint string
+	// ResumeCommand is the command that continues the study; "" when
+	// nothing is kept (a memory store).
+	ResumeCommand string
 	// Log receives a line for the user (nil: none); Warn a warning.
 	Log, Warn func(string)
 	// Progress is called once the study's total is known, and is told of
@@ -224,6 +227,9 @@ func (s *Study) runHere(leaseCtx, ctx context.Context, store results.Store, st *
 	case r.interrupted:
 		return interruptedErr("interrupted: %d of %d trials finished; %s", len(r.trials), st.strat.Total(), o.ResumeHint)
 	case stopped:
+		if o.ResumeCommand != "" {
+			limit = fmt.Errorf("%w; the finished trials are stored: fix the cause, then continue with: %s", limit, o.ResumeCommand)
+		}
 		return &Error{Kind: NotFinished, Err: limit}
 	}
 	return out.noSuccess()

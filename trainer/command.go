@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -257,7 +258,7 @@ func (c *Command) outcome(res CommandResult, m *metricReader, e ended) (CommandO
 	case e.why == stopCancelled:
 		return CommandCancelled, StopCommandCancelled, "interrupted before the program finished"
 	case e.startErr != nil:
-		return CommandFailed, StopNotStarted, fmt.Sprintf("could not start %s: %v", res.Argv[0], e.startErr)
+		return CommandFailed, StopNotStarted, fmt.Sprintf("could not start %s: %v%s", res.Argv[0], e.startErr, startHint(e.startErr))
 	case m.pruned:
 		return CommandPruned, StopCommandPruned, fmt.Sprintf("stopped by early stopping at step %d", m.prunedStep)
 	case m.bad:
@@ -274,6 +275,16 @@ func (c *Command) outcome(res CommandResult, m *metricReader, e ended) (CommandO
 		return CommandFailed, StopNoMetric, c.noMetricReason(m.name)
 	}
 	return CommandOK, "exit 0", ""
+}
+
+// startHint says what usually causes a start failure the system names
+// only by its errno: a script without a "#!" line is not an executable
+// the kernel knows.
+func startHint(err error) string {
+	if errors.Is(err, syscall.ENOEXEC) {
+		return ` (a script needs a "#!" line, such as #!/bin/sh, as its first line)`
+	}
+	return ""
 }
 
 func (c *Command) noMetricReason(name string) string {

@@ -47,8 +47,10 @@ func (c *Command) execute(ctx context.Context, r CommandRun, argv []string, read
 	// A program an earlier run of this trial left running (hpsearch was
 	// killed, and the program outlived it) would write the same files and
 	// hold the same device: it is stopped before the trial runs again.
+	// A trial that never started has no stderr of its own: the reason says
+	// why, once (the stderr file keeps the note for whoever looks there).
 	if err := stopStrayRun(r); err != nil {
-		e.startErr, e.stderr = err, []string{err.Error()}
+		e.startErr = err
 		return e
 	}
 	token, markErr := markRun(r.Dir)
@@ -63,7 +65,7 @@ func (c *Command) execute(ctx context.Context, r CommandRun, argv []string, read
 		if e.fileErr = makeDir(r.Dir); e.fileErr == nil {
 			e.fileErr = writeTrialFile(filepath.Join(r.Dir, StderrFileName), []byte(note))
 		}
-		e.startErr, e.stderr = err, []string{strings.TrimSpace(note)}
+		e.startErr = err
 		return e
 	}
 	defer stdout.Close()

@@ -179,7 +179,7 @@ func TestCommandOutcomes(t *testing.T) {
 		{"NaN diverges and stops the program", []string{p, "print:{\"step\": 1, \"val_loss\": 0.5}", "stderr:overflow", "print:{\"step\": 2, \"val_loss\": NaN}", "sleep:30s"}, 0,
 			CommandDiverged, "diverged", "val_loss was NaN at step 2", nan(), ""},
 		{"program not found", []string{"./no-such-program-here"}, 0,
-			CommandFailed, "not started", "could not start ./no-such-program-here", nan(), "hpsearch: could not start"},
+			CommandFailed, "not started", "could not start ./no-such-program-here", nan(), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,10 +7,20 @@ import (
 
 // resumeHint says how to continue an interrupted study.
 func resumeHint(path string, f runFlags, study string) string {
-	if f.storage == "memory:" || f.storage == "memory" {
+	cmd := resumeCommandIfKept(path, f, study)
+	if cmd == "" {
 		return "nothing was kept (--storage memory:): there is nothing to resume"
 	}
-	return "they are stored; continue with: " + resumeCommand(path, f, study)
+	return "they are stored; continue with: " + cmd
+}
+
+// resumeCommandIfKept is resumeCommand, or "" when nothing is kept to
+// resume (--storage memory:).
+func resumeCommandIfKept(path string, f runFlags, study string) string {
+	if f.storage == "memory:" || f.storage == "memory" {
+		return ""
+	}
+	return resumeCommand(path, f, study)
 }
 
 // resumeCommand is the command that continues an interrupted study: every

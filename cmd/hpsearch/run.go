@@ -80,7 +80,7 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 	defer closeStore()
 	return s.Run(ctx, store, study.RunOptions{
 		Parallel: par, Resume: f.resume, WarmStart: f.warmStart, Sets: f.sets, Shared: f.shared,
-		Where: redact(storage), ResumeHint: resumeHint(path, f, s.Name),
+		Where: redact(storage), ResumeHint: resumeHint(path, f, s.Name), ResumeCommand: resumeCommandIfKept(path, f, s.Name),
 		Log: logTo(stderr), Warn: warnTo(stderr),
 		Progress: func(total int) study.Progress { return newProgress(stderr, total, s.Goal()) },
 		Report: func(o *study.Outcome) error {
