@@ -19,3 +19,7 @@ func TestMemoryStoreLive(t *testing.T) {
 		})
 	})
 }
+
+func TestMemoryQueueLive(t *testing.T) {
+	storetest.RunLiveQueue(t, results.NewMemoryQueue())
+}

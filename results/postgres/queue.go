@@ -67,7 +67,7 @@ const relaxedCTE = `WITH relaxed AS (SELECT set_config('synchronous_commit', 'of
 // columns are NOT NULL, so NOT IN means what it says).
 const claimSQL = relaxedCTE + `
 UPDATE trials t SET status = 'running', worker = $1, attempt = t.attempt + 1,
-	heartbeat = now(), started = $2
+	heartbeat = now(), started = $2, history = NULL, stop_requested = false
 FROM (SELECT study, number FROM trials
 	WHERE status = 'waiting' AND (cardinality($3::text[]) = 0 OR study = ANY($3::text[]))
 		AND study NOT IN (SELECT name FROM studies WHERE status = 'failed')
@@ -145,7 +145,7 @@ const requeueSQL = `UPDATE trials SET
 		CASE WHEN attempt >= $2::int THEN format('; gave up after %s attempts', attempt)
 		ELSE format(' (attempt %s of %s)', attempt, $2::int) END,
 	finished = CASE WHEN attempt >= $2::int THEN $3::bigint ELSE NULL END,
-	heartbeat = NULL
+	heartbeat = NULL, history = NULL, stop_requested = false
 WHERE status = 'running' AND coalesce(heartbeat, '-infinity') < now() - make_interval(secs => $1::float8)
 RETURNING study, number, round, status, seed, error`
 

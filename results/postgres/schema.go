@@ -112,6 +112,11 @@ var migrations = []string{
 		closed    BOOLEAN NOT NULL DEFAULT false
 	);
 	CREATE INDEX IF NOT EXISTS trial_jobs_by_trial ON trial_jobs (study, number, id);`,
+	// Version 7. A person's request to stop a running trial (RequestStop),
+	// which the worker running it polls; PutTrial, a claim and a requeue
+	// clear it. A running trial's history column holds its curve so far
+	// (RecordProgress).
+	`ALTER TABLE trials ADD COLUMN IF NOT EXISTS stop_requested BOOLEAN NOT NULL DEFAULT false;`,
 }
 
 // latestVersion is the schema version this build writes and understands.

@@ -199,7 +199,8 @@ ON CONFLICT (study, number) DO UPDATE SET round = excluded.round, params = exclu
 	seed = excluded.seed, status = excluded.status, value = excluded.value,
 	train_loss = excluded.train_loss, accuracy = excluded.accuracy, iterations = excluded.iterations,
 	stop_reason = excluded.stop_reason, error = excluded.error, started = excluded.started,
-	finished = excluded.finished, history = excluded.history, best_iteration = excluded.best_iteration`
+	finished = excluded.finished, history = excluded.history, best_iteration = excluded.best_iteration,
+	stop_requested = false`
 
 // PutTrial creates or replaces trial (t.Study, t.Number); the study must
 // have been put first, or the error wraps results.ErrNotFound.

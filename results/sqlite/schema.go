@@ -79,6 +79,10 @@ var migrations = []string{
 		closed    INTEGER NOT NULL DEFAULT 0
 	) STRICT;
 	CREATE INDEX trial_jobs_by_trial ON trial_jobs (study, number, id);`,
+	// Version 6. A person's request to stop a running trial (RequestStop),
+	// which the process running it polls; PutTrial clears it. A running
+	// trial's history column holds its curve so far (RecordProgress).
+	`ALTER TABLE trials ADD COLUMN stop_requested INTEGER NOT NULL DEFAULT 0`,
 }
 
 // latestVersion is the schema version this build writes and understands.

@@ -236,7 +236,7 @@ const (
 		train_loss = excluded.train_loss, accuracy = excluded.accuracy,
 		iterations = excluded.iterations, stop_reason = excluded.stop_reason,
 		error = excluded.error, started = excluded.started, finished = excluded.finished,
-		history = excluded.history, best_iteration = excluded.best_iteration`
+		history = excluded.history, best_iteration = excluded.best_iteration, stop_requested = 0`
 
 	studyColumns = `name, created, strategy, metric, goal, total, status, config, rounds, source`
 

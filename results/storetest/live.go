@@ -198,3 +198,59 @@ func testLiveFinished(t *testing.T, open func(t *testing.T) (LiveStore, LiveStor
 	}
 	AssertTrial(t, res, readTrial(t, watch, 1))
 }
+
+// LiveQueue is a LiveStore whose trials are claimed by workers, which may
+// die: their trials run again (results.MemoryQueue, results/postgres).
+type LiveQueue interface {
+	LiveStore
+	Enqueue(ctx context.Context, study string, trials []results.Trial) error
+	Claim(ctx context.Context, worker string, studies []string) (results.Lease, bool, error)
+	Requeue(ctx context.Context, grace time.Duration, maxAttempts int) ([]results.Trial, error)
+}
+
+// RunLiveQueue checks that a trial claimed again, after its worker went
+// silent, starts with neither the dead run's curve nor its stop request,
+// and that a trial requeued waits with no curve.
+func RunLiveQueue(t *testing.T, q LiveQueue) {
+	ctx := context.Background()
+	if err := q.PutStudy(ctx, Study("q", T0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Enqueue(ctx, "q", []results.Trial{runningTrial("q", 0)}); err != nil {
+		t.Fatal(err)
+	}
+	l, ok, err := q.Claim(ctx, "w1", nil)
+	if err != nil || !ok {
+		t.Fatalf("Claim = %v, %v", ok, err)
+	}
+	if _, err := q.RecordProgress(ctx, "q", l.Trial.Number, livePoints(0, 4), false); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.RequestStop(ctx, "q", l.Trial.Number); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond) // w1 goes silent
+	if _, err := q.Requeue(ctx, time.Millisecond, 3); err != nil {
+		t.Fatal(err)
+	}
+	_, trials, err := q.Study(ctx, "q")
+	if err != nil || len(trials) != 1 || trials[0].Status != results.StatusWaiting || trials[0].History != nil {
+		t.Fatalf("the requeued trial = %+v, %v; want it waiting with no history", trials, err)
+	}
+	if err := q.RequestStop(ctx, "q", 0); !errors.Is(err, results.ErrNotRunning) {
+		t.Errorf("RequestStop(waiting trial) = %v, want ErrNotRunning", err)
+	}
+	if _, ok, err := q.Claim(ctx, "w2", nil); err != nil || !ok {
+		t.Fatalf("Claim again = %v, %v", ok, err)
+	}
+	more := livePoints(0, 2)
+	stop, err := q.RecordProgress(ctx, "q", 0, more, false)
+	if err != nil || stop {
+		t.Errorf("RecordProgress of the new run = %v, %v; want no stop: the request was for the dead run", stop, err)
+	}
+	_, trials, err = q.Study(ctx, "q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	samePoints(t, "the new run's curve", more, trials[0].History)
+}
