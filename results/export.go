@@ -28,6 +28,9 @@ type Document struct {
 	// minimum (see SetKnownMinimum): results knows no test function.
 	KnownMinimum *float64 `json:"known_minimum,omitempty"`
 	Regret       *float64 `json:"regret,omitempty"`
+	// Floor is the study's least-squares floor (see Floor), for linear and
+	// polynomial models under rss or mse; left out for other studies.
+	Floor *FloorDoc `json:"floor,omitempty"`
 }
 
 // SetKnownMinimum records a benchmark's known minimum and, when a trial
@@ -146,6 +149,7 @@ func NewDocument(s Study, trials []Trial) Document {
 		// Empty, not nil, so a study without trials still has "trials": [].
 		Trials: make([]TrialDoc, 0, len(trials)),
 		Rounds: make([]RoundDoc, 0, len(s.Rounds)),
+		Floor:  s.Floor.Doc(),
 	}
 	sorted := slices.Clone(trials)
 	slices.SortStableFunc(sorted, func(a, b Trial) int { return cmp.Compare(a.Number, b.Number) })

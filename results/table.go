@@ -255,7 +255,7 @@ func WriteRanked(w io.Writer, s Study, trials []Trial, top int) error {
 	// are listed under the table anyway). Rank, trial, the parameters and
 	// the metric always stay. A column RankedRows left out is skipped.
 	var drop []int
-	for _, name := range []string{"seconds", "iterations", "train loss", "accuracy", "stop"} {
+	for _, name := range []string{"seconds", "iterations", "train loss", floorGapColumn, "accuracy", "stop"} {
 		if i := col(name); i >= 0 {
 			drop = append(drop, i)
 		}
@@ -291,6 +291,10 @@ func RankedRows(s Study, trials []Trial, top int) (header []string, rows [][]str
 	withStop := slices.ContainsFunc(trials, func(t Trial) bool { return stopCell(t) != string(StatusOK) })
 	header = append([]string{"rank", "trial"}, names...)
 	header = append(header, metric)
+	_, withGap := s.Floor.Of(metric)
+	if withGap {
+		header = append(header, floorGapColumn)
+	}
 	if withTrain {
 		header = append(header, "train loss")
 	}
@@ -315,6 +319,9 @@ func RankedRows(s Study, trials []Trial, top int) (header []string, rows [][]str
 		}
 		row := append([]string{rankCell, strconv.Itoa(t.Number)}, paramCells(t.Params, names)...)
 		row = append(row, metricCell(t, t.Value))
+		if withGap {
+			row = append(row, gapCell(s, metric, t))
+		}
 		if withTrain {
 			row = append(row, metricCell(t, t.TrainLoss))
 		}
@@ -331,6 +338,23 @@ func RankedRows(s Study, trials []Trial, top int) (header []string, rows [][]str
 		rows = append(rows, row)
 	}
 	return header, rows
+}
+
+// floorGapColumn is the ranked table's column of each trial's value less
+// the study's least-squares floor.
+const floorGapColumn = "above floor"
+
+// gapCell is a trial's distance above the floor of the metric; "-" for a
+// trial without a value (failed, diverged).
+func gapCell(s Study, metric string, t Trial) string {
+	if t.Status != StatusOK && t.Status != StatusPruned {
+		return missing
+	}
+	g, ok := s.Floor.Gap(metric, t)
+	if !ok {
+		return missing
+	}
+	return FormatValue(g)
 }
 
 // FormatRange formats a round's range of one parameter: {a, b} for
@@ -457,5 +481,32 @@ func WriteSummary(w io.Writer, s Study, trials []Trial) error {
 	if _, err := fmt.Fprintf(w, "%s\n%s\n", line, bestLine); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
+	if fl := FloorLine(s, trials); fl != "" {
+		if _, err := fmt.Fprintln(w, fl); err != nil {
+			return fmt.Errorf("write summary: %w", err)
+		}
+	}
 	return nil
+}
+
+// FloorLine describes the study's least-squares floor and how far the best
+// trial is above it; "" when the study has no floor for its metric.
+func FloorLine(s Study, trials []Trial) string {
+	floor, ok := s.Floor.Of(s.Metric)
+	if !ok {
+		return ""
+	}
+	line := fmt.Sprintf("least-squares floor: %s %s", s.Metric, FormatValue(floor))
+	if s.Metric != "train_loss" {
+		line += fmt.Sprintf(" (train_loss %s there, the lowest any weights reach)", FormatValue(s.Floor.TrainLoss))
+	}
+	if b, ok := Best(trials, s.Goal); ok {
+		if gap := b.Value - floor; gap >= 0 {
+			line += fmt.Sprintf("; the best is %s above it", FormatValue(gap))
+		} else {
+			// Only on the validation split, where the floor is no bound.
+			line += fmt.Sprintf("; the best is %s below it", FormatValue(-gap))
+		}
+	}
+	return line
 }

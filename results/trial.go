@@ -181,6 +181,10 @@ type Study struct {
 	// for studies that never need it (one-process sweeps before the
 	// PostgreSQL store).
 	Source string
+	// Floor is the least-squares floor of a model linear in its weights
+	// under a squared loss (see Floor); nil for other studies and for
+	// studies stored before it was kept.
+	Floor *Floor
 }
 
 // StudyStatus is where a study is: running until its run ends, then
