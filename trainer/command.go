@@ -72,6 +72,19 @@ type Command struct {
 	// program ends or is being stopped neither does anything: stopping a
 	// paused program continues it, so it acts on SIGTERM within KillGrace.
 	OnStart func(pause, resume func())
+	// Launcher runs the program elsewhere: as a Slurm batch job (Slurm);
+	// nil runs it here, as a child of hpsearch.
+	Launcher Launcher
+	// OnJob, when set, is told each batch job a Launcher submits for a
+	// run, as soon as the scheduler gives its id, so that a run of
+	// hpsearch that dies can find the job again (CommandRun.Job). An error
+	// cancels the job and fails the trial: a job nobody can find again
+	// must not run on.
+	OnJob func(job string) error
+	// OnJobClosed, when set, is told a job the launcher cancelled because
+	// ctx ended (Ctrl-C): the trial has no result, and runs afresh later
+	// rather than re-attach to a job hpsearch stopped itself.
+	OnJobClosed func(job string)
 }
 
 // CommandParam is one parameter of a trial. Value is float64, int64 or
@@ -94,6 +107,10 @@ type CommandRun struct {
 	// Device is the device handed to this trial (CUDA_VISIBLE_DEVICES and
 	// HPSEARCH_DEVICE), or "" when there is no device pool.
 	Device string
+	// Job is a batch job an earlier run of hpsearch submitted for this
+	// trial and may still be running: a Launcher follows it, or collects
+	// how it ended, rather than submit the trial again. "" for none.
+	Job string
 }
 
 // CommandOutcome is how a command trial ended.
@@ -139,6 +156,7 @@ type CommandResult struct {
 	Signal     string        // the signal that ended the program, e.g. "killed"; "" if none
 	Stderr     []string      // the last StderrTailLines lines of stderr; nil when hpsearch stopped the program (diverged, pruned)
 	Argv       []string      // as run, after expansion
+	Job        string        // the batch job that ran it (a Launcher's, the last one when retried); "" when it ran here
 	Started    time.Time
 	Duration   time.Duration
 }
@@ -172,7 +190,12 @@ func (c *Command) Run(ctx context.Context, r CommandRun) (CommandResult, error) 
 	if err := c.prepareDir(r); err != nil {
 		return res, err
 	}
-	e := c.execute(ctx, r, res.Argv, reader)
+	var e ended
+	if c.Launcher != nil {
+		e = c.Launcher.launch(ctx, c, r, res.Argv, reader)
+	} else {
+		e = c.execute(ctx, r, res.Argv, reader)
+	}
 	if e.fileErr != nil {
 		return res, fmt.Errorf("command: keep the program's output: %w", e.fileErr)
 	}
@@ -240,6 +263,10 @@ func (c *Command) finish(res CommandResult, reader *metricReader, e ended) Comma
 		res.ExitCode = exitErr.ExitCode()
 		res.Signal = exitSignal(exitErr.ProcessState)
 	}
+	res.Job = e.job
+	if e.sched != nil {
+		res.ExitCode = e.sched.exit
+	}
 	res.Outcome, res.StopReason, res.Reason = c.outcome(res, reader, e)
 	if res.Outcome == CommandDiverged || res.Outcome == CommandPruned {
 		// hpsearch stopped the program, and how much of its stderr arrived
@@ -265,6 +292,8 @@ func (c *Command) outcome(res CommandResult, m *metricReader, e ended) (CommandO
 		return CommandDiverged, StopCommandDiverged, fmt.Sprintf("%s was %v at step %d", m.name, m.badValue, m.badStep)
 	case e.why == stopTimeout:
 		return CommandFailed, StopTimeout, fmt.Sprintf("timed out after %s", c.Timeout)
+	case e.sched != nil && e.sched.reason != "":
+		return CommandFailed, e.sched.stop, e.sched.reason
 	case res.Signal != "":
 		return CommandFailed, "signal " + res.Signal, "killed by signal: " + res.Signal
 	case res.ExitCode != 0:

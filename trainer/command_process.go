@@ -24,10 +24,12 @@ const drainTimeout = time.Second
 type ended struct {
 	ran      bool // the program was started
 	why      stopCause
-	waitErr  error    // from Wait: nil for exit status 0
-	startErr error    // why the program could not be started
-	fileErr  error    // its stdout or stderr file could not be written
-	stderr   []string // the last lines of stderr
+	waitErr  error     // from Wait: nil for exit status 0
+	startErr error     // why the program could not be started
+	fileErr  error     // its stdout or stderr file could not be written
+	stderr   []string  // the last lines of stderr
+	job      string    // the batch job that ran it (a Launcher's); "" when it ran here
+	sched    *schedEnd // how its batch job ended, when a Launcher ran it
 }
 
 // stopCause is why hpsearch stopped a program; stopNone when it ended by
