@@ -32,7 +32,9 @@ func needSlurm(t *testing.T) {
 }
 
 // testSlurm is a launcher that looks at jobs often: test jobs are short.
-func testSlurm() *Slurm { return &Slurm{Poll: 300 * time.Millisecond, CommandTimeout: 20 * time.Second} }
+func testSlurm() *Slurm {
+	return &Slurm{Poll: 300 * time.Millisecond, CommandTimeout: 20 * time.Second}
+}
 
 // slurmRunIn runs c as trial 3 of study demo in dir.
 func slurmRunIn(t *testing.T, ctx context.Context, c Command, dir, job string, params ...CommandParam) CommandResult {
