@@ -392,7 +392,9 @@ func (w *Worker) run(ctx context.Context, l results.Lease, cs *computeSlot) erro
 	if w.Hold != nil {
 		release = w.Hold()
 	}
+	endLive := w.follow(tctx, &task)
 	t, err := evaluateTrial(tctx, s.job.Evaluator, task)
+	endLive()
 	release()
 	if cause := context.Cause(tctx); tctx.Err() != nil && (err != nil || ctx.Err() == nil) {
 		// Interrupted, or stopped unreported: it runs again, here or

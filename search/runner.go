@@ -39,6 +39,11 @@ type Task struct {
 	// whatever stops it must continue it. The built-in trainer needs none:
 	// it computes nothing while Report blocks.
 	Pausable func(pause, resume func())
+	// Live, when not nil, follows the running trial for whoever watches
+	// the store, and says when a person asked it to stop (see Live). The
+	// evaluator gives it the trial's curve, and ends the trial when it is
+	// stopped, keeping what the trial has, with stop reason user.
+	Live *Live
 }
 
 // Evaluator trains (or otherwise evaluates) one trial. A trial that broke is
