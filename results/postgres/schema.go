@@ -117,6 +117,9 @@ var migrations = []string{
 	// clear it. A running trial's history column holds its curve so far
 	// (RecordProgress).
 	`ALTER TABLE trials ADD COLUMN IF NOT EXISTS stop_requested BOOLEAN NOT NULL DEFAULT false;`,
+	// Version 8. The study's least-squares floor (results.EncodeFloor's
+	// JSON); '' for studies without one and those stored before.
+	`ALTER TABLE studies ADD COLUMN IF NOT EXISTS lsq_floor TEXT NOT NULL DEFAULT '';`,
 }
 
 // latestVersion is the schema version this build writes and understands.

@@ -160,12 +160,12 @@ func isForeignKey(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23503"
 }
 
-const putStudySQL = `INSERT INTO studies (name, created, strategy, metric, goal, total, status, config, rounds, source)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+const putStudySQL = `INSERT INTO studies (name, created, strategy, metric, goal, total, status, config, rounds, source, lsq_floor)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (name) DO UPDATE SET created = excluded.created, strategy = excluded.strategy,
 	metric = excluded.metric, goal = excluded.goal, total = excluded.total,
 	status = CASE WHEN studies.status = 'failed' THEN studies.status ELSE excluded.status END,
-	config = excluded.config, rounds = excluded.rounds, source = excluded.source`
+	config = excluded.config, rounds = excluded.rounds, source = excluded.source, lsq_floor = excluded.lsq_floor`
 
 // PutStudy creates or updates a study's record; its trials and failure
 // limit are kept. So is the status of a study stopped for too many failed
@@ -183,8 +183,12 @@ func (s *Store) PutStudy(ctx context.Context, st results.Study) error {
 	if err != nil {
 		return fmt.Errorf("put study %q in %s: created: %w", st.Name, s.name, err)
 	}
+	floor, err := results.EncodeFloor(st.Floor)
+	if err != nil {
+		return fmt.Errorf("put study %q in %s: %w", st.Name, s.name, err)
+	}
 	if _, err := s.pool.Exec(ctx, putStudySQL, st.Name, created, st.Strategy, st.Metric, st.Goal,
-		int64(st.Total), st.Status, st.Config, rounds, st.Source); err != nil {
+		int64(st.Total), st.Status, st.Config, rounds, st.Source, floor); err != nil {
 		return s.wrap(fmt.Sprintf("put study %q in", st.Name), err)
 	}
 	return nil
@@ -219,7 +223,7 @@ func (s *Store) PutTrial(ctx context.Context, t results.Trial) error {
 }
 
 const (
-	studyColumns = `name, created, strategy, metric, goal, total, status, config, rounds, source`
+	studyColumns = `name, created, strategy, metric, goal, total, status, config, rounds, source, lsq_floor`
 	// NULLS FIRST: a study without a creation time sorts first, as in SQLite.
 	studiesSQL  = `SELECT ` + studyColumns + ` FROM studies ORDER BY created NULLS FIRST, name`
 	getStudySQL = `SELECT ` + studyColumns + ` FROM studies WHERE name = $1`
@@ -284,15 +288,19 @@ func scanStudy(row pgx.Row) (results.Study, error) {
 		created *int64
 		total   int64
 		rounds  string
+		floor   string
 	)
 	if err := row.Scan(&st.Name, &created, &st.Strategy, &st.Metric, &st.Goal, &total,
-		&st.Status, &st.Config, &rounds, &st.Source); err != nil {
+		&st.Status, &st.Config, &rounds, &st.Source, &floor); err != nil {
 		return st, err
 	}
 	st.Created = rowcodec.TimeOrZero(created)
 	st.Total = int(total)
 	var err error
 	if st.Rounds, err = rowcodec.DecodeRounds(rounds); err != nil {
+		return st, fmt.Errorf("study %q: %w", st.Name, err)
+	}
+	if st.Floor, err = results.DecodeFloor(floor); err != nil {
 		return st, fmt.Errorf("study %q: %w", st.Name, err)
 	}
 	return st, nil

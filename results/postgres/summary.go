@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"math"
 
 	"github.com/hpsearch/hpsearch/results"
@@ -36,17 +37,21 @@ func (s *Store) Summaries(ctx context.Context) ([]results.Summary, error) {
 			created   *int64
 			total     int64
 			rounds    string
+			floor     string
 			done, ok  int64
 			bestTrial *int64
 			best      *float64
 		)
 		if err := rows.Scan(&st.Name, &created, &st.Strategy, &st.Metric, &st.Goal, &total, &st.Status,
-			&st.Config, &rounds, &st.Source, &done, &ok, &bestTrial, &best); err != nil {
+			&st.Config, &rounds, &st.Source, &floor, &done, &ok, &bestTrial, &best); err != nil {
 			return nil, s.wrap("summarise studies in", err)
 		}
 		st.Created, st.Total = rowcodec.TimeOrZero(created), int(total)
 		if st.Rounds, err = rowcodec.DecodeRounds(rounds); err != nil {
 			return nil, s.wrap("summarise studies in", err)
+		}
+		if st.Floor, err = results.DecodeFloor(floor); err != nil {
+			return nil, s.wrap("summarise studies in", fmt.Errorf("study %q: %w", st.Name, err))
 		}
 		sum := results.Summary{Study: st, Done: int(done), OK: int(ok), Best: math.NaN(), BestTrial: -1}
 		if bestTrial != nil {

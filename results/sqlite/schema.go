@@ -83,6 +83,9 @@ var migrations = []string{
 	// which the process running it polls; PutTrial clears it. A running
 	// trial's history column holds its curve so far (RecordProgress).
 	`ALTER TABLE trials ADD COLUMN stop_requested INTEGER NOT NULL DEFAULT 0`,
+	// Version 7. The study's least-squares floor (results.EncodeFloor's
+	// JSON); '' for studies without one and those stored before.
+	`ALTER TABLE studies ADD COLUMN lsq_floor TEXT NOT NULL DEFAULT ''`,
 }
 
 // latestVersion is the schema version this build writes and understands.

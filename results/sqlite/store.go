@@ -221,12 +221,12 @@ const (
 	// ON CONFLICT DO UPDATE rather than INSERT OR REPLACE: REPLACE deletes
 	// the old row first, and the foreign key's ON DELETE CASCADE would take
 	// the study's trials with it.
-	putStudySQL = `INSERT INTO studies (name, created, strategy, metric, goal, total, status, config, rounds, source)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	putStudySQL = `INSERT INTO studies (name, created, strategy, metric, goal, total, status, config, rounds, source, lsq_floor)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (name) DO UPDATE SET created = excluded.created, strategy = excluded.strategy,
 		metric = excluded.metric, goal = excluded.goal, total = excluded.total,
 		status = excluded.status, config = excluded.config, rounds = excluded.rounds,
-		source = excluded.source`
+		source = excluded.source, lsq_floor = excluded.lsq_floor`
 
 	putTrialSQL = `INSERT INTO trials (study, number, round, params, seed, status, value, train_loss,
 		accuracy, iterations, stop_reason, error, started, finished, history, best_iteration)
@@ -238,7 +238,7 @@ const (
 		error = excluded.error, started = excluded.started, finished = excluded.finished,
 		history = excluded.history, best_iteration = excluded.best_iteration, stop_requested = 0`
 
-	studyColumns = `name, created, strategy, metric, goal, total, status, config, rounds, source`
+	studyColumns = `name, created, strategy, metric, goal, total, status, config, rounds, source, lsq_floor`
 
 	getStudySQL = `SELECT ` + studyColumns + ` FROM studies WHERE name = ?`
 
@@ -318,8 +318,12 @@ func (s *Store) PutStudy(ctx context.Context, st results.Study) error {
 	if err != nil {
 		return fmt.Errorf("put study %q in %s: created: %w", st.Name, s.path, err)
 	}
+	floor, err := results.EncodeFloor(st.Floor)
+	if err != nil {
+		return fmt.Errorf("put study %q in %s: %w", st.Name, s.path, err)
+	}
 	_, err = s.putStudy.ExecContext(ctx, st.Name, created, st.Strategy, st.Metric, st.Goal,
-		int64(st.Total), st.Status, st.Config, rounds, st.Source)
+		int64(st.Total), st.Status, st.Config, rounds, st.Source, floor)
 	if err != nil {
 		return s.wrap(fmt.Sprintf("put study %q in", st.Name), err)
 	}
@@ -401,15 +405,19 @@ func scanStudy(sc scanner) (results.Study, error) {
 		created sql.NullInt64
 		total   int64
 		rounds  string
+		floor   string
 	)
 	if err := sc.Scan(&st.Name, &created, &st.Strategy, &st.Metric, &st.Goal, &total,
-		&st.Status, &st.Config, &rounds, &st.Source); err != nil {
+		&st.Status, &st.Config, &rounds, &st.Source, &floor); err != nil {
 		return st, err
 	}
 	st.Created = timeOrZero(created)
 	st.Total = int(total)
 	var err error
 	if st.Rounds, err = rowcodec.DecodeRounds(rounds); err != nil {
+		return st, fmt.Errorf("study %q: %w", st.Name, err)
+	}
+	if st.Floor, err = results.DecodeFloor(floor); err != nil {
 		return st, fmt.Errorf("study %q: %w", st.Name, err)
 	}
 	return st, nil
