@@ -139,6 +139,7 @@ tables, and the best settings exported as YAML.`,
 		newReportCmd(stdout, stderr),
 		newPlotCmd(stdout, stderr),
 		newWorkerCmd(stderr),
+		newServeCmd(stderr),
 	)
 	strictCompletion(root)
 	quietDefaults(root)

@@ -1,0 +1,91 @@
+package dashboard
+
+// The study page's drawn plots are the HTML report's own (results/report),
+// rendered on the server as SVG once per snapshot: the same pictures as
+// report.html, redrawn only when the study moved.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+
+	"gonum.org/v1/plot/vg"
+
+	"github.com/hpsearch/hpsearch/results/report"
+)
+
+// learningRate is the parameter the lecture compares in powers of ten (as
+// in the report and the terminal's tables).
+const learningRate = "learning_rate"
+
+// plotKinds are the drawn plots a study page asks for, in page order.
+var plotKinds = []string{"learning-rate", "parallel", "narrowing", "pruning"}
+
+// plotDoc is one drawn plot, or why there is none.
+type plotDoc struct {
+	Kind    string `json:"kind"`
+	Version string `json:"version"`
+	Title   string `json:"title,omitempty"`
+	Caption string `json:"caption,omitempty"`
+	SVG     string `json:"svg,omitempty"`
+	Width   int    `json:"width,omitempty"` // CSS pixels at full size
+	Missing string `json:"missing,omitempty"`
+}
+
+// plot draws (once per snapshot) the plot of kind, which must be one of
+// plotKinds.
+func (s *snapshot) plot(kind string) plotDoc {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d, ok := s.plots[kind]; ok {
+		return d
+	}
+	d := drawPlot(kind, s)
+	d.Kind, d.Version = kind, s.version
+	if s.plots == nil {
+		s.plots = make(map[string]plotDoc)
+	}
+	s.plots[kind] = d
+	return d
+}
+
+func drawPlot(kind string, s *snapshot) (d plotDoc) {
+	// A plot that panics is a bug in drawing, and a note on the page,
+	// never the server down.
+	defer func() {
+		if p := recover(); p != nil {
+			d = plotDoc{Missing: fmt.Sprintf("This plot could not be drawn: %v.", p)}
+		}
+	}()
+	var (
+		fig *report.Figure
+		err error
+	)
+	switch kind {
+	case "learning-rate":
+		fig, err = report.ValueVsLearningRate(s.study, s.trials, learningRate)
+	case "parallel":
+		fig, err = report.ParallelCoordinates(s.study, s.trials)
+	case "narrowing":
+		if len(s.study.Rounds) < 2 {
+			return plotDoc{Missing: "No plot: the study has one round, so no range narrowed."}
+		}
+		fig, err = report.RangeNarrowing(s.study, s.trials)
+	case "pruning":
+		fig, err = report.PrunedCurves(s.study, s.pruning)
+	default:
+		return plotDoc{Missing: "unknown plot " + kind}
+	}
+	if err == nil {
+		var buf bytes.Buffer
+		if err = fig.Render(&buf, report.SVG); err == nil {
+			return plotDoc{Title: fig.Title, Caption: fig.Caption, SVG: buf.String(),
+				Width: int(float64(fig.Width/vg.Inch)*96 + 0.5)}
+		}
+	}
+	if errors.Is(err, report.ErrNoData) {
+		return plotDoc{Missing: "No plot: " + strings.TrimSuffix(err.Error(), ": "+report.ErrNoData.Error()) + "."}
+	}
+	return plotDoc{Missing: "This plot could not be drawn: " + err.Error()}
+}

@@ -1,0 +1,177 @@
+package dashboard
+
+// The data behind the study page's interactive plots, aggregated on the
+// server: the best value so far as a step line (one point per
+// improvement), and each parameter's slice sampled to a few thousand
+// points, the best always among them.
+
+import (
+	"math"
+	"slices"
+
+	"github.com/hpsearch/hpsearch/results"
+)
+
+// maxSlicePoints bounds each slice plot: beyond it the cloud looks the same.
+const (
+	maxSlicePoints = 2000
+	keepBest       = 200 // of which always the best
+	maxValuePoints = 4000
+)
+
+// seriesDoc is the study page's plot data.
+type seriesDoc struct {
+	Version string `json:"version"`
+	Metric  string `json:"metric"`
+	Goal    string `json:"goal"`
+	// Best is the best value so far against the trial number: a point
+	// where it improved, and one at the last finished trial.
+	Best xyDoc `json:"best"`
+	// Values are the ok trials' values against their number (sampled).
+	Values  xyDoc      `json:"values"`
+	Slices  []sliceDoc `json:"slices"`
+	Sampled bool       `json:"sampled"` // some plot shows a sample
+	// Floor is the metric's least-squares floor, when the study has one.
+	Floor *float64 `json:"floor,omitempty"`
+}
+
+type xyDoc struct {
+	X []float64 `json:"x"`
+	Y []float64 `json:"y"`
+}
+
+// sliceDoc is the value against one parameter. A categorical parameter's
+// values are indices into Labels.
+type sliceDoc struct {
+	Param  string    `json:"param"`
+	Log    bool      `json:"log"`
+	Labels []string  `json:"labels,omitempty"`
+	X      []float64 `json:"x"`
+	Y      []float64 `json:"y"`
+	Total  int       `json:"total"` // ok trials with this parameter
+}
+
+// seriesOf builds (once per snapshot) the plot data of s.
+func (s *snapshot) seriesOf() *seriesDoc {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.series != nil {
+		return s.series
+	}
+	doc := &seriesDoc{Version: s.version, Metric: metricName(s.study), Goal: string(s.study.Goal), Slices: []sliceDoc{}}
+	if doc.Goal == "" {
+		doc.Goal = string(results.GoalMinimize)
+	}
+	if f, ok := s.study.Floor.Of(s.study.Metric); ok {
+		doc.Floor = finite(f)
+	}
+	maximize := s.study.Goal.Maximizes()
+	better := func(a, b float64) bool {
+		if maximize {
+			return a > b
+		}
+		return a < b
+	}
+	best := math.NaN()
+	lastFinished := -1
+	var ok []results.Trial
+	for _, t := range s.trials {
+		if !t.Status.Finished() {
+			continue
+		}
+		lastFinished = t.Number
+		if t.Status != results.StatusOK || math.IsNaN(t.Value) || math.IsInf(t.Value, 0) {
+			continue
+		}
+		ok = append(ok, t)
+		if math.IsNaN(best) || better(t.Value, best) {
+			best = t.Value
+			doc.Best.X = append(doc.Best.X, float64(t.Number))
+			doc.Best.Y = append(doc.Best.Y, best)
+		}
+	}
+	if n := len(doc.Best.X); n > 0 && doc.Best.X[n-1] < float64(lastFinished) {
+		doc.Best.X = append(doc.Best.X, float64(lastFinished))
+		doc.Best.Y = append(doc.Best.Y, best)
+	}
+	for _, t := range stride(ok, maxValuePoints) {
+		doc.Values.X = append(doc.Values.X, float64(t.Number))
+		doc.Values.Y = append(doc.Values.Y, t.Value)
+	}
+	doc.Sampled = len(ok) > maxValuePoints
+
+	// The slices sample from the ranked ok trials: the best keepBest
+	// always, the rest evenly.
+	var rankedOK []results.Trial
+	for _, t := range s.ranked {
+		if t.Status == results.StatusOK && !math.IsNaN(t.Value) && !math.IsInf(t.Value, 0) {
+			rankedOK = append(rankedOK, t)
+		}
+	}
+	picked := rankedOK
+	if len(picked) > maxSlicePoints {
+		picked = append(slices.Clone(rankedOK[:keepBest]), stride(rankedOK[keepBest:], maxSlicePoints-keepBest)...)
+		doc.Sampled = true
+	}
+	logs := logParams(s.study)
+	for _, name := range s.params {
+		sl := sliceDoc{Param: name, Log: logs[name], X: []float64{}, Y: []float64{}}
+		labels := map[string]int{}
+		for _, t := range rankedOK {
+			if _, has := t.Params.Get(name); has {
+				sl.Total++
+			}
+		}
+		for _, t := range picked {
+			v, has := t.Params.Get(name)
+			if !has {
+				continue
+			}
+			x, numeric := paramFloat(v)
+			if !numeric {
+				label := results.FormatValue(v)
+				i, seen := labels[label]
+				if !seen {
+					i = len(sl.Labels)
+					labels[label] = i
+					sl.Labels = append(sl.Labels, label)
+				}
+				x = float64(i)
+			}
+			if sl.Log && x <= 0 {
+				continue // a log axis cannot show it; the table does
+			}
+			sl.X = append(sl.X, x)
+			sl.Y = append(sl.Y, t.Value)
+		}
+		doc.Slices = append(doc.Slices, sl)
+	}
+	s.series = doc
+	return doc
+}
+
+// logParams reports which parameters are sampled on a log scale, from the
+// ranges the study recorded.
+func logParams(st results.Study) map[string]bool {
+	out := make(map[string]bool)
+	for _, r := range st.Rounds {
+		for _, rg := range r.Ranges {
+			if rg.Log {
+				out[rg.Name] = true
+			}
+		}
+	}
+	return out
+}
+
+// stride picks at most n of xs, evenly spaced, first and last included.
+func stride[T any](xs []T, n int) []T {
+	if len(xs) <= n {
+		return xs
+	}
+	out := make([]T, 0, n)
+	for i := range n {
+		out = append(out, xs[i*(len(xs)-1)/(n-1)])
+	}
+	return out
+}
