@@ -285,10 +285,15 @@ func (w *Worker) slot(ctx context.Context, g *errgroup.Group, tokens chan struct
 				return ignoreCancel(ctx, err)
 			}
 			if ok {
+				// A Batcher's trials of the round run together on this slot.
+				leases, err := w.claimBatch(ctx, l)
 				g.Go(func() error {
 					defer cs.Release()
-					return w.run(ctx, l, cs)
+					return w.runBatch(ctx, leases, cs)
 				})
+				if err != nil {
+					return ignoreCancel(ctx, err)
+				}
 				continue
 			}
 			cs.Release()
@@ -346,7 +351,8 @@ func sleep(ctx context.Context, d time.Duration) {
 // run evaluates a leased trial and reports its result. The trial gets
 // heartbeats from its claim until its result is stored or given up on.
 // cs is the compute token it holds, given back while it waits at a rung.
-func (w *Worker) run(ctx context.Context, l results.Lease, cs *computeSlot) error {
+// A trial of a batch (runBatch) gets the batch, which holds its core.
+func (w *Worker) run(ctx context.Context, l results.Lease, cs *computeSlot, batch *Batch) error {
 	key := leaseKey{l.Trial.Study, l.Trial.Number, l.Attempt}
 	w.mu.Lock()
 	s := w.studies[l.Trial.Study]
@@ -360,7 +366,7 @@ func (w *Worker) run(ctx context.Context, l results.Lease, cs *computeSlot) erro
 	if s == nil { // Claim only returns trials of the studies asked for
 		return fmt.Errorf("worker %s: claimed trial %d of study %q, which it does not serve", w.ID, l.Trial.Number, l.Trial.Study)
 	}
-	task := Task{Study: l.Trial.Study, Number: l.Trial.Number, Round: l.Trial.Round, Params: l.Trial.Params, Seed: l.Trial.Seed}
+	task := Task{Study: l.Trial.Study, Number: l.Trial.Number, Round: l.Trial.Round, Params: l.Trial.Params, Seed: l.Trial.Seed, Batch: batch}
 	// tctx ends with ctx, or when the trial must stop unreported: its
 	// lease was lost, its reports could not be stored, or its study
 	// stopped while it waited at a rung.
@@ -389,7 +395,7 @@ func (w *Worker) run(ctx context.Context, l results.Lease, cs *computeSlot) erro
 	}
 	start := time.Now()
 	release := func() {}
-	if w.Hold != nil {
+	if w.Hold != nil && batch == nil {
 		release = w.Hold()
 	}
 	endLive := w.follow(tctx, &task)

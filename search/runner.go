@@ -44,6 +44,10 @@ type Task struct {
 	// evaluator gives it the trial's curve, and ends the trial when it is
 	// stopped, keeping what the trial has, with stop reason user.
 	Live *Live
+	// Batch, when not nil, is the trials a Worker runs together on one
+	// compute slot for a Batcher: each is its own Evaluate call, on its
+	// own goroutine, and they share what the evaluator keeps in Batch.
+	Batch *Batch
 }
 
 // Evaluator trains (or otherwise evaluates) one trial. A trial that broke is
@@ -51,6 +55,21 @@ type Task struct {
 // when it has no result at all, because ctx ended before the trial did.
 type Evaluator interface {
 	Evaluate(ctx context.Context, t Task) (results.Trial, error)
+}
+
+// Batcher is an Evaluator whose trials can share their work (the built-in
+// trainer's batched trials share their passes over the data). A Runner's
+// Worker then claims up to BatchSize trials of the round at once and runs
+// them together on one compute slot, each still its own Evaluate call
+// with its own Task, result, reports and early stopping; the results are
+// stored one by one as the trials finish. It must give each trial the
+// value it gives alone, so that which trials share a slot, which varies
+// with --parallel and resume, changes no result.
+type Batcher interface {
+	Evaluator
+	// BatchSize is how many trials may share one compute slot; 1 or less
+	// runs each alone.
+	BatchSize() int
 }
 
 // EvaluatorFunc adapts a function to Evaluator.
@@ -120,13 +139,18 @@ func (r *Runner) Run(ctx context.Context) ([]results.Trial, error) {
 
 // computeSlot is one of the runner's parallelism slots, held by a trial
 // while it computes. Release is idempotent, so a trial parked at a rung
-// and then pruned gives back exactly what it holds.
+// and then pruned gives back exactly what it holds. A trial of a batch
+// holds its share of the batch's one slot (group).
 type computeSlot struct {
-	ch   chan struct{}
-	held bool
+	ch    chan struct{}
+	held  bool
+	group *slotGroup
 }
 
 func (c *computeSlot) Acquire(ctx context.Context) error {
+	if c.group != nil {
+		return c.group.acquire(ctx, c)
+	}
 	select {
 	case c.ch <- struct{}{}:
 		c.held = true
@@ -137,6 +161,10 @@ func (c *computeSlot) Acquire(ctx context.Context) error {
 }
 
 func (c *computeSlot) Release() {
+	if c.group != nil {
+		c.group.release(c)
+		return
+	}
 	if c.held {
 		c.held = false
 		<-c.ch
