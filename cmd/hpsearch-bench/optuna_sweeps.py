@@ -58,7 +58,11 @@ DEFAULT_METHODS = "coarse-to-fine,coarse-to-fine-gp,bayes,random,optuna-tpe,optu
 
 
 def hpsearch_json(args):
-    out = subprocess.run(args, check=True, capture_output=True, text=True)
+    # Exit status 1 is a trial (eval) or a study (run) without success: its
+    # JSON is still printed, and such a trial is data. Anything else is not.
+    out = subprocess.run(args, capture_output=True, text=True)
+    if out.returncode not in (0, 1) or not out.stdout.strip():
+        raise RuntimeError(f"{' '.join(args)}: exit {out.returncode}: {out.stderr.strip()[-500:]}")
     return json.loads(out.stdout)
 
 
@@ -220,7 +224,11 @@ def main():
             futures = {pool.submit(run_one, args.hpsearch, c, m, s, tmpdir): (c, m, s) for c, m, s in todo}
             for i, fut in enumerate(concurrent.futures.as_completed(futures), 1):
                 c, m, s = futures[fut]
-                v = fut.result()
+                try:
+                    v = fut.result()
+                except Exception:
+                    pool.shutdown(wait=False, cancel_futures=True)  # stop at once, keep what is done
+                    raise
                 with lock:
                     done[(c, m, s)] = v
                     raw.write(f"{c}\t{m}\t{s}\t{v!r}\n")

@@ -9,13 +9,21 @@ import (
 	"text/tabwriter"
 )
 
-// c2f is the strategy the tables judge against Optuna's TPE.
-const c2f = "coarse-to-fine"
+// short names a judged strategy in the verdict columns' headers.
+func short(strategy string) string {
+	switch strategy {
+	case "coarse-to-fine":
+		return "c2f"
+	case "coarse-to-fine-gp":
+		return "gp"
+	}
+	return strategy
+}
 
 // writeTable prints one budget's table: a row per function, the median
 // regret [first quartile – third quartile] of each strategy over the seeds,
-// the Optuna reference figures when known, and whether coarse-to-fine is at
-// or below Optuna's TPE.
+// the Optuna reference figures when known, and whether the judged strategy
+// (-judge) is at or below Optuna's TPE and CMA-ES.
 func writeTable(w io.Writer, opts options, budget int, cells map[cellKey]*cell, ref map[refKey]float64) {
 	header := []string{"function", "domain"}
 	for _, s := range opts.strategies {
@@ -33,9 +41,10 @@ func writeTable(w io.Writer, opts options, budget int, cells map[cellKey]*cell, 
 	for _, i := range refCols {
 		header = append(header, refSamplers[i].header)
 	}
-	judged := contains(opts.strategies, c2f) && len(refCols) > 0
+	judge := opts.judge
+	judged := contains(opts.strategies, judge) && len(refCols) > 0
 	if judged {
-		header = append(header, "c2f ≤ TPE")
+		header = append(header, short(judge)+" ≤ TPE", short(judge)+" ≤ CMA-ES")
 	}
 	rows := [][]string{}
 	for _, f := range opts.functions {
@@ -49,8 +58,10 @@ func writeTable(w io.Writer, opts options, budget int, cells map[cellKey]*cell, 
 			row = append(row, map[bool]string{true: num(v), false: "–"}[ok])
 		}
 		if judged {
-			tpe, ok := ref[refKey{f.Label(), budget, "tpe"}]
-			row = append(row, verdict(cells[cellKey{f.Label(), c2f}], tpe, ok))
+			for _, sampler := range []string{"tpe", "cmaes"} {
+				v, ok := ref[refKey{f.Label(), budget, sampler}]
+				row = append(row, verdict(cells[cellKey{f.Label(), judge}], v, ok))
+			}
 		}
 		rows = append(rows, row)
 	}
@@ -75,19 +86,25 @@ func writeTable(w io.Writer, opts options, budget int, cells map[cellKey]*cell, 
 }
 
 // ratioSummary condenses a table into one figure: the geometric mean over
-// the rows of coarse-to-fine's median regret divided by Optuna TPE's (below
-// 1: better than TPE on average, in ratio), and how many rows are at or
-// below TPE. A geometric mean, because the regrets of different functions
+// the rows of the judged strategy's median regret divided by Optuna TPE's
+// (below 1: better than TPE on average, in ratio), and how many rows are
+// at or below TPE and at or below CMA-ES. A geometric mean, because the regrets of different functions
 // differ by orders of magnitude and a ratio of 2 should weigh as much as
 // one of 1/2.
 func ratioSummary(opts options, budget int, cells map[cellKey]*cell, ref map[refKey]float64) string {
-	logSum, rows, wins := 0.0, 0, 0
+	logSum, rows, wins, cmaRows, cmaWins := 0.0, 0, 0, 0, 0
 	for _, f := range opts.functions {
+		_, med, _ := quartiles(cells[cellKey{f.Label(), opts.judge}].regrets)
+		if cma, ok := ref[refKey{f.Label(), budget, "cmaes"}]; ok {
+			cmaRows++
+			if med <= cma {
+				cmaWins++
+			}
+		}
 		tpe, ok := ref[refKey{f.Label(), budget, "tpe"}]
 		if !ok || tpe <= 0 {
 			continue
 		}
-		_, med, _ := quartiles(cells[cellKey{f.Label(), c2f}].regrets)
 		// A regret of exactly 0 would make the logarithm infinite; a
 		// millionth of TPE's stands for "far better".
 		logSum += math.Log(math.Max(med, 1e-6*tpe) / tpe)
@@ -99,20 +116,25 @@ func ratioSummary(opts options, budget int, cells map[cellKey]*cell, ref map[ref
 	if rows == 0 {
 		return ""
 	}
-	return fmt.Sprintf("coarse-to-fine at or below Optuna TPE on %d of %d rows; geometric mean of coarse-to-fine/TPE: %.3g", wins, rows, math.Exp(logSum/float64(rows)))
+	out := fmt.Sprintf("%s at or below Optuna TPE on %d of %d rows; geometric mean of %s/TPE: %.3g", opts.judge, wins, rows, opts.judge, math.Exp(logSum/float64(rows)))
+	if cmaRows > 0 {
+		out += fmt.Sprintf("; at or below Optuna CMA-ES on %d of %d", cmaWins, cmaRows)
+	}
+	return out
 }
 
-// verdict says whether coarse-to-fine's median is at or below TPE's, and
-// by what factor it is above; "–" when TPE's figure is not known.
-func verdict(c *cell, tpe float64, known bool) string {
+// verdict says whether the judged strategy's median is at or below the
+// reference figure ref, and by what factor it is above; "–" when the
+// figure is not known.
+func verdict(c *cell, ref float64, known bool) string {
 	if !known {
 		return "–"
 	}
 	_, med, _ := quartiles(c.regrets)
-	if med <= tpe {
+	if med <= ref {
 		return "yes"
 	}
-	return fmt.Sprintf("no (×%.2g)", med/tpe)
+	return fmt.Sprintf("no (×%.3g)", med/ref)
 }
 
 func writeMarkdown(w io.Writer, title string, header []string, rows [][]string) {
