@@ -84,6 +84,9 @@ func (o *CommandObjective) Evaluate(ctx context.Context, t search.Task) (results
 	// reading of the program's output: the runner pauses the program itself
 	// (SIGSTOP on Unix) through Pausable.
 	c.OnMetric, c.OnStart = t.Report, t.Pausable
+	if t.Live != nil {
+		c.Stop, c.OnPoint = t.Live.Stopped(), func(p trainer.MetricPoint) { t.Live.Add(metricPoint(p)) }
+	}
 	res, err := c.Run(ctx, o.commandRun(t, device))
 	if err != nil {
 		tr := results.NewTrial(results.StatusFailed)
@@ -129,8 +132,7 @@ func commandTrial(res trainer.CommandResult) results.Trial {
 		Started: res.Started, Finished: res.Started.Add(res.Duration)}
 	tr.History = make([]results.Point, len(res.History))
 	for i, p := range res.History {
-		pt := results.Point{Iteration: p.Step, ValidationLoss: p.Value,
-			TrainLoss: firstMetric(p.Metrics, "train_loss", "loss"), GradNorm: firstMetric(p.Metrics, "grad_norm")}
+		pt := metricPoint(p)
 		if !math.IsNaN(pt.TrainLoss) {
 			tr.TrainLoss = pt.TrainLoss
 		}
@@ -143,6 +145,12 @@ func commandTrial(res trainer.CommandResult) results.Trial {
 		tr.BestIteration = 0
 	}
 	return tr
+}
+
+// metricPoint is a metric line as a point of the trial's curve.
+func metricPoint(p trainer.MetricPoint) results.Point {
+	return results.Point{Iteration: p.Step, ValidationLoss: p.Value,
+		TrainLoss: firstMetric(p.Metrics, "train_loss", "loss"), GradNorm: firstMetric(p.Metrics, "grad_norm")}
 }
 
 func commandStatus(o trainer.CommandOutcome) results.Status {

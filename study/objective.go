@@ -150,6 +150,9 @@ func (o *Objective) Evaluate(ctx context.Context, t search.Task) (results.Trial,
 		}
 		s.ReportEvery, s.Report = o.reportEvery, t.Report
 	}
+	if t.Live != nil {
+		s.Watch = watch(t.Live)
+	}
 	res, err := trainer.Train(ctx, o.problem, s)
 	tr.Finished = time.Now()
 	if err != nil {
@@ -167,7 +170,7 @@ func (o *Objective) Evaluate(ctx context.Context, t search.Task) (results.Trial,
 	tr.BestIteration = res.BestIteration
 	tr.History = make([]results.Point, len(res.History))
 	for i, h := range res.History {
-		tr.History[i] = results.Point{Iteration: h.Iteration, TrainLoss: h.TrainLoss, GradNorm: h.GradNorm, ValidationLoss: h.ValidationLoss}
+		tr.History[i] = point(h)
 	}
 	switch o.cfg.Search.Metric {
 	case "train_loss":

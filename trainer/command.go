@@ -72,6 +72,16 @@ type Command struct {
 	// program ends or is being stopped neither does anything: stopping a
 	// paused program continues it, so it acts on SIGTERM within KillGrace.
 	OnStart func(pause, resume func())
+	// Stop, when not nil, is closed when a person asks the trial to stop
+	// (hpsearch stop, the dashboard): the program is stopped as a pruned
+	// one is (SIGTERM, then SIGKILL after KillGrace; a batch job is
+	// cancelled) and the trial keeps the value it printed so far, with
+	// stop reason StopCommandUser.
+	Stop <-chan struct{}
+	// OnPoint, when set, is told each metric line as it is read, in order,
+	// from one goroutine per run (a running trial's live curve). It must
+	// not keep the point's Metrics map past the call.
+	OnPoint func(p MetricPoint)
 	// Launcher runs the program elsewhere: as a Slurm batch job (Slurm);
 	// nil runs it here, as a child of hpsearch.
 	Launcher Launcher
@@ -132,6 +142,9 @@ const (
 	StopCommandDiverged  = "diverged"
 	StopCommandPruned    = "pruned"
 	StopCommandCancelled = "cancelled"
+	// StopCommandUser: a person stopped the trial (Command.Stop); it is ok
+	// with the value it printed, or failed if it printed none.
+	StopCommandUser = "user"
 )
 
 // StderrTailLines is how many of the last lines of stderr a result keeps.
@@ -268,7 +281,7 @@ func (c *Command) finish(res CommandResult, reader *metricReader, e ended) Comma
 		res.ExitCode = e.sched.exit
 	}
 	res.Outcome, res.StopReason, res.Reason = c.outcome(res, reader, e)
-	if res.Outcome == CommandDiverged || res.Outcome == CommandPruned {
+	if res.Outcome == CommandDiverged || res.Outcome == CommandPruned || e.why == stopUser {
 		// hpsearch stopped the program, and how much of its stderr arrived
 		// before the signal is a race between two pipes and the kill: the
 		// tail would make the same trial read differently run to run. The
@@ -290,6 +303,10 @@ func (c *Command) outcome(res CommandResult, m *metricReader, e ended) (CommandO
 		return CommandPruned, StopCommandPruned, fmt.Sprintf("stopped by early stopping at step %d", m.prunedStep)
 	case m.bad:
 		return CommandDiverged, StopCommandDiverged, fmt.Sprintf("%s was %v at step %d", m.name, m.badValue, m.badStep)
+	case e.why == stopUser && m.n > 0:
+		return CommandOK, StopCommandUser, ""
+	case e.why == stopUser:
+		return CommandFailed, StopCommandUser, fmt.Sprintf("stopped by the user before it printed %s", m.name)
 	case e.why == stopTimeout:
 		return CommandFailed, StopTimeout, fmt.Sprintf("timed out after %s", c.Timeout)
 	case e.sched != nil && e.sched.reason != "":

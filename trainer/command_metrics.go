@@ -48,6 +48,7 @@ type metricReader struct {
 	strategy string
 	re       *regexp.Regexp
 	onMetric func(step int, value float64) bool
+	onPoint  func(p MetricPoint)
 
 	lines      int     // metric lines so far
 	lastStep   int     // step of the last metric line
@@ -64,7 +65,7 @@ type metricReader struct {
 
 // newMetricReader checks the command's metric settings.
 func newMetricReader(c *Command) (*metricReader, error) {
-	m := &metricReader{name: c.Metric, strategy: c.MetricStrategy, onMetric: c.OnMetric, value: math.NaN(),
+	m := &metricReader{name: c.Metric, strategy: c.MetricStrategy, onMetric: c.OnMetric, onPoint: c.OnPoint, value: math.NaN(),
 		history: pointLog{limit: historyLimit, stride: 1}}
 	if m.name == "" {
 		m.name = DefaultMetric
@@ -141,6 +142,9 @@ func (m *metricReader) line(b []byte) bool {
 		p.Value = v
 	}
 	m.history.add(p)
+	if m.onPoint != nil {
+		m.onPoint(p)
+	}
 	return has && m.objective(step, v)
 }
 

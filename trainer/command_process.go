@@ -41,6 +41,7 @@ const (
 	stopCancelled
 	stopTimeout
 	stopMetric // the metric reader asked: diverged or pruned
+	stopUser   // a person asked (Command.Stop)
 )
 
 // execute starts the program and waits for it to end or be stopped, then
@@ -269,6 +270,8 @@ func (c *Command) await(ctx context.Context, cmd *exec.Cmd, rc *runControl, stop
 		why = stopTimeout
 	case <-stopReq:
 		why = stopMetric
+	case <-c.Stop:
+		why = stopUser
 	}
 	return why, c.stop(rc, exited)
 }

@@ -352,6 +352,8 @@ func (sr *slurmRun) follow(ctx context.Context, job string) ended {
 			e.why = stopCancelled
 		case sr.stopReq:
 			e.why = stopMetric
+		case sr.c.stopAsked():
+			e.why = stopUser
 		case sr.c.Timeout > 0 && !running.IsZero() && time.Since(running) > sr.c.Timeout:
 			e.why = stopTimeout
 		}

@@ -1,0 +1,189 @@
+//go:build unix
+
+package study
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/results/postgres"
+	"github.com/hpsearch/hpsearch/results/postgres/pgtest"
+	"github.com/hpsearch/hpsearch/results/sqlite"
+)
+
+// stopper is what hpsearch serve and hpsearch stop use of a store.
+type stopper interface {
+	results.Store
+	RequestStop(ctx context.Context, study string, number int) error
+}
+
+// liveStudy is a one-trial study that would train for a billion
+// iterations (the built-in trainer at a learning rate that crawls), or a
+// command trial that prints a metric line every 20 ms for ever.
+func liveStudy(t *testing.T, command bool) *Study {
+	t.Helper()
+	dir := t.TempDir()
+	trainer := `trainer:
+  optimizer: gd
+  max_iterations: 1000000000
+  init: {mean: 0, std: 0.1}
+data:
+  synthetic: {kind: linear, samples: 200, features: 3, noise: 0.1}
+  validation: 0.2
+model: {kind: linear, loss: mse}`
+	metric := "validation_loss"
+	if command {
+		trainer = `trainer:
+  command: [/bin/sh, -c, 'i=0; while :; do i=$((i+1)); echo "step=$i val_loss=0.$((1000 - i % 1000)) grad_norm=$i"; sleep 0.02; done', trial]`
+		metric = "val_loss"
+	}
+	cfg := fmt.Sprintf(`name: live
+seed: 3
+%s
+search:
+  strategy: random
+  trials: 1
+  metric: %s
+parameters:
+  learning_rate: {log_uniform: [1e-9, 1e-8]}
+output: {dir: %q}
+`, trainer, metric, filepath.Join(dir, "runs"))
+	path := filepath.Join(dir, "live.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(path, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// runAndStop runs s through run, waits until watch (another handle on the
+// same store) shows its running trial's curve, stops it through watch as
+// a person would, and returns the trial as stored.
+func runAndStop(t *testing.T, s *Study, run results.Store, watch stopper) results.Trial {
+	t.Helper()
+	ctx := context.Background()
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, run, RunOptions{Parallel: 1, Where: "test", Shared: DefaultShared}) }()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if time.Now().After(deadline) {
+			t.Fatal("the running trial showed no curve within a minute")
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the study ended before it was stopped: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+		_, trials, err := watch.Study(ctx, "live")
+		if errors.Is(err, results.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(trials) == 1 && trials[0].Status == results.StatusRunning && len(trials[0].History) >= 2 {
+			break
+		}
+	}
+	if err := watch.RequestStop(ctx, "live", 0); err != nil {
+		t.Fatalf("RequestStop: %v", err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the stopped trial did not end within a minute")
+	}
+	_, trials, err := watch.Study(ctx, "live")
+	if err != nil || len(trials) != 1 {
+		t.Fatalf("stored trials %+v, %v", trials, err)
+	}
+	tr := trials[0]
+	if tr.Status != results.StatusOK || tr.StopReason != "user" || math.IsNaN(tr.Value) || len(tr.History) == 0 {
+		t.Errorf("stopped trial: %s, stop reason %q, value %v, %d points; want ok, user, its value and curve",
+			tr.Status, tr.StopReason, tr.Value, len(tr.History))
+	}
+	if err := watch.RequestStop(ctx, "live", 0); !errors.Is(err, results.ErrNotRunning) {
+		t.Errorf("RequestStop(the finished trial) = %v, want ErrNotRunning", err)
+	}
+	return tr
+}
+
+// A real trial, running in one store handle's study, is followed and
+// stopped through another handle on the same store, as hpsearch serve or
+// hpsearch stop in another process (SQLite) or on another machine
+// (PostgreSQL, where the trial runs on the shared queue's worker) would:
+// it ends with stop reason user, ok, with the value it had reached.
+func TestStopRunningTrial(t *testing.T) {
+	sqliteStores := func(t *testing.T) (results.Store, stopper) {
+		path := filepath.Join(t.TempDir(), "hpsearch.db")
+		run, err := sqlite.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { run.Close() })
+		watch, err := sqlite.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { watch.Close() })
+		return run, watch
+	}
+	stores := []struct {
+		name string
+		open func(t *testing.T) (results.Store, stopper)
+	}{
+		{"memory", func(*testing.T) (results.Store, stopper) {
+			s := results.NewMemoryStore()
+			return s, s
+		}},
+		{"sqlite", sqliteStores},
+		{"postgres", func(t *testing.T) (results.Store, stopper) {
+			url := pgtest.URL(t)
+			run, err := postgres.Open(context.Background(), url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { run.Close() })
+			watch, err := postgres.Open(context.Background(), url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { watch.Close() })
+			return run, watch
+		}},
+	}
+	for _, st := range stores {
+		t.Run("built-in/"+st.name, func(t *testing.T) {
+			run, watch := st.open(t)
+			tr := runAndStop(t, liveStudy(t, false), run, watch)
+			if tr.Iterations < 1 || tr.Iterations >= 1e9 {
+				t.Errorf("stopped after %d iterations", tr.Iterations)
+			}
+			if last := tr.History[len(tr.History)-1]; last.Iteration != tr.Iterations {
+				t.Errorf("the curve ends at iteration %d, the trial at %d", last.Iteration, tr.Iterations)
+			}
+		})
+	}
+	t.Run("command/sqlite", func(t *testing.T) {
+		run, watch := sqliteStores(t)
+		tr := runAndStop(t, liveStudy(t, true), run, watch)
+		// Its value is the last one it printed: stop reason user, not the
+		// signal that ended it.
+		if last := tr.History[len(tr.History)-1]; last.ValidationLoss != tr.Value || last.Iteration != tr.Iterations {
+			t.Errorf("value %v at step %d, the last line printed %v at step %d", tr.Value, tr.Iterations, last.ValidationLoss, last.Iteration)
+		}
+	})
+}
