@@ -148,6 +148,7 @@ func (s *Study) start(ctx context.Context, store results.Store, o *RunOptions) (
 		return nil, usageErr("%s: search.early_stopping with trainer.devices is not supported in a study shared through PostgreSQL: a waiting trial keeps its device; run it with SQLite storage, or without trainer.devices", cfg.File)
 	}
 	st.rec.Strategy, st.rec.Total = st.strat.Name(), st.strat.Total()
+	st.rec.Floor = s.floor(ctx, o.Warn)
 	if err := store.PutStudy(ctx, st.rec); err != nil {
 		return nil, failed(err)
 	}
