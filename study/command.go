@@ -27,6 +27,9 @@ type CommandObjective struct {
 	// before its program starts and gives it back when it ends, so no two
 	// running trials share one. nil when there is no pool.
 	devices chan string
+	// jobs keeps the job ids of a launcher's batch jobs (Slurm); nil for
+	// trials run here, or before a run readied it (attachJobs).
+	jobs *batchJobs
 }
 
 // NewCommandObjective prepares the config's command to run trials whose
@@ -52,6 +55,9 @@ func NewCommandObjective(cfg *configs.Config, trialsDir string) (*CommandObjecti
 		cmd: trainer.Command{Argv: t.Command, Workdir: t.Workdir, Env: t.Env, Timeout: t.Timeout,
 			Metric: s.Metric, MetricStrategy: s.MetricStrategy, MetricRegex: s.MetricRegex},
 		TrialsDir: trialsDir,
+	}
+	if slurm := slurmLauncher(t.Launcher); slurm != nil {
+		o.cmd.Launcher = slurm
 	}
 	if len(t.Devices) > 0 {
 		o.devices = make(chan string, len(t.Devices))
@@ -87,7 +93,12 @@ func (o *CommandObjective) Evaluate(ctx context.Context, t search.Task) (results
 	if t.Live != nil {
 		c.Stop, c.OnPoint = t.Live.Stopped(), func(p trainer.MetricPoint) { t.Live.Add(metricPoint(p)) }
 	}
-	res, err := c.Run(ctx, o.commandRun(t, device))
+	run := o.commandRun(t, device)
+	if o.jobs != nil {
+		c.OnJob, c.OnJobClosed = o.jobs.hooks(ctx, t.Number)
+		run.Job = o.jobs.take(t.Number)
+	}
+	res, err := c.Run(ctx, run)
 	if err != nil {
 		tr := results.NewTrial(results.StatusFailed)
 		tr.StopReason, tr.Error, tr.Started = trainer.StopNotStarted, err.Error(), res.Started

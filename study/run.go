@@ -108,8 +108,14 @@ func (s *Study) Run(ctx context.Context, store results.Store, o RunOptions) erro
 		return err
 	}
 	defer lease.release()
+	if err := s.checkLauncher(ctx, store); err != nil {
+		return err
+	}
 	st, err := s.start(ctx, store, &o)
 	if err != nil {
+		return err
+	}
+	if err := s.attachJobs(ctx, store, st, &o); err != nil {
 		return err
 	}
 	if q, ok := store.(sharedQueue); ok {

@@ -130,7 +130,12 @@ func (e *SlurmError) Error() string {
 		return fmt.Sprintf("%s did not answer within %s (is slurmctld up? scontrol ping tells)", e.Command, e.Timeout)
 	}
 	if e.Output != "" {
-		return e.Command + ": " + e.Output
+		out := strings.Join(strings.Fields(strings.ReplaceAll(e.Output, "\n", " \x00 ")), " ")
+		out = strings.ReplaceAll(out, " \x00 ", "; ")
+		if strings.HasPrefix(out, e.Command+": ") {
+			return out // sbatch: error: …
+		}
+		return e.Command + ": " + out
 	}
 	return fmt.Sprintf("%s: %v", e.Command, e.Err)
 }
