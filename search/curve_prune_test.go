@@ -104,3 +104,29 @@ func TestAutoFindsTheSlowStarterSuccessiveHalvingLoses(t *testing.T) {
 }
 
 func TestWorkersAutoAsOneProcess(t *testing.T) { pruneAsOneProcess(t, Auto, 2, 2) }
+
+// The default min_resource (max/η³ rounded down) puts successive halving's
+// last rung a few iterations short of the end: auto does not judge there.
+func TestAutoDoesNotJudgeWhereStoppingSavesLittle(t *testing.T) {
+	for _, tc := range []struct {
+		kind string
+		want []int
+	}{
+		{SuccessiveHalving, []int{22, 66, 198, 594}},
+		{Auto, []int{22, 66, 198}},
+	} {
+		d := newDecider(EarlyStopping{Kind: tc.kind, MinResource: 22, MaxResource: 600, Reduction: 3})
+		l := &progressLog{}
+		d.add(0, l)
+		var got []int
+		for step := 5; step <= 600; step += 5 {
+			l.steps, l.vals = append(l.steps, step), append(l.vals, 1)
+			if r, ok := d.judgedAt(0, step); ok {
+				got = append(got, r)
+			}
+		}
+		if !equalInts(got, tc.want) {
+			t.Errorf("%s judges at %v, want %v", tc.kind, got, tc.want)
+		}
+	}
+}

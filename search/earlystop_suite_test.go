@@ -3,6 +3,7 @@ package search_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +23,10 @@ type suiteSweep struct {
 	name, path string
 	sets       []string
 	es         []string // more --set for the run with early stopping
+	// atMinimum is an absolute tolerance for a sweep whose best values
+	// reach the landscape's known minimum 0, where +1 % of 1e-13 is noise
+	// of the last digits: values within it of each other are equal.
+	atMinimum float64
 }
 
 // collect keeps a run's finished trials.
@@ -125,7 +130,7 @@ func BenchmarkEarlyStoppingSuite(b *testing.B) {
 		{name: "mlp-momentum-slow", path: td + "mlp-momentum-slow.yaml"},
 		{name: "adam-tiny", path: td + "adam-tiny.yaml"},
 		{name: "mlp-overfit", path: td + "mlp-overfit.yaml"},
-		{name: "plateau-late", path: td + "plateau-late.yaml"},
+		{name: "plateau-late", path: td + "plateau-late.yaml", atMinimum: 1e-6},
 		{name: "larger-data", path: td + "larger-data.yaml"},
 		{name: "command-linear"},
 	}
@@ -151,7 +156,8 @@ func BenchmarkEarlyStoppingSuite(b *testing.B) {
 				gap := results.Median(pruneds)/results.Median(fulls) - 1
 				ratio := results.Median(ratios)
 				verdict := "met"
-				if gap > 0.01 || ratio > 1.0/3 {
+				within := results.Median(pruneds) <= results.Median(fulls)+math.Max(0.01*math.Abs(results.Median(fulls)), sw.atMinimum)
+				if !within || ratio > 1.0/3 {
 					verdict = "NOT met"
 				}
 				b.Logf("%s, %s, %d seeds: median best %.5g with vs %.5g without (%+.2f%%; median per-seed gap %+.2f%%), iterations %.2f: bar %s\n%s",
