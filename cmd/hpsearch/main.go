@@ -140,6 +140,7 @@ tables, and the best settings exported as YAML.`,
 		newPlotCmd(stdout, stderr),
 		newWorkerCmd(stderr),
 		newServeCmd(stderr),
+		newStopCmd(stdout),
 	)
 	strictCompletion(root)
 	quietDefaults(root)
