@@ -51,6 +51,21 @@ const (
 	barHeight   = 2.6 * vg.Centimeter
 )
 
+// A figure's layout for a phone. narrowWidth is 355 CSS pixels: a
+// 390-pixel screen shows it whole beside the page's margins, at its
+// natural size, so that its 9-point labels still read at 12 pixels
+// (the wide layout, shrunk to fit, would show them at 5). Heights shrink
+// by narrowScale, so that a plot still fits the screen's height.
+const (
+	narrowWidth = 9.4 * vg.Centimeter
+	narrowScale = 0.75
+)
+
+// legendIndent is how far the legend under a plot starts from the
+// figure's left edge: about where the data area starts, beside the y
+// axis's labels.
+const legendIndent = 1.6 * vg.Centimeter
+
 // Figure is one image: a single plot, a grid of panels, or a plot with a
 // colour scale under it. Title and Caption say what it shows and how to
 // read it (which axes are logarithmic, what was subsampled).
@@ -60,11 +75,59 @@ type Figure struct {
 	Width   vg.Length
 	Height  vg.Length
 	draw    func(c draw.Canvas)
+	// narrow is the same figure laid out for a phone (see narrowWidth);
+	// nil for a figure that has none.
+	narrow *Figure
 }
 
-// single wraps one plot.
+// Narrow is the figure laid out for a narrow screen: the same plot at
+// narrowWidth, panels one to a row; f itself when it has no such layout.
+func (f *Figure) Narrow() *Figure {
+	if f == nil || f.narrow == nil {
+		return f
+	}
+	n := *f.narrow
+	n.Title, n.Caption = f.Title, f.Caption
+	return &n
+}
+
+// single wraps one plot. Its legend, if it has one, goes in a strip under
+// the plot rather than over the data area, where it would hide the very
+// points a reader looks for (the diverged trials' crosses in the band
+// along the top edge of the learning-rate plot).
 func single(p *plot.Plot, w, h vg.Length) *Figure {
-	return &Figure{Width: w, Height: h, draw: p.Draw}
+	f := &Figure{Width: w, Height: h, draw: p.Draw}
+	f.narrow = &Figure{Width: narrowWidth, Height: h * narrowScale, draw: p.Draw}
+	legend := p.Legend
+	strip := legendHeight(&legend)
+	if strip == 0 {
+		return f
+	}
+	p.Legend = plot.NewLegend() // an empty legend draws nothing
+	legend.Top, legend.Left = true, true
+	legend.XOffs, legend.YOffs = 0, -vg.Millimeter
+	drawBoth := func(c draw.Canvas) {
+		c.SetColor(plotBackground)
+		c.Fill(c.Rectangle.Path())
+		p.Draw(draw.Crop(c, 0, 0, strip, 0))
+		legend.Draw(draw.Crop(c, legendIndent, 0, 0, -(c.Max.Y - c.Min.Y - strip)))
+	}
+	f.Height += strip
+	f.draw = drawBoth
+	f.narrow.Height += strip
+	f.narrow.draw = drawBoth
+	return f
+}
+
+// legendHeight is the height of the strip l needs under a plot: its
+// entries and a margin; 0 when it has no entries.
+func legendHeight(l *plot.Legend) vg.Length {
+	r := l.Rectangle(draw.Canvas{})
+	h := r.Max.Y - r.Min.Y
+	if h <= 0 {
+		return 0
+	}
+	return h + 3*vg.Millimeter
 }
 
 // grid lays panels out row by row, cols to a row, with their data areas
@@ -83,7 +146,11 @@ func grid(panels []*plot.Plot, cols int, w, rowHeight vg.Length) *Figure {
 	}
 	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter * 4, PadY: vg.Millimeter * 4,
 		PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 3}
-	return &Figure{Width: w, Height: rowHeight * vg.Length(rows), draw: func(c draw.Canvas) {
+	var narrow *Figure
+	if w > narrowWidth {
+		narrow = grid(panels, 1, narrowWidth, rowHeight*narrowScale)
+	}
+	return &Figure{Width: w, Height: rowHeight * vg.Length(rows), narrow: narrow, draw: func(c draw.Canvas) {
 		c.SetColor(plotBackground)
 		c.Fill(c.Rectangle.Path())
 		canvases := plot.Align(cells, tiles, c)
@@ -100,11 +167,13 @@ func grid(panels []*plot.Plot, cols int, w, rowHeight vg.Length) *Figure {
 // stacked draws main above a short strip (a colour scale), the strip
 // indented so that it reads as a key rather than a second plot.
 func stacked(main, strip *plot.Plot, w, h, stripHeight vg.Length) *Figure {
-	return &Figure{Width: w, Height: h, draw: func(c draw.Canvas) {
+	drawBoth := func(c draw.Canvas) {
 		height := c.Max.Y - c.Min.Y
 		main.Draw(draw.Crop(c, 0, 0, stripHeight, 0))
 		strip.Draw(draw.Crop(c, vg.Centimeter*2, -vg.Centimeter*2, 0, -(height - stripHeight)))
-	}}
+	}
+	return &Figure{Width: w, Height: h, draw: drawBoth,
+		narrow: &Figure{Width: narrowWidth, Height: (h-stripHeight)*narrowScale + stripHeight, draw: drawBoth}}
 }
 
 // Render draws the figure as PNG or SVG. A drawing library panic (gonum

@@ -149,3 +149,28 @@ func pathsIn(svg string, c color.Color) [][2]float64 {
 	}
 	return pts
 }
+
+// svgTextAt matches a text element of gonum's SVG: its y (negated, as
+// gonum flips the y axis) and its text.
+var svgTextAt = regexp.MustCompile(`<text x="([-0-9.e]+)" y="([-0-9.e]+)"[^>]*>([^<]*)</text>`)
+
+// texts returns the SVG's texts with their baselines' y, measured up from
+// the bottom of the figure.
+func texts(svg string) map[string][]float64 {
+	out := map[string][]float64{}
+	for _, m := range svgTextAt.FindAllStringSubmatch(svg, -1) {
+		if y, err := strconv.ParseFloat(m[2], 64); err == nil {
+			out[m[3]] = append(out[m[3]], -y)
+		}
+	}
+	return out
+}
+
+// textY is the baseline of the first text that reads exactly s.
+func textY(svg, s string) (float64, bool) {
+	ys := texts(svg)[s]
+	if len(ys) == 0 {
+		return 0, false
+	}
+	return ys[0], true
+}

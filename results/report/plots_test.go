@@ -173,10 +173,17 @@ func TestDivergedAndFailedAreMarkedNotDropped(t *testing.T) {
 		if len(crosses) != 2*(want["diverged"]+1) {
 			t.Errorf("%s: %d strokes drawn for %d diverged trials and the legend, want two each", tc.goal, len(crosses), want["diverged"])
 		}
-		height := fig.Height.Points()
+		// Heights are measured from the x axis's label up: the legend is
+		// under it.
+		svg := renderSVG(t, fig)
+		axis, ok := textY(svg, "learning_rate (log)")
+		if !ok {
+			t.Fatalf("%s: no x-axis label in the SVG", tc.goal)
+		}
+		height := fig.Height.Points() - axis
 		inBand := 0
 		for _, c := range crosses {
-			if tc.inBand(c[1] / height) {
+			if tc.inBand((c[1] - axis) / height) {
 				inBand++
 			}
 		}
