@@ -83,6 +83,9 @@ type Trainer struct {
 	TimeLimit         time.Duration
 	Init              Init
 	Restarts          int
+	// BatchTrials is auto or off: whether trials of a round that train on
+	// the same data share their passes over it (batched trials).
+	BatchTrials string
 
 	// An external training program instead of the built-in trainer.
 	Command []string          // argv, each element a template; nil = the built-in trainer

@@ -293,6 +293,8 @@ var fields = []*field{
 	hyper("init_mean", func(c *Config) *float64 { return &c.Trainer.Init.Mean }),
 	hyper("init_std", func(c *Config) *float64 { return &c.Trainer.Init.Std }),
 	hyper("restarts", func(c *Config) *int { return &c.Trainer.Restarts }),
+	{Path: "trainer.batch_trials", Type: tString, Allowed: []string{"auto", "off"}, Default: "auto", Doc: "auto: in a run on one machine, the trials of a round advance together, one pass over the data computing the steps of up to 16 of them, each trial keeping its own optimiser, stopping and history and giving the value it gives alone; only when every trial can (model linear, polynomial, logistic or softmax, a full-batch optimizer: gd, or momentum, nesterov or adam with batch_size at least the training rows, no time_limit); otherwise, or off, or in a study shared with workers, each trial runs alone",
+		set: ref(func(c *Config) *string { return &c.Trainer.BatchTrials })},
 	{Path: "trainer.command", Type: tStrings, Note: "none: the built-in trainer", Doc: "run your own training program for each trial instead: an argv list, no shell; each element a template (see below)",
 		set: ref(func(c *Config) *[]string { return &c.Trainer.Command })},
 	{Path: "trainer.workdir", Type: tString, Note: "the config file's directory", Doc: "command: where it runs; relative to the config file's directory",

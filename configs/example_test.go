@@ -31,7 +31,7 @@ parameters:
 		fmt.Println(p.Name, p.Dist, p.Low, p.High)
 	}
 	// Output:
-	// sweep.yaml:5: trainer.learnig_rate: unknown key, did you mean "learning_rate"? (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, monitor, time_limit, init, restarts, command, workdir, env, timeout, devices, launcher)
+	// sweep.yaml:5: trainer.learnig_rate: unknown key, did you mean "learning_rate"? (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, monitor, time_limit, init, restarts, batch_trials, command, workdir, env, timeout, devices, launcher)
 	// sweep 2 24 32
 	// learning_rate log_uniform 1e-05 1
 }

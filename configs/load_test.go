@@ -51,7 +51,7 @@ func TestLoadFull(t *testing.T) {
 		Trainer: Trainer{
 			Optimizer: "adam", LearningRate: 1e-3, Momentum: 0.8, BatchSize: 64, MaxIterations: 5000,
 			GradientThreshold: 1e-8, Patience: 50, MinDelta: 1e-9, Monitor: "training_loss", TimeLimit: 30 * time.Second,
-			Init: Init{Mean: 0.5, Std: 0.2}, Restarts: 3, Launcher: Launcher{Kind: "local", Retries: 2},
+			Init: Init{Mean: 0.5, Std: 0.2}, Restarts: 3, BatchTrials: "auto", Launcher: Launcher{Kind: "local", Retries: 2},
 		},
 		Search: Search{
 			Strategy: "random", Rounds: 3, TrialsPerRound: 10, Trials: 30, Keep: 0.5, Parallelism: 2,
@@ -105,7 +105,7 @@ func TestDefaults(t *testing.T) {
 		Model: Model{Kind: "linear", Hidden: []int{16}, Activation: "tanh", Degree: 3, Loss: "mse"},
 		Trainer: Trainer{
 			Optimizer: "gd", LearningRate: 0.01, Momentum: 0.9, BatchSize: 32, MaxIterations: 1000,
-			GradientThreshold: 1e-6, Monitor: "training_loss", Init: Init{Std: 0.1}, Restarts: 1,
+			GradientThreshold: 1e-6, Monitor: "training_loss", Init: Init{Std: 0.1}, Restarts: 1, BatchTrials: "auto",
 			Launcher: Launcher{Kind: "local", Retries: 2},
 		},
 		Search: Search{
@@ -218,7 +218,7 @@ func TestProblems(t *testing.T) {
 		{"unknown top-level key", base + "sead: 3", nil,
 			`c.yaml:2: sead: unknown key, did you mean "seed"? (allowed: name, seed, benchmark, data, model, trainer, search, parameters, output)`},
 		{"unknown nested key", base + "trainer: {learnig_rate: 0.1}", nil,
-			`c.yaml:2: trainer.learnig_rate: unknown key, did you mean "learning_rate"? (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, monitor, time_limit, init, restarts, command, workdir, env, timeout, devices, launcher)`},
+			`c.yaml:2: trainer.learnig_rate: unknown key, did you mean "learning_rate"? (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, monitor, time_limit, init, restarts, batch_trials, command, workdir, env, timeout, devices, launcher)`},
 		{"unknown monitor", base + "trainer: {monitor: val_loss}", nil,
 			`c.yaml:2: trainer.monitor: unknown value "val_loss" (allowed: training_loss, validation_loss)`},
 		{"monitor validation on a landscape", "model: {kind: function, function: rosenbrock}\ntrainer: {monitor: validation_loss}", nil,
@@ -232,7 +232,7 @@ func TestProblems(t *testing.T) {
 		{"duplicate key", base + "seed: 1\nseed: 2", nil,
 			`c.yaml:3: seed: given twice (first on line 2)`},
 		{"section not a mapping", base + "trainer: 5", nil,
-			`c.yaml:2: trainer: must be a mapping of keys (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, monitor, time_limit, init, restarts, command, workdir, env, timeout, devices, launcher)`},
+			`c.yaml:2: trainer: must be a mapping of keys (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, monitor, time_limit, init, restarts, batch_trials, command, workdir, env, timeout, devices, launcher)`},
 		{"not a mapping at all", "- 1\n- 2", nil,
 			`c.yaml:1: a config must be a mapping of keys (allowed: name, seed, benchmark, data, model, trainer, search, parameters, output)`},
 		{"yaml syntax", "seed: [1,\n", nil,
@@ -396,7 +396,7 @@ func TestProblems(t *testing.T) {
 		{"bad --set form", base, []string{"seed"},
 			`c.yaml: --set: "seed" is not key=value`},
 		{"unknown --set key", base, []string{"trainer.learnig_rate=0.1"},
-			`c.yaml: --set trainer.learnig_rate: unknown key, did you mean "learning_rate"? (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, monitor, time_limit, init, restarts, command, workdir, env, timeout, devices, launcher)`},
+			`c.yaml: --set trainer.learnig_rate: unknown key, did you mean "learning_rate"? (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, monitor, time_limit, init, restarts, batch_trials, command, workdir, env, timeout, devices, launcher)`},
 		{"unknown --set section", base, []string{"trainr.momentum=0.1"},
 			`c.yaml: --set trainr.momentum: unknown key, did you mean "trainer"? (allowed: name, seed, benchmark, data, model, trainer, search, parameters, output, activation, batch_size, degree, gradient_threshold, hidden, init_mean, init_std, learning_rate, max_iterations, min_delta, momentum, optimizer, patience, restarts, time_limit)`},
 		{"bad --set value", base, []string{"trainer.optimizer=adamm"},
@@ -445,7 +445,7 @@ parameters:
 	_, err := parse(t, src, "seed=x")
 	want := []string{
 		`c.yaml:3: model.activation: unknown value "gelu", did you mean "relu"? (allowed: tanh, relu, sigmoid)`,
-		`c.yaml:5: trainer.learnig_rate: unknown key, did you mean "learning_rate"? (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, monitor, time_limit, init, restarts, command, workdir, env, timeout, devices, launcher)`,
+		`c.yaml:5: trainer.learnig_rate: unknown key, did you mean "learning_rate"? (allowed: optimizer, learning_rate, momentum, batch_size, max_iterations, gradient_threshold, patience, min_delta, monitor, time_limit, init, restarts, batch_trials, command, workdir, env, timeout, devices, launcher)`,
 		`c.yaml:6: trainer.momentum: must be in [0, 1), got 1.5`,
 		`c.yaml:7: search.strategy: unknown value "hyperopt" (allowed: grid, random, sobol, powers-of-ten, coarse-to-fine, coarse-to-fine-gp, bayes)`,
 		`c.yaml:9: parameters.learning_rate: a log range must be above 0, got [0, 1]`,

@@ -153,7 +153,7 @@ func (o *Objective) Evaluate(ctx context.Context, t search.Task) (results.Trial,
 	if t.Live != nil {
 		s.Watch = watch(t.Live)
 	}
-	res, err := trainer.Train(ctx, o.problem, s)
+	res, err := o.train(ctx, t, s)
 	tr.Finished = time.Now()
 	if err != nil {
 		tr.Error = err.Error()

@@ -2,6 +2,7 @@ package trainer
 
 import (
 	"context"
+	"fmt"
 	"sync"
 )
 
@@ -61,6 +62,8 @@ type batchMember struct {
 // other trials, or "" when it can: its model must be linear, polynomial,
 // logistic or softmax, and its optimiser full batch (gd; momentum,
 // nesterov or adam with batch_size 0 or at least the training rows).
+// A trial with a time limit is batched too, but which iteration the
+// clock stops it at depends on its batch.
 func Batchable(s Settings, train *Dataset) string {
 	switch s.Model.Kind {
 	case KindLinear, KindPolynomial, KindLogistic, KindSoftmax:
@@ -73,7 +76,8 @@ func Batchable(s Settings, train *Dataset) string {
 		return "optimizer " + s.Optimizer + " is stochastic (only full-batch optimizers are batched)"
 	}
 	if train != nil && batchSize(s.Optimizer, s.BatchSize, train) > 0 {
-		return "batch_size > 0 makes the optimizer stochastic (only full-batch optimizers are batched)"
+		return fmt.Sprintf("optimizer %s takes mini-batches: batch_size %d is below the %d training rows (only full-batch optimizers are batched)",
+			s.Optimizer, s.BatchSize, train.N)
 	}
 	return ""
 }
