@@ -345,6 +345,7 @@ func (sr *slurmRun) follow(ctx context.Context, job string) ended {
 		lastState   string
 		running     time.Time // when the job was first seen running
 		unreachable time.Time // since when Slurm has not answered; zero while it does
+		exited      bool      // the job script wrote the program's exit status
 		ticker      = time.NewTicker(outputPoll)
 	)
 	defer ticker.Stop()
@@ -366,8 +367,10 @@ func (sr *slurmRun) follow(ctx context.Context, job string) ended {
 			_, _ = s.run(context.Background(), nil, "scancel", job)
 			return sr.ended(sr.waitCancelled(job), e)
 		}
-		if sr.exited() {
-			nextState = time.Now() // the program has ended: so does its job
+		if !exited && sr.exited() {
+			// The program has ended: so does its job, in a moment. Its
+			// state is asked at once, and then often until it has.
+			exited, nextState = true, time.Now()
 		}
 		if !time.Now().Before(nextState) {
 			st, err := sr.state(job)
@@ -392,7 +395,7 @@ func (sr *slurmRun) follow(ctx context.Context, job string) ended {
 					running = time.Now()
 				}
 			}
-			if st.State != lastState {
+			if st.State != lastState || exited {
 				stateWait, lastState = firstStatePoll, st.State
 			} else {
 				stateWait = min(2*stateWait, s.poll())
