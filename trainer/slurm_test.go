@@ -18,7 +18,7 @@ import (
 // needSlurm skips a test that submits real batch jobs on a workstation
 // without Slurm, and fails it in CI, which starts a one-node cluster
 // (.ci/slurm-up).
-func needSlurm(t *testing.T) {
+func needSlurm(t testing.TB) {
 	t.Helper()
 	for _, tool := range []string{"sbatch", "scontrol", "scancel", "squeue"} {
 		if _, err := exec.LookPath(tool); err != nil {
