@@ -12,14 +12,14 @@ import (
 )
 
 // recordProgressSQL appends the points to a running trial's history, or
-// puts them in its place ($5, or a history that is not plain points); NULL
-// points (none) leave it as it is: a poll for a stop. A live curve lost in
-// a crash of the server is sent again with the next points, so it commits
-// without waiting for the disk (relaxedCTE), as heartbeats do.
+// puts them in its place ($4, or a history that is not plain points); NULL
+// points (none, with $4: an empty curve) clear it. It commits without
+// waiting for the disk (relaxedCTE), as heartbeats do: a live curve is not
+// a result, and a crash of the server costs it a gap at worst until the
+// trial's result replaces it.
 const recordProgressSQL = relaxedCTE + `
 UPDATE trials t SET history = CASE
 	WHEN $4 THEN $3::bytea
-	WHEN $3::bytea IS NULL THEN t.history
 	WHEN t.history IS NULL OR length(t.history) % 32 <> 0 THEN $3::bytea
 	ELSE t.history || $3::bytea END
 FROM relaxed
@@ -29,6 +29,7 @@ RETURNING t.stop_requested`
 const (
 	requestStopSQL = `UPDATE trials SET stop_requested = true WHERE study = $1 AND number = $2 AND status = 'running'`
 	trialStatusSQL = `SELECT status FROM trials WHERE study = $1 AND number = $2`
+	pollStopSQL    = `SELECT status, stop_requested FROM trials WHERE study = $1 AND number = $2`
 )
 
 // RecordProgress adds points to the History of the running trial (study,
@@ -37,6 +38,9 @@ const (
 // when the trial is not running.
 func (s *Store) RecordProgress(ctx context.Context, study string, number int, points []results.Point, replace bool) (bool, error) {
 	op := fmt.Sprintf("record the progress of trial %s#%d in", study, number)
+	if len(points) == 0 && !replace {
+		return s.pollStop(ctx, op, study, number)
+	}
 	var stop bool
 	err := s.pool.QueryRow(ctx, recordProgressSQL, study, int64(number), rowcodec.EncodeHistory(points, nil), replace).Scan(&stop)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -44,6 +48,24 @@ func (s *Store) RecordProgress(ctx context.Context, study string, number int, po
 	}
 	if err != nil {
 		return false, s.wrap(op, err)
+	}
+	return stop, nil
+}
+
+// pollStop reads whether a stop was requested for the running trial: with
+// no points to save, a poll is a read, which leaves no dead row version
+// behind for vacuum.
+func (s *Store) pollStop(ctx context.Context, op, study string, number int) (bool, error) {
+	var (
+		status string
+		stop   bool
+	)
+	err := s.pool.QueryRow(ctx, pollStopSQL, study, int64(number)).Scan(&status, &stop)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return false, s.wrap(op, err)
+	}
+	if results.Status(status) != results.StatusRunning {
+		return false, fmt.Errorf("%s %s: %w", op, s.name, results.NotRunning(study, number, results.Status(status)))
 	}
 	return stop, nil
 }

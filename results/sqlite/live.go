@@ -13,12 +13,11 @@ import (
 const (
 	// recordProgressSQL appends the points to a running trial's history,
 	// or puts them in its place ($replace, or a history that is not plain
-	// points). NULL points (none) leave it as it is: a poll for a stop.
+	// points). NULL points (none, with $replace: an empty curve) clear it.
 	// || gives text (the same bytes): the cast makes it a blob again, as
 	// the STRICT column wants.
 	recordProgressSQL = `UPDATE trials SET history = CASE
 		WHEN $replace THEN $points
-		WHEN $points IS NULL THEN history
 		WHEN history IS NULL OR length(history) % 32 != 0 THEN $points
 		ELSE CAST(history || $points AS BLOB) END
 	WHERE study = $study AND number = $number AND status = 'running'
@@ -28,6 +27,8 @@ const (
 	WHERE study = ? AND number = ? AND status = 'running'`
 
 	trialStatusSQL = `SELECT status FROM trials WHERE study = ? AND number = ?`
+
+	pollStopSQL = `SELECT status, stop_requested FROM trials WHERE study = ? AND number = ?`
 )
 
 // RecordProgress adds points to the History of the running trial (study,
@@ -36,6 +37,9 @@ const (
 // when the trial is not running.
 func (s *Store) RecordProgress(ctx context.Context, study string, number int, points []results.Point, replace bool) (bool, error) {
 	op := fmt.Sprintf("record the progress of trial %s#%d in", study, number)
+	if len(points) == 0 && !replace {
+		return s.pollStop(ctx, op, study, number)
+	}
 	var stop bool
 	err := s.w.QueryRowContext(ctx, recordProgressSQL, sql.Named("replace", replace),
 		sql.Named("points", rowcodec.EncodeHistory(points, nil)), sql.Named("study", study),
@@ -45,6 +49,23 @@ func (s *Store) RecordProgress(ctx context.Context, study string, number int, po
 	}
 	if err != nil {
 		return false, s.wrap(op, err)
+	}
+	return stop, nil
+}
+
+// pollStop reads whether a stop was requested for the running trial: with
+// no points to save, a poll is a read, which waits for no writer.
+func (s *Store) pollStop(ctx context.Context, op, study string, number int) (bool, error) {
+	var (
+		status string
+		stop   bool
+	)
+	err := s.r.QueryRowContext(ctx, pollStopSQL, study, int64(number)).Scan(&status, &stop)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, s.wrap(op, err)
+	}
+	if results.Status(status) != results.StatusRunning {
+		return false, fmt.Errorf("%s %s: %w", op, s.path, results.NotRunning(study, number, results.Status(status)))
 	}
 	return stop, nil
 }

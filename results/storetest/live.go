@@ -135,6 +135,9 @@ func testLiveStop(t *testing.T, open func(t *testing.T) (LiveStore, LiveStore)) 
 	if err != nil || !stop {
 		t.Fatalf("RecordProgress after RequestStop = %v, %v; want stop", stop, err)
 	}
+	if stop, err := run.RecordProgress(ctx, "live", 1, nil, false); err != nil || !stop {
+		t.Fatalf("a poll (no points) after RequestStop = %v, %v; want stop", stop, err)
+	}
 	// The trial stops and stores its result: the request is spent.
 	res := FinishedTrial("live", 1)
 	res.StopReason = "user"
@@ -175,6 +178,9 @@ func testLiveStopRefused(t *testing.T, open func(t *testing.T) (LiveStore, LiveS
 		}
 		if _, err := run.RecordProgress(ctx, tc.study, tc.number, livePoints(0, 1), false); !errors.Is(err, results.ErrNotRunning) {
 			t.Errorf("RecordProgress(%s) = %v, want ErrNotRunning", tc.name, err)
+		}
+		if _, err := run.RecordProgress(ctx, tc.study, tc.number, nil, false); !errors.Is(err, results.ErrNotRunning) {
+			t.Errorf("RecordProgress(%s, a poll) = %v, want ErrNotRunning", tc.name, err)
 		}
 	}
 }
