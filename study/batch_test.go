@@ -44,7 +44,8 @@ func trialBits(tr results.Trial) string {
 // coarse-to-fine study (three full-batch optimisers, several chunks of
 // rows) give
 // every trial the same bits with trainer.batch_trials auto, which
-// batches them, as with off, at --parallel 1 and 2.
+// batches them, as with off, at --parallel 1 and 2 (a lone trial's steps
+// and a batch's passes borrowing the idle core or not).
 func TestBatchedStudiesGiveTheTrialsRunAlone(t *testing.T) {
 	for _, c := range []struct {
 		path string
@@ -57,6 +58,14 @@ func TestBatchedStudiesGiveTheTrialsRunAlone(t *testing.T) {
 			s, alone := runConfig(t, c.path, 1, append(c.sets, "trainer.batch_trials=off")...)
 			if s.Trainer.BatchSize() != 1 || s.Trainer.Unbatched() != "trainer.batch_trials is off" {
 				t.Fatalf("batch_trials off: BatchSize %d (%q)", s.Trainer.BatchSize(), s.Trainer.Unbatched())
+			}
+			// Alone at --parallel 2 a trial's steps borrow the idle core
+			// when the other slot has no trial; batched, the passes do.
+			_, alone2 := runConfig(t, c.path, 2, append(c.sets, "trainer.batch_trials=off")...)
+			for i := range alone {
+				if a, b := trialBits(alone[i]), trialBits(alone2[i]); a != b {
+					t.Errorf("unbatched, trial %d\n--parallel 2 %s\n--parallel 1 %s", i, b, a)
+				}
 			}
 			for _, par := range []int{1, 2} {
 				s, batched := runConfig(t, c.path, par, c.sets...)

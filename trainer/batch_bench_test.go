@@ -1,0 +1,70 @@
+package trainer
+
+import (
+	"context"
+	"math"
+	"sync"
+	"testing"
+)
+
+// sweepTrials is a 9-trial powers-of-ten sweep of the linear benchmark's
+// model: learning rates 1e-4 … 1e4, gd, 20 iterations; the rates of 1 and
+// above diverge within a few steps, as in a real sweep.
+func sweepTrials() []Settings {
+	out := make([]Settings, 9)
+	for i := range out {
+		out[i] = Settings{
+			Model: ModelSpec{Kind: KindLinear, Loss: LossMSE}, Optimizer: OptimizerGD,
+			LearningRate: math.Pow(10, float64(i-4)), Beta2: 0.999, Epsilon: 1e-8,
+			MaxIterations: 20, Monitor: MonitorTraining, InitStd: 0.1, Restarts: 1,
+			Seed: uint64(i), HistoryLimit: 100,
+		}
+	}
+	return out
+}
+
+// benchSweep times the sweep on the 200,000 × 64 set, either each trial
+// after the other (what --parallel 1 did) or all in one Batch, on one
+// core as BenchmarkLinearStepFused (the cores a step could borrow are
+// held), and reports trials per second.
+func benchSweep(b *testing.B, batched bool) {
+	d := benchLinearSet()
+	p := Problem{Train: d}
+	all := sweepTrials()
+	if maxHelpers > 0 {
+		if !cores.TryAcquire(int64(maxHelpers)) {
+			b.Fatal("the cores a step borrows are in use")
+		}
+		defer cores.Release(int64(maxHelpers))
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if !batched {
+			for _, s := range all {
+				if _, err := Train(ctx, p, s); err != nil {
+					b.Fatal(err)
+				}
+			}
+			continue
+		}
+		batch := NewBatch()
+		var wg sync.WaitGroup
+		for _, s := range all {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := batch.Train(ctx, p, s); err != nil {
+					b.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	b.ReportMetric(float64(len(all)*b.N)/b.Elapsed().Seconds(), "trials/s")
+}
+
+// BenchmarkSweepOneByOne and BenchmarkSweepBatched: the bar is batched at
+// least 3× the trials per second of one by one.
+func BenchmarkSweepOneByOne(b *testing.B) { benchSweep(b, false) }
+func BenchmarkSweepBatched(b *testing.B)  { benchSweep(b, true) }
