@@ -29,6 +29,47 @@ func needSlurm(t testing.TB) {
 			t.Skip(msg)
 		}
 	}
+	lockSlurmNode(t, false)
+}
+
+// needSlurmAlone is needSlurm for a test that disturbs the cluster (stops
+// slurmctld, takes the node down): no other test's job runs meanwhile.
+func needSlurmAlone(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("disturbs the Slurm cluster for seconds; skipped with -short")
+	}
+	for _, tool := range []string{"sbatch", "scontrol", "scancel", "squeue"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			msg := tool + " is not on PATH: run .ci/slurm-up (Debian, as root) for a one-node Slurm cluster"
+			if os.Getenv("CI") == "true" {
+				t.Fatal(msg + "; CI must run the Slurm tests")
+			}
+			t.Skip(msg)
+		}
+	}
+	lockSlurmNode(t, true)
+}
+
+// lockSlurmNode holds the one-node test cluster for the test: shared by
+// the tests that submit jobs (in every package, which go test runs at
+// once), exclusive for the one that takes the node down, so that no other
+// test's job sees its node fail.
+func lockSlurmNode(t testing.TB, exclusive bool) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "hpsearch-slurm-node.lock"), os.O_RDWR|os.O_CREATE, 0o666)
+	if err != nil {
+		t.Fatal(err)
+	}
+	how := syscall.LOCK_SH
+	if exclusive {
+		how = syscall.LOCK_EX
+	}
+	if err := syscall.Flock(int(f.Fd()), how); err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
 }
 
 // testSlurm is a launcher that looks at jobs often: test jobs are short.
@@ -283,15 +324,10 @@ func TestSlurmWithoutSbatch(t *testing.T) {
 	}
 }
 
-var slurmctldStopped sync.Mutex
-
 // An sbatch that does not answer (slurmctld hung) fails the trial within
 // the command timeout, never hanging the sweep.
 func TestSlurmHungController(t *testing.T) {
-	needSlurm(t)
-	if testing.Short() {
-		t.Skip("stops slurmctld for seconds")
-	}
+	needSlurmAlone(t)
 	b, err := os.ReadFile("/run/slurmctld.pid")
 	if err != nil {
 		t.Skipf("slurmctld's pid file: %v (the cluster is not .ci/slurm-up's)", err)
@@ -300,8 +336,6 @@ func TestSlurmHungController(t *testing.T) {
 	if _, err := fmt.Sscan(string(b), &pid); err != nil || pid <= 1 {
 		t.Skipf("slurmctld's pid file holds %q", b)
 	}
-	slurmctldStopped.Lock()
-	defer slurmctldStopped.Unlock()
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Skipf("cannot stop slurmctld: %v", err)
 	}
@@ -345,5 +379,105 @@ func TestSlurmForgottenJobExitFile(t *testing.T) {
 	res = slurmRunIn(t, context.Background(), Command{Argv: []string{prog(t)}, Launcher: testSlurm()}, dir, "987654322")
 	if res.Outcome != CommandFailed || res.StopReason != "exit 4" {
 		t.Fatalf("result = %+v, want failed with exit 4", res)
+	}
+}
+
+// A job whose node failed (NODE_FAIL) is the cluster's fault: the trial
+// is submitted again with the same argv and seed, up to Retries times,
+// and reads on from where the failed job's output left off; past the
+// retries it fails saying why.
+func TestSlurmNodeFailRetried(t *testing.T) {
+	needSlurmAlone(t)
+	host, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, _, _ := strings.Cut(host, ".")
+	script := filepath.Join(t.TempDir(), "flaky.sh")
+	// The first run sleeps, for the node to fail under it; the next one,
+	// finding its marker, goes on to the end.
+	if err := os.WriteFile(script, []byte(`#!/bin/sh
+echo '{"step": 1, "val_loss": 0.75}'
+if [ -e "$1" ]; then echo '{"step": 2, "val_loss": 0.5}'; exit 0; fi
+touch "$1"
+sleep 60
+`), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		retries int
+		want    CommandOutcome
+	}{{1, CommandOK}, {0, CommandFailed}} {
+		dir := filepath.Join(t.TempDir(), "trials", "3")
+		var (
+			mu   sync.Mutex
+			jobs []string
+		)
+		s := testSlurm()
+		s.Retries = tc.retries
+		c := Command{Argv: []string{script, filepath.Join(dir, "marker")}, Launcher: s,
+			OnJob: func(job string) error { mu.Lock(); jobs = append(jobs, job); mu.Unlock(); return nil }}
+		failed := make(chan error, 1)
+		go func() {
+			// Once the first job runs, its node goes down, and back up.
+			deadline := time.Now().Add(60 * time.Second)
+			for {
+				if b, _ := os.ReadFile(filepath.Join(dir, StdoutFileName)); len(b) > 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					failed <- fmt.Errorf("the first job never started")
+					return
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			defer exec.Command("scontrol", "update", "nodename="+node, "state=resume").Run()
+			if out, err := exec.Command("scontrol", "update", "nodename="+node, "state=down", "reason=hpsearch-test").CombinedOutput(); err != nil {
+				failed <- fmt.Errorf("take the node down: %v %s", err, out)
+				return
+			}
+			time.Sleep(time.Second)
+			failed <- nil
+		}()
+		res := slurmRunIn(t, context.Background(), c, dir, "")
+		if err := <-failed; err != nil {
+			t.Fatal(err)
+		}
+		waitNodeUp(t, node)
+		mu.Lock()
+		told := append([]string(nil), jobs...)
+		mu.Unlock()
+		if st := jobStateOf(t, told[0]); st != "NODE_FAIL" {
+			t.Fatalf("the first job %s is %s, want NODE_FAIL", told[0], st)
+		}
+		switch tc.want {
+		case CommandOK:
+			if res.Outcome != CommandOK || res.Value != 0.5 || len(told) != 2 || res.Job != told[1] || len(res.History) != 2 {
+				t.Errorf("retries 1: result %+v, jobs %v; want ok with 0.5 from the second job, two history points", res, told)
+			}
+		default:
+			if res.Outcome != CommandFailed || res.StopReason != "slurm NODE_FAIL" || len(told) != 1 ||
+				!strings.Contains(res.Reason, "its node failed (NODE_FAIL)") {
+				t.Errorf("retries 0: result %+v, jobs %v; want failed: NODE_FAIL", res, told)
+			}
+		}
+	}
+}
+
+// waitNodeUp waits for the node to take jobs again.
+func waitNodeUp(t *testing.T, node string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		out, _ := exec.Command("sinfo", "--noheader", "--nodes="+node, "-o", "%t").Output()
+		st := strings.TrimSpace(string(out))
+		if st == "idle" || st == "mix" || st == "alloc" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node %s is %q a minute after it was resumed", node, st)
+		}
+		exec.Command("scontrol", "update", "nodename="+node, "state=resume").Run()
+		time.Sleep(200 * time.Millisecond)
 	}
 }

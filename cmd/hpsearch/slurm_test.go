@@ -34,6 +34,28 @@ func needSlurm(t *testing.T) {
 			t.Skip(msg)
 		}
 	}
+	lockSlurmNode(t, false)
+}
+
+// lockSlurmNode holds the one-node test cluster for the test: shared by
+// the tests that submit jobs (in every package, which go test runs at
+// once), exclusive for the one that takes the node down, so that no other
+// test's job sees its node fail.
+func lockSlurmNode(t testing.TB, exclusive bool) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "hpsearch-slurm-node.lock"), os.O_RDWR|os.O_CREATE, 0o666)
+	if err != nil {
+		t.Fatal(err)
+	}
+	how := syscall.LOCK_SH
+	if exclusive {
+		how = syscall.LOCK_EX
+	}
+	if err := syscall.Flock(int(f.Fd()), how); err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
 }
 
 // slowSlurmSweep writes a sweep of 6 command trials, each a Slurm job of
