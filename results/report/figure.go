@@ -99,6 +99,7 @@ func single(p *plot.Plot, w, h vg.Length) *Figure {
 	f := &Figure{Width: w, Height: h, draw: p.Draw}
 	f.narrow = &Figure{Width: narrowWidth, Height: h * narrowScale, draw: p.Draw}
 	legend := p.Legend
+	legend.Padding = vg.Points(1.5)
 	strip := legendHeight(&legend)
 	if strip == 0 {
 		return f

@@ -76,7 +76,14 @@ func (pl polylines) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
 	var pts []vg.Point
 	for _, l := range pl {
-		if len(l.xys) < 2 {
+		if len(l.xys) == 0 {
+			continue
+		}
+		if len(l.xys) == 1 {
+			// One point (a trial on a single axis): a short dash, which a
+			// line of one point would not show.
+			x, y := trX(l.xys[0].X), trY(l.xys[0].Y)
+			c.StrokeLine2(l.style, x-vg.Points(3), y, x+vg.Points(3), y)
 			continue
 		}
 		pts = pts[:0]

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -181,8 +182,10 @@ func choices(rg results.Range, trials []results.Trial, name string) []string {
 // axis per parameter and a last one for its value, coloured by that value
 // (dark is best). Log-scaled parameters are spread in log space, choices
 // evenly. Trials without a value (diverged, failed, pruned) are faint grey
-// lines across the parameter axes. A study of more than maxLines trials is
-// sampled: its best maxBestLines trials, then an even spread of the rest.
+// lines across the parameter axes that end at "no value", beyond the
+// worst end of the value axis, so that even a one-parameter study draws
+// them as lines. A study of more than maxLines trials is sampled: its best
+// maxBestLines trials, then an even spread of the rest.
 func ParallelCoordinates(s results.Study, trials []results.Trial) (*Figure, error) {
 	return parallelCoordinates(s, trials, results.Rank(trials, s.Goal))
 }
@@ -213,20 +216,35 @@ func parallelCoordinates(s results.Study, trials, ranked []results.Trial) (*Figu
 	if err != nil {
 		return nil, fmt.Errorf("parallel coordinates: %w", err)
 	}
-	lines, err := pcLines(drawn, axes, valueAxis, s.Goal.Maximizes(), cm)
+	noValue := math.NaN()
+	if valueAxis >= 0 && slices.ContainsFunc(drawn, func(t results.Trial) bool { return !hasPCValue(t) }) {
+		noValue = noValueAbove
+		if s.Goal.Maximizes() {
+			noValue = noValueBelow
+		}
+	}
+	lines, err := pcLines(drawn, axes, valueAxis, noValue, s.Goal.Maximizes(), cm)
 	if err != nil {
 		return nil, fmt.Errorf("parallel coordinates: %w", err)
 	}
 
 	p := styledPlot("All trials, coloured by " + metricName(s))
 	p.Add(pcFrame(axes), lines)
+	if !math.IsNaN(noValue) {
+		p.Add(noValueMark{x: float64(valueAxis), y: noValue})
+	}
 	ticks := make([]plot.Tick, len(axes))
 	for i, a := range axes {
 		ticks[i] = plot.Tick{Value: float64(i), Label: a.name}
 	}
 	p.X.Tick.Marker = plot.ConstantTicks(ticks)
-	p.X.Min, p.X.Max = -0.25, float64(len(axes)-1)+0.25
+	// Half an axis's spacing either side: room for the first and last
+	// axes' names.
+	p.X.Min, p.X.Max = -0.5, float64(len(axes)-1)+0.5
 	p.Y.Min, p.Y.Max = -0.09, 1.09
+	if !math.IsNaN(noValue) {
+		p.Y.Min, p.Y.Max = math.Min(p.Y.Min, noValue-0.05), math.Max(p.Y.Max, noValue+0.05)
+	}
 	p.HideY()
 	// The frame draws the axes; a horizontal one would only add a line.
 	p.X.LineStyle.Width = 0
@@ -240,15 +258,52 @@ func parallelCoordinates(s results.Study, trials, ranked []results.Trial) (*Figu
 		}
 		fig = stacked(p, bar, plotWidth, plotHeight+barHeight, barHeight)
 	}
+	// On a phone the axes stand closer than their names are long: the
+	// names are turned, which the phone layout alone needs.
+	if n := fig.narrow; n != nil {
+		whole := n.draw
+		n.draw = func(c draw.Canvas) {
+			label, lo, hi := p.X.Tick.Label, p.X.Min, p.X.Max
+			p.X.Tick.Label.Rotation, p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = math.Pi/4, draw.XRight, draw.YCenter
+			p.X.Min, p.X.Max = -1, float64(len(axes)-1)+0.3
+			defer func() { p.X.Tick.Label, p.X.Min, p.X.Max = label, lo, hi }()
+			whole(c)
+		}
+	}
 	fig.Title = "Parallel coordinates"
 	fig.Caption = pcCaption(s, axes, len(trials), len(drawn))
 	return fig, nil
 }
 
+// Where the lines of trials without a value end on the value axis: beyond
+// its worst end, above it for a loss, below it for a metric to maximize,
+// clear of the end's label.
+const (
+	noValueAbove = 1.17
+	noValueBelow = -0.17
+)
+
+// hasPCValue reports whether a trial has a value the value axis shows.
+func hasPCValue(t results.Trial) bool {
+	return t.Status == results.StatusOK && finite(t.Value)
+}
+
+// noValueMark labels the end of the value axis where trials without a
+// value end.
+type noValueMark struct{ x, y float64 }
+
+func (m noValueMark) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	x, y := trX(m.x), trY(m.y)
+	c.StrokeLine2(lineStyle(faintColor, vg.Points(1.5), false), x-vg.Points(4), y, x+vg.Points(4), y)
+	// Left of the axis: the last axis is the plot's right edge.
+	c.FillText(textStyle(vg.Points(9), draw.XRight, draw.YCenter), vg.Point{X: x - vg.Points(6), Y: y}, "no value")
+}
+
 func pcCaption(s results.Study, axes []pcAxis, total, drawn int) string {
 	c := fmt.Sprintf("Each line is one trial, crossing one axis per parameter and a last one for its %s; its colour is the %s too, dark for the best. "+
-		"Where the dark lines bunch on an axis, that parameter matters; where they spread, it hardly does. Grey lines are trials without a value (diverged, failed or pruned).",
-		metricName(s), metricName(s))
+		"Where the dark lines bunch on an axis, that parameter matters; where they spread, it hardly does. Grey lines are trials without a value (diverged, failed or pruned): they end at \"no value\", beyond the worst end of the %s axis.",
+		metricName(s), metricName(s), metricName(s))
 	var logs []string
 	for _, a := range axes {
 		if a.log {
@@ -267,12 +322,14 @@ func pcCaption(s results.Study, axes []pcAxis, total, drawn int) string {
 // pcLines turns trials (in rank order, best first) into polylines in
 // reverse, so the best lie on top; trials without a value, which Rank puts
 // last, come first of all, in grey.
-func pcLines(drawn []results.Trial, axes []pcAxis, valueAxis int, maximize bool, cm palette.ColorMap) (polylines, error) {
+// noValue is where a trial without a value meets the value axis (NaN:
+// it does not).
+func pcLines(drawn []results.Trial, axes []pcAxis, valueAxis int, noValue float64, maximize bool, cm palette.ColorMap) (polylines, error) {
 	grey := lineStyle(faintColor, vg.Points(0.5), false)
 	var lines polylines
 	for i := len(drawn) - 1; i >= 0; i-- {
 		t := drawn[i]
-		hasValue := t.Status == results.StatusOK && valueAxis >= 0 && finite(t.Value)
+		hasValue := valueAxis >= 0 && hasPCValue(t)
 		var xys plotter.XYs
 		for j, a := range axes {
 			var y float64
@@ -280,6 +337,9 @@ func pcLines(drawn []results.Trial, axes []pcAxis, valueAxis int, maximize bool,
 			if j == valueAxis {
 				y, ok = a.pos(t.Value)
 				ok = ok && hasValue
+				if !hasValue && !math.IsNaN(noValue) {
+					y, ok = noValue, true
+				}
 			} else if v, has := t.Params.Get(a.name); has {
 				y, ok = a.pos(v)
 			}
@@ -341,9 +401,9 @@ type pcFrame []pcAxis
 func (f pcFrame) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
 	axisStyle := lineStyle(textColor, vg.Points(0.7), false)
-	above := textStyle(vg.Points(8), draw.XCenter, draw.YBottom)
-	below := textStyle(vg.Points(8), draw.XCenter, draw.YTop)
-	side := textStyle(vg.Points(8), draw.XLeft, draw.YCenter)
+	above := textStyle(vg.Points(9), draw.XCenter, draw.YBottom)
+	below := textStyle(vg.Points(9), draw.XCenter, draw.YTop)
+	side := textStyle(vg.Points(9), draw.XLeft, draw.YCenter)
 	for i, a := range f {
 		x := trX(float64(i))
 		c.StrokeLine2(axisStyle, x, trY(0), x, trY(1))

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -98,7 +100,39 @@ type figure struct {
 	ID, Title, Caption string
 	Src                template.HTMLAttr // src="data:…": base64 needs no escaping, and html/template would turn every + into &#43;
 	Width, Height      int               // CSS pixels
-	Missing            string
+	// NarrowSrc (srcset="data:…") is the phone layout (Figure.Narrow),
+	// shown on screens up to narrowScreen wide; "" for none.
+	NarrowSrc                 template.HTMLAttr
+	NarrowWidth, NarrowHeight int
+	// MinText is the size of the figure's smallest text in CSS pixels at
+	// its natural size; the page's script records what it is as shown.
+	MinText string
+	Missing string
+}
+
+// narrowScreen is the widest screen shown the phone layout of the plots:
+// from there on the wide layout fits at 94% of its size or more, its
+// 9-point (12-pixel) labels at 11.3 pixels or more.
+const narrowScreen = 820
+
+// svgFontSize matches the sizes of an SVG's texts, in points.
+var svgFontSize = regexp.MustCompile(`font-size:([0-9.]+)px`)
+
+// minText is the smallest text of the SVGs in CSS pixels at their natural
+// size (gonum's SVG units are points).
+func minText(svgs ...[]byte) string {
+	least := math.Inf(1)
+	for _, svg := range svgs {
+		for _, m := range svgFontSize.FindAllSubmatch(svg, -1) {
+			if v, err := strconv.ParseFloat(string(m[1]), 64); err == nil {
+				least = math.Min(least, v)
+			}
+		}
+	}
+	if math.IsInf(least, 1) {
+		return ""
+	}
+	return strconv.FormatFloat(least*cssDPI/72, 'f', 2, 64)
 }
 
 func newPage(s results.Study, trials []results.Trial, o options) page {
@@ -182,12 +216,22 @@ func render(c chart) (f figure) {
 	}()
 	fig, err := c.make()
 	if err == nil {
-		var buf bytes.Buffer
-		if err = fig.Render(&buf, SVG); err == nil {
-			return figure{
+		var wide, narrow bytes.Buffer
+		if err = fig.Render(&wide, SVG); err == nil {
+			f := figure{
 				ID: c.id, Title: fig.Title, Caption: fig.Caption,
-				Src:   template.HTMLAttr(`src="data:image/svg+xml;base64,` + base64.StdEncoding.EncodeToString(buf.Bytes()) + `"`),
+				Src:   template.HTMLAttr(`src="` + dataURL(wide.Bytes()) + `"`),
 				Width: pixels(fig.Width, cssDPI), Height: pixels(fig.Height, cssDPI),
+			}
+			if n := fig.Narrow(); n != fig {
+				if err = n.Render(&narrow, SVG); err == nil {
+					f.NarrowSrc = template.HTMLAttr(`srcset="` + dataURL(narrow.Bytes()) + `"`)
+					f.NarrowWidth, f.NarrowHeight = pixels(n.Width, cssDPI), pixels(n.Height, cssDPI)
+				}
+			}
+			if err == nil {
+				f.MinText = minText(wide.Bytes(), narrow.Bytes())
+				return f
 			}
 		}
 	}
@@ -195,6 +239,11 @@ func render(c chart) (f figure) {
 		return figure{ID: c.id, Missing: "No plot: " + strings.TrimSuffix(err.Error(), ": "+ErrNoData.Error()) + "."}
 	}
 	return figure{ID: c.id, Missing: "This plot could not be drawn: " + err.Error()}
+}
+
+// dataURL inlines an SVG image.
+func dataURL(svg []byte) string {
+	return "data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg)
 }
 
 // summaryLines are results.WriteSummary's two lines, so the report opens
@@ -338,7 +387,8 @@ func numeric(cell string) bool {
 }
 
 var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"left": func(t table, i int) bool { return i < len(t.Left) && t.Left[i] },
+	"left":         func(t table, i int) bool { return i < len(t.Left) && t.Left[i] },
+	"narrowScreen": func() int { return narrowScreen },
 }).Parse(pageHTML))
 
 // pageHTML is the report. The CSS keeps tables scrolling sideways inside
@@ -356,11 +406,12 @@ const pageHTML = `<!DOCTYPE html>
 <style>
 :root { color-scheme: light; --ink: #222; --muted: #666; --line: #ddd; --accent: #4e79a7; }
 * { box-sizing: border-box; }
-body { margin: 0 auto; max-width: 900px; padding: 1rem 1.25rem 3rem; color: var(--ink); background: #fff;
+body { margin: 0 auto; max-width: 1240px; padding: 1rem 1.25rem 3rem; color: var(--ink); background: #fff;
   font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
 h1 { font-size: 1.6rem; margin: .5rem 0 .25rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.25rem; margin: 2.25rem 0 .5rem; padding-top: .5rem; border-top: 1px solid var(--line); }
 .lede { margin: 0 0 1rem; color: var(--muted); }
+.lede, .note, figcaption, nav, .cards { max-width: 56rem; }
 .lede span { display: block; }
 nav { display: flex; flex-wrap: wrap; gap: .25rem .9rem; margin: .75rem 0 1rem; font-size: .95rem; }
 nav a { color: var(--accent); text-decoration: none; }
@@ -422,7 +473,7 @@ footer { margin-top: 3rem; color: var(--muted); font-size: .8rem; }
 {{end}}
 {{range .Figures}}{{if .Missing}}<p class="note" id="missing-{{.ID}}">{{.Missing}}</p>{{else}}
 <figure id="figure-{{.ID}}">
-<img id="plot-{{.ID}}" data-plot="{{.ID}}" {{.Src}} width="{{.Width}}" height="{{.Height}}" alt="{{.Title}}. {{.Caption}}">
+<picture>{{if .NarrowSrc}}<source media="(max-width: {{narrowScreen}}px)" {{.NarrowSrc}} width="{{.NarrowWidth}}" height="{{.NarrowHeight}}">{{end}}<img id="plot-{{.ID}}" data-plot="{{.ID}}" data-text="{{.MinText}}" {{.Src}} width="{{.Width}}" height="{{.Height}}" alt="{{.Title}}. {{.Caption}}"></picture>
 <figcaption><b>{{.Title}}.</b> {{.Caption}}</figcaption>
 </figure>{{end}}
 {{end}}
@@ -439,7 +490,23 @@ footer { margin-top: 3rem; color: var(--muted); font-size: .8rem; }
     img.addEventListener("error", function () { img.setAttribute("data-rendered", "no"); });
   });
   window.addEventListener("load", function () {
-    document.body.setAttribute("data-page-width", document.documentElement.scrollWidth + " in " + window.innerWidth);
+    var body = document.body, clipped = [], outside = [];
+    body.setAttribute("data-page-width", document.documentElement.scrollWidth + " in " + window.innerWidth);
+    // A table wider than its box scrolls inside it (clipped); no box may
+    // reach past the screen's edge (outside).
+    document.querySelectorAll(".scroll").forEach(function (box) {
+      var t = box.querySelector("table"), id = t ? t.id : "?";
+      if (box.scrollWidth > box.clientWidth + 1) { clipped.push(id); }
+      if (box.getBoundingClientRect().right > window.innerWidth + 0.5) { outside.push(id); }
+    });
+    body.setAttribute("data-clipped-tables", clipped.join(" "));
+    body.setAttribute("data-tables-outside", outside.join(" "));
+    // A plot's smallest text as shown: its natural size, scaled as laid out.
+    document.querySelectorAll("img[data-plot]").forEach(function (img) {
+      if (img.naturalWidth > 0 && img.getAttribute("data-text")) {
+        img.setAttribute("data-text-px", (parseFloat(img.getAttribute("data-text")) * img.clientWidth / img.naturalWidth).toFixed(1));
+      }
+    });
   });
 })();
 </script>

@@ -20,7 +20,7 @@ func writeHTML(t *testing.T, s results.Study, trials []results.Trial) string {
 	return buf.String()
 }
 
-var inlineImage = regexp.MustCompile(`<img id="plot-([a-z]+)" data-plot="[a-z]+" src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" width="(\d+)" height="(\d+)" alt="([^"]+)">`)
+var inlineImage = regexp.MustCompile(`<img id="plot-([a-z]+)" data-plot="[a-z]+" data-text="[0-9.]*" src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" width="(\d+)" height="(\d+)" alt="([^"]+)">`)
 
 func TestWriteHTML(t *testing.T) {
 	s, trials := small()

@@ -1,6 +1,9 @@
 package report
 
 import (
+	"math"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -64,3 +67,73 @@ func TestLegendsAreOutsideTheData(t *testing.T) {
 		})
 	}
 }
+
+// Parallel coordinates draw the trials without a value as their caption
+// says: grey lines that end at "no value" beyond the worst end of the
+// value axis, also in a study of one parameter, where a line across the
+// parameter axes alone would be a single point and not drawn at all.
+func TestParallelCoordinatesDrawValuelessTrials(t *testing.T) {
+	for _, params := range []int{1, 4} {
+		for _, goal := range []results.Goal{results.GoalMinimize, results.GoalMaximize} {
+			s, trials := small()
+			for i := range trials {
+				trials[i].Params = trials[i].Params[:params]
+			}
+			s.Goal = goal
+			valueless := 0
+			for _, tr := range trials {
+				if !hasPCValue(tr) {
+					valueless++
+				}
+			}
+			if valueless < 5 {
+				t.Fatalf("the test study needs trials without a value: %d", valueless)
+			}
+			fig, err := ParallelCoordinates(s, trials)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(fig.Caption, `end at "no value"`) {
+				t.Errorf("caption %q does not say where the grey lines end", fig.Caption)
+			}
+			svg := renderSVG(t, fig)
+			grey := greyPaths(svg)
+			if len(grey) != valueless+1 { // and the "no value" mark
+				t.Errorf("%d parameters, %s: %d grey paths for %d trials without a value and the mark", params, goal, len(grey), valueless)
+			}
+			mark, ok := textY(svg, "no value")
+			if !ok {
+				t.Fatalf("%d parameters, %s: no \"no value\" label", params, goal)
+			}
+			// Every grey line ends level with the label, on the value axis.
+			for _, end := range grey {
+				if math.Abs(end[1]-mark) > 6 { // the label is centred on the line: its baseline is a little lower
+					t.Errorf("%d parameters, %s: a grey line ends at y %.1f, the \"no value\" label is at %.1f", params, goal, end[1], mark)
+				}
+			}
+		}
+	}
+}
+
+// greyPaths returns the last point of each path stroked in the grey of
+// trials without a value, y measured up from the bottom.
+func greyPaths(svg string) [][2]float64 {
+	var out [][2]float64
+	for _, m := range svgFullPath.FindAllStringSubmatch(svg, -1) {
+		// faintColor, un-premultiplied by gonum's SVG (150 becomes 149).
+		if st := strings.ToUpper(m[2]); !strings.Contains(st, "STROKE:#959595") && !strings.Contains(st, "STROKE:#969696") {
+			continue
+		}
+		pts := svgPoint.FindAllStringSubmatch(m[1], -1)
+		last := pts[len(pts)-1]
+		x, _ := strconv.ParseFloat(last[1], 64)
+		y, _ := strconv.ParseFloat(last[2], 64)
+		out = append(out, [2]float64{x, y})
+	}
+	return out
+}
+
+var (
+	svgFullPath = regexp.MustCompile(`<path d="([^"]*)" style="([^"]*)"`)
+	svgPoint    = regexp.MustCompile(`[ML]([-0-9.e]+),([-0-9.e]+)`)
+)
