@@ -54,8 +54,9 @@ type batchMember struct {
 	w        []float64
 	d        *Dataset
 	withGrad bool
-	chunks   int
-	failed   any // a panic of the pass, raised again in the trial
+	pending  bool // not computed yet in the pass
+	chunks   int  // the chunks of the step computed
+	failed   any  // a panic of the pass, raised again in the trial
 }
 
 // Batchable says why a trial with these settings cannot share passes with
@@ -131,7 +132,7 @@ func (b *Batch) ready() bool {
 // step is the member's full-batch loss, and gradient into grad unless it
 // is nil, at w over d: computed in the batch's next pass.
 func (m *batchMember) step(w []float64, d *Dataset, grad []float64) float64 {
-	m.w, m.d, m.withGrad, m.chunks = w, d, grad != nil, 0
+	m.w, m.d, m.withGrad, m.pending = w, d, grad != nil, true
 	b := m.b
 	b.mu.Lock()
 	b.queue = append(b.queue, m)
@@ -184,13 +185,13 @@ func (b *Batch) pass(self *batchMember) {
 		b.taken = b.taken[:0]
 	}()
 	for i, m := range taken {
-		if m.chunks < 0 {
-			continue // done with an earlier data set
+		if !m.pending {
+			continue // computed with an earlier member's data set
 		}
 		b.group = b.group[:0]
 		for _, o := range taken[i:] {
-			if o.chunks >= 0 && o.d == m.d && o.model.steps().whole == m.model.steps().whole {
-				o.chunks = -1
+			if o.pending && o.d == m.d && o.model.steps().whole == m.model.steps().whole {
+				o.pending = false
 				b.group = append(b.group, o)
 			}
 		}

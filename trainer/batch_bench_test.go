@@ -26,12 +26,12 @@ func sweepTrials() []Settings {
 // benchSweep times the sweep on the 200,000 × 64 set, either each trial
 // after the other (what --parallel 1 did) or all in one Batch, on one
 // core as BenchmarkLinearStepFused (the cores a step could borrow are
-// held), and reports trials per second.
-func benchSweep(b *testing.B, batched bool) {
+// held) or on all, and reports trials per second.
+func benchSweep(b *testing.B, batched, allCores bool) {
 	d := benchLinearSet()
 	p := Problem{Train: d}
 	all := sweepTrials()
-	if maxHelpers > 0 {
+	if maxHelpers > 0 && !allCores {
 		if !cores.TryAcquire(int64(maxHelpers)) {
 			b.Fatal("the cores a step borrows are in use")
 		}
@@ -65,6 +65,10 @@ func benchSweep(b *testing.B, batched bool) {
 }
 
 // BenchmarkSweepOneByOne and BenchmarkSweepBatched: the bar is batched at
-// least 3× the trials per second of one by one.
-func BenchmarkSweepOneByOne(b *testing.B) { benchSweep(b, false) }
-func BenchmarkSweepBatched(b *testing.B)  { benchSweep(b, true) }
+// least 3× the trials per second of one by one. The AllCores variants
+// lend the other cores to the steps or passes, as for a lone trial or
+// batch (--parallel 1, or the last trials of a round).
+func BenchmarkSweepOneByOne(b *testing.B)         { benchSweep(b, false, false) }
+func BenchmarkSweepBatched(b *testing.B)          { benchSweep(b, true, false) }
+func BenchmarkSweepOneByOneAllCores(b *testing.B) { benchSweep(b, false, true) }
+func BenchmarkSweepBatchedAllCores(b *testing.B)  { benchSweep(b, true, true) }

@@ -263,3 +263,42 @@ func TestBatchedStepAllocatesNothing(t *testing.T) {
 		}
 	})
 }
+
+// countingStep counts the blocks a batch computes for a model.
+type countingStep struct {
+	*linearModel
+	blocks atomic.Int64
+}
+
+func (c *countingStep) block(ch, s, e int) {
+	c.blocks.Add(1)
+	c.linearModel.block(ch, s, e)
+}
+
+// TestBatchPassComputesEachStepOnce: a pass computes every waiting
+// trial's step once, block by block, however many trials wait.
+func TestBatchPassComputesEachStepOnce(t *testing.T) {
+	d := regressionData(2*chunkRows+100, 5)(rand.New(rand.NewPCG(41, 42)))
+	blocks := int64(2*chunkRows/blockRows + (100+blockRows-1)/blockRows)
+	b := NewBatch()
+	const trials = 4
+	var wg sync.WaitGroup
+	models := make([]*countingStep, trials)
+	for i := range models {
+		models[i] = &countingStep{linearModel: newLinear(d.M, d.N, true)}
+		m := b.join(models[i])
+		w := gaussWeights(rand.New(rand.NewPCG(43, uint64(i))), d.M+1, 0.3)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer m.leave()
+			m.step(w, d, make([]float64, d.M+1))
+		}()
+	}
+	wg.Wait()
+	for i, m := range models {
+		if n := m.blocks.Load(); n != blocks {
+			t.Errorf("trial %d: %d blocks computed, want %d (one step)", i, n, blocks)
+		}
+	}
+}
