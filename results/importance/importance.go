@@ -159,14 +159,23 @@ func Compute(ctx context.Context, trials []results.Trial, opts Options) (Result,
 	if err != nil {
 		return res, err
 	}
+	// Scaled to [-1, 1] and centred: shares of variance do not depend on
+	// the scale, the sums of squares of values near ±1.7e308 would
+	// overflow, and centring keeps the split scores' digits when the
+	// values sit far from 0.
 	y := make([]float64, len(used))
+	scale := 0.0
+	for _, t := range used {
+		scale = math.Max(scale, math.Abs(t.Value))
+	}
+	if scale == 0 {
+		scale = 1
+	}
 	mean := 0.0
 	for i, t := range used {
-		mean += t.Value
-		y[i] = t.Value
+		y[i] = t.Value / scale
+		mean += y[i]
 	}
-	// Centred, so that the split scores' sums of squares keep their digits
-	// when the values sit far from 0.
 	mean /= float64(len(y))
 	for i := range y {
 		y[i] -= mean

@@ -247,3 +247,30 @@ func TestCancelled(t *testing.T) {
 		t.Errorf("err %v, want context.Canceled", err)
 	}
 }
+
+// Values near the ends of float64 give the same shares as small ones:
+// the shares do not depend on the scale (but for rounding), and nothing
+// overflows.
+func TestExtremeValues(t *testing.T) {
+	space := []results.Range{{Name: "x0", Low: 0, High: 1}, {Name: "x1", Low: 0, High: 1}}
+	small := sample(60, 12, space, func(p map[string]float64) float64 { return p["x0"] + 0.3*p["x1"] })
+	huge := make([]results.Trial, len(small))
+	copy(huge, small)
+	for i := range huge {
+		huge[i].Value *= 1.5e308
+	}
+	a, err := Compute(context.Background(), small, Options{Space: space, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Compute(context.Background(), huge, Options{Space: space, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range a.Params {
+		x, y := a.Params[i], b.Params[i]
+		if x.Name != y.Name || math.IsNaN(y.Importance) || math.Abs(x.Importance-y.Importance) > 0.01 { // rounding may move a split
+			t.Errorf("%s: %g for small values, %s: %g for huge ones", x.Name, x.Importance, y.Name, y.Importance)
+		}
+	}
+}

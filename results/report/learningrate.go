@@ -26,6 +26,11 @@ func ValueVsLearningRate(s results.Study, trials []results.Trial, param string) 
 	if xs.pos == 0 {
 		return nil, fmt.Errorf("value against %s: no trial has a positive %s: %w", param, param, ErrNoData)
 	}
+	floor, withFloor := s.Floor.Of(s.Metric)
+	withFloor = withFloor && finite(floor)
+	if withFloor {
+		ys.add(floor)
+	}
 	logY := ys.spansDecades()
 	metric := metricName(s)
 	p := newPlot(metric+" against "+param, param+" (log)", metric)
@@ -69,11 +74,24 @@ func ValueVsLearningRate(s results.Study, trials []results.Trial, param string) 
 	if err := markBest(p, s, trials, param); err != nil {
 		return nil, fmt.Errorf("value against %s: %w", param, err)
 	}
+	if withFloor && (!logY || floor > 0) {
+		// The least-squares floor, as a dashed line across the plot.
+		line, err := plotter.NewLine(plotter.XYs{{X: p.X.Min, Y: floor}, {X: p.X.Max, Y: floor}})
+		if err != nil {
+			return nil, fmt.Errorf("value against %s: %w", param, err)
+		}
+		line.LineStyle = lineStyle(textColor, vg.Points(1), true)
+		p.Add(line)
+		p.Legend.Add("least-squares floor "+results.FormatValue(floor), line)
+	}
 	placeLegend(p, drawn...)
 
 	fig := single(p, plotWidth, plotHeight)
 	fig.Title = "Value against learning rate"
 	fig.Caption = lrCaption(metric, param, side, logY, sampled, skipped)
+	if withFloor {
+		fig.Caption += floorNote(s.Metric)
+	}
 	return fig, nil
 }
 
@@ -88,6 +106,14 @@ func lrCaption(metric, param, side string, logY, sampled bool, skipped int) stri
 		c += fmt.Sprintf(" %d trials without a positive %s are not shown.", skipped, param)
 	}
 	return c
+}
+
+// floorNote says what the dashed line is.
+func floorNote(metric string) string {
+	if metric == "train_loss" {
+		return " The dashed line is the least-squares floor: the lowest training loss any weights reach, which gradient descent approaches."
+	}
+	return " The dashed line is the least-squares floor: the " + metric + " of the weights with the lowest training loss, which gradient descent approaches (on held-out data a trial can end below it)."
 }
 
 // lrGroup is one kind of trial in the learning-rate plot.

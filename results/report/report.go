@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/results/importance"
 )
 
 // TopRows is how many trials the report's ranked table lists: the
@@ -145,7 +146,34 @@ func newPage(s results.Study, trials []results.Trial, o options) page {
 	charts := slices.DeleteFunc(newCharts(s, trials, ranked), func(c chart) bool {
 		return (c.id == "lr" && !withLR) || (c.id == "ranges" && !withRounds)
 	})
+	// The importance is measured while the other plots are drawn.
+	var (
+		imp     importance.Result
+		impNote string
+		impErr  error
+	)
+	measured := make(chan struct{})
+	go func() {
+		defer close(measured)
+		defer func() {
+			if p := recover(); p != nil {
+				impErr = &panicError{plot: "importance", value: p}
+			}
+		}()
+		imp, impNote, impErr = importanceOf(s, trials)
+	}()
+	charts = append(charts, chart{"importance", func() (*Figure, error) {
+		<-measured
+		switch {
+		case impErr != nil:
+			return nil, impErr
+		case impNote != "":
+			return nil, fmt.Errorf("%s: %w", impNote, ErrNoData)
+		}
+		return importanceChart(imp)
+	}})
 	figs := renderAll(charts)
+	<-measured
 	byID := make(map[string]figure, len(figs))
 	for _, f := range figs {
 		byID[f.ID] = f
@@ -166,6 +194,7 @@ func newPage(s results.Study, trials []results.Trial, o options) page {
 		p.Sections = append(p.Sections, section{ID: "rounds", Title: "How the ranges narrowed, round by round",
 			Tables: []table{roundsTable(s)}, Figures: []figure{byID["ranges"]}})
 	}
+	p.Sections = append(p.Sections, importanceSection(imp, impNote, impErr, byID["importance"]))
 	p.Sections = append(p.Sections, section{ID: "parallel", Title: "All trials", Figures: []figure{byID["parallel"]}})
 	if f, ok := byID["pruned"]; ok && f.Missing == "" {
 		p.Sections = append(p.Sections, section{ID: "pruning", Title: "Early stopping", Figures: []figure{f}})
@@ -272,6 +301,9 @@ func facts(s results.Study, trials []results.Trial) []fact {
 	}
 	add("trials", strconv.Itoa(len(trials)))
 	add("rounds", strconv.Itoa(len(s.Rounds)))
+	if floor, ok := s.Floor.Of(s.Metric); ok {
+		add("least-squares floor", results.FormatValue(floor)+" (train_loss "+results.FormatValue(s.Floor.TrainLoss)+")")
+	}
 	return fs
 }
 

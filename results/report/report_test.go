@@ -121,15 +121,15 @@ func TestWriteHTMLDegrades(t *testing.T) {
 		{"empty", func() (results.Study, []results.Trial) { return results.Study{Name: "empty", Goal: "minimize"}, nil },
 			[]string{"loss", "grad", "parallel"}, 0, []string{"learning-rate", "rounds", "pruning"}},
 		{"no histories", mutate(func(_ *results.Study, t *results.Trial) { t.History = nil }),
-			[]string{"loss", "grad"}, 3, []string{"pruning"}},
+			[]string{"loss", "grad"}, 4, []string{"pruning"}},
 		{"every value NaN", mutate(func(_ *results.Study, t *results.Trial) {
 			t.Status, t.Value = results.StatusDiverged, math.NaN()
 			t.History = nil
-		}), []string{"loss", "grad"}, 3, []string{"pruning"}},
+		}), []string{"loss", "grad", "importance"}, 3, []string{"pruning"}},
 		{"no learning rate, one round", mutate(func(s *results.Study, t *results.Trial) {
 			s.Rounds = s.Rounds[:1]
 			t.Params[0].Name = "step"
-		}), nil, 4, []string{"learning-rate", "rounds"}},
+		}), nil, 5, []string{"learning-rate", "rounds"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

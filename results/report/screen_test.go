@@ -137,3 +137,40 @@ var (
 	svgFullPath = regexp.MustCompile(`<path d="([^"]*)" style="([^"]*)"`)
 	svgPoint    = regexp.MustCompile(`[ML]([-0-9.e]+),([-0-9.e]+)`)
 )
+
+// A study with a least-squares floor shows it: among the study's facts,
+// as the ranked table's "above floor" column, and as a dashed line with a
+// legend entry on the learning-rate plot; a study without one shows none.
+func TestReportShowsTheFloor(t *testing.T) {
+	s, trials := small()
+	plain := writeHTML(t, s, trials)
+	if strings.Contains(plain, "floor") {
+		t.Fatal("a study without a floor mentions one")
+	}
+	s.Floor = &results.Floor{TrainLoss: 0.015, ValidationLoss: 0.018}
+	page := writeHTML(t, s, trials)
+	for _, want := range []string{"<dt>least-squares floor</dt><dd>0.018 (train_loss 0.015)</dd>", `scope="col">above floor</th>`, "least-squares floor: validation_loss 0.018"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	fig, err := ValueVsLearningRate(s, trials, "learning_rate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := textY(renderSVG(t, fig), "least-squares floor 0.018"); !ok || !strings.Contains(fig.Caption, "dashed line is the least-squares floor") {
+		t.Errorf("the learning-rate plot does not draw the floor (caption %q)", fig.Caption)
+	}
+}
+
+// The importance section scores the study's parameters, in a table and a
+// plot.
+func TestReportShowsImportance(t *testing.T) {
+	s, trials := small()
+	page := writeHTML(t, s, trials)
+	for _, want := range []string{`<section id="importance">`, `id="importance-table"`, `id="plot-importance"`, "learning_rate", " × "} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+}
