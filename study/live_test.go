@@ -177,6 +177,61 @@ func TestStopRunningTrial(t *testing.T) {
 			}
 		})
 	}
+	// Two trials of a round advance together (batched trials, one pass
+	// over the data for both): stopping one ends it alone.
+	t.Run("built-in/batched", func(t *testing.T) {
+		s := liveStudy(t, false)
+		s.Config.Search.Trials = 2
+		store := results.NewMemoryStore()
+		ctx := context.Background()
+		done := make(chan error, 1)
+		go func() { done <- s.Run(ctx, store, RunOptions{Parallel: 1, Where: "test", Shared: DefaultShared}) }()
+		waitFor := func(what string, ok func(trials []results.Trial) bool) {
+			t.Helper()
+			for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("no %s within a minute", what)
+				}
+				if _, trials, err := store.Study(ctx, "live"); err == nil && len(trials) == 2 && ok(trials) {
+					return
+				}
+			}
+		}
+		curves := func(trials []results.Trial) bool {
+			return trials[0].Status == results.StatusRunning && trials[1].Status == results.StatusRunning &&
+				len(trials[0].History) >= 2 && len(trials[1].History) >= 2
+		}
+		waitFor("two running trials with curves", curves)
+		if err := store.RequestStop(ctx, "live", 1); err != nil {
+			t.Fatal(err)
+		}
+		waitFor("trial 1 stopped while trial 0 runs on", func(trials []results.Trial) bool {
+			return trials[1].Status == results.StatusOK && trials[0].Status == results.StatusRunning
+		})
+		if err := store.RequestStop(ctx, "live", 0); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(time.Minute):
+			t.Fatal("the stopped study did not end within a minute")
+		}
+		_, trials, err := store.Study(ctx, "live")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tr := range trials {
+			if tr.Status != results.StatusOK || tr.StopReason != "user" || math.IsNaN(tr.Value) {
+				t.Errorf("trial %d: %s, %q, value %v; want ok, user, its value", tr.Number, tr.Status, tr.StopReason, tr.Value)
+			}
+		}
+		if trials[1].Iterations >= trials[0].Iterations {
+			t.Errorf("trial 1, stopped first, ran %d iterations, trial 0 %d", trials[1].Iterations, trials[0].Iterations)
+		}
+	})
 	t.Run("command/sqlite", func(t *testing.T) {
 		run, watch := sqliteStores(t)
 		tr := runAndStop(t, liveStudy(t, true), run, watch)
