@@ -115,6 +115,9 @@ func (s *Server) studyDoc(snap *snapshot) studyDoc {
 		if k == "pruning" && doc.Statuses[string(results.StatusPruned)] == 0 {
 			continue
 		}
+		if k == "narrowing" && len(snap.study.Rounds) < 2 {
+			continue // nothing narrowed yet
+		}
 		doc.Plots = append(doc.Plots, k)
 	}
 	if best, ok := results.Best(snap.trials, snap.study.Goal); ok {

@@ -30,7 +30,11 @@ type plotDoc struct {
 	Caption string `json:"caption,omitempty"`
 	SVG     string `json:"svg,omitempty"`
 	Width   int    `json:"width,omitempty"` // CSS pixels at full size
-	Missing string `json:"missing,omitempty"`
+	// NarrowSVG is the phone layout of the same plot (report.Figure's
+	// Narrow: text legible at 390 px), shown up to narrowScreen wide.
+	NarrowSVG   string `json:"narrow_svg,omitempty"`
+	NarrowWidth int    `json:"narrow_width,omitempty"`
+	Missing     string `json:"missing,omitempty"`
 }
 
 // plot draws (once per snapshot) the plot of kind, which must be one of
@@ -80,8 +84,14 @@ func drawPlot(kind string, s *snapshot) (d plotDoc) {
 	if err == nil {
 		var buf bytes.Buffer
 		if err = fig.Render(&buf, report.SVG); err == nil {
-			return plotDoc{Title: fig.Title, Caption: fig.Caption, SVG: buf.String(),
-				Width: int(float64(fig.Width/vg.Inch)*96 + 0.5)}
+			d := plotDoc{Title: fig.Title, Caption: fig.Caption, SVG: buf.String(), Width: cssPixels(fig.Width)}
+			if n := fig.Narrow(); n != fig {
+				var nb bytes.Buffer
+				if n.Render(&nb, report.SVG) == nil {
+					d.NarrowSVG, d.NarrowWidth = nb.String(), cssPixels(n.Width)
+				}
+			}
+			return d
 		}
 	}
 	if errors.Is(err, report.ErrNoData) {
@@ -89,3 +99,6 @@ func drawPlot(kind string, s *snapshot) (d plotDoc) {
 	}
 	return plotDoc{Missing: "This plot could not be drawn: " + err.Error()}
 }
+
+// cssPixels is a figure's length as the browser lays it out (96 per inch).
+func cssPixels(l vg.Length) int { return int(float64(l/vg.Inch)*96 + 0.5) }

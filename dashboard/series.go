@@ -8,6 +8,7 @@ package dashboard
 import (
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/hpsearch/hpsearch/results"
 )
@@ -150,10 +151,17 @@ func (s *snapshot) seriesOf() *seriesDoc {
 	return doc
 }
 
-// logParams reports which parameters are sampled on a log scale, from the
-// ranges the study recorded.
+// logParams reports which parameters are sampled on a log scale: from the
+// ranges the study recorded, and before its first round is recorded from
+// its resolved config ("parameters.NAME: log_uniform [...]").
 func logParams(st results.Study) map[string]bool {
 	out := make(map[string]bool)
+	for line := range strings.Lines(st.Config) {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ": ")
+		if name, isParam := strings.CutPrefix(k, "parameters."); ok && isParam && logDistribution(v) {
+			out[name] = true
+		}
+	}
 	for _, r := range st.Rounds {
 		for _, rg := range r.Ranges {
 			if rg.Log {
@@ -162,6 +170,13 @@ func logParams(st results.Study) map[string]bool {
 		}
 	}
 	return out
+}
+
+// logDistribution reports whether a config's description of a parameter's
+// distribution samples in log space: log_uniform, powers_of_ten, or an
+// int with log.
+func logDistribution(v string) bool {
+	return strings.HasPrefix(v, "log_uniform") || strings.HasPrefix(v, "powers_of_ten") || slices.Contains(strings.Fields(v), "log")
 }
 
 // stride picks at most n of xs, evenly spaced, first and last included.

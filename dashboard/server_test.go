@@ -659,3 +659,24 @@ func TestFloor(t *testing.T) {
 		t.Errorf("a study without a floor shows one: %v %q %v", doc.Floor, doc.FloorLine, table.Columns)
 	}
 }
+
+// Before a running study records its first round, a parameter's log scale
+// comes from its resolved config.
+func TestLogParamsFromTheConfig(t *testing.T) {
+	st := results.Study{Config: "trainer.max_iterations: 400\n" +
+		"parameters.learning_rate: log_uniform [0.0001, 1]\n" +
+		"parameters.step: powers_of_ten [-5, 0]\n" +
+		"parameters.width: int [8, 512] log\n" +
+		"parameters.momentum: uniform [0, 0.99] when optimizer in [momentum, adam]\n" +
+		"parameters.optimizer: choice [gd, momentum, adam]\n"}
+	got := logParams(st)
+	want := map[string]bool{"learning_rate": true, "step": true, "width": true}
+	if len(got) != len(want) {
+		t.Fatalf("log parameters %v, want %v", got, want)
+	}
+	for k := range want {
+		if !got[k] {
+			t.Errorf("%s is not log: %v", k, got)
+		}
+	}
+}

@@ -167,7 +167,7 @@
       }
       $("#copied").textContent = ok ? "copied" : "selected: press Ctrl+C";
     });
-    for (const box of document.querySelectorAll("#filters input[type=checkbox]")) {
+    for (const box of document.querySelectorAll("#filters input.status-filter")) {
       box.addEventListener("change", () => { state.offset = 0; loadTable(); });
     }
     $("#prev").addEventListener("click", () => { state.offset = Math.max(0, state.offset - state.limit); loadTable(); });
@@ -256,7 +256,7 @@
       }
     }
     async function loadTable() {
-      const boxes = [...document.querySelectorAll("#filters input[type=checkbox]")];
+      const boxes = [...document.querySelectorAll("#filters input.status-filter")];
       const on = boxes.filter(b => b.checked).map(b => b.value);
       let q = "?sort=" + enc(state.sort) + "&order=" + state.order + "&offset=" + state.offset + "&limit=" + state.limit;
       if (on.length < boxes.length) q += "&status=" + enc(on.join(",") || "none");
@@ -351,6 +351,8 @@
       }
       for (const fig of [...holder.children]) if (!seen.has(fig.id)) fig.remove();
     }
+    const plotNames = { "learning-rate": "Value against learning rate", parallel: "Parallel coordinates",
+      narrowing: "How the ranges narrowed", pruning: "Early stopping: pruned and kept trials" };
     async function drawn(doc) {
       const holder = $("#drawn");
       const want = new Set(doc.plots);
@@ -359,16 +361,19 @@
         let fig = holder.querySelector('[data-kind="' + kind + '"]');
         if (!fig) {
           fig = el("figure", { class: "card", "data-kind": kind, id: "plot-" + kind }, el("figcaption", {}, el("b", { text: "…" })),
-            el("img", { alt: kind, loading: "lazy" }), el("p", { class: "caption" }));
+            el("picture", {}, el("source", { media: "(max-width: 820px)" }), el("img", { alt: kind })), el("p", { class: "caption" }));
           holder.append(fig);
         }
         const pd = await getJSON(base + "/plot/" + kind);
-        $("figcaption b", fig).textContent = pd.title || kind;
+        $("figcaption b", fig).textContent = pd.title || plotNames[kind] || kind;
         const img = $("img", fig);
+        const source = $("source", fig);
+        if (pd.narrow_svg) source.srcset = "data:image/svg+xml;charset=utf-8," + enc(pd.narrow_svg);
+        else source.removeAttribute("srcset");
         if (pd.svg) {
           img.hidden = false;
+          img.alt = (pd.title || kind) + ". " + (pd.caption || "");
           img.src = "data:image/svg+xml;charset=utf-8," + enc(pd.svg);
-          if (pd.width) img.style.maxWidth = pd.width + "px";
           $("p.caption", fig).textContent = pd.caption || "";
           fig.dataset.rendered = "yes";
         } else {

@@ -1,0 +1,343 @@
+package dashboard
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"image/png"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/results/postgres"
+	"github.com/hpsearch/hpsearch/results/postgres/pgtest"
+	"github.com/hpsearch/hpsearch/results/sqlite"
+	"github.com/hpsearch/hpsearch/study"
+)
+
+// chromiumNames are the names headless Chromium goes by.
+var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
+
+// findChromium returns the browser to test with. Without one the test is
+// skipped on a workstation, but fails on CI (CI=true), where .ci/run
+// installs it: a browser test that silently never runs tests nothing.
+func findChromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range chromiumNames {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	msg := "no Chromium on PATH (looked for " + strings.Join(chromiumNames, ", ") + "): install it (Debian: apt-get install chromium) to run the browser test"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg + "; CI must run it (.ci/run installs it)")
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// liveConfig is a real sweep (the built-in trainer on synthetic linear
+// data) slow enough that a page sees its trial count rise.
+const liveConfig = `name: %s
+seed: 7
+data:
+  synthetic: {kind: linear, samples: 20000, features: 20, noise: 0.1}
+  validation: 0.2
+  standardize: true
+model:
+  kind: linear
+  loss: mse
+trainer:
+  optimizer: gd
+  max_iterations: %d
+  gradient_threshold: 1e-12
+  init: {mean: 0, std: 0.1}
+search:
+  strategy: coarse-to-fine
+  rounds: 3
+  trials_per_round: %d
+  metric: validation_loss
+parameters:
+  learning_rate: {log_uniform: [1e-4, 1]}
+  init_std: {log_uniform: [1e-3, 1]}
+`
+
+// sweep runs a real study in store until ctx ends or it finishes; the
+// returned channel gives its error.
+func sweep(t *testing.T, ctx context.Context, store results.Store, name string, iterations, perRound int) <-chan error {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name+".yaml")
+	if err := os.WriteFile(path, fmt.Appendf(nil, liveConfig, name, iterations, perRound), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := study.Load(path, []string{"output.dir=" + t.TempDir()}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, store, study.RunOptions{Parallel: 2, Shared: study.DefaultShared}) }()
+	return done
+}
+
+func TestBrowserSQLite(t *testing.T) {
+	bin := findChromium(t)
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "hpsearch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	browse(t, bin, store)
+}
+
+func TestBrowserPostgres(t *testing.T) {
+	url := pgtest.URL(t)
+	bin := findChromium(t)
+	store, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	browse(t, bin, store)
+}
+
+// browse drives the pages in headless Chromium while a sweep runs: the
+// studies page lists the study started during the test and its trial
+// count rises, the trials table sorts, a trial page draws its curves, and
+// every page's screenshots at phone and laptop width are not blank.
+// HPSEARCH_SCREENSHOTS=DIR keeps the screenshots there.
+func browse(t *testing.T, bin string, store results.Store) {
+	if testing.Short() {
+		t.Skip("a real sweep in a real browser: not with -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	srv := httptest.NewServer(New(store, Options{Poll: 300 * time.Millisecond, Log: testLogger(t)}))
+	defer srv.Close()
+
+	// A finished study to compare with.
+	if err := <-sweep(t, ctx, store, "last-night", 100, 4); err != nil {
+		t.Fatalf("last-night: %v", err)
+	}
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("hide-scrollbars", true))
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancelAlloc()
+	browser, cancelBrowser := chromedp.NewContext(allocCtx)
+	defer cancelBrowser()
+	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(browser, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	run("open the studies page", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#studies tbody tr[data-name="last-night"]`)))
+
+	// The study started now appears on the open page, and its count rises.
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	done := sweep(t, sweepCtx, store, "tonight", 300, 30)
+	defer func() {
+		stopSweep()
+		if err := <-done; err != nil && study.KindOf(err) != study.Interrupted {
+			t.Errorf("tonight's sweep: %v", err)
+		}
+	}()
+	first := waitNumber(t, browser, `(() => { const r = document.querySelector('#studies tr[data-name="tonight"]'); return r ? +r.dataset.done : -1; })()`,
+		func(n float64) bool { return n >= 0 }, "the study started during the test is not listed")
+	waitNumber(t, browser, `+(document.querySelector('#studies tr[data-name="tonight"]') || {dataset: {done: -1}}).dataset.done`,
+		func(n float64) bool { return n > first+1 }, fmt.Sprintf("the trial count stays at %v while the sweep runs", first))
+	shots(t, browser, "studies")
+
+	// The study page: the table sorts by value, both ways.
+	run("open the study page", chromedp.Navigate(srv.URL+"/study/tonight"),
+		chromedp.WaitVisible(chromedp.CSS(`#trials tbody tr[data-number]`)))
+	for _, order := range []string{"ascending", "descending"} {
+		// Clicked from the page's script, in one step: the table of a
+		// running study is redrawn at every poll, which would detach a
+		// button found in one protocol call before the next clicks it.
+		run("sort by value", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Evaluate[bool](`document.querySelector('#trials th[data-col="value"] button').click() || true`)(ctx, tg)
+			return err
+		}))
+		waitNumber(t, browser, `+!!document.querySelector('#trials th[data-col="value"][aria-sort="`+order+`"]')`,
+			func(n float64) bool { return n == 1 }, "the table is not sorted "+order+" after a click on its value header")
+		values, err := chromedp.Run(browser, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#trials tbody tr[data-number]')].map(r => r.dataset.value)`))
+		if err != nil {
+			t.Fatalf("read the values: %v", err)
+		}
+		checkSorted(t, values, order)
+	}
+	// Filter by status: without ok, no ok row; pick columns: without the
+	// train loss, no such column.
+	js := func(what, expr string) {
+		t.Helper()
+		if _, err := chromedp.Run(browser, chromedp.Evaluate[bool](expr+` || true`)); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	js("untick ok", `(() => { const b = document.querySelector('#filters input.status-filter[value="ok"]'); b.click(); })()`)
+	waitNumber(t, browser, `document.querySelectorAll('#trials tbody tr[data-status="ok"]').length === 0 && document.querySelector('#page-info').textContent.startsWith("trials") ? 1 : 0`,
+		func(n float64) bool { return n == 1 }, "ok rows remain after unticking ok")
+	js("tick ok again", `document.querySelector('#filters input.status-filter[value="ok"]').click()`)
+	waitNumber(t, browser, `document.querySelectorAll('#trials tbody tr[data-status="ok"]').length`,
+		func(n float64) bool { return n > 0 }, "no ok rows after ticking ok again")
+	js("hide train loss", `document.querySelector('#columns .column-list input[value="train_loss"]').click()`)
+	waitNumber(t, browser, `document.querySelectorAll('#trials th[data-col="train_loss"]').length`,
+		func(n float64) bool { return n == 0 }, "the train loss column is still shown")
+	js("show train loss", `document.querySelector('#columns .column-list input[value="train_loss"]').click()`)
+
+	waitNumber(t, browser, `+(document.querySelector('#plot-best .chart') || {dataset: {}}).dataset.points || 0`,
+		func(n float64) bool { return n > 0 }, "the best-so-far plot has no points")
+	waitNumber(t, browser, `document.querySelectorAll('#drawn figure[data-rendered="yes"]').length`,
+		func(n float64) bool { return n >= 2 }, "the drawn plots did not render")
+	shots(t, browser, "study")
+
+	// A finished trial's page draws its curves.
+	sums, err := results.Summaries(ctx, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	best := -1
+	for _, s := range sums {
+		if s.Study.Name == "last-night" {
+			best = s.BestTrial
+		}
+	}
+	run("open a trial page", chromedp.Navigate(srv.URL+"/study/last-night/trial/"+strconv.Itoa(best)),
+		chromedp.WaitVisible(chromedp.CSS(`#plot-loss .chart canvas`)), chromedp.WaitVisible(chromedp.CSS(`#plot-grad .chart canvas`)))
+	waitNumber(t, browser, `+document.querySelector('#plot-loss .chart').dataset.points`, func(n float64) bool { return n > 2 }, "the loss curve is empty")
+	shots(t, browser, "trial")
+
+	run("open the comparison", chromedp.Navigate(srv.URL+"/compare?study=last-night&study=tonight"),
+		chromedp.WaitVisible(chromedp.CSS(`#plot-compare .chart canvas`)))
+	shots(t, browser, "compare")
+}
+
+// waitNumber evaluates expr until ok holds for its value, failing with msg
+// after a while.
+func waitNumber(t *testing.T, browser context.Context, expr string, ok func(float64) bool, msg string) float64 {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		n, err := chromedp.Run(browser, chromedp.Evaluate[float64](expr))
+		if err != nil {
+			t.Fatalf("%s: %v", expr, err)
+		}
+		if ok(n) {
+			return n
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s (last %v)", msg, n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// checkSorted checks the table's values (data-value, "" for none) are in
+// order, the missing ones last.
+func checkSorted(t *testing.T, values []string, order string) {
+	t.Helper()
+	if len(values) < 2 {
+		t.Fatalf("%d rows to sort", len(values))
+	}
+	prev, missing := 0.0, false
+	for i, v := range values {
+		if v == "" {
+			missing = true
+			continue
+		}
+		if missing {
+			t.Fatalf("%s: a value after a missing one: %v", order, values)
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 && ((order == "ascending" && f < prev) || (order == "descending" && f > prev)) {
+			t.Fatalf("not %s at row %d: %v", order, i, values)
+		}
+		prev = f
+	}
+}
+
+// shots takes the page's full screenshots at 390 and 1280 px wide and
+// checks them: not blank, and at phone width nothing widens the page past
+// the screen (tables scroll in their own box).
+func shots(t *testing.T, browser context.Context, page string) {
+	t.Helper()
+	for _, width := range []int64{390, 1280} {
+		if err := chromedp.Do(browser, chromedp.EmulateViewport(width, 844),
+			chromedp.Sleep(700*time.Millisecond)); err != nil { // the charts redraw at the new width
+			t.Fatalf("%s at %d px: %v", page, width, err)
+		}
+		scrollWidth, err := chromedp.Run(browser, chromedp.Evaluate[float64](`document.documentElement.scrollWidth`))
+		if err != nil {
+			t.Fatalf("%s at %d px: %v", page, width, err)
+		}
+		buf, err := chromedp.Run(browser, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("%s at %d px: %v", page, width, err)
+		}
+		if scrollWidth > float64(width)+1 {
+			t.Errorf("%s at %d px: the page is %v px wide", page, width, scrollWidth)
+		}
+		if err := notBlank(buf); err != nil {
+			t.Errorf("%s at %d px: %v", page, width, err)
+		}
+		if dir := os.Getenv("HPSEARCH_SCREENSHOTS"); dir != "" {
+			name := filepath.Join(dir, fmt.Sprintf("%s-%s-%d.png", strings.ReplaceAll(t.Name(), "/", "-"), page, width))
+			if err := os.WriteFile(name, buf, 0o644); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	if err := chromedp.Do(browser, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// notBlank says whether a PNG shows a page: many colours, and a good share
+// of pixels unlike the background.
+func notBlank(b []byte) error {
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	r := img.Bounds()
+	bg := img.At(r.Max.X-1, r.Max.Y-1)
+	colours := map[[3]uint32]bool{}
+	differ, total := 0, 0
+	for y := r.Min.Y; y < r.Max.Y; y += 2 {
+		for x := r.Min.X; x < r.Max.X; x += 2 {
+			c := img.At(x, y)
+			cr, cg, cb, _ := c.RGBA()
+			colours[[3]uint32{cr >> 10, cg >> 10, cb >> 10}] = true
+			if !sameColour(c, bg) {
+				differ++
+			}
+			total++
+		}
+	}
+	if len(colours) < 20 || differ*50 < total {
+		return errors.New("blank: " + strconv.Itoa(len(colours)) + " colours, " + strconv.Itoa(100*differ/total) + "% of pixels unlike the background")
+	}
+	return nil
+}
+
+func sameColour(a, b interface{ RGBA() (r, g, b, a uint32) }) bool {
+	ar, ag, ab, _ := a.RGBA()
+	br, bg, bb, _ := b.RGBA()
+	return ar == br && ag == bg && ab == bb
+}
