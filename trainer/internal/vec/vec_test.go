@@ -187,3 +187,25 @@ func BenchmarkKernels(b *testing.B) {
 		})
 	}
 }
+
+// TestDotRowsRowAloneSameBits: a row's dot product is the same bits
+// whichever loop computes it (eight, four or one rows at a time), so a
+// row's value does not depend on how many rows a call has.
+func TestDotRowsRowAloneSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, ks := range supported() {
+		for _, m := range []int{1, 7, 9, 17, 64, 65} {
+			const n = 15 // one eight-row, one four-row group and three single rows
+			a, w := randSlice(rng, n*m), randSlice(rng, m)
+			all := make([]float64, n)
+			ks.dotRows(all, w, a)
+			for k := range n {
+				one := make([]float64, 1)
+				ks.dotRows(one, w, a[k*m:(k+1)*m])
+				if math.Float64bits(one[0]) != math.Float64bits(all[k]) {
+					t.Errorf("%s, width %d: row %d is %v in a call of %d rows, %v alone", ks.level, m, k, all[k], n, one[0])
+				}
+			}
+		}
+	}
+}
