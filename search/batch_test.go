@@ -186,3 +186,47 @@ func TestBatcherInterrupted(t *testing.T) {
 		}
 	}
 }
+
+// TestBatcherResume: a study resumed after some of its trials finished
+// runs the others in batches and is the study run at once.
+func TestBatcherResume(t *testing.T) {
+	full, err := (&Runner{Seed: 4, Strategy: mustC2F(t, 4), Evaluator: &batcher{eval: EvaluatorFunc(quadratic), k: 4}, Parallelism: 2}).Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	finished := map[int]results.Trial{}
+	for _, tr := range full[:13] { // part of a round
+		finished[tr.Number] = tr
+	}
+	resumed, err := (&Runner{Seed: 4, Strategy: mustC2F(t, 4), Evaluator: &batcher{eval: EvaluatorFunc(quadratic), k: 4}, Parallelism: 1, Finished: finished}).Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resumed) != len(full) {
+		t.Fatalf("%d trials after resume, %d at once", len(resumed), len(full))
+	}
+	for i := range full {
+		if fmt.Sprint(full[i].Params) != fmt.Sprint(resumed[i].Params) || full[i].Value != resumed[i].Value {
+			t.Fatalf("trial %d differs after resume", i)
+		}
+	}
+}
+
+// TestBatcherFailureLimit: failed trials of batches stop the study at
+// the failure limit, as unbatched.
+func TestBatcherFailureLimit(t *testing.T) {
+	space := mustSpace(t, Dim{Name: "momentum", Dist: Uniform, Low: 0, High: 1})
+	fail := EvaluatorFunc(func(ctx context.Context, task Task) (results.Trial, error) {
+		tr := results.NewTrial(results.StatusFailed)
+		tr.Error = "boom"
+		return tr, nil
+	})
+	trials, err := (&Runner{Study: "f", Strategy: &random{plan: Plan{Space: space}, total: 40}, Evaluator: &batcher{eval: fail, k: 4}, Parallelism: 1, MaxFailed: 5}).Run(context.Background())
+	var limit *FailureLimitError
+	if !errors.As(err, &limit) || limit.Failed != 6 {
+		t.Fatalf("err = %v, want the failure limit crossed at 6 failed trials", err)
+	}
+	if len(trials) > 8 {
+		t.Errorf("%d trials finished: the study went on past the batch that crossed the limit", len(trials))
+	}
+}
