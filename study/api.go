@@ -177,9 +177,12 @@ func (t Trial) String(name string) (v string, ok bool) {
 }
 
 // Report gives the trial's value at an intermediate step; false means
-// early stopping pruned it: the objective should return the value now,
-// and the trial is recorded pruned (results.StatusPruned) at that value.
-// Without Options.EarlyStopping it is always true.
+// early stopping pruned it, or a person stopped it (hpsearch stop, the
+// dashboard's Stop button): the objective should return the value now,
+// and the trial is recorded pruned (results.StatusPruned), or ok with stop
+// reason user, at that value. Without Options.EarlyStopping it is true
+// until a person stops the trial. In a store that keeps live trials, the
+// values reported are the running trial's curve (as validation losses).
 func (t Trial) Report(step int, value float64) bool {
 	if t.report == nil {
 		return true
@@ -260,9 +263,19 @@ func (f ObjectiveFunc) evaluator() search.Evaluator {
 		t := results.NewTrial(results.StatusFailed)
 		t.Started = time.Now()
 		var report func(step int, value float64) bool
-		var pruned atomic.Bool // the objective may report from a goroutine of its own
-		if task.Report != nil {
+		var pruned, stopped atomic.Bool // the objective may report from a goroutine of its own
+		if task.Report != nil || task.Live != nil {
 			report = func(step int, value float64) bool {
+				if task.Live != nil {
+					task.Live.Add(results.Point{Iteration: step, TrainLoss: math.NaN(), GradNorm: math.NaN(), ValidationLoss: value})
+					if userStopped(task.Live) {
+						stopped.Store(true)
+						return false
+					}
+				}
+				if task.Report == nil {
+					return true
+				}
 				goOn := task.Report(step, value)
 				if !goOn {
 					pruned.Store(true)
@@ -280,6 +293,10 @@ func (f ObjectiveFunc) evaluator() search.Evaluator {
 			// Its value is where early stopping stopped it, not a final one:
 			// ranked and narrowed on as a pruned trial, as a config's are.
 			t.Status, t.StopReason = results.StatusPruned, string(trainer.StopPruned)
+		}
+		if stopped.Load() && !pruned.Load() && t.Status == results.StatusOK {
+			// It returned when Report said a person stopped it.
+			t.StopReason = string(trainer.StopUser)
 		}
 		return t, nil
 	})

@@ -26,3 +26,13 @@ func watch(live *search.Live) *trainer.Watch {
 func point(h trainer.HistoryPoint) results.Point {
 	return results.Point{Iteration: h.Iteration, TrainLoss: h.TrainLoss, GradNorm: h.GradNorm, ValidationLoss: h.ValidationLoss}
 }
+
+// userStopped reports whether a person asked the trial to stop.
+func userStopped(live *search.Live) bool {
+	select {
+	case <-live.Stopped():
+		return true
+	default:
+		return false
+	}
+}

@@ -242,3 +242,63 @@ func TestStopRunningTrial(t *testing.T) {
 		}
 	})
 }
+
+// A Go program's objective (Optimize) sees a person's stop as Report
+// returning false: it returns its value then, and the trial is ok with
+// stop reason user; the values it reported were its live curve.
+func TestOptimizeStoppedByAPerson(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hpsearch.db")
+	run, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	watch, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Close()
+	endless := func(ctx context.Context, tr Trial) (float64, error) {
+		for step := 1; ; step++ {
+			v := 1 / float64(step)
+			if !tr.Report(step, v) || ctx.Err() != nil {
+				return v, ctx.Err()
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	type result struct {
+		out *Outcome
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := Optimize(context.Background(), []Param{Float("x", 0, 1)}, endless, Options{Name: "live", Trials: 1, Store: run})
+		done <- result{out, err}
+	}()
+	ctx := context.Background()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the running trial showed no curve within a minute")
+		}
+		if _, trials, err := watch.Study(ctx, "live"); err == nil && len(trials) == 1 && len(trials[0].History) >= 2 {
+			break
+		}
+	}
+	if err := watch.RequestStop(ctx, "live", 0); err != nil {
+		t.Fatal(err)
+	}
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("the stopped objective did not return within a minute")
+	}
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	tr := r.out.Trials[0]
+	if tr.Status != results.StatusOK || tr.StopReason != "user" || !(tr.Value > 0 && tr.Value < 1) {
+		t.Errorf("stopped trial: %s, %q, value %v; want ok, user, the value it had reached", tr.Status, tr.StopReason, tr.Value)
+	}
+}
