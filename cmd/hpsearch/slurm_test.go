@@ -268,8 +268,16 @@ func TestSlurmWorkerArrayExample(t *testing.T) {
 		t.Skip("starts real jobs; skipped with -short")
 	}
 	url := pgtest.URL(t)
-	bin := binary(t)
 	dir := t.TempDir()
+	// The jobs run hpsearch from PATH: a copy of the test's own binary, in
+	// a directory of this test's.
+	bin := filepath.Join(dir, "bin", "hpsearch")
+	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(binary(t)); err != nil || os.WriteFile(bin, b, 0o755) != nil {
+		t.Fatalf("copy hpsearch: %v", err)
+	}
 	cfg := filepath.Join(dir, "sweep.yaml")
 	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`name: array
 seed: 3
