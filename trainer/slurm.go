@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -262,6 +263,15 @@ func retried(stop string) bool { return stop == "slurm NODE_FAIL" || stop == "sl
 // and submits the job; it returns the job's id once OnJob has kept it.
 func (sr *slurmRun) submit() (string, error) {
 	s, r := sr.s, sr.r
+	tag := "hpsearch:" + dirTag(r.Dir) + ":"
+	if _, err := os.Lstat(filepath.Join(r.Dir, SlurmScriptFileName)); err == nil {
+		// An earlier run submitted this trial and may have died before it
+		// stored the job's id: a job of this directory still queued or
+		// running is followed, not submitted again.
+		if job, ok := s.findJob(tag, true); ok {
+			return job, sr.record(job)
+		}
+	}
 	var argv bytes.Buffer
 	for _, a := range sr.argv {
 		if strings.IndexByte(a, 0) >= 0 {
@@ -284,7 +294,7 @@ func (sr *slurmRun) submit() (string, error) {
 	}
 	var tok [8]byte
 	_, _ = rand.Read(tok[:]) // never fails
-	comment := "hpsearch:" + hex.EncodeToString(tok[:])
+	comment := tag + hex.EncodeToString(tok[:])
 	args := []string{"--parsable", "--job-name=" + JobName(r.Study, r.Trial), "--comment=" + comment,
 		"--output=" + sr.stdout, "--error=" + filepath.Join(r.Dir, StderrFileName), "--open-mode=append",
 		"--export=ALL", "--no-requeue"}
@@ -297,7 +307,7 @@ func (sr *slurmRun) submit() (string, error) {
 	if errors.As(err, &serr) && serr.Timeout > 0 {
 		// It may have submitted the job before it stopped answering: the
 		// job's comment is this submission's alone.
-		job, found := s.findByComment(comment)
+		job, found := s.findJob(comment, false)
 		if !found {
 			return "", fmt.Errorf("%w; if it submitted the job anyway, squeue --name=%s shows it", err, JobName(r.Study, r.Trial))
 		}
@@ -310,28 +320,50 @@ func (sr *slurmRun) submit() (string, error) {
 	if _, convErr := strconv.ParseUint(job, 10, 64); convErr != nil {
 		return "", fmt.Errorf("sbatch answered %q, not a job id", strings.TrimSpace(out))
 	}
-	if sr.c.OnJob != nil {
-		if err := sr.c.OnJob(job); err != nil {
-			_, _ = s.run(context.Background(), nil, "scancel", job)
-			return "", fmt.Errorf("Slurm job %s could not be recorded, so it was cancelled: %w", job, err)
-		}
-	}
-	return job, nil
+	return job, sr.record(job)
 }
 
-// findByComment finds the job submitted with comment, if squeue answers.
-func (s *Slurm) findByComment(comment string) (string, bool) {
-	out, err := s.run(context.Background(), nil, "squeue", "--noheader", "--format=%i %k")
+// record tells OnJob the trial's job; a job that cannot be recorded is
+// cancelled, since nobody could find it again.
+func (sr *slurmRun) record(job string) error {
+	if sr.c.OnJob == nil {
+		return nil
+	}
+	if err := sr.c.OnJob(job); err != nil {
+		_, _ = sr.s.run(context.Background(), nil, "scancel", job)
+		return fmt.Errorf("Slurm job %s could not be recorded, so it was cancelled: %w", job, err)
+	}
+	return nil
+}
+
+// dirTag names a trial's directory in its jobs' comments (a hash: the
+// path may hold anything), so that a job submitted for it is found again
+// even when its id was never stored.
+func dirTag(dir string) string {
+	h := sha256.Sum256([]byte(dir))
+	return hex.EncodeToString(h[:8])
+}
+
+// findJob finds the newest job squeue lists whose comment is comment, or
+// with prefix starts with it, if squeue answers.
+func (s *Slurm) findJob(comment string, prefix bool) (string, bool) {
+	out, err := s.run(context.Background(), nil, "squeue", "--noheader", "--format=%i %k",
+		"--states=PENDING,CONFIGURING,RUNNING,COMPLETING,SUSPENDED")
 	if err != nil {
 		return "", false
 	}
+	best, newest := "", uint64(0)
 	for line := range strings.Lines(out) {
 		id, k, _ := strings.Cut(strings.TrimSpace(line), " ")
-		if k == comment {
-			return id, true
+		n, err := strconv.ParseUint(id, 10, 64)
+		if err != nil || !(k == comment || prefix && strings.HasPrefix(k, comment)) {
+			continue
+		}
+		if best == "" || n > newest {
+			best, newest = id, n
 		}
 	}
-	return "", false
+	return best, best != ""
 }
 
 // follow reads the job's output as it grows and waits for its end, or

@@ -481,3 +481,31 @@ func waitNodeUp(t *testing.T, node string) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// A run that died between sbatch's answer and storing the job's id left a
+// job nobody knows the id of: the next run of the trial finds it by its
+// directory (the job's comment) and follows it, rather than submit the
+// trial a second time.
+func TestSlurmAdoptsUnrecordedJob(t *testing.T) {
+	needSlurm(t)
+	dir := filepath.Join(t.TempDir(), "trials", "3")
+	c := Command{Argv: []string{prog(t), `print:{"step": 1, "val_loss": 0.75}`, "sleep:2s", `print:{"step": 2, "val_loss": 0.5}`}, Launcher: testSlurm()}
+	if err := makeDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	r := CommandRun{Study: "demo", Trial: 3, Seed: 12345, Dir: dir}
+	argv, err := expandArgv(c.Argv, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost, err := (&slurmRun{s: c.Launcher.(*Slurm), c: &c, r: r, argv: argv, stdout: filepath.Join(dir, StdoutFileName)}).submit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var told []string
+	c.OnJob = func(job string) error { told = append(told, job); return nil }
+	res := slurmRunIn(t, context.Background(), c, dir, "")
+	if res.Outcome != CommandOK || res.Value != 0.5 || res.Job != lost || len(told) != 1 || told[0] != lost {
+		t.Fatalf("result = %+v, jobs told %v; want job %s followed, ok with 0.5, and no other submitted", res, told, lost)
+	}
+}
