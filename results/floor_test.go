@@ -90,7 +90,8 @@ func TestFloorInTablesAndDocument(t *testing.T) {
 	if err := WriteSummary(&sum, s, trials); err != nil {
 		t.Fatal(err)
 	}
-	want := plain.String() + "least-squares floor: validation_loss 0.2 (train_loss 0.18 there, the lowest any weights reach); the best is 0.05 above it\n"
+	want := plain.String() + "least-squares floor: validation_loss 0.2; the best is 0.05 above it\n" +
+		"  (its train_loss, 0.18, is the lowest any weights reach)\n"
 	if sum.String() != want {
 		t.Errorf("summary:\n%s\nwant:\n%s", sum.String(), want)
 	}

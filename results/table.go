@@ -490,16 +490,15 @@ func WriteSummary(w io.Writer, s Study, trials []Trial) error {
 }
 
 // FloorLine describes the study's least-squares floor and how far the best
-// trial is above it; "" when the study has no floor for its metric.
+// trial is above it, and for a metric other than the training loss the
+// floor's training loss on a second line (each fits 80 columns); "" when
+// the study has no floor for its metric.
 func FloorLine(s Study, trials []Trial) string {
 	floor, ok := s.Floor.Of(s.Metric)
 	if !ok {
 		return ""
 	}
 	line := fmt.Sprintf("least-squares floor: %s %s", s.Metric, FormatValue(floor))
-	if s.Metric != "train_loss" {
-		line += fmt.Sprintf(" (train_loss %s there, the lowest any weights reach)", FormatValue(s.Floor.TrainLoss))
-	}
 	if b, ok := Best(trials, s.Goal); ok {
 		if gap := b.Value - floor; gap >= 0 {
 			line += fmt.Sprintf("; the best is %s above it", FormatValue(gap))
@@ -507,6 +506,9 @@ func FloorLine(s Study, trials []Trial) string {
 			// Only on the validation split, where the floor is no bound.
 			line += fmt.Sprintf("; the best is %s below it", FormatValue(-gap))
 		}
+	}
+	if s.Metric != "train_loss" {
+		line += fmt.Sprintf("\n  (its train_loss, %s, is the lowest any weights reach)", FormatValue(s.Floor.TrainLoss))
 	}
 	return line
 }

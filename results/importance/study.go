@@ -41,7 +41,7 @@ const TopPairs = 5
 // WriteTable writes the scores as two tables: the parameters, then the
 // TopPairs most important pairs.
 func WriteTable(w io.Writer, r Result) error {
-	if _, err := fmt.Fprintf(w, "Parameter importance (fANOVA, share of the metric's variance; %d ok trials%s):\n", r.Trials, skippedNote(r)); err != nil {
+	if _, err := fmt.Fprintln(w, "Parameter importance (fANOVA: the share of the metric's variance):"); err != nil {
 		return fmt.Errorf("write importance: %w", err)
 	}
 	rows := make([][]string, 0, len(r.Params))
@@ -50,6 +50,9 @@ func WriteTable(w io.Writer, r Result) error {
 	}
 	if err := render(w, []string{"parameter", "importance", "spread"}, rows); err != nil {
 		return err
+	}
+	if _, err := fmt.Fprintf(w, "From %d ok trials%s.\n", r.Trials, skippedNote(r)); err != nil {
+		return fmt.Errorf("write importance: %w", err)
 	}
 	if len(r.Pairs) == 0 {
 		return nil
@@ -68,7 +71,7 @@ func skippedNote(r Result) string {
 	if r.Skipped == 0 {
 		return ""
 	}
-	return fmt.Sprintf(", %d diverged, failed or pruned left out", r.Skipped)
+	return fmt.Sprintf("; %d diverged, failed or pruned left out", r.Skipped)
 }
 
 func render(w io.Writer, header []string, rows [][]string) error {
