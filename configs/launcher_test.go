@@ -113,3 +113,22 @@ func TestLauncherSlurmWithoutSbatch(t *testing.T) {
 		t.Errorf("error = %v\nwant it to hold %q", err, want)
 	}
 }
+
+// A Slurm job cannot be paused by its user: early stopping that holds
+// trials at rungs is allowed, with a warning that their jobs run on.
+func TestLauncherSlurmWarnsOfHeldTrials(t *testing.T) {
+	needSlurm(t)
+	text, dir := commandConfig(t, "  launcher: {kind: slurm}\n")
+	text = strings.Replace(text, "search: {strategy: random, trials: 2}", "search:\n  strategy: random\n  trials: 2\n  early_stopping: {kind: successive_halving, max_resource: 9}", 1)
+	cfg, err := parseIn(text, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Warnings) != 1 || cfg.Warnings[0].Key != "search.early_stopping.kind" || !strings.Contains(cfg.Warnings[0].Message, "a Slurm job cannot be paused by its user") {
+		t.Errorf("warnings = %+v, want one about held trials' jobs", cfg.Warnings)
+	}
+	text = strings.Replace(text, "successive_halving", "median", 1)
+	if cfg, err = parseIn(text, dir); err != nil || len(cfg.Warnings) != 0 {
+		t.Errorf("median: %v, warnings %+v; want none", err, cfg.Warnings)
+	}
+}
