@@ -385,6 +385,9 @@ func (sr *slurmRun) follow(ctx context.Context, job string) ended {
 		if err := sr.readOutput(); err != nil {
 			e.fileErr = err
 		}
+		if running.IsZero() && sr.out > 0 {
+			running = time.Now() // it prints: it runs, whatever the last look at its state said
+		}
 		switch {
 		case ctx.Err() != nil:
 			e.why = stopCancelled
