@@ -274,3 +274,32 @@ func TestExtremeValues(t *testing.T) {
 		}
 	}
 }
+
+// An interaction of a choice and a number: the sign of x flips with the
+// optimizer, so neither has a main effect on [-1, 1] and the pair has it
+// all (the categorical × numeric case of the decomposition).
+func TestChoiceTimesNumberIsThePair(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 0))
+	var trials []results.Trial
+	for k := range 300 {
+		tr := results.NewTrial(results.StatusOK)
+		tr.Number = k
+		opt := []string{"sgd", "adam"}[rng.IntN(2)]
+		x := 2*rng.Float64() - 1
+		tr.Params = results.Params{{Name: "optimizer", Value: opt}, {Name: "x", Value: x}}
+		tr.Value = x
+		if opt == "adam" {
+			tr.Value = -x
+		}
+		trials = append(trials, tr)
+	}
+	space := []results.Range{{Name: "optimizer", Choices: []any{"sgd", "adam"}}, {Name: "x", Low: -1, High: 1}}
+	r, err := Compute(context.Background(), trials, Options{Space: space, Seed: 13})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := scores(r)
+	if len(r.Pairs) != 1 || r.Pairs[0].Importance < 0.8 || s["x"] > 0.1 || s["optimizer"] > 0.1 {
+		t.Errorf("pairs %+v, singles %v: want the pair to hold nearly all the variance", r.Pairs, s)
+	}
+}
