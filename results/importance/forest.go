@@ -31,11 +31,14 @@ type tree struct {
 
 // grower holds one tree's buffers, so growing allocates per tree, not per
 // node.
+// xy is one sample's value of a feature and its target.
+type xy struct{ x, y float64 }
+
 type grower struct {
 	f     *forest
 	nodes []node
 	idx   []int // the bootstrap sample, partitioned in place node by node
-	order []int // a node's samples sorted by one feature
+	order []xy  // a node's samples, (feature, y), sorted by the feature
 	// per category: sum and count of y, and the present categories sorted
 	// by mean
 	catSum, catN []float64
@@ -51,7 +54,7 @@ type grower struct {
 func (f *forest) grow(seed, stream uint64) tree {
 	rng := rand.New(rand.NewPCG(seed, 0xfa_0000_0000+stream))
 	n := len(f.y)
-	g := &grower{f: f, idx: make([]int, f.samples), order: make([]int, f.samples),
+	g := &grower{f: f, idx: make([]int, f.samples), order: make([]xy, f.samples),
 		catSum: make([]float64, maxCategories), catN: make([]float64, maxCategories), cats: make([]int, 0, maxCategories),
 		rng: rng, perm: make([]int, len(f.dims))}
 	for i := range g.perm {
@@ -128,13 +131,17 @@ func goesLeft(d *dim, i int, threshold float64, mask uint64) bool {
 func (g *grower) bestNumeric(d *dim, lo, hi int, sum float64) (score, threshold float64, ok bool) {
 	y := g.f.y
 	o := g.order[:hi-lo]
-	copy(o, g.idx[lo:hi])
-	slices.SortFunc(o, func(a, b int) int { return cmpFloat(d.x[a], d.x[b]) })
+	for k, i := range g.idx[lo:hi] {
+		o[k] = xy{d.x[i], y[i]}
+	}
+	// The pairs themselves are sorted, not indices into d.x and y: the
+	// comparisons then read memory in order.
+	slices.SortFunc(o, func(a, b xy) int { return cmpFloat(a.x, b.x) })
 	n := float64(hi - lo)
 	left := 0.0
 	for k := 1; k < len(o); k++ {
-		left += y[o[k-1]]
-		a, b := d.x[o[k-1]], d.x[o[k]]
+		left += o[k-1].y
+		a, b := o[k-1].x, o[k].x
 		if a == b {
 			continue
 		}
