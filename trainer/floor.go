@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -82,21 +84,24 @@ func LeastSquares(ctx context.Context, spec ModelSpec, p Problem) (Floor, error)
 		row[nw-1] = 1
 	}
 
-	// r holds the factor of [A | y] so far in its first nw+1 rows; the
-	// block's rows go below them.
+	// stack holds the triangular factor of [A | y] so far in its first
+	// nw+1 rows; the block's rows go below them. LAPACK's QR works in
+	// place, so a fold allocates nothing.
 	cols := nw + 1
 	stack := mat.NewDense(cols+floorBlock, cols, nil)
-	var qr mat.QR
-	var r mat.Dense
+	raw := stack.RawMatrix()
+	tau := make([]float64, cols)
+	work := []float64{0}
+	lapack64.Geqrf(raw, tau, work, -1) // the workspace the largest fold needs
+	work = make([]float64, int(work[0]))
 	filled := 0
 	fold := func() {
 		rows := cols + filled
-		sub := stack.Slice(0, rows, 0, cols)
-		qr.Factorize(sub)
-		r.Reset()
-		qr.RTo(&r)
-		top := stack.Slice(0, cols, 0, cols).(*mat.Dense)
-		top.Copy(r.Slice(0, cols, 0, cols))
+		lapack64.Geqrf(blas64.General{Rows: rows, Cols: cols, Stride: raw.Stride, Data: raw.Data[:rows*raw.Stride]}, tau, work, len(work))
+		// R is the upper triangle; below it are the reflectors, cleared.
+		for i := 1; i < cols; i++ {
+			clear(raw.Data[i*raw.Stride : i*raw.Stride+i])
+		}
 		filled = 0
 	}
 	for i := range d.N {
