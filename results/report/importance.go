@@ -58,6 +58,7 @@ func importanceTable(r importance.Result) table {
 		cells = append(cells, []string{p.Names[0] + " × " + p.Names[1], importance.Percent(p.Importance), "±" + importance.Percent(p.Std)})
 	}
 	t := newTable("importance-table", header, cells)
+	t.Left = []bool{true, false, false} // percentages are numbers too
 	t.Note = fmt.Sprintf("From %d trials that finished ok", r.Trials)
 	if r.Skipped > 0 {
 		t.Note += fmt.Sprintf("; %d diverged, failed or pruned trials have no comparable value and are left out", r.Skipped)
