@@ -102,7 +102,19 @@ func (s *Server) apiStudy(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.studyDoc(snap))
 }
 
+// studyDoc is snap's summary document, built once per snapshot: every
+// open page polls it.
 func (s *Server) studyDoc(snap *snapshot) studyDoc {
+	snap.mu.Lock()
+	defer snap.mu.Unlock()
+	if snap.doc == nil {
+		d := s.newStudyDoc(snap)
+		snap.doc = &d
+	}
+	return *snap.doc
+}
+
+func (s *Server) newStudyDoc(snap *snapshot) studyDoc {
 	doc := studyDoc{Version: snap.version, Poll: int(s.opts.Poll.Milliseconds()), Study: newStudyRow(snap.summary),
 		Running: snap.running, Trials: len(snap.trials), Params: snap.params, Rounds: []roundDoc{}, Statuses: map[string]int{}}
 	for _, t := range snap.trials {

@@ -74,13 +74,13 @@ parameters:
 
 // sweep runs a real study in store until ctx ends or it finishes; the
 // returned channel gives its error.
-func sweep(t *testing.T, ctx context.Context, store results.Store, name string, iterations, perRound int) <-chan error {
+func sweep(t *testing.T, ctx context.Context, store results.Store, name string, iterations, perRound int, sets ...string) <-chan error {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name+".yaml")
 	if err := os.WriteFile(path, fmt.Appendf(nil, liveConfig, name, iterations, perRound), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s, err := study.Load(path, []string{"output.dir=" + t.TempDir()}, "")
+	s, err := study.Load(path, append([]string{"output.dir=" + t.TempDir()}, sets...), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,11 @@ func browse(t *testing.T, bin string, store results.Store) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	srv := httptest.NewServer(New(store, Options{Poll: 300 * time.Millisecond, Log: testLogger(t)}))
+	stopper, ok := store.(Stopper)
+	if !ok {
+		t.Fatalf("%T cannot carry stop requests", store)
+	}
+	srv := httptest.NewServer(New(store, Options{Poll: 300 * time.Millisecond, Stopper: stopper, Log: testLogger(t)}))
 	defer srv.Close()
 
 	// A finished study to compare with.
@@ -223,6 +227,60 @@ func browse(t *testing.T, bin string, store results.Store) {
 	run("open the comparison", chromedp.Navigate(srv.URL+"/compare?study=last-night&study=tonight"),
 		chromedp.WaitVisible(chromedp.CSS(`#plot-compare .chart canvas`)))
 	shots(t, browser, "compare")
+	stopSweep()
+
+	// The lecture's first stopping criterion: a person watches a running
+	// trial's curves and stops it. The trial trains far longer than the
+	// test; its page draws the curve as it grows, and Stop ends it with
+	// stop reason user, through the store.
+	longCtx, stopLong := context.WithCancel(ctx)
+	defer stopLong()
+	// A learning rate so small that the gradient threshold is hours away.
+	long := sweep(t, longCtx, store, "all-night", 2_000_000, 1, "learning_rate=1e-6")
+	waitTrial := func(number int, ok func(trialRow) bool, msg string) trialRow {
+		t.Helper()
+		for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			_, trials, err := store.Study(ctx, "all-night")
+			if err == nil {
+				for _, tr := range trials {
+					if tr.Number == number && ok(newTrialRow(results.Study{}, tr, 0)) {
+						return newTrialRow(results.Study{}, tr, 0)
+					}
+				}
+			}
+			if time.Now().After(deadline) {
+				var seen []string
+				for _, tr := range trials {
+					seen = append(seen, fmt.Sprintf("%d %s %s", tr.Number, tr.Status, tr.StopReason))
+				}
+				select {
+				case err := <-long:
+					t.Fatalf("trial %d of all-night: %s; the sweep ended: %v; trials %v", number, msg, err, seen)
+				default:
+				}
+				t.Fatalf("trial %d of all-night: %s (error %v; trials %v)", number, msg, err, seen)
+			}
+		}
+	}
+	waitTrial(0, func(r trialRow) bool { return r.Status == results.StatusRunning }, "never ran")
+	run("open the running trial", chromedp.Navigate(srv.URL+"/study/all-night/trial/0"),
+		chromedp.WaitVisible(chromedp.CSS(`#stop`)))
+	points := waitNumber(t, browser, `+(document.querySelector('#plot-loss .chart').dataset.points || 0)`,
+		func(n float64) bool { return n > 0 }, "the running trial's curve is not drawn")
+	waitNumber(t, browser, `+(document.querySelector('#plot-loss .chart').dataset.points || 0)`,
+		func(n float64) bool { return n > points }, "the running trial's curve does not grow")
+	shots(t, browser, "trial-running")
+	js("press Stop", `(() => { window.confirm = () => true; document.querySelector('#stop').click(); })()`)
+	stopped := waitTrial(0, func(r trialRow) bool { return r.Status != results.StatusRunning }, "still running after Stop")
+	if stopped.Status != results.StatusOK || stopped.StopReason != "user" || stopped.Value == nil {
+		t.Errorf("after Stop: status %s, stop reason %q, value %v; want ok, user and a value", stopped.Status, stopped.StopReason, stopped.Value)
+	}
+	waitNumber(t, browser, `document.querySelector('#summary').textContent.includes('stopped: user') && document.querySelector('#stop-box').hidden ? 1 : 0`,
+		func(n float64) bool { return n == 1 }, "the page does not say the trial stopped (stop reason user)")
+	stopLong()
+	if err := <-long; err != nil && study.KindOf(err) != study.Interrupted {
+		t.Errorf("all-night: %v", err)
+	}
 }
 
 // waitNumber evaluates expr until ok holds for its value, failing with msg

@@ -25,7 +25,8 @@ import (
 type snapshot struct {
 	study   results.Study
 	trials  []results.Trial // by number, History dropped
-	ranked  []results.Trial // results.Rank order
+	byRank  []int32         // indices into trials in results.Rank order
+	rankOf  []int32         // each trial's position in byRank
 	pruning []results.Trial // with History: what the early-stopping plot draws
 	summary results.Summary
 	params  []string // parameter names, in the config's order
@@ -38,7 +39,7 @@ type snapshot struct {
 	orders map[string][]int32 // trial indices sorted by a column
 	plots  map[string]plotDoc
 	series *seriesDoc
-	ranks  map[int]int // ok trials' rank by number
+	doc    *studyDoc
 }
 
 // Limits of a snapshot's derived data.
@@ -77,10 +78,14 @@ func newSnapshot(st results.Study, trials []results.Trial, cost time.Duration) *
 			s.running++
 		}
 	}
-	for i := range ranked {
-		ranked[i].History = nil
+	s.trials = trials
+	// The rank order is kept as indices: a second copy of 100,000 trials
+	// would double the snapshot.
+	s.byRank, s.rankOf = make([]int32, len(ranked)), make([]int32, len(trials))
+	for r, t := range ranked {
+		i, _ := s.index(t.Number)
+		s.byRank[r], s.rankOf[i] = int32(i), int32(r)
 	}
-	s.trials, s.ranked = trials, ranked
 	s.params = results.ParamNames(trials)
 	s.version = fingerprint(s.summary, len(trials), s.running)
 	return s
@@ -262,7 +267,11 @@ func (s *snapshot) order(key sortKey) []int32 {
 	return o
 }
 
-// rankIndex maps a trial number to its index in s.trials.
+// index maps a trial number to its index in s.trials (ordered by
+// number, and usually numbered from 0 without gaps).
 func (s *snapshot) index(number int) (int, bool) {
+	if number >= 0 && number < len(s.trials) && s.trials[number].Number == number {
+		return number, true
+	}
 	return slices.BinarySearchFunc(s.trials, number, func(t results.Trial, n int) int { return t.Number - n })
 }

@@ -75,7 +75,7 @@ func (s *snapshot) seriesOf() *seriesDoc {
 	}
 	best := math.NaN()
 	lastFinished := -1
-	var ok []results.Trial
+	ok := make([]results.Trial, 0, s.summary.OK)
 	for _, t := range s.trials {
 		if !t.Status.Finished() {
 			continue
@@ -103,9 +103,13 @@ func (s *snapshot) seriesOf() *seriesDoc {
 
 	// The slices sample from the ranked ok trials: the best keepBest
 	// always, the rest evenly.
-	var rankedOK []results.Trial
-	for _, t := range s.ranked {
-		if t.Status == results.StatusOK && !math.IsNaN(t.Value) && !math.IsInf(t.Value, 0) {
+	rankedOK := make([]results.Trial, 0, s.summary.OK)
+	for _, i := range s.byRank {
+		t := s.trials[i]
+		if t.Status != results.StatusOK {
+			break // ok trials rank first
+		}
+		if !math.IsNaN(t.Value) && !math.IsInf(t.Value, 0) {
 			rankedOK = append(rankedOK, t)
 		}
 	}

@@ -45,24 +45,19 @@ func (k sortKey) String() string {
 // parameter a trial lacks) go last in either direction; ties keep rank
 // order, so a sort by round lists each round best first.
 func (k sortKey) sort(s *snapshot) []int32 {
-	rankOf := make([]int32, len(s.trials))
-	for r, t := range s.ranked {
-		if i, ok := s.index(t.Number); ok {
-			rankOf[i] = int32(r)
+	rankOf := s.rankOf
+	if k.column == "rank" {
+		idx := slices.Clone(s.byRank)
+		if k.desc {
+			slices.Reverse(idx)
 		}
+		return idx
 	}
 	idx := make([]int32, len(s.trials))
 	for i := range idx {
 		idx[i] = int32(i)
 	}
 	byRank := func(a, b int32) int { return cmp.Compare(rankOf[a], rankOf[b]) }
-	if k.column == "rank" {
-		slices.SortFunc(idx, byRank)
-		if k.desc {
-			slices.Reverse(idx)
-		}
-		return idx
-	}
 	if k.column == "status" {
 		slices.SortStableFunc(idx, func(a, b int32) int {
 			c := strings.Compare(string(s.trials[a].Status), string(s.trials[b].Status))
@@ -336,14 +331,13 @@ func (s *snapshot) table(q tableQuery, params []string) tableDoc {
 	if q.sort.desc {
 		doc.Order = "desc"
 	}
-	ranks := s.okRanks()
 	for _, i := range order {
 		t := s.trials[i]
 		if q.statuses != nil && !q.statuses[t.Status] {
 			continue
 		}
 		if doc.Total >= q.offset && len(doc.Rows) < q.limit {
-			doc.Rows = append(doc.Rows, newTrialRow(s.study, t, ranks[t.Number]))
+			doc.Rows = append(doc.Rows, newTrialRow(s.study, t, s.okRank(int(i))))
 		}
 		doc.Total++
 	}
@@ -360,21 +354,14 @@ func (s *snapshot) columns() []string {
 	return slices.Insert(slices.Clone(fixedColumns), i, "above_floor")
 }
 
-// okRanks maps each ok trial's number to its rank (1 is the best), as the
-// terminal's ranked table numbers them.
-func (s *snapshot) okRanks() map[int]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ranks == nil {
-		s.ranks = make(map[int]int)
-		for i, t := range s.ranked {
-			if t.Status != results.StatusOK {
-				break
-			}
-			s.ranks[t.Number] = i + 1
-		}
+// okRank is trials[i]'s rank among the ok trials (1 is the best), as the
+// terminal's ranked table numbers them; 0 for a trial that is not ok (ok
+// trials rank first, so their position is their rank).
+func (s *snapshot) okRank(i int) int {
+	if s.trials[i].Status != results.StatusOK {
+		return 0
 	}
-	return s.ranks
+	return int(s.rankOf[i]) + 1
 }
 
 // metricName is what the study calls its value.

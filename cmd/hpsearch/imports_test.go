@@ -14,10 +14,11 @@ import (
 
 // importLayers ranks the layers docs/design.md's import rule names: a
 // package may import only layers ranked below its own (cmd → study →
-// {search, configs} → {trainer, testfunc, results}). Other directories
+// {search, configs} → {trainer, testfunc, results}; cmd → dashboard → results). Other directories
 // (internal, data, examples) are shared leaves and not ranked.
 var importLayers = map[string]int{
 	"cmd": 4, "study": 3, "search": 2, "configs": 2, "trainer": 1, "testfunc": 1, "results": 1,
+	"dashboard": 2, // the web UI: over results, under cmd alone
 }
 
 // TestImportsRunOneWay holds the code to the rule docs/design.md states:

@@ -103,8 +103,24 @@
   // of ten: uPlot puts a tick at each 2…9 × 10^k, too many to label.
   function axis(label, extra, log) {
     const decade = v => Math.abs(Math.log10(Math.abs(v)) - Math.round(Math.log10(Math.abs(v)))) < 1e-9;
-    return Object.assign({ label, labelSize: 18, size: 56, font: "12px system-ui, sans-serif", labelFont: "12px system-ui, sans-serif",
-      values: (u, vals) => vals.map(v => (log && !decade(v)) ? "" : fmt(v)) }, extra || {});
+    return Object.assign({ label, labelSize: 18, font: "12px system-ui, sans-serif", labelFont: "12px system-ui, sans-serif",
+      // Wide enough for the longest tick label, so it never runs into the
+      // axis title.
+      size: (u, vals) => 18 + 7 * Math.max(3, ...(vals || []).map(v => String(v).length)),
+      values: (u, vals, axisIdx, space, incr) => log ? vals.map(v => decade(v) ? fmt(v) : "") : ticks(vals, incr) }, extra || {});
+  }
+  // ticks labels a linear axis with as many digits as its step needs, so
+  // ticks 1e-7 apart around 0.0104 do not all read 0.010362.
+  function ticks(vals, incr) {
+    const top = Math.max(...vals.map(Math.abs));
+    if (!(incr > 0) || !isFinite(top)) return vals.map(fmt);
+    if (top === 0 || (top >= 1e-3 && top < 1e6)) {
+      let d = 0; // the fewest decimals that write the step exactly: 0.25 needs 2
+      while (d < 12 && Math.abs(incr * 10 ** d - Math.round(incr * 10 ** d)) > 1e-6 * incr * 10 ** d) d++;
+      return vals.map(v => v.toFixed(d));
+    }
+    const d = Math.min(12, Math.max(0, Math.ceil(Math.log10(top / incr) - 1e-9)));
+    return vals.map(v => v === 0 ? "0" : v.toExponential(d));
   }
   function dots(label, color, size) {
     return { label, stroke: color, fill: color, width: 0, paths: () => null, points: { show: true, size: size || 4, stroke: color, fill: color } };
@@ -453,7 +469,17 @@
       const th = doc.gradient_threshold;
       const series = [{ label: "iteration" }, { label: "gradient norm", stroke: palette[2], width: 2, spanGaps: true, points: { show: false } }];
       const data = [c.iteration, c.grad_norm];
-      if (th) { series.push({ label: "threshold " + fmt(th), stroke: "#868e96", width: 1, dash: [4, 4], points: { show: false } }); data.push(c.iteration.map(() => th)); }
+      const least = Math.min(...c.grad_norm.filter(v => v !== null && v > 0));
+      const note = $("#plot-grad .hint");
+      // The threshold line only when it is within three decades of the
+      // curve: one far below would squash the curve into a flat line.
+      if (th && th >= least / 1000) {
+        series.push({ label: "threshold " + fmt(th), stroke: "#868e96", width: 1, dash: [4, 4], points: { show: false } });
+        data.push(c.iteration.map(() => th));
+        note.textContent = "log axis; the dashed line is the gradient threshold";
+      } else {
+        note.textContent = "log axis" + (th ? "; the gradient threshold, " + fmt(th) + ", is far below" : "");
+      }
       draw(gradBox, w => new uPlot({
         width: w, height: 260, scales: { x: { time: false }, y: { distr: 3 } },
         axes: [axis("iteration"), axis("gradient norm (log)", null, true)], series,
@@ -463,7 +489,9 @@
       const t = doc.trial;
       $("#status").className = "badge " + t.status;
       $("#status").textContent = t.status;
-      const parts = [doc.metric + " " + fmt(t.value), "round " + t.round, t.iterations + " iterations"];
+      const its = doc.curves.iteration;
+      const ran = doc.running ? (its.length ? "iteration " + its[its.length - 1] + " so far" : "starting") : t.iterations + " iterations";
+      const parts = [doc.running ? "running" : doc.metric + " " + fmt(t.value), "round " + t.round, ran];
       if (t.best_iteration) parts.push("value from iteration " + t.best_iteration);
       if (t.stop_reason) parts.push("stopped: " + t.stop_reason);
       if (t.seconds !== null) parts.push(fmtSeconds(t.seconds));
