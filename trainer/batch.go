@@ -7,10 +7,10 @@ import (
 )
 
 // Batch lets trials that train on the same data share their passes over
-// it (batched trials): each trial runs Train on its own goroutine with
-// Settings.Batch set to one Batch, and keeps its own optimiser, stopping,
-// divergence, monitor and history, while the full-batch steps of all of
-// them are computed together. Once every trial of the batch is waiting for
+// it (batched trials): each trial runs the Batch's Train on its own
+// goroutine and keeps its own optimiser, stopping, divergence, monitor
+// and history, while the full-batch steps of all of them are computed
+// together. Once every trial of the batch is waiting for
 // a step, one pass goes through the rows a block at a time and computes
 // each trial's share of the block while it is in cache, so X is read from
 // memory once for all of them instead of once per trial.
