@@ -130,3 +130,15 @@ func TestAutoDoesNotJudgeWhereStoppingSavesLittle(t *testing.T) {
 		}
 	}
 }
+
+// At a rung too early for any curve to be extrapolated (25 of 600), auto
+// keeps the best half of the round by value, and only them.
+func TestAutoKeepsTheBestHalfWhereNoCurveCanBeExtrapolated(t *testing.T) {
+	d := curveGroupTo(Auto, 600)
+	for n, want := range map[int]bool{0: true, 3: true, 4: true, 5: false, 7: false, 8: false} {
+		v := d.trials[n].vals[4]
+		if got := d.keep(n, 0, 25, v, othersAt(d, n)); got != want {
+			t.Errorf("trial %d at %g: kept %v, want %v (the best 5 of 9 go on)", n, v, got, want)
+		}
+	}
+}

@@ -12,11 +12,11 @@ func TestExtrapolateRecoversAPowerLaw(t *testing.T) {
 		steps = append(steps, s)
 		vals = append(vals, 0.3+2*math.Pow(float64(s), -0.5))
 	}
-	f, ok := extrapolate(steps, vals, 600)
+	f, ok := extrapolate(steps, vals, 200)
 	if !ok {
 		t.Fatal("no forecast from five exact points")
 	}
-	want := 0.3 + 2*math.Pow(600, -0.5)
+	want := 0.3 + 2*math.Pow(200, -0.5)
 	if math.Abs(f.point-want) > 0.02 {
 		t.Errorf("point %g, want about %g", f.point, want)
 	}
@@ -38,12 +38,17 @@ func TestExtrapolateRefusesShortOrBrokenCurves(t *testing.T) {
 	}
 }
 
-// curveGroup is a round of nine trials at the rung 25 of max 600: seven
+// curveGroup is a round of nine trials at the rung 25 of max 240: seven
 // fast starters that have levelled off at 0.5–0.8, a slow starter still
 // falling steadily (1.2 at the rung, worse than all of them), and a trial
 // stuck at 1.5.
 func curveGroup(kind string) *decider {
-	d := newDecider(EarlyStopping{Kind: kind, MinResource: 25, MaxResource: 600, Reduction: 3})
+	return curveGroupTo(kind, 240)
+}
+
+// curveGroupTo is curveGroup with another max_resource.
+func curveGroupTo(kind string, maxResource int) *decider {
+	d := newDecider(EarlyStopping{Kind: kind, MinResource: 25, MaxResource: maxResource, Reduction: 3})
 	steps := []int{5, 10, 15, 20, 25}
 	add := func(n int, vals ...float64) {
 		d.add(n, &progressLog{group: d.group(n, 0), steps: steps, vals: vals})
@@ -79,5 +84,18 @@ func TestAutoKeepsASlowStarterSuccessiveHalvingStops(t *testing.T) {
 		if !auto.keep(n, 0, 25, v, othersAt(auto, n)) {
 			t.Errorf("auto stopped trial %d, which successive halving keeps", n)
 		}
+	}
+}
+
+// A curve seen over less than a tenth of the horizon is not extrapolated:
+// five reports up to 25 say little of iteration 600.
+func TestExtrapolateRefusesACurveSeenOverTooShortAPart(t *testing.T) {
+	steps := []int{5, 10, 15, 20, 25}
+	vals := []float64{1.8, 1.5, 1.2, 0.9, 0.6}
+	if f, ok := extrapolate(steps, vals, 600); ok {
+		t.Errorf("a curve seen up to 25 of 600 gave the forecast %+v", f)
+	}
+	if _, ok := extrapolate(steps, vals, 250); !ok {
+		t.Error("a curve seen up to 25 of 250 gave no forecast")
 	}
 }

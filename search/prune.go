@@ -375,19 +375,28 @@ func (p *decider) keep(n, group, step int, value float64, others []float64) bool
 // keepRank is successive halving's rule: value goes on if it ranks among
 // the best 1/η of its group at the rung.
 func (p *decider) keepRank(value float64, others []float64) bool {
-	// value's rank in its group at the rung: the best 1/η go on (at least
-	// one). Ties go to the trial that got there, which keeps a group of
-	// identical trials from pruning itself out entirely.
+	return p.keepShare(value, others, p.rule.Reduction)
+}
+
+// keepShare says whether value ranks among the best 1/eta of its group.
+func (p *decider) keepShare(value float64, others []float64, eta float64) bool {
+	// value's rank in its group at the rung: the best 1/eta go on (at
+	// least one). Ties go to the trial that got there, which keeps a group
+	// of identical trials from pruning itself out entirely.
 	better := 0
 	for _, o := range others {
 		if o < value {
 			better++
 		}
 	}
-	return better < p.allowed(len(others))
+	return better < allowed(len(others), eta)
 }
 
 // allowed is how many of a group of others+1 trials go on from a rung.
 func (p *decider) allowed(others int) int {
-	return max(1, int(math.Round(float64(others+1)/p.rule.Reduction)))
+	return allowed(others, p.rule.Reduction)
+}
+
+func allowed(others int, eta float64) int {
+	return max(1, int(math.Round(float64(others+1)/eta)))
 }
