@@ -31,12 +31,21 @@ func (p *polynomialModel) startChunk(c int) { zero(p.fb.part(c)) }
 func (p *polynomialModel) block(c, s, e int) {
 	f := &p.fb
 	part := f.part(c)
-	loss, grad := part[0], part[1:]
+	var grad []float64
+	if f.withGrad {
+		grad = part[1:]
+	}
+	part[0] = p.rows(f.w, f.d, grad, s, e, part[0])
+}
+
+// rows adds rows [s, e) of d at w to loss, which it returns, and to grad
+// unless it is nil.
+func (p *polynomialModel) rows(w []float64, d *Dataset, grad []float64, s, e int, loss float64) float64 {
 	for i := s; i < e; i++ {
-		x := f.d.X[i*p.m : (i+1)*p.m]
-		r := p.predict(f.w, x) - f.d.Y[i]
+		x := d.X[i*p.m : (i+1)*p.m]
+		r := p.predict(w, x) - d.Y[i]
 		loss += r * r
-		if !f.withGrad {
+		if grad == nil {
 			continue
 		}
 		for j, xj := range x {
@@ -49,7 +58,7 @@ func (p *polynomialModel) block(c, s, e int) {
 		}
 		grad[p.m*p.degree] += r
 	}
-	part[0] = loss
+	return loss
 }
 
 func (p *polynomialModel) total(chunks, n int, grad []float64) float64 {
