@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/hpsearch/hpsearch/results"
@@ -230,16 +231,17 @@ const maxCurvePoints = 4000
 
 // trialDoc is a trial page's data.
 type trialDoc struct {
-	Study     string     `json:"study"`
-	Metric    string     `json:"metric"`
-	Trial     trialRow   `json:"trial"`
-	Running   bool       `json:"running"`
-	CanStop   bool       `json:"can_stop"`
-	Poll      int        `json:"poll_ms"`
-	Seed      uint64     `json:"seed"`
-	Threshold *float64   `json:"gradient_threshold,omitempty"`
-	Curves    curves     `json:"curves"`
-	Started   *time.Time `json:"started,omitempty"`
+	Study      string     `json:"study"`
+	Metric     string     `json:"metric"`
+	Trial      trialRow   `json:"trial"`
+	Running    bool       `json:"running"`
+	CanStop    bool       `json:"can_stop"`
+	Poll       int        `json:"poll_ms"`
+	Seed       string     `json:"seed"`        // a string: JavaScript's numbers cannot hold every uint64
+	ParamOrder []string   `json:"param_order"` // the config's order
+	Threshold  *float64   `json:"gradient_threshold,omitempty"`
+	Curves     curves     `json:"curves"`
+	Started    *time.Time `json:"started,omitempty"`
 }
 
 // curves are a trial's history as columns, NaN as null.
@@ -273,7 +275,11 @@ func (s *Server) apiTrial(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	doc := trialDoc{Study: st.Name, Metric: metricName(st), Trial: newTrialRow(st, t, 0), Running: t.Status == results.StatusRunning,
-		Poll: int(s.opts.Poll.Milliseconds()), Seed: t.Seed, Curves: newCurves(t.History)}
+		Poll: int(s.opts.Poll.Milliseconds()), Seed: strconv.FormatUint(t.Seed, 10), Curves: newCurves(t.History),
+		ParamOrder: make([]string, 0, len(t.Params))}
+	for _, p := range t.Params {
+		doc.ParamOrder = append(doc.ParamOrder, p.Name)
+	}
 	doc.CanStop = doc.Running && s.opts.Stopper != nil
 	if !t.Started.IsZero() {
 		doc.Started = &t.Started

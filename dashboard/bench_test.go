@@ -51,6 +51,8 @@ func fetch(b *testing.B, srv *httptest.Server, path string) int {
 // BenchmarkStudyPage100k measures the dashboard on a 100,000-trial SQLite
 // study:
 //
+//   - store-read: the store's read of the study alone (results.Store.Study),
+//     which cold includes;
 //   - cold: a server that has read nothing yet opens the study page (the
 //     four requests of its first screen; the store read and the ranking
 //     are most of it), with the bytes it sends;
@@ -66,8 +68,18 @@ func BenchmarkStudyPage100k(b *testing.B) {
 	store, _ := bench100k(b)
 	quiet := Options{Log: testLoggerB(b)}
 
+	b.Run("store-read", func(b *testing.B) {
+		start := cpuTime()
+		for b.Loop() {
+			if _, _, err := store.Study(context.Background(), "big"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64((cpuTime()-start).Milliseconds())/float64(b.N), "cpu-ms/op")
+	})
 	b.Run("cold", func(b *testing.B) {
 		var sent int
+		start := cpuTime()
 		for b.Loop() {
 			srv := httptest.NewServer(New(store, quiet))
 			sent = 0
@@ -77,6 +89,7 @@ func BenchmarkStudyPage100k(b *testing.B) {
 			srv.Close()
 		}
 		b.ReportMetric(float64(sent)/1024, "KB-sent")
+		b.ReportMetric(float64((cpuTime()-start).Milliseconds())/float64(b.N), "cpu-ms/op")
 	})
 
 	srv := httptest.NewServer(New(store, Options{Log: testLoggerB(b), Poll: time.Hour}))

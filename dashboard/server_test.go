@@ -481,6 +481,9 @@ func TestTrialDocument(t *testing.T) {
 	if len(d.Curves.Iteration) != 12 || len(d.Curves.GradNorm) != 12 || d.Running || d.CanStop {
 		t.Errorf("trial 0: %d points, running %v, can stop %v", len(d.Curves.Iteration), d.Running, d.CanStop)
 	}
+	if d.Seed != "9223372036854775808" || !slices.Equal(d.ParamOrder, []string{"learning_rate", "init_std", "optimizer"}) {
+		t.Errorf("seed %q (want 2^63 exactly), parameters in order %v", d.Seed, d.ParamOrder)
+	}
 	if d.Threshold == nil || *d.Threshold != 1e-6 {
 		t.Errorf("gradient threshold = %v", d.Threshold)
 	}

@@ -52,7 +52,7 @@ func (sy synth) study() (results.Study, []results.Trial) {
 	for i := range trials {
 		lr := math.Pow(10, -4+4*rng.Float64())
 		t := results.NewTrial(results.StatusOK)
-		t.Study, t.Number, t.Round, t.Seed = sy.name, i, min(i/perRound, rounds-1), uint64(i)
+		t.Study, t.Number, t.Round, t.Seed = sy.name, i, min(i/perRound, rounds-1), 1<<63+uint64(i) // beyond 2^53
 		t.Params = results.Params{
 			{Name: "learning_rate", Value: lr},
 			{Name: "init_std", Value: rng.Float64()},

@@ -500,7 +500,7 @@
       const table = $("#params");
       table.textContent = "";
       const tb = el("tbody");
-      for (const [k, v] of Object.entries(t.params)) tb.append(el("tr", {}, el("th", { text: k }), el("td", { class: "num", text: v })));
+      for (const k of doc.param_order) tb.append(el("tr", {}, el("th", { text: k }), el("td", { class: "num", text: t.params[k] })));
       if (t.error) tb.append(el("tr", {}, el("th", { text: "error" }), el("td", {}, el("span", { class: "err", text: t.error }))));
       table.append(tb);
       const box = $("#stop-box");
