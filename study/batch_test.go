@@ -53,6 +53,9 @@ func TestBatchedStudiesGiveTheTrialsRunAlone(t *testing.T) {
 	}{
 		{"../configs/learning-rates.yaml", []string{"trainer.max_iterations=300", "search.trials=8"}},
 		{"../configs/quickstart.yaml", []string{"trainer.batch_size=100000", "data.synthetic.samples=6000", "search.rounds=2", "search.trials_per_round=10", "trainer.max_iterations=150"}},
+		// Early stopping parks batched trials at rungs and prunes some.
+		{"../configs/quickstart.yaml", []string{"trainer.batch_size=100000", "search.rounds=2", "search.trials_per_round=12", "trainer.max_iterations=90",
+			"search.early_stopping.kind=successive_halving", "search.early_stopping.min_resource=10"}},
 	} {
 		t.Run(c.path, func(t *testing.T) {
 			s, alone := runConfig(t, c.path, 1, append(c.sets, "trainer.batch_trials=off")...)
