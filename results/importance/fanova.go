@@ -142,28 +142,30 @@ func (t tree) shares(dims []*dim) treeShares {
 			addCols(sp.s, 1)
 			addCols(sp.e, -1)
 		}
-		if !dims[i].cat {
-			for r := 1; r < rows; r++ {
-				for c := range cols {
-					a[r*w+c] += a[(r-1)*w+c]
-				}
-			}
-		}
-		if j >= 0 && !dims[j].cat {
-			for r := range rows {
-				for c := 1; c < cols; c++ {
-					a[r*w+c] += a[r*w+c-1]
-				}
-			}
-		}
+		// One pass: the prefix sums along the rows (a numeric i) in place,
+		// along the columns (a numeric j) as a running sum, and the
+		// variance of the marginal they give.
+		rowSum, colSum := !dims[i].cat, j >= 0 && !dims[j].cat
 		s := 0.0
 		for r := range rows {
-			for c := range cols {
-				m := gi.measure[r]
+			row := a[r*w : r*w+cols]
+			if rowSum && r > 0 {
+				prev := a[(r-1)*w : (r-1)*w+cols]
+				for c := range row {
+					row[c] += prev[c]
+				}
+			}
+			run, mr := 0.0, gi.measure[r]
+			for c, v := range row {
+				if colSum {
+					run += v
+					v = run
+				}
+				m := mr
 				if j >= 0 {
 					m *= gj.measure[c]
 				}
-				dv := a[r*w+c] - f0
+				dv := v - f0
 				s += m * dv * dv
 			}
 		}

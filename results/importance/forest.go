@@ -30,15 +30,21 @@ type tree struct {
 }
 
 // grower holds one tree's buffers, so growing allocates per tree, not per
-// node.
-// xy is one sample's value of a feature and its target.
-type xy struct{ x, y float64 }
-
+// node. Samples are numbered by their position in the bootstrap sample;
+// each numeric dimension's positions are sorted once per tree and then
+// partitioned stably at each split, so no node sorts again (a split
+// search is a pass, not a sort).
 type grower struct {
 	f     *forest
 	nodes []node
-	idx   []int // the bootstrap sample, partitioned in place node by node
-	order []xy  // a node's samples, (feature, y), sorted by the feature
+	ys    []float64   // the target, by position
+	xs    [][]float64 // per dimension, its value, by position
+	// all holds the positions, each node's contiguous; ord[d] the same
+	// positions sorted by dimension d's value (nil for a categorical one).
+	all     []int32
+	ord     [][]int32
+	left    []bool // by position: whether the split being made sends it left
+	scratch []int32
 	// per category: sum and count of y, and the present categories sorted
 	// by mean
 	catSum, catN []float64
@@ -53,29 +59,55 @@ type grower struct {
 
 func (f *forest) grow(seed, stream uint64) tree {
 	rng := rand.New(rand.NewPCG(seed, 0xfa_0000_0000+stream))
-	n := len(f.y)
-	g := &grower{f: f, idx: make([]int, f.samples), order: make([]xy, f.samples),
+	n, m := len(f.y), f.samples
+	g := &grower{f: f, ys: make([]float64, m), xs: make([][]float64, len(f.dims)),
+		all: make([]int32, m), ord: make([][]int32, len(f.dims)), left: make([]bool, m), scratch: make([]int32, m),
 		catSum: make([]float64, maxCategories), catN: make([]float64, maxCategories), cats: make([]int, 0, maxCategories),
 		rng: rng, perm: make([]int, len(f.dims))}
 	for i := range g.perm {
 		g.perm[i] = i
 	}
-	for i := range g.idx {
-		g.idx[i] = rng.IntN(n)
+	for d := range f.dims {
+		g.xs[d] = make([]float64, m)
 	}
-	g.split(0, len(g.idx), 0)
+	for p := range m {
+		t := rng.IntN(n)
+		g.all[p] = int32(p)
+		g.ys[p] = f.y[t]
+		for d, dm := range f.dims {
+			g.xs[d][p] = dm.x[t]
+		}
+	}
+	for d, dm := range f.dims {
+		if dm.cat {
+			continue
+		}
+		x := g.xs[d]
+		o := slices.Clone(g.all)
+		// Ties by position: the order, and so every sum, is the same on
+		// every run.
+		slices.SortFunc(o, func(a, b int32) int {
+			if c := cmpFloat(x[a], x[b]); c != 0 {
+				return c
+			}
+			return int(a - b)
+		})
+		g.ord[d] = o
+	}
+	g.split(0, m, 0)
 	return tree{nodes: g.nodes}
 }
 
-// split grows the node over idx[lo:hi] and returns its index.
+// split grows the node over positions [lo, hi) and returns its index.
 func (g *grower) split(lo, hi, depth int) int {
-	y := g.f.y
+	ys := g.ys
 	id := len(g.nodes)
 	sum := 0.0
 	same := true
-	for _, i := range g.idx[lo:hi] {
-		sum += y[i]
-		if y[i] != y[g.idx[lo]] {
+	first := ys[g.all[lo]]
+	for _, p := range g.all[lo:hi] {
+		sum += ys[p]
+		if ys[p] != first {
 			same = false
 		}
 	}
@@ -89,28 +121,35 @@ func (g *grower) split(lo, hi, depth int) int {
 	best, bestFeature, bestThreshold, bestMask := sum*sum/n*(1+1e-12)+1e-300, -1, 0.0, uint64(0)
 	g.rng.Shuffle(len(g.perm), func(a, b int) { g.perm[a], g.perm[b] = g.perm[b], g.perm[a] })
 	for _, fi := range g.perm {
-		d := g.f.dims[fi]
-		if d.cat {
-			if s, m, ok := g.bestCategorical(d, lo, hi, sum); ok && s > best {
+		if g.f.dims[fi].cat {
+			if s, m, ok := g.bestCategorical(fi, lo, hi, sum); ok && s > best {
 				best, bestFeature, bestMask = s, fi, m
 			}
 			continue
 		}
-		if s, t, ok := g.bestNumeric(d, lo, hi, sum); ok && s > best {
+		if s, t, ok := g.bestNumeric(fi, lo, hi, sum); ok && s > best {
 			best, bestFeature, bestThreshold = s, fi, t
 		}
 	}
 	if bestFeature < 0 {
 		return id
 	}
-	d := g.f.dims[bestFeature]
-	// Partition idx[lo:hi]: left first.
+	x, cat := g.xs[bestFeature], g.f.dims[bestFeature].cat
 	mid := lo
-	for k := lo; k < hi; k++ {
-		i := g.idx[k]
-		if goesLeft(d, i, bestThreshold, bestMask) {
-			g.idx[k], g.idx[mid] = g.idx[mid], g.idx[k]
+	for _, p := range g.all[lo:hi] {
+		l := x[p] < bestThreshold
+		if cat {
+			l = bestMask&(1<<uint(x[p])) != 0
+		}
+		g.left[p] = l
+		if l {
 			mid++
+		}
+	}
+	g.partition(g.all[lo:hi])
+	for _, o := range g.ord {
+		if o != nil {
+			g.partition(o[lo:hi])
 		}
 	}
 	l := g.split(lo, mid, depth+1)
@@ -119,29 +158,32 @@ func (g *grower) split(lo, hi, depth int) int {
 	return id
 }
 
-func goesLeft(d *dim, i int, threshold float64, mask uint64) bool {
-	if d.cat {
-		return mask&(1<<uint(d.x[i])) != 0
+// partition moves the positions going left to the front of a, keeping
+// each side's order (a sorted range stays sorted on both sides).
+func (g *grower) partition(a []int32) {
+	w, r := 0, 0
+	for _, p := range a {
+		if g.left[p] {
+			a[w] = p
+			w++
+		} else {
+			g.scratch[r] = p
+			r++
+		}
 	}
-	return d.x[i] < threshold
+	copy(a[w:], g.scratch[:r])
 }
 
-// bestNumeric finds the best threshold of d over idx[lo:hi], midway
-// between two neighbouring distinct values.
-func (g *grower) bestNumeric(d *dim, lo, hi int, sum float64) (score, threshold float64, ok bool) {
-	y := g.f.y
-	o := g.order[:hi-lo]
-	for k, i := range g.idx[lo:hi] {
-		o[k] = xy{d.x[i], y[i]}
-	}
-	// The pairs themselves are sorted, not indices into d.x and y: the
-	// comparisons then read memory in order.
-	slices.SortFunc(o, func(a, b xy) int { return cmpFloat(a.x, b.x) })
+// bestNumeric finds the best threshold of dimension d over the node's
+// positions [lo, hi), midway between two neighbouring distinct values.
+func (g *grower) bestNumeric(d, lo, hi int, sum float64) (score, threshold float64, ok bool) {
+	x, ys := g.xs[d], g.ys
+	o := g.ord[d][lo:hi]
 	n := float64(hi - lo)
 	left := 0.0
 	for k := 1; k < len(o); k++ {
-		left += o[k-1].y
-		a, b := o[k-1].x, o[k].x
+		left += ys[o[k-1]]
+		a, b := x[o[k-1]], x[o[k]]
 		if a == b {
 			continue
 		}
@@ -158,14 +200,14 @@ func (g *grower) bestNumeric(d *dim, lo, hi int, sum float64) (score, threshold 
 // bestCategorical orders the categories present by their mean and finds
 // the best cut of that order (optimal for squared error, as in CART). The
 // categories not present go right.
-func (g *grower) bestCategorical(d *dim, lo, hi int, sum float64) (score float64, mask uint64, ok bool) {
-	y := g.f.y
-	k := len(d.weights)
+func (g *grower) bestCategorical(d, lo, hi int, sum float64) (score float64, mask uint64, ok bool) {
+	x, ys := g.xs[d], g.ys
+	k := len(g.f.dims[d].weights)
 	clear(g.catSum[:k])
 	clear(g.catN[:k])
-	for _, i := range g.idx[lo:hi] {
-		c := int(d.x[i])
-		g.catSum[c] += y[i]
+	for _, p := range g.all[lo:hi] {
+		c := int(x[p])
+		g.catSum[c] += ys[p]
 		g.catN[c]++
 	}
 	cats := g.cats[:0]
