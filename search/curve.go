@@ -225,8 +225,9 @@ func (p *decider) forecastAt(m, step int) (forecast, bool) {
 // there is value and where the others stand at others: a trial successive
 // halving keeps goes on; one it would stop goes on too while its
 // optimistic forecast still ranks among the best 1/η of the group's
-// forecasts (a curve that cannot be extrapolated counts at its value at
-// the rung, as in successive halving).
+// forecasts (rescued; a curve that cannot be extrapolated counts at its
+// value at the rung, as in successive halving), and, at the last rung,
+// while the round's budget has room for it (withinBudget).
 func (p *decider) keepAuto(n, group, step int, value float64, others []float64) bool {
 	if p.keepRank(value, others) {
 		return true
@@ -237,11 +238,21 @@ func (p *decider) keepAuto(n, group, step int, value float64, others []float64) 
 		// hedge, at the first rung only).
 		return p.keepShare(value, others, 2)
 	}
+	if !p.rescued(n, group, step) {
+		return false
+	}
+	rungs := p.rungs(n)
+	return step != rungs[len(rungs)-1] || p.withinBudget(n, group, step)
+}
+
+// rescued says whether trial n's optimistic forecast at the rung step ranks
+// among the best 1/η of the forecasts of the group's other trials there.
+func (p *decider) rescued(n, group, step int) bool {
 	mine, ok := p.forecastAt(n, step)
 	if !ok {
 		return false
 	}
-	better := 0
+	better, others := 0, 0
 	for _, m := range p.groups[group] {
 		if m == n {
 			continue
@@ -250,6 +261,7 @@ func (p *decider) keepAuto(n, group, step int, value float64, others []float64) 
 		if !reached {
 			continue // the same trials as others: those with a value here
 		}
+		others++
 		if f, ok := p.forecastAt(m, step); ok {
 			v = f.point
 		}
@@ -257,5 +269,65 @@ func (p *decider) keepAuto(n, group, step int, value float64, others []float64) 
 			better++
 		}
 	}
-	return better < p.allowed(len(others))
+	return better < p.allowed(others)
+}
+
+// autoBudget is the part of a round's iterations auto lets it spend: a trial
+// rescued at the last rung runs the rest of its budget, the most expensive
+// thing the rule does, so the last rung's rescues are the best-forecast
+// ones that fit. A third is what makes early stopping worth turning on for
+// long trials (issue 18); below it, rescues cost nothing extra.
+const autoBudget = 1.0 / 3
+
+// withinBudget says whether trial n, rescued at the last rung step, is
+// among the rescued trials of its group (ordered by optimistic forecast,
+// then number) that fit in the round's budget: budget × max_resource for
+// every trial that reached the first rung, less what the group ran up to
+// this rung and what the trials successive halving keeps will run. It is a
+// function of the group's reports up to the rung alone, so every trial of
+// the group (at any --parallel, after resume, on any worker) counts the
+// same rescues.
+func (p *decider) withinBudget(n, group, step int) bool {
+	type rescue struct {
+		m   int
+		opt float64
+	}
+	var (
+		rescues        []rescue
+		spent, reached float64
+		first          = p.rungs(n)[0]
+		keptBySH       int
+	)
+	for _, m := range p.groups[group] {
+		l := p.trials[m]
+		if len(l.steps) == 0 {
+			continue
+		}
+		last := l.steps[len(l.steps)-1]
+		spent += float64(min(last, step))
+		if last >= first {
+			reached++
+		}
+		if !slices.ContainsFunc(l.steps, func(s int) bool { return s >= step }) {
+			continue // ended before the rung: not judged here
+		}
+		v, _, _ := p.valueAt(m, step)
+		others, _ := p.whole(m, group, step)
+		switch {
+		case p.keepRank(v, others):
+			keptBySH++
+		case p.rescued(m, group, step):
+			f, _ := p.forecastAt(m, step)
+			rescues = append(rescues, rescue{m, f.optimistic})
+		}
+	}
+	rest := float64(p.rule.MaxResource - step)
+	room := int(math.Floor((autoBudget*reached*float64(p.rule.MaxResource)-spent)/rest)) - keptBySH
+	slices.SortFunc(rescues, func(a, b rescue) int {
+		if c := cmpFloat(a.opt, b.opt); c != 0 {
+			return c
+		}
+		return a.m - b.m
+	})
+	return slices.IndexFunc(rescues, func(r rescue) bool { return r.m == n }) < room
 }

@@ -142,3 +142,58 @@ func TestAutoKeepsTheBestHalfWhereNoCurveCanBeExtrapolated(t *testing.T) {
 		}
 	}
 }
+
+// budgetGroup is a round of 27 trials at auto's last rung, 90 of 270:
+// pruned trials stopped at 30, levelled-off trials at the rung, and three
+// trials still falling steeply, the worst at the rung, whose forecasts
+// rescue them (the steepest, trial 26, forecast lowest).
+func budgetGroup(atRung int) *decider {
+	d := newDecider(EarlyStopping{Kind: Auto, MinResource: 10, MaxResource: 270, Reduction: 3})
+	add := func(n, upTo int, v func(s float64) float64) {
+		l := &progressLog{group: d.group(n, 0)}
+		for s := 10; s <= upTo; s += 10 {
+			l.steps, l.vals = append(l.steps, s), append(l.vals, v(float64(s)))
+		}
+		l.ended = upTo < 90
+		d.add(n, l)
+	}
+	for n := range 27 - atRung {
+		add(n, 30, func(float64) float64 { return 2 })
+	}
+	for n := 27 - atRung; n < 24; n++ {
+		add(n, 90, func(s float64) float64 { return 0.5 + 0.01*float64(n) + 1/s })
+	}
+	for j := range 3 {
+		add(24+j, 90, func(s float64) float64 { return 4 - s*(0.02+0.003*float64(j)) })
+	}
+	return &d
+}
+
+// At the last rung, auto rescues only what fits in a third of the round's
+// iterations: each rescued trial runs 180 more.
+func TestAutoRescuesAtTheLastRungWithinItsBudget(t *testing.T) {
+	for _, tc := range []struct {
+		atRung int
+		kept   []int // of the falling trials 24, 25, 26
+	}{
+		{9, []int{24, 25, 26}}, // 18 stopped at 30: room for 6 past the rung, 3 kept by rank
+		{12, []int{26}},        // room for 5, 4 kept by rank: the best forecast
+		{15, nil},              // room for 4, 5 kept by rank
+	} {
+		d := budgetGroup(tc.atRung)
+		var kept []int
+		for n := 24; n < 27; n++ {
+			others, _ := d.whole(n, 0, 90)
+			v := d.trials[n].vals[8]
+			if d.keepRank(v, others) || !d.rescued(n, 0, 90) {
+				t.Fatalf("%d at the rung: trial %d is not one that only its forecast keeps", tc.atRung, n)
+			}
+			if d.keep(n, 0, 90, v, others) {
+				kept = append(kept, n)
+			}
+		}
+		if !equalInts(kept, tc.kept) {
+			t.Errorf("%d of 27 at the last rung: auto kept the falling trials %v, want %v", tc.atRung, kept, tc.kept)
+		}
+	}
+}
