@@ -302,3 +302,42 @@ func TestBatchPassComputesEachStepOnce(t *testing.T) {
 		}
 	}
 }
+
+// panickyStep panics in its first block.
+type panickyStep struct{ *linearModel }
+
+func (p *panickyStep) block(c, s, e int) { panic("boom") }
+
+// TestBatchPassPanicFailsItsTrials: a panic while a pass computes is
+// raised again in every trial of the pass, each on its own goroutine (the
+// runner turns each into a failed trial), and nobody waits for ever.
+func TestBatchPassPanicFailsItsTrials(t *testing.T) {
+	d := regressionData(300, 4)(rand.New(rand.NewPCG(45, 46)))
+	b := NewBatch()
+	const trials = 3
+	got := make([]any, trials)
+	members := make([]*batchMember, trials)
+	for i := range members {
+		var model blockStep = newLinear(d.M, d.N, true)
+		if i == 1 {
+			model = &panickyStep{newLinear(d.M, d.N, true)}
+		}
+		members[i] = b.join(model) // all of them before any steps: one pass
+	}
+	var wg sync.WaitGroup
+	for i, m := range members {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer m.leave()
+			defer func() { got[i] = recover() }()
+			m.step(make([]float64, d.M+1), d, make([]float64, d.M+1))
+		}()
+	}
+	wg.Wait()
+	for i, p := range got {
+		if p != "boom" {
+			t.Errorf("trial %d: recovered %v, want the pass's panic", i, p)
+		}
+	}
+}
