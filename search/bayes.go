@@ -83,21 +83,13 @@ type observed struct {
 }
 
 const (
-	// Trust region, as TuRBO: side length at most 0.8 of the unit cube at
-	// the start (designLength), at most 1.6, collapsed below 0.5⁷; doubled
-	// after successRounds improving rounds in a row, halved after
-	// failRounds without.
+	// Trust region, as TuRBO: starting side length 0.8 of the unit cube,
+	// at most 1.6, collapsed below 0.5⁷; doubled after successRounds
+	// improving rounds in a row, halved after failRounds without.
 	trInitialLength = 0.8
 	trMaxLength     = 1.6
 	trMinLength     = 0.0078125
 	successRounds   = 3
-	// designLength: a design of fewer than designTop scored trials keeps
-	// the full initial side; a spread below minDesignSpread (best trials
-	// at one value of a parameter) counts as that; the spread is widened
-	// by designMargin.
-	designTop       = 4
-	minDesignSpread = 0.05
-	designMargin    = 1.5
 	// improveFraction: an improvement smaller than this share of the
 	// best score's magnitude does not count as a success.
 	improveFraction = 1e-3
@@ -237,13 +229,8 @@ func (m *modelGuided) Tell(trials []results.Trial) {
 	}
 	switch {
 	case wasRestart || m.regionCentre == nil:
-		// A new region around the best of the design just run. A
-		// restart's design is one batch, too few to say where the good
-		// trials lie: it starts at TuRBO's side.
+		// A new region around the best of the design just run.
 		m.length, m.succ, m.fail = trInitialLength, 0, 0
-		if !wasRestart {
-			m.length = m.designLength(trials)
-		}
 		m.regionBest, m.regionCentre = roundBest, roundBestVals
 		return
 	case roundBest < m.regionBest-improveFraction*math.Abs(m.regionBest):
@@ -275,52 +262,6 @@ func (m *modelGuided) Tell(trials []results.Trial) {
 		m.regionCentre = nil
 		m.regionBest = math.Inf(1)
 	}
-}
-
-// designLength is the side of the first region: the spread of the best
-// quarter of round 0's design, in unit
-// coordinates, as a geometric mean over the numeric parameters, widened
-// by half, and never more than TuRBO's 0.8. It is coarse-to-fine's first
-// narrowing: where the design's good trials lie. TuRBO's fixed 0.8 was
-// made for budgets of thousands; with a few trials per dimension, a
-// region of 0.8 per side is almost the whole space, and the batches are
-// a global search with far too few trials to model it. Measured on tuning
-// seeds 20–35 at 50 trials (BENCHMARKS.md): Levy 8-D 18.1 → 13.8,
-// Hartmann-6 0.21 → 0.13, Rosenbrock 4-D 3.1 → 2.1; Rastrigin 4-D, where
-// the best design points lie in different local basins, 24.6 → 29.3.
-func (m *modelGuided) designLength(trials []results.Trial) float64 {
-	var ok []observed
-	for _, t := range trials {
-		if o, good := m.observe(t); good && !o.diverged {
-			ok = append(ok, o)
-		}
-	}
-	if len(ok) < designTop {
-		return trInitialLength
-	}
-	slices.SortStableFunc(ok, func(a, b observed) int { return cmp.Compare(a.score, b.score) })
-	top := ok[:max(2, len(ok)/4)]
-	logSum, n := 0.0, 0
-	for k, d := range m.plan.Space.Dims {
-		if d.Categorical() {
-			continue
-		}
-		lo, hi := math.Inf(1), math.Inf(-1)
-		for _, o := range top {
-			if o.vals[k] != nil {
-				u := m.enc.unit(k, o.vals[k])
-				lo, hi = math.Min(lo, u), math.Max(hi, u)
-			}
-		}
-		if hi >= lo {
-			logSum += math.Log(math.Max(hi-lo, minDesignSpread))
-			n++
-		}
-	}
-	if n == 0 {
-		return trInitialLength
-	}
-	return math.Min(trInitialLength, math.Max(trMinLength, designMargin*math.Exp(logSum/float64(n))))
 }
 
 // observe converts a trial the model can learn from.

@@ -1,7 +1,6 @@
 package search
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -234,70 +233,5 @@ func BenchmarkModelGuidedPropose(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)/4, "ms/trial")
 		})
-	}
-}
-
-// A new trust region starts as wide as the spread of the design's best
-// quarter (widened by half, at most TuRBO's 0.8): where the design's good
-// trials cluster, the first box is small. With values that grow with the
-// distance to (0, 0) in unit coordinates, the best quarter of round 0 lies
-// near that corner, and the length is exactly its spread's geometric mean
-// × 1.5; a design too small to judge keeps 0.8.
-func TestTrustRegionStartsAtTheDesignsBestQuarter(t *testing.T) {
-	space := mustSpace(t, uniformDims(3, 0, 1)...)
-	st, err := NewStrategy(budget(t, "coarse-to-fine-gp", 60, 5), space, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := st.(*modelGuided)
-	batch, err := m.Ask()
-	if err != nil || len(batch) < 8 {
-		t.Fatalf("round 0: %d trials, %v; want at least 8", len(batch), err)
-	}
-	trials := make([]results.Trial, len(batch))
-	unit := make([][]float64, len(batch))
-	for i, p := range batch {
-		unit[i] = make([]float64, 3)
-		r2 := 0.0
-		for k := range 3 {
-			v, _ := p.Params.Get(fmt.Sprintf("x%d", k))
-			unit[i][k] = v.(float64)
-			r2 += unit[i][k] * unit[i][k]
-		}
-		trials[i] = results.Trial{Number: p.Number, Round: p.Round, Params: p.Params, Status: results.StatusOK, Value: r2}
-	}
-	order := make([]int, len(trials))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(trials[a].Value, trials[b].Value) })
-	top := order[:max(2, len(order)/4)]
-	logSum := 0.0
-	for k := range 3 {
-		lo, hi := 1.0, 0.0
-		for _, i := range top {
-			lo, hi = math.Min(lo, unit[i][k]), math.Max(hi, unit[i][k])
-		}
-		logSum += math.Log(math.Max(hi-lo, minDesignSpread)) / 3
-	}
-	want := math.Min(trInitialLength, designMargin*math.Exp(logSum))
-	m.Tell(trials)
-	if !(want < trInitialLength) || math.Abs(m.length-want) > 1e-12 {
-		t.Fatalf("first region's length %g, want the best quarter's spread × 1.5 = %g (< %g)", m.length, want, trInitialLength)
-	}
-
-	// Three scored trials are too few to say where the good ones are.
-	st, _ = NewStrategy(budget(t, "coarse-to-fine-gp", 60, 5), space, nil)
-	m = st.(*modelGuided)
-	batch, _ = m.Ask()
-	for i := range trials {
-		trials[i].Number, trials[i].Params = batch[i].Number, batch[i].Params
-		if i >= 3 {
-			trials[i].Status, trials[i].Value = results.StatusFailed, math.NaN()
-		}
-	}
-	m.Tell(trials)
-	if m.length != trInitialLength {
-		t.Errorf("after a design with 3 scored trials: length %g, want %g", m.length, trInitialLength)
 	}
 }
