@@ -25,7 +25,9 @@ of the listed values (Optuna's define-by-run conditional space).
 The best value of the config's metric of each study is appended to -raw as
 TSV (config, method, seed, best); studies already there are not run again,
 so an interrupted run continues where it stopped. Then the Markdown table
-(median and min–max over the seeds) is printed.
+is printed: median and min–max over the seeds, and for each hpsearch
+strategy whether its median is at or below -against's (Optuna TPE) and on
+how many seeds its best is (same seed, same data and initial weights).
 
 Needs Optuna (Debian bookworm: apt-get install python3-optuna, 3.1.0) and an
 hpsearch binary:
@@ -187,7 +189,15 @@ def table(done, configs, methods, seeds, against):
             if m == against or m.startswith("optuna-"):
                 continue
             a, b = medians[m], medians.get(against, math.nan)
-            marks.append("—" if math.isnan(a) or math.isnan(b) else ("yes" if a <= b else f"no (×{a / b:.4g})"))
+            if math.isnan(a) or math.isnan(b):
+                marks.append("—")
+                continue
+            # Paired by seed: the same seed is the same data, split and
+            # initial weights of trial t for both, so this is the sharper test.
+            pairs = [(done[(c, m, s)], done[(c, against, s)]) for s in seeds if (c, m, s) in done and (c, against, s) in done]
+            wins = sum(1 for x, y in pairs if x <= y)
+            verdict = "yes" if a <= b else f"no (×{a / b:.3f})"
+            marks.append(f"{verdict}, {wins}/{len(pairs)}")
         out.append(f"| `{c}` | " + " | ".join(cells) + " | " + " | ".join(marks) + " |")
     return "\n".join(out)
 
