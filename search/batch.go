@@ -77,12 +77,14 @@ func (w *Worker) runBatch(ctx context.Context, leases []results.Lease, cs *compu
 	group := &slotGroup{slot: cs, computing: len(leases), hold: w.Hold}
 	group.unhold = group.holdCore()
 	batch := &Batch{}
-	var g errgroup.Group
+	// A trial that cannot be stored stops the others, as it stops every
+	// trial of the worker.
+	g, gctx := errgroup.WithContext(ctx)
 	for _, l := range leases {
 		g.Go(func() error {
 			s := &computeSlot{group: group, held: true}
 			defer s.Release()
-			return w.run(ctx, l, s, batch)
+			return w.run(gctx, l, s, batch)
 		})
 	}
 	return g.Wait()
