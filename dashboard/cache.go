@@ -32,8 +32,9 @@ type snapshot struct {
 	params  []string // parameter names, in the config's order
 	running int
 	version string
-	read    time.Time
-	cost    time.Duration
+	read    time.Time     // when the store was read
+	checked time.Time     // when the store's summary last said nothing changed
+	cost    time.Duration // how long the read took
 
 	mu     sync.Mutex
 	orders map[string][]int32 // trial indices sorted by a column
@@ -159,19 +160,23 @@ func (c *cache) summaries(ctx context.Context) ([]results.Summary, error) {
 }
 
 // get returns a snapshot of study name no older than the cache's wait
-// allows. A study that ended and whose summary has not changed is not
-// read again at all.
+// allows. A study whose summary has not changed is not read again: a
+// study that ended never, a running one after ten waits.
 func (c *cache) get(ctx context.Context, name string) (*snapshot, error) {
 	e := c.entry(name)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if s := e.snap; s != nil {
-		age := time.Since(s.read)
-		if age < c.wait(s.cost) {
+		wait := c.wait(s.cost)
+		if time.Since(s.read) < wait || time.Since(s.checked) < wait {
 			return s, nil
 		}
-		if s.study.Status != results.StudyRunning && c.unchanged(ctx, s) {
-			s.read = time.Now() // checked: good for another wait
+		// The store's aggregate summary (counts, best, status) is far
+		// cheaper than a read. A running study is read again all the same
+		// now and then: a trial that started changes no count.
+		fresh := s.study.Status != results.StudyRunning || time.Since(s.read) < 10*wait
+		if fresh && c.unchanged(ctx, s) {
+			s.checked = time.Now()
 			return s, nil
 		}
 	}

@@ -13,13 +13,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/results/sqlite"
 )
 
 // newTestServer serves a memory store holding the given synthetic studies.
@@ -681,5 +684,58 @@ func TestLogParamsFromTheConfig(t *testing.T) {
 		if !got[k] {
 			t.Errorf("%s is not log: %v", k, got)
 		}
+	}
+}
+
+// countingStore counts the full reads of a real SQLite store.
+type countingStore struct {
+	*sqlite.Store
+	reads atomic.Int32
+}
+
+func (c *countingStore) Study(ctx context.Context, name string) (results.Study, []results.Trial, error) {
+	c.reads.Add(1)
+	return c.Store.Study(ctx, name)
+}
+
+// A study is read again only when it moved: pages polling a finished
+// study cost the store its cheap summary, not a read of every trial.
+func TestReadsAgainOnlyWhenTheStudyMoved(t *testing.T) {
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "hpsearch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	store := &countingStore{Store: db}
+	sy := synth{name: "done", trials: 30, seed: 51}
+	st, trials := sy.put(t, db)
+	s := New(store, Options{Poll: 2 * time.Millisecond, Log: testLogger(t)})
+	ctx := context.Background()
+	for range 20 {
+		if _, err := s.cache.get(ctx, "done"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(3 * time.Millisecond) // past the wait every time
+	}
+	if n := store.reads.Load(); n != 1 {
+		t.Errorf("a finished study that did not change was read %d times, want 1", n)
+	}
+	// It moves (resumed: a new trial, running again): read again.
+	st.Status = results.StudyRunning
+	if err := db.PutStudy(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	next := trials[0]
+	next.Number = 30
+	if err := db.PutTrial(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	snap, err := s.cache.get(ctx, "done")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := store.reads.Load(); n != 2 || len(snap.trials) != 31 || snap.study.Status != results.StudyRunning {
+		t.Errorf("after the study moved: %d reads, %d trials, %s", n, len(snap.trials), snap.study.Status)
 	}
 }
