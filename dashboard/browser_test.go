@@ -128,6 +128,8 @@ func browse(t *testing.T, bin string, store results.Store) {
 	srv := httptest.NewServer(New(store, Options{Poll: 300 * time.Millisecond, Stopper: stopper, Log: testLogger(t)}))
 	defer srv.Close()
 
+	began := time.Now()
+	phase := func(what string) { t.Logf("%5.1fs %s", time.Since(began).Seconds(), what) }
 	// A finished study to compare with.
 	if err := <-sweep(t, ctx, store, "last-night", 100, 4); err != nil {
 		t.Fatalf("last-night: %v", err)
@@ -146,6 +148,7 @@ func browse(t *testing.T, bin string, store results.Store) {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
+	phase("last-night swept")
 	run("open the studies page", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/"),
 		chromedp.WaitVisible(chromedp.CSS(`#studies tbody tr[data-name="last-night"]`)))
 
@@ -162,6 +165,7 @@ func browse(t *testing.T, bin string, store results.Store) {
 		func(n float64) bool { return n >= 0 }, "the study started during the test is not listed")
 	waitNumber(t, browser, `+(document.querySelector('#studies tr[data-name="tonight"]') || {dataset: {done: -1}}).dataset.done`,
 		func(n float64) bool { return n > first+1 }, fmt.Sprintf("the trial count stays at %v while the sweep runs", first))
+	phase("tonight listed and rising")
 	shots(t, browser, "studies")
 
 	// The study page: the table sorts by value, both ways.
@@ -206,6 +210,7 @@ func browse(t *testing.T, bin string, store results.Store) {
 		func(n float64) bool { return n > 0 }, "the best-so-far plot has no points")
 	waitNumber(t, browser, `document.querySelectorAll('#drawn figure[data-rendered="yes"]').length`,
 		func(n float64) bool { return n >= 2 }, "the drawn plots did not render")
+	phase("study page sorted, filtered, plotted")
 	shots(t, browser, "study")
 
 	// A finished trial's page draws its curves.
@@ -227,6 +232,7 @@ func browse(t *testing.T, bin string, store results.Store) {
 	run("open the comparison", chromedp.Navigate(srv.URL+"/compare?study=last-night&study=tonight"),
 		chromedp.WaitVisible(chromedp.CSS(`#plot-compare .chart canvas`)))
 	shots(t, browser, "compare")
+	phase("trial and comparison pages")
 	stopSweep()
 
 	// The lecture's first stopping criterion: a person watches a running
@@ -269,6 +275,7 @@ func browse(t *testing.T, bin string, store results.Store) {
 		func(n float64) bool { return n > 0 }, "the running trial's curve is not drawn")
 	waitNumber(t, browser, `+(document.querySelector('#plot-loss .chart').dataset.points || 0)`,
 		func(n float64) bool { return n > points }, "the running trial's curve does not grow")
+	phase("running trial's curve grows")
 	shots(t, browser, "trial-running")
 	js("press Stop", `(() => { window.confirm = () => true; document.querySelector('#stop').click(); })()`)
 	stopped := waitTrial(0, func(r trialRow) bool { return r.Status != results.StatusRunning }, "still running after Stop")
@@ -277,6 +284,7 @@ func browse(t *testing.T, bin string, store results.Store) {
 	}
 	waitNumber(t, browser, `document.querySelector('#summary').textContent.includes('stopped: user') && document.querySelector('#stop-box').hidden ? 1 : 0`,
 		func(n float64) bool { return n == 1 }, "the page does not say the trial stopped (stop reason user)")
+	phase("stopped by the button")
 	stopLong()
 	if err := <-long; err != nil && study.KindOf(err) != study.Interrupted {
 		t.Errorf("all-night: %v", err)
