@@ -87,11 +87,45 @@ type roundDoc struct {
 	Median *float64          `json:"median"`
 }
 
-// pruningDoc is what early stopping saved, as `show` prints it.
+// pruningDoc is what early stopping saved, as `show` prints it, and where
+// it stopped trials.
 type pruningDoc struct {
-	Pruned     int     `json:"pruned"`
-	Iterations int     `json:"iterations_run"`
-	Saved      float64 `json:"saved_fraction"`
+	Pruned     int       `json:"pruned"`
+	Iterations int       `json:"iterations_run"`
+	Saved      float64   `json:"saved_fraction"`
+	Rungs      []rungDoc `json:"rungs"`
+}
+
+// rungDoc is one step at which early stopping stopped trials: how many
+// finished trials reached it and how many of them it stopped there.
+type rungDoc struct {
+	Step    int `json:"step"`
+	Reached int `json:"reached"`
+	Pruned  int `json:"pruned"`
+}
+
+// rungs finds the steps where trials were pruned (a pruned trial's last
+// iteration), from the stored trials alone.
+func rungs(trials []results.Trial) []rungDoc {
+	pruned := map[int]int{}
+	var runs []int // iterations of every finished trial that measured something
+	for _, t := range trials {
+		if !measured(t) {
+			continue
+		}
+		runs = append(runs, t.Iterations)
+		if t.Status == results.StatusPruned {
+			pruned[t.Iterations]++
+		}
+	}
+	slices.Sort(runs)
+	out := make([]rungDoc, 0, len(pruned))
+	for step, n := range pruned {
+		first, _ := slices.BinarySearch(runs, step)
+		out = append(out, rungDoc{Step: step, Reached: len(runs) - first, Pruned: n})
+	}
+	slices.SortFunc(out, func(a, b rungDoc) int { return a.Step - b.Step })
+	return out
 }
 
 func (s *Server) apiStudy(w http.ResponseWriter, r *http.Request) {
@@ -154,7 +188,7 @@ func (s *Server) newStudyDoc(snap *snapshot) studyDoc {
 		if sv.Without > 0 {
 			saved = 1 - float64(sv.Ran)/float64(sv.Without)
 		}
-		doc.Pruning = &pruningDoc{Pruned: n, Iterations: sv.Ran, Saved: saved}
+		doc.Pruning = &pruningDoc{Pruned: n, Iterations: sv.Ran, Saved: saved, Rungs: rungs(snap.trials)}
 	}
 	if f, ok := snap.study.Floor.Of(snap.study.Metric); ok {
 		doc.Floor, doc.FloorLine = finite(f), results.FloorLine(snap.study, snap.trials)

@@ -154,7 +154,7 @@ func browse(t *testing.T, bin string, store results.Store) {
 
 	// The study started now appears on the open page, and its count rises.
 	sweepCtx, stopSweep := context.WithCancel(ctx)
-	done := sweep(t, sweepCtx, store, "tonight", 300, 30)
+	done := sweep(t, sweepCtx, store, "tonight", 300, 30, "search.early_stopping.kind=successive_halving")
 	defer func() {
 		stopSweep()
 		if err := <-done; err != nil && study.KindOf(err) != study.Interrupted {
@@ -187,20 +187,26 @@ func browse(t *testing.T, bin string, store results.Store) {
 		}
 		checkSorted(t, values, order)
 	}
-	// Filter by status: without ok, no ok row; pick columns: without the
-	// train loss, no such column.
+	// Filter by status: without the first row's status, no row of it;
+	// with it again, rows. Pick columns: without the train loss, no such
+	// column.
 	js := func(what, expr string) {
 		t.Helper()
 		if _, err := chromedp.Run(browser, chromedp.Evaluate[bool](expr+` || true`)); err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
-	js("untick ok", `(() => { const b = document.querySelector('#filters input.status-filter[value="ok"]'); b.click(); })()`)
-	waitNumber(t, browser, `document.querySelectorAll('#trials tbody tr[data-status="ok"]').length === 0 && document.querySelector('#page-info').textContent.startsWith("trials") ? 1 : 0`,
-		func(n float64) bool { return n == 1 }, "ok rows remain after unticking ok")
-	js("tick ok again", `document.querySelector('#filters input.status-filter[value="ok"]').click()`)
-	waitNumber(t, browser, `document.querySelectorAll('#trials tbody tr[data-status="ok"]').length`,
-		func(n float64) bool { return n > 0 }, "no ok rows after ticking ok again")
+	status, err := chromedp.Run(browser, chromedp.Evaluate[string](`document.querySelector('#trials tbody tr[data-status]').dataset.status`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	box := `document.querySelector('#filters input.status-filter[value="` + status + `"]')`
+	js("untick "+status, box+`.click()`)
+	waitNumber(t, browser, `!`+box+`.checked && document.querySelectorAll('#trials tbody tr[data-status="`+status+`"]').length === 0 ? 1 : 0`,
+		func(n float64) bool { return n == 1 }, status+" rows remain after unticking "+status)
+	js("tick "+status+" again", box+`.click()`)
+	waitNumber(t, browser, `document.querySelectorAll('#trials tbody tr[data-status="`+status+`"]').length`,
+		func(n float64) bool { return n > 0 }, "no "+status+" rows after ticking "+status+" again")
 	js("hide train loss", `document.querySelector('#columns .column-list input[value="train_loss"]').click()`)
 	waitNumber(t, browser, `document.querySelectorAll('#trials th[data-col="train_loss"]').length`,
 		func(n float64) bool { return n == 0 }, "the train loss column is still shown")
@@ -210,6 +216,10 @@ func browse(t *testing.T, bin string, store results.Store) {
 		func(n float64) bool { return n > 0 }, "the best-so-far plot has no points")
 	waitNumber(t, browser, `document.querySelectorAll('#drawn figure[data-rendered="yes"]').length`,
 		func(n float64) bool { return n >= 2 }, "the drawn plots did not render")
+	// Early stopping (successive halving) has pruned some of tonight's
+	// trials: its plot and the steps where it stopped them.
+	waitNumber(t, browser, `document.querySelectorAll('#drawn figure[data-kind="pruning"][data-rendered="yes"]').length + document.querySelectorAll('#rungs tbody tr').length`,
+		func(n float64) bool { return n >= 2 }, "no early-stopping plot and rungs")
 	phase("study page sorted, filtered, plotted")
 	shots(t, browser, "study")
 

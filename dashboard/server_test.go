@@ -128,7 +128,13 @@ func TestStudyDocument(t *testing.T) {
 		}
 	}
 	if doc.Pruning == nil || doc.Pruning.Pruned != doc.Statuses["pruned"] || doc.Pruning.Saved <= 0 {
-		t.Errorf("pruning = %+v", doc.Pruning)
+		t.Fatalf("pruning = %+v", doc.Pruning)
+	}
+	// The synthetic study prunes at step 100 only; every measured trial
+	// (ok, diverged, pruned) reached it.
+	measuredTrials := doc.Statuses["ok"] + doc.Statuses["diverged"] + doc.Statuses["pruned"]
+	if want := []rungDoc{{Step: 100, Reached: measuredTrials, Pruned: doc.Statuses["pruned"]}}; !slices.Equal(doc.Pruning.Rungs, want) {
+		t.Errorf("rungs = %+v, want %+v", doc.Pruning.Rungs, want)
 	}
 	code, page := get(t, srv, "/study/s1")
 	if code != http.StatusOK || !bytes.Contains(page, []byte(`data-study="s1"`)) {
@@ -711,11 +717,20 @@ func TestReadsAgainOnlyWhenTheStudyMoved(t *testing.T) {
 	st, trials := sy.put(t, db)
 	s := New(store, Options{Poll: 2 * time.Millisecond, Log: testLogger(t)})
 	ctx := context.Background()
+	// pastWait sleeps past the cache's waits, of the study's read and of
+	// the summary's, so each get asks the store again.
+	pastWait := func(snap *snapshot) {
+		s.cache.sumMu.Lock()
+		sumWait := s.cache.wait(s.cache.sumCost)
+		s.cache.sumMu.Unlock()
+		time.Sleep(max(s.cache.wait(snap.cost), sumWait) + time.Millisecond)
+	}
 	for range 20 {
-		if _, err := s.cache.get(ctx, "done"); err != nil {
+		snap, err := s.cache.get(ctx, "done")
+		if err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(3 * time.Millisecond) // past the wait every time
+		pastWait(snap)
 	}
 	if n := store.reads.Load(); n != 1 {
 		t.Errorf("a finished study that did not change was read %d times, want 1", n)
@@ -730,8 +745,12 @@ func TestReadsAgainOnlyWhenTheStudyMoved(t *testing.T) {
 	if err := db.PutTrial(ctx, next); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(5 * time.Millisecond)
 	snap, err := s.cache.get(ctx, "done")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pastWait(snap)
+	snap, err = s.cache.get(ctx, "done")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -212,6 +212,21 @@
         $("#download-yaml").hidden = true;
       }
       showRounds(doc);
+      showRungs(doc);
+    }
+    function showRungs(doc) {
+      const rungs = doc.pruning ? doc.pruning.rungs : [];
+      $("#rungs-section").hidden = rungs.length === 0;
+      const t = $("#rungs");
+      t.textContent = "";
+      if (rungs.length === 0) return;
+      t.append(el("thead", {}, el("tr", {}, ...["step", "reached it", "stopped there", "kept"].map(h => el("th", { class: "num", text: h })))));
+      const tb = el("tbody");
+      for (const r of rungs) {
+        tb.append(el("tr", { "data-step": r.step }, el("td", { class: "num", text: String(r.step) }), el("td", { class: "num", text: String(r.reached) }),
+          el("td", { class: "num", text: String(r.pruned) }), el("td", { class: "num", text: Math.round(100 * (r.reached - r.pruned) / r.reached) + "%" })));
+      }
+      t.append(tb);
     }
     function showRounds(doc) {
       const t = $("#rounds");
