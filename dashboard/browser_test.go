@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"image/png"
+	"math"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -89,6 +90,31 @@ func sweep(t *testing.T, ctx context.Context, store results.Store, name string, 
 	return done
 }
 
+// gatedSweep runs a study through the Go API whose every trial waits for
+// a token from gate (all of them at once when gate is closed): the test,
+// not the machine's speed, decides how far the sweep got when a page
+// looks. Its value is a bowl in log10 of the learning rate.
+func gatedSweep(ctx context.Context, store results.Store, name string, gate <-chan struct{}) <-chan error {
+	space := []study.Param{study.LogFloat("learning_rate", 1e-4, 1), study.Float("init_std", 0.001, 1)}
+	objective := func(ctx context.Context, tr study.Trial) (float64, error) {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+		lr, _ := tr.Float("learning_rate")
+		std, _ := tr.Float("init_std")
+		return 0.01 + math.Pow(math.Log10(lr)+2, 2) + 0.01*std, nil
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := study.Optimize(ctx, space, objective, study.Options{Name: name, Strategy: "coarse-to-fine",
+			Rounds: 3, TrialsPerRound: 20, Seed: 3, Metric: "validation_loss", Parallel: 2, Store: store})
+		done <- err
+	}()
+	return done
+}
+
 func TestBrowserSQLite(t *testing.T) {
 	bin := findChromium(t)
 	store, err := sqlite.Open(filepath.Join(t.TempDir(), "hpsearch.db"))
@@ -130,8 +156,8 @@ func browse(t *testing.T, bin string, store results.Store) {
 
 	began := time.Now()
 	phase := func(what string) { t.Logf("%5.1fs %s", time.Since(began).Seconds(), what) }
-	// A finished study to compare with.
-	if err := <-sweep(t, ctx, store, "last-night", 100, 4); err != nil {
+	// A finished study to compare with, pruned by early stopping.
+	if err := <-sweep(t, ctx, store, "last-night", 100, 9, "search.early_stopping.kind=successive_halving"); err != nil {
 		t.Fatalf("last-night: %v", err)
 	}
 
@@ -152,19 +178,37 @@ func browse(t *testing.T, bin string, store results.Store) {
 	run("open the studies page", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/"),
 		chromedp.WaitVisible(chromedp.CSS(`#studies tbody tr[data-name="last-night"]`)))
 
-	// The study started now appears on the open page, and its count rises.
+	// The study started now appears on the open page, and its count rises
+	// as its trials finish (the test lets them, a few at a time).
 	sweepCtx, stopSweep := context.WithCancel(ctx)
-	done := sweep(t, sweepCtx, store, "tonight", 300, 30, "search.early_stopping.kind=successive_halving")
+	gate := make(chan struct{})
+	release := func(n int) {
+		for range n {
+			select {
+			case gate <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+	done := gatedSweep(sweepCtx, store, "tonight", gate)
+	finished := false
 	defer func() {
 		stopSweep()
-		if err := <-done; err != nil && study.KindOf(err) != study.Interrupted {
-			t.Errorf("tonight's sweep: %v", err)
+		if !finished {
+			<-done // interrupted: the test failed before the sweep ended
 		}
 	}()
+	release(3)
 	first := waitNumber(t, browser, `(() => { const r = document.querySelector('#studies tr[data-name="tonight"]'); return r ? +r.dataset.done : -1; })()`,
-		func(n float64) bool { return n >= 0 }, "the study started during the test is not listed")
+		func(n float64) bool { return n >= 1 }, "the study started during the test is not listed")
+	release(5)
 	waitNumber(t, browser, `+(document.querySelector('#studies tr[data-name="tonight"]') || {dataset: {done: -1}}).dataset.done`,
-		func(n float64) bool { return n > first+1 }, fmt.Sprintf("the trial count stays at %v while the sweep runs", first))
+		func(n float64) bool { return n >= first+5 }, fmt.Sprintf("the trial count stays at %v while the sweep runs", first))
+	if st := studyStatus(t, store, "tonight"); st != results.StudyRunning {
+		t.Errorf("tonight is %s while its trials wait, want running", st)
+	}
+	release(25) // round 0 done and some of round 1: ranges have narrowed
 	phase("tonight listed and rising")
 	shots(t, browser, "studies")
 
@@ -216,12 +260,17 @@ func browse(t *testing.T, bin string, store results.Store) {
 		func(n float64) bool { return n > 0 }, "the best-so-far plot has no points")
 	waitNumber(t, browser, `document.querySelectorAll('#drawn figure[data-rendered="yes"]').length`,
 		func(n float64) bool { return n >= 2 }, "the drawn plots did not render")
-	// Early stopping (successive halving) has pruned some of tonight's
-	// trials: its plot and the steps where it stopped them.
-	waitNumber(t, browser, `document.querySelectorAll('#drawn figure[data-kind="pruning"][data-rendered="yes"]').length + document.querySelectorAll('#rungs tbody tr').length`,
-		func(n float64) bool { return n >= 2 }, "no early-stopping plot and rungs")
 	phase("study page sorted, filtered, plotted")
 	shots(t, browser, "study")
+
+	// Early stopping (successive halving) pruned some of last night's
+	// trials: its plot, and the steps where it stopped them.
+	run("open a pruned study", chromedp.Navigate(srv.URL+"/study/last-night"),
+		chromedp.WaitVisible(chromedp.CSS(`#trials tbody tr[data-number]`)))
+	waitNumber(t, browser, `document.querySelectorAll('#drawn figure[data-kind="pruning"][data-rendered="yes"]').length`,
+		func(n float64) bool { return n == 1 }, "no early-stopping plot")
+	waitNumber(t, browser, `document.querySelectorAll('#rungs tbody tr').length`,
+		func(n float64) bool { return n >= 1 }, "no early-stopping steps")
 
 	// A finished trial's page draws its curves.
 	sums, err := results.Summaries(ctx, store)
@@ -243,7 +292,11 @@ func browse(t *testing.T, bin string, store results.Store) {
 		chromedp.WaitVisible(chromedp.CSS(`#plot-compare .chart canvas`)))
 	shots(t, browser, "compare")
 	phase("trial and comparison pages")
-	stopSweep()
+	close(gate) // the rest of tonight's trials run at once
+	finished = true
+	if err := <-done; err != nil {
+		t.Fatalf("tonight: %v", err)
+	}
 
 	// The lecture's first stopping criterion: a person watches a running
 	// trial's curves and stops it. The trial trains far longer than the
@@ -281,10 +334,12 @@ func browse(t *testing.T, bin string, store results.Store) {
 	waitTrial(0, func(r trialRow) bool { return r.Status == results.StatusRunning }, "never ran")
 	run("open the running trial", chromedp.Navigate(srv.URL+"/study/all-night/trial/0"),
 		chromedp.WaitVisible(chromedp.CSS(`#stop`)))
-	points := waitNumber(t, browser, `+(document.querySelector('#plot-loss .chart').dataset.points || 0)`,
+	// The curve's last iteration, not its number of points: a long curve
+	// is thinned as it grows.
+	last := waitNumber(t, browser, `+(document.querySelector('#plot-loss .chart').dataset.last || -1)`,
 		func(n float64) bool { return n > 0 }, "the running trial's curve is not drawn")
-	waitNumber(t, browser, `+(document.querySelector('#plot-loss .chart').dataset.points || 0)`,
-		func(n float64) bool { return n > points }, "the running trial's curve does not grow")
+	waitNumber(t, browser, `+(document.querySelector('#plot-loss .chart').dataset.last || -1)`,
+		func(n float64) bool { return n > last }, "the running trial's curve does not grow")
 	phase("running trial's curve grows")
 	shots(t, browser, "trial-running")
 	js("press Stop", `(() => { window.confirm = () => true; document.querySelector('#stop').click(); })()`)
@@ -299,6 +354,16 @@ func browse(t *testing.T, bin string, store results.Store) {
 	if err := <-long; err != nil && study.KindOf(err) != study.Interrupted {
 		t.Errorf("all-night: %v", err)
 	}
+}
+
+// studyStatus is a stored study's status.
+func studyStatus(t *testing.T, store results.Store, name string) results.StudyStatus {
+	t.Helper()
+	st, _, err := store.Study(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Status
 }
 
 // waitNumber evaluates expr until ok holds for its value, failing with msg

@@ -44,12 +44,16 @@ type xyDoc struct {
 // sliceDoc is the value against one parameter. A categorical parameter's
 // values are indices into Labels.
 type sliceDoc struct {
-	Param  string    `json:"param"`
-	Log    bool      `json:"log"`
-	Labels []string  `json:"labels,omitempty"`
-	X      []float64 `json:"x"`
-	Y      []float64 `json:"y"`
-	Total  int       `json:"total"` // ok trials with this parameter
+	Param string `json:"param"`
+	Log   bool   `json:"log"`
+	// Inferred: the study does not say how the parameter was sampled (a
+	// study run from Go records its ranges when it ends), so its axis is
+	// logarithmic because its values span three decades or more.
+	Inferred bool      `json:"log_inferred,omitempty"`
+	Labels   []string  `json:"labels,omitempty"`
+	X        []float64 `json:"x"`
+	Y        []float64 `json:"y"`
+	Total    int       `json:"total"` // ok trials with this parameter
 }
 
 // seriesOf builds (once per snapshot) the plot data of s.
@@ -118,7 +122,7 @@ func (s *snapshot) seriesOf() *seriesDoc {
 		picked = append(slices.Clone(rankedOK[:keepBest]), stride(rankedOK[keepBest:], maxSlicePoints-keepBest)...)
 		doc.Sampled = true
 	}
-	logs := logParams(s.study)
+	logs, known := logParams(s.study)
 	for _, name := range s.params {
 		sl := sliceDoc{Param: name, Log: logs[name], X: []float64{}, Y: []float64{}}
 		labels := map[string]int{}
@@ -149,6 +153,9 @@ func (s *snapshot) seriesOf() *seriesDoc {
 			sl.X = append(sl.X, x)
 			sl.Y = append(sl.Y, t.Value)
 		}
+		if !known && sl.Labels == nil && spansDecades(sl.X, 3) {
+			sl.Log, sl.Inferred = true, true
+		}
 		doc.Slices = append(doc.Slices, sl)
 	}
 	s.series = doc
@@ -156,16 +163,22 @@ func (s *snapshot) seriesOf() *seriesDoc {
 }
 
 // logParams reports which parameters are sampled on a log scale: from the
-// ranges the study recorded, and before its first round is recorded from
-// its resolved config ("parameters.NAME: log_uniform [...]").
-func logParams(st results.Study) map[string]bool {
+// ranges the study recorded, and before they are recorded (at the end of
+// a run) from its resolved config ("parameters.NAME: log_uniform [...]").
+// known is false when neither says how any parameter was sampled.
+func logParams(st results.Study) (logs map[string]bool, known bool) {
 	out := make(map[string]bool)
 	for line := range strings.Lines(st.Config) {
 		k, v, ok := strings.Cut(strings.TrimSpace(line), ": ")
-		if name, isParam := strings.CutPrefix(k, "parameters."); ok && isParam && logDistribution(v) {
-			out[name] = true
+		name, isParam := strings.CutPrefix(k, "parameters.")
+		if ok && isParam {
+			known = true
+			if logDistribution(v) {
+				out[name] = true
+			}
 		}
 	}
+	known = known || len(st.Rounds) > 0
 	for _, r := range st.Rounds {
 		for _, rg := range r.Ranges {
 			if rg.Log {
@@ -173,7 +186,23 @@ func logParams(st results.Study) map[string]bool {
 			}
 		}
 	}
-	return out
+	return out, known
+}
+
+// spansDecades reports whether xs are all positive and span at least n
+// powers of ten.
+func spansDecades(xs []float64, n float64) bool {
+	if len(xs) < 2 {
+		return false
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, x := range xs {
+		if !(x > 0) || math.IsInf(x, 0) {
+			return false
+		}
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	return math.Log10(hi/lo) >= n
 }
 
 // logDistribution reports whether a config's description of a parameter's

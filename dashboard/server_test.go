@@ -681,8 +681,11 @@ func TestLogParamsFromTheConfig(t *testing.T) {
 		"parameters.width: int [8, 512] log\n" +
 		"parameters.momentum: uniform [0, 0.99] when optimizer in [momentum, adam]\n" +
 		"parameters.optimizer: choice [gd, momentum, adam]\n"}
-	got := logParams(st)
+	got, known := logParams(st)
 	want := map[string]bool{"learning_rate": true, "step": true, "width": true}
+	if !known {
+		t.Error("the config's parameters are not taken as known")
+	}
 	if len(got) != len(want) {
 		t.Fatalf("log parameters %v, want %v", got, want)
 	}
@@ -756,5 +759,34 @@ func TestReadsAgainOnlyWhenTheStudyMoved(t *testing.T) {
 	}
 	if n := store.reads.Load(); n != 2 || len(snap.trials) != 31 || snap.study.Status != results.StudyRunning {
 		t.Errorf("after the study moved: %d reads, %d trials, %s", n, len(snap.trials), snap.study.Status)
+	}
+}
+
+// A study that says nothing of its parameters' scales (run from Go, its
+// ranges recorded only when it ends) gets a log axis for a parameter whose
+// values span three decades, marked as inferred.
+func TestLogAxisInferredWithoutRanges(t *testing.T) {
+	sy := synth{name: "from-go", trials: 300, seed: 61, status: results.StudyRunning}
+	st, trials := sy.study()
+	st.Rounds, st.Config = nil, ""
+	store := results.NewMemoryStore()
+	if err := store.PutStudy(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range trials {
+		if err := store.PutTrial(context.Background(), tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(New(store, Options{Log: testLogger(t)}))
+	defer srv.Close()
+	var doc seriesDoc
+	getJSON(t, srv, "/api/study/from-go/series", &doc)
+	lr, std := doc.Slices[0], doc.Slices[1]
+	if !lr.Log || !lr.Inferred {
+		t.Errorf("learning_rate (1e-4 to 1): log %v inferred %v, want both", lr.Log, lr.Inferred)
+	}
+	if std.Log {
+		t.Errorf("init_std (0 to 1) has a log axis")
 	}
 }

@@ -362,7 +362,7 @@
             el("span", { class: "hint" })), el("div", { class: "chart" }));
           holder.append(fig);
         }
-        const note = [sl.log ? "log axis" : "", sl.labels ? "categorical" : "", sl.x.length < sl.total ? sl.x.length + " of " + sl.total + " trials (the best always)" : ""].filter(Boolean).join(", ");
+        const note = [sl.log ? (sl.log_inferred ? "log axis (its values span three decades or more)" : "log axis") : "", sl.labels ? "categorical" : "", sl.x.length < sl.total ? sl.x.length + " of " + sl.total + " trials (the best always)" : ""].filter(Boolean).join(", ");
         $(".hint", fig).textContent = note;
         const box = $(".chart", fig);
         box.dataset.points = String(sl.x.length);
@@ -466,6 +466,7 @@
       const c = doc.curves;
       const lossBox = $("#plot-loss .chart"), gradBox = $("#plot-grad .chart");
       lossBox.dataset.points = String(c.iteration.length);
+      lossBox.dataset.last = String(c.iteration.length ? c.iteration[c.iteration.length - 1] : -1);
       gradBox.dataset.points = String(c.grad_norm.filter(v => v !== null).length);
       if (c.iteration.length === 0) {
         lossBox.textContent = doc.running ? "Waiting for the trainer's first report…" : "This trial has no history.";
