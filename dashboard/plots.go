@@ -12,6 +12,7 @@ import (
 
 	"gonum.org/v1/plot/vg"
 
+	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/results/report"
 )
 
@@ -66,16 +67,27 @@ func drawPlot(kind string, s *snapshot) (d plotDoc) {
 		fig *report.Figure
 		err error
 	)
+	// The report's plots describe results: a trial still running (or
+	// waiting) has none yet, and would be drawn as one without a value.
+	trials := s.trials
+	if s.summary.Done < len(trials) {
+		trials = make([]results.Trial, 0, s.summary.Done)
+		for _, t := range s.trials {
+			if t.Status.Finished() {
+				trials = append(trials, t)
+			}
+		}
+	}
 	switch kind {
 	case "learning-rate":
-		fig, err = report.ValueVsLearningRate(s.study, s.trials, learningRate)
+		fig, err = report.ValueVsLearningRate(s.study, trials, learningRate)
 	case "parallel":
-		fig, err = report.ParallelCoordinates(s.study, s.trials)
+		fig, err = report.ParallelCoordinates(s.study, trials)
 	case "narrowing":
 		if len(s.study.Rounds) < 2 {
 			return plotDoc{Missing: "No plot: the study has one round, so no range narrowed."}
 		}
-		fig, err = report.RangeNarrowing(s.study, s.trials)
+		fig, err = report.RangeNarrowing(s.study, trials)
 	case "pruning":
 		fig, err = report.PrunedCurves(s.study, s.pruning)
 	default:

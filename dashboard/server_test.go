@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"log"
@@ -788,5 +789,27 @@ func TestLogAxisInferredWithoutRanges(t *testing.T) {
 	}
 	if std.Log {
 		t.Errorf("init_std (0 to 1) has a log axis")
+	}
+}
+
+// The drawn plots describe results: a running study's unfinished trials
+// are not drawn as trials without a value (diverged or failed).
+func TestPlotsLeaveOutUnfinishedTrials(t *testing.T) {
+	sy := synth{name: "running", trials: 60, seed: 71, status: results.StudyRunning}
+	srv, _ := newTestServer(t, Options{}, sy)
+	_, trials := sy.study()
+	diverged := 0
+	for _, tr := range trials {
+		if tr.Status == results.StatusDiverged {
+			diverged++
+		}
+	}
+	if trials[len(trials)-1].Status != results.StatusRunning || diverged == 0 {
+		t.Fatal("the fixture needs a running trial and diverged ones")
+	}
+	var d plotDoc
+	getJSON(t, srv, "/api/study/running/plot/learning-rate", &d)
+	if want := fmt.Sprintf("diverged (%d)", diverged); !strings.Contains(d.SVG, want) {
+		t.Errorf("the learning-rate plot does not say %q: %s", want, regexp.MustCompile(`diverged \([0-9]+\)`).FindString(d.SVG))
 	}
 }
