@@ -107,8 +107,19 @@
       // Wide enough for the longest tick label, so it never runs into the
       // axis title.
       size: (u, vals) => 18 + 7 * Math.max(3, ...(vals || []).map(v => String(v).length)),
-      values: (u, vals, axisIdx, space, incr) => log ? vals.map(v => decade(v) ? fmt(v) : "") : ticks(vals, incr) }, extra || {});
+      values: (u, vals, axisIdx, space, incr) => log ? decades(vals, decade) : ticks(vals, incr) }, extra || {});
   }
+  // decades labels a log axis's powers of ten, every other one or fewer
+  // when there are more than seven, so that labels never touch.
+  function decades(vals, decade) {
+    const exps = vals.filter(v => v > 0 && decade(v)).map(v => Math.round(Math.log10(v)));
+    const every = Math.max(1, Math.ceil(exps.length / 7));
+    return vals.map(v => v > 0 && decade(v) && Math.round(Math.log10(v)) % every === 0 ? fmt(v) : "");
+  }
+  // countAxis is an axis of whole numbers (trials, iterations): no tick
+  // at 2.5.
+  const wholeSteps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6, 1e7, 2e7, 5e7, 1e8];
+  function countAxis(label) { return axis(label, { incrs: wholeSteps }); }
   // ticks labels a linear axis with as many digits as its step needs, so
   // ticks 1e-7 apart around 0.0104 do not all read 0.010362.
   function ticks(vals, incr) {
@@ -347,7 +358,7 @@
       draw(box, w => new uPlot({
         width: w, height: 260, legend: { show: true },
         scales: { x: { time: false }, y: logY ? { distr: 3 } : {} },
-        axes: [axis("trial"), axis(sd.metric + (logY ? " (log)" : ""), null, logY)], series,
+        axes: [countAxis("trial"), axis(sd.metric + (logY ? " (log)" : ""), null, logY)], series,
       }, data));
     }
     function slices(sd) {
@@ -476,7 +487,7 @@
       const logL = logWorthy(c.train_loss.concat(c.validation_loss));
       draw(lossBox, w => new uPlot({
         width: w, height: 260, scales: { x: { time: false }, y: logL ? { distr: 3 } : {} },
-        axes: [axis("iteration"), axis("loss" + (logL ? " (log)" : ""), null, logL)],
+        axes: [countAxis("iteration"), axis("loss" + (logL ? " (log)" : ""), null, logL)],
         series: [{ label: "iteration" }, { label: "training", stroke: palette[0], width: 2, spanGaps: true, points: { show: false } },
           { label: "validation", stroke: palette[1], width: 2, dash: [6, 4], spanGaps: true, points: { show: false } }],
       }, [c.iteration, c.train_loss, c.validation_loss]));
@@ -498,7 +509,7 @@
       }
       draw(gradBox, w => new uPlot({
         width: w, height: 260, scales: { x: { time: false }, y: { distr: 3 } },
-        axes: [axis("iteration"), axis("gradient norm (log)", null, true)], series,
+        axes: [countAxis("iteration"), axis("gradient norm (log)", null, true)], series,
       }, data));
     }
     function info(doc) {
@@ -566,7 +577,7 @@
       box.dataset.points = String(pairs.reduce((n, p) => n + p[0].length, 0));
       draw(box, w => new uPlot({
         width: w, height: 280, scales: { x: { time: false }, y: logY ? { distr: 3 } : {} },
-        axes: [axis("trial"), axis("best " + doc.studies[0].metric + (logY ? " (log)" : ""), null, logY)],
+        axes: [countAxis("trial"), axis("best " + doc.studies[0].metric + (logY ? " (log)" : ""), null, logY)],
         series: [{ label: "trial" }, ...doc.studies.map((s, i) => ({ label: s.name, stroke: palette[i % palette.length], width: 2, spanGaps: true,
           paths: uPlot.paths.stepped({ align: 1 }), points: { show: false } }))],
       }, data));
