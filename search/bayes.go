@@ -115,11 +115,20 @@ const (
 	// warpShare is the log warp's offset, as a share of the gap between
 	// the median and the lowest score.
 	warpShare = 1.0
+	// maxDesignShare caps round 0, the design before the model, as a
+	// share of the budget. The default splits give coarse-to-fine's
+	// round 0 a quarter (25–28 %), which the cap leaves as it is; a config
+	// written for coarse-to-fine with few rounds gives it up to half (2
+	// rounds of 27: 27 of 54), which left the model half the budget and
+	// lost to TPE on the real sweeps (BENCHMARKS.md, issue 19): adam-tiny,
+	// 54 trials, design 27 → 17: TPE's best lower on 17 of 20 seeds → 8.
+	maxDesignShare = 0.3
 )
 
 // modelRounds splits a config's budget for the model-guided strategies:
-// round 0 is coarse-to-fine's coarse round (roundSizes), the rest batches
-// of search.batch trials, the last one what remains.
+// round 0 is coarse-to-fine's coarse round (roundSizes), at most
+// maxDesignShare of the budget, the rest batches of search.batch trials,
+// the last one what remains.
 func modelRounds(s StrategyOptions) []int {
 	sizes := roundSizes(s)
 	if len(sizes) == 0 || s.Batch < 1 {
@@ -129,8 +138,9 @@ func modelRounds(s StrategyOptions) []int {
 	for _, n := range sizes {
 		total += n
 	}
-	out := []int{sizes[0]}
-	for rest := total - sizes[0]; rest > 0; rest -= s.Batch {
+	design := min(sizes[0], max(1, int(math.Ceil(maxDesignShare*float64(total)))))
+	out := []int{design}
+	for rest := total - design; rest > 0; rest -= s.Batch {
 		out = append(out, min(s.Batch, rest))
 	}
 	return out

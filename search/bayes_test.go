@@ -172,6 +172,15 @@ func TestModelRounds(t *testing.T) {
 	if sum != 100 {
 		t.Errorf("%d trials in %v, want 100", sum, sizes)
 	}
+	// A config written for coarse-to-fine with 2 rounds of 27 would give
+	// the design half the budget: it is capped at 30 % (⌈16.2⌉ = 17).
+	if got := modelRounds(StrategyOptions{Trials: 54, Rounds: 2, TrialsPerRound: 27, Batch: 4}); got[0] != 17 || len(got) != 11 || got[len(got)-1] != 1 {
+		t.Errorf("54 trials in 2 rounds of 27: %v, want a design of 17 and 37 in batches of 4", got)
+	}
+	// The default splits' round 0 (28 of 100, 56 of 200) is under the cap.
+	if got := modelRounds(StrategyOptions{Trials: 200, Rounds: 9, TrialsPerRound: 18, Batch: 4}); got[0] != 56 {
+		t.Errorf("200 trials in 9 rounds of 18: design %d, want coarse-to-fine's 56", got[0])
+	}
 	if got := modelRounds(StrategyOptions{Trials: 10, Rounds: 1, TrialsPerRound: 9, Batch: 0}); !slices.Equal(got, nil) {
 		t.Errorf("batch 0: %v, want nil (refused)", got)
 	}
