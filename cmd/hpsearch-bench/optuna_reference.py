@@ -6,8 +6,10 @@ same benchmark functions and domains as cmd/hpsearch-bench and prints the
 median regret (best - known minimum) per function and sampler, as TSV that
 `hpsearch-bench -reference FILE` reads to mark each row.
 
-Needs Optuna 3.1 (Debian bookworm: apt-get install python3-optuna):
-    python3 cmd/hpsearch-bench/optuna_reference.py -budget 100 > ref100.tsv
+Needs Optuna 3.1 and, for CMA-ES, the cmaes package (Debian bookworm:
+apt-get install python3-optuna python3-cmaes, Optuna 3.1.0 and cmaes 0.9.1;
+run them with the system's /usr/bin/python3):
+    /usr/bin/python3 cmd/hpsearch-bench/optuna_reference.py -budget 100 > ref100.tsv
 """
 import argparse
 import math
