@@ -41,8 +41,9 @@ func RunTrialJobs(t *testing.T, open func(t *testing.T) results.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []results.TrialJob{{0, "102", T0.Add(time.Second), false}, {1, "104", T0.Add(time.Second), true},
-		{2, "101", T0.Add(time.Second), false}, {2, "103", T0.Add(time.Second), false}}
+	at := T0.Add(time.Second)
+	want := []results.TrialJob{{Number: 0, Job: "102", Submitted: at}, {Number: 1, Job: "104", Submitted: at, Closed: true},
+		{Number: 2, Job: "101", Submitted: at}, {Number: 2, Job: "103", Submitted: at}}
 	if len(jobs) != len(want) {
 		t.Fatalf("TrialJobs = %v, want %v", jobs, want)
 	}
