@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sync"
+
+	"github.com/hpsearch/hpsearch/trainer/internal/vec"
 )
 
 // Batch lets trials that train on the same data share their passes over
@@ -207,17 +209,36 @@ func (b *Batch) pass(self *batchMember) {
 	b.group = b.group[:0]
 }
 
+// prefetchBlocks is how many blocks ahead of the one computed a pass asks
+// for the rows: the trials compute a block from L1, so the hardware, which
+// streams in what is missed, sees a miss only at each block's first trial
+// and the pass would wait for every block's rows; two blocks ahead is
+// enough for the rows to arrive while the trials compute.
+const prefetchBlocks = 2
+
 // chunk is chunk c of the current group's steps: block by block, each
-// trial's share of the block while it is in cache.
+// trial's share of the block while it is in cache. Each trial's share is
+// preceded by a share of the rows prefetchBlocks ahead, so that reading
+// them overlaps the arithmetic.
 func (b *Batch) chunk(c int) {
 	g := b.group
 	for _, m := range g {
 		m.model.startChunk(c)
 	}
-	start, end := g[0].model.steps().span(c)
+	f := g[0].model.steps()
+	x, y, cols := f.d.X, f.d.Y, f.d.M
+	start, end := f.span(c)
+	vec.Prefetch(x[start*cols : min(start+prefetchBlocks*blockRows, end)*cols])
 	for s := start; s < end; s += blockRows {
 		e := min(s+blockRows, end)
-		for _, m := range g {
+		as := min(s+prefetchBlocks*blockRows, end)
+		ae := min(as+blockRows, end)
+		ahead := x[as*cols : ae*cols]
+		vec.Prefetch(y[as:ae])
+		share := (len(ahead) + len(g) - 1) / len(g)
+		for i, m := range g {
+			lo := min(i*share, len(ahead))
+			vec.Prefetch(ahead[lo:min(lo+share, len(ahead))])
 			m.model.block(c, s, e)
 		}
 	}

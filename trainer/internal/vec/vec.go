@@ -78,6 +78,11 @@ func dotRowsGeneric(out, w, a []float64) {
 	}
 }
 
+// Prefetch asks the CPU to bring a into its caches, to be read soon; it
+// changes no value. Where there is no instruction for it (the generic
+// build) it does nothing.
+func Prefetch(a []float64) { prefetch(a) }
+
 // blasImpl is gonum's BLAS, whose level-2 kernels are SSE2 assembly.
 var blasImpl gonum.Implementation
 

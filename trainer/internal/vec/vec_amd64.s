@@ -663,3 +663,22 @@ colrowsdoneAVX512:
 doneAVX512:
 	VZEROUPPER
 	RET
+
+// func prefetch(a []float64)
+// Requires: MMX+
+TEXT ·prefetch(SB), NOSPLIT, $0-24
+	MOVQ  a_base+0(FP), AX
+	MOVQ  a_len+8(FP), CX
+	TESTQ CX, CX
+	JZ    prefetchdone
+	LEAQ  -8(AX)(CX*8), CX
+
+prefetchline:
+	PREFETCHT2 (AX)
+	ADDQ       $0x40, AX
+	CMPQ       AX, CX
+	JBE        prefetchline
+	PREFETCHT2 (CX)
+
+prefetchdone:
+	RET

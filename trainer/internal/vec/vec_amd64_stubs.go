@@ -15,3 +15,6 @@ func dotRowsAVX512(out []float64, w []float64, a []float64)
 
 // addRowsTAVX512 adds s[k]·(row k of a) to g for every k; a holds len(s) rows of len(g).
 func addRowsTAVX512(g []float64, s []float64, a []float64)
+
+// prefetch asks for every cache line of a, to be read soon.
+func prefetch(a []float64)

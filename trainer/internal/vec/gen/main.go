@@ -351,11 +351,37 @@ func addRowsT(s isa) {
 	RET()
 }
 
+// prefetch asks for every cache line of a ahead of its use (PREFETCHT0,
+// into every level). Batched trials compute each block of rows once per
+// trial, from L1, so the hardware sees too few misses to stream the next
+// block in; a pass prefetches it while the trials compute the current one.
+func prefetch() {
+	TEXT("prefetch", NOSPLIT, "func(a []float64)")
+	Doc("prefetch asks for every cache line of a, to be read soon.")
+	p := Load(Param("a").Base(), GP64())
+	n := Load(Param("a").Len(), GP64())
+	TESTQ(n, n)
+	JZ(LabelRef("prefetchdone"))
+	end := GP64()
+	LEAQ(Mem{Base: p, Index: n, Scale: 8, Disp: -8}, end) // the last value
+	Label("prefetchline")
+	PREFETCHT2(Mem{Base: p})
+	ADDQ(U8(64), p)
+	CMPQ(p, end)
+	JBE(LabelRef("prefetchline"))
+	// a need not start on a line: its last value may be on a line the
+	// steps of 64 bytes passed over.
+	PREFETCHT2(Mem{Base: end})
+	Label("prefetchdone")
+	RET()
+}
+
 func main() {
 	ConstraintExpr("amd64,!noasm")
 	for _, s := range []isa{avx2, avx512} {
 		dotRows(s)
 		addRowsT(s)
 	}
+	prefetch()
 	Generate()
 }
