@@ -194,8 +194,8 @@ func BenchmarkKernels(b *testing.B) {
 func TestDotRowsRowAloneSameBits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, ks := range supported() {
-		for _, m := range []int{1, 7, 9, 17, 64, 65} {
-			const n = 15 // one eight-row, one four-row group and three single rows
+		for _, m := range []int{1, 7, 8, 9, 16, 17, 64, 65, 128} {
+			const n = 23 // two eight-row groups, one four-row group and three single rows
 			a, w := randSlice(rng, n*m), randSlice(rng, m)
 			all := make([]float64, n)
 			ks.dotRows(all, w, a)
