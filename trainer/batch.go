@@ -217,9 +217,9 @@ func (b *Batch) pass(self *batchMember) {
 const prefetchBlocks = 2
 
 // chunk is chunk c of the current group's steps: block by block, each
-// trial's share of the block while it is in cache. Each trial's share is
-// preceded by a share of the rows prefetchBlocks ahead, so that reading
-// them overlaps the arithmetic.
+// trial's share of the block while it is in cache. Each trial's block is
+// given a share of the rows prefetchBlocks ahead to ask for between its
+// kernels, so that reading them overlaps the arithmetic.
 func (b *Batch) chunk(c int) {
 	g := b.group
 	for _, m := range g {
@@ -238,8 +238,7 @@ func (b *Batch) chunk(c int) {
 		share := (len(ahead) + len(g) - 1) / len(g)
 		for i, m := range g {
 			lo := min(i*share, len(ahead))
-			vec.Prefetch(ahead[lo:min(lo+share, len(ahead))])
-			m.model.block(c, s, e)
+			m.model.block(c, s, e, ahead[lo:min(lo+share, len(ahead))])
 		}
 	}
 }

@@ -27,8 +27,10 @@ func (p *polynomialModel) steps() *rowChunks { return &p.fb }
 func (p *polynomialModel) startChunk(c int) { zero(p.fb.part(c)) }
 
 // block goes on with rows [s, e), each row's residual and then its
-// contribution to every power's gradient while the row is in cache.
-func (p *polynomialModel) block(c, s, e int) {
+// contribution to every power's gradient while the row is in cache. It
+// does not ask for the rows ahead: its step is bound by computing, and
+// the hardware streams in the rows of its one chunk.
+func (p *polynomialModel) block(c, s, e int, _ []float64) {
 	f := &p.fb
 	part := f.part(c)
 	var grad []float64

@@ -270,9 +270,9 @@ type countingStep struct {
 	blocks atomic.Int64
 }
 
-func (c *countingStep) block(ch, s, e int) {
+func (c *countingStep) block(ch, s, e int, ahead []float64) {
 	c.blocks.Add(1)
-	c.linearModel.block(ch, s, e)
+	c.linearModel.block(ch, s, e, ahead)
 }
 
 // TestBatchPassComputesEachStepOnce: a pass computes every waiting
@@ -306,7 +306,7 @@ func TestBatchPassComputesEachStepOnce(t *testing.T) {
 // panickyStep panics in its first block.
 type panickyStep struct{ *linearModel }
 
-func (p *panickyStep) block(c, s, e int) { panic("boom") }
+func (p *panickyStep) block(c, s, e int, _ []float64) { panic("boom") }
 
 // TestBatchPassPanicFailsItsTrials: a panic while a pass computes is
 // raised again in every trial of the pass, each on its own goroutine (the

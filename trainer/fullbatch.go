@@ -51,8 +51,10 @@ type blockStep interface {
 	steps() *rowChunks
 	// startChunk clears chunk c's sums before its first block.
 	startChunk(c int)
-	// block adds rows [start, end) of chunk c into the chunk's sums.
-	block(c, start, end int)
+	// block adds rows [start, end) of chunk c into the chunk's sums, and
+	// asks for ahead, rows a batched pass reads soon, a part at a time
+	// between its kernels (prefetchPart); ahead is nil for a step alone.
+	block(c, start, end int, ahead []float64)
 	// total is the step's loss over n rows from the sums of chunks chunks,
 	// and its gradient into grad unless grad is nil.
 	total(chunks, n int, grad []float64) float64
@@ -71,7 +73,20 @@ func runChunk(m blockStep, c int) {
 	m.startChunk(c)
 	start, end := m.steps().span(c)
 	for s := start; s < end; s += blockRows {
-		m.block(c, s, min(s+blockRows, end))
+		m.block(c, s, min(s+blockRows, end), nil)
+	}
+}
+
+// blockParts is how many parts a block's ahead is asked for in: the
+// pass's prefetches come a few lines at a time, between the arithmetic,
+// which keeps the core's outstanding reads going where one burst per block
+// filled them and left them idle while the trials computed.
+const blockParts = 3
+
+// prefetchPart asks for part i of ahead's blockParts parts.
+func prefetchPart(ahead []float64, i int) {
+	if n := len(ahead); n > 0 {
+		vec.Prefetch(ahead[i*n/blockParts : (i+1)*n/blockParts])
 	}
 }
 
@@ -187,20 +202,23 @@ func (l *linearModel) startChunk(c int) {
 // block is the fused step over a block of consecutive rows: the block's
 // residuals, then the block added into the gradient while it is still in
 // cache. The sums go on from where the chunk's last block left them.
-func (l *linearModel) block(c, s, e int) {
+func (l *linearModel) block(c, s, e int, ahead []float64) {
 	f := &l.fb
 	p := f.part(c)
 	g, r := p[1:1+l.m], p[2+l.m:]
 	coef, b := f.w[:l.m], f.w[l.m]
 	loss, gb := p[0], p[1+l.m]
 	a, r := f.d.X[s*l.m:e*l.m], r[:e-s]
+	prefetchPart(ahead, 0)
 	vec.DotRows(r, coef, a)
+	prefetchPart(ahead, 1)
 	for k, y := range f.d.Y[s:e] {
 		v := r[k] + b - y
 		r[k] = v
 		loss += v * v
 		gb += v
 	}
+	prefetchPart(ahead, 2)
 	if f.withGrad {
 		vec.AddRowsT(g, r, a)
 	}
@@ -235,20 +253,23 @@ func (l *logisticModel) startChunk(c int) {
 	p[0], p[1+l.m] = 0, 0
 }
 
-func (l *logisticModel) block(c, s, e int) {
+func (l *logisticModel) block(c, s, e int, ahead []float64) {
 	f := &l.fb
 	p := f.part(c)
 	g, z := p[1:1+l.m], p[2+l.m:]
 	coef, b := f.w[:l.m], f.w[l.m]
 	loss, gb := p[0], p[1+l.m]
 	a, z := f.d.X[s*l.m:e*l.m], z[:e-s]
+	prefetchPart(ahead, 0)
 	vec.DotRows(z, coef, a)
+	prefetchPart(ahead, 1)
 	for k, y := range f.d.Y[s:e] {
 		zk := z[k] + b
 		loss += softplus(zk) - y*zk
 		z[k] = sigmoid(zk) - y
 		gb += z[k]
 	}
+	prefetchPart(ahead, 2)
 	if f.withGrad {
 		vec.AddRowsT(g, z, a)
 	}
@@ -287,7 +308,7 @@ func (s *softmaxModel) startChunk(c int) {
 // block is the step over one block: each class's logits for the block,
 // the per-row softmax turning them into p − onehot, then each class's
 // block added into its gradient.
-func (s *softmaxModel) block(c, first, last int) {
+func (s *softmaxModel) block(c, first, last int, ahead []float64) {
 	f := &s.fb
 	p := f.part(c)
 	stride := s.m + 1
@@ -296,6 +317,7 @@ func (s *softmaxModel) block(c, first, last int) {
 	logits := p[1+s.k*stride+s.k*blockRows:]
 	loss := p[0]
 	bn, a := last-first, f.d.X[first*s.m:last*s.m]
+	prefetchPart(ahead, 0)
 	for c := range s.k {
 		wc := f.w[c*stride : (c+1)*stride]
 		zc := block[c*blockRows : c*blockRows+bn]
@@ -316,7 +338,9 @@ func (s *softmaxModel) block(c, first, last int) {
 		}
 		block[y*blockRows+k]--
 	}
+	prefetchPart(ahead, 1)
 	p[0] = loss
+	prefetchPart(ahead, 2)
 	if !f.withGrad {
 		return
 	}
