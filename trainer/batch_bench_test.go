@@ -26,7 +26,8 @@ func sweepTrials() []Settings {
 // benchSweep times the sweep on the 200,000 × 64 set, either each trial
 // after the other (what --parallel 1 did) or all in one Batch, on one
 // core as BenchmarkLinearStepFused (the cores a step could borrow are
-// held) or on all, and reports trials per second.
+// held) or on all, and reports trials per second and the process's CPU
+// time per sweep.
 func benchSweep(b *testing.B, batched, allCores bool) {
 	d := benchLinearSet()
 	p := Problem{Train: d}
@@ -43,6 +44,7 @@ func benchSweep(b *testing.B, batched, allCores bool) {
 	}
 	ctx := context.Background()
 	b.ReportAllocs()
+	cpu0, cpuOK := processCPU()
 	for b.Loop() {
 		if !batched {
 			for _, s := range all {
@@ -66,6 +68,11 @@ func benchSweep(b *testing.B, batched, allCores bool) {
 		wg.Wait()
 	}
 	b.ReportMetric(float64(len(all)*b.N)/b.Elapsed().Seconds(), "trials/s")
+	if cpu1, ok := processCPU(); ok && cpuOK {
+		// The whole process's CPU time, every core's: other jobs on a
+		// shared machine inflate it far less than the wall clock.
+		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
+	}
 }
 
 // BenchmarkSweepOneByOne and BenchmarkSweepBatched: the bar is batched at
