@@ -6,6 +6,9 @@
 // The vector kernels add in a different order than the fallback, so their
 // results may differ from it in the last bits; on one machine a kernel
 // always adds in the same order, so a result is the same bits every run.
+//
+// Prefetch, generated beside them, asks for data a pass reads soon; it
+// changes no value.
 package vec
 
 //go:generate go run -C gen . -out ../vec_amd64.s -stubs ../vec_amd64_stubs.go -pkg vec
