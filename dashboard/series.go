@@ -85,12 +85,12 @@ func (s *snapshot) seriesOf() *seriesDoc {
 			continue
 		}
 		lastFinished = t.Number
-		if t.Status != results.StatusOK || math.IsNaN(t.Value) || math.IsInf(t.Value, 0) {
+		if t.Status != results.StatusOK || !t.Value.Measured() || math.IsInf(t.Value.Float(), 0) {
 			continue
 		}
 		ok = append(ok, t)
-		if math.IsNaN(best) || better(t.Value, best) {
-			best = t.Value
+		if math.IsNaN(best) || better(t.Value.Float(), best) {
+			best = t.Value.Float()
 			doc.Best.X = append(doc.Best.X, float64(t.Number))
 			doc.Best.Y = append(doc.Best.Y, best)
 		}
@@ -101,7 +101,7 @@ func (s *snapshot) seriesOf() *seriesDoc {
 	}
 	for _, t := range stride(ok, maxValuePoints) {
 		doc.Values.X = append(doc.Values.X, float64(t.Number))
-		doc.Values.Y = append(doc.Values.Y, t.Value)
+		doc.Values.Y = append(doc.Values.Y, t.Value.Float())
 	}
 	doc.Sampled = len(ok) > maxValuePoints
 
@@ -113,7 +113,7 @@ func (s *snapshot) seriesOf() *seriesDoc {
 		if t.Status != results.StatusOK {
 			break // ok trials rank first
 		}
-		if !math.IsNaN(t.Value) && !math.IsInf(t.Value, 0) {
+		if t.Value.Measured() && !math.IsInf(t.Value.Float(), 0) {
 			rankedOK = append(rankedOK, t)
 		}
 	}
@@ -151,7 +151,7 @@ func (s *snapshot) seriesOf() *seriesDoc {
 				continue // a log axis cannot show it; the table does
 			}
 			sl.X = append(sl.X, x)
-			sl.Y = append(sl.Y, t.Value)
+			sl.Y = append(sl.Y, t.Value.Float())
 		}
 		if !known && sl.Labels == nil && spansDecades(sl.X, 3) {
 			sl.Log, sl.Inferred = true, true

@@ -91,8 +91,8 @@ func TestStudiesListsEveryStudyNewestFirst(t *testing.T) {
 	}
 	_, trials := running.study()
 	best, _ := results.Best(trials, results.GoalMinimize)
-	if *r.Best != best.Value || *r.BestTrial != best.Number {
-		t.Errorf("best = %v (trial %d), want %v (trial %d)", *r.Best, *r.BestTrial, best.Value, best.Number)
+	if *r.Best != best.Value.Float() || *r.BestTrial != best.Number {
+		t.Errorf("best = %v (trial %d), want %v (trial %d)", *r.Best, *r.BestTrial, best.Value.Float(), best.Number)
 	}
 	code, page := get(t, srv, "/")
 	if code != http.StatusOK || !bytes.Contains(page, []byte(`data-page="studies"`)) {
@@ -158,8 +158,8 @@ func TestBestYAMLIsBestFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	best, _ := results.Best(trials, st.Goal)
-	if b.Trial != best.Number || b.Value != best.Value || b.Study != "s1" || len(b.Params) != 3 {
-		t.Errorf("best.yaml = %+v, want trial %d value %v", b, best.Number, best.Value)
+	if b.Trial != best.Number || b.Value != best.Value.Float() || b.Study != "s1" || len(b.Params) != 3 {
+		t.Errorf("best.yaml = %+v, want trial %d value %v", b, best.Number, best.Value.Float())
 	}
 	var doc studyDoc
 	getJSON(t, srv, "/api/study/s1", &doc)
@@ -445,8 +445,8 @@ func TestSeries(t *testing.T) {
 		}
 	}
 	best, _ := results.Best(trials, st.Goal)
-	if last := doc.Best.Y[len(doc.Best.Y)-1]; last != best.Value || doc.Best.X[len(doc.Best.X)-1] != float64(len(trials)-1) {
-		t.Errorf("best so far ends at (%v, %v), want (%d, %v)", doc.Best.X[len(doc.Best.X)-1], last, len(trials)-1, best.Value)
+	if last := doc.Best.Y[len(doc.Best.Y)-1]; last != best.Value.Float() || doc.Best.X[len(doc.Best.X)-1] != float64(len(trials)-1) {
+		t.Errorf("best so far ends at (%v, %v), want (%d, %v)", doc.Best.X[len(doc.Best.X)-1], last, len(trials)-1, best.Value.Float())
 	}
 	if len(doc.Values.X) > maxValuePoints || !doc.Sampled {
 		t.Errorf("%d values sent, sampled %v", len(doc.Values.X), doc.Sampled)
@@ -458,7 +458,7 @@ func TestSeries(t *testing.T) {
 	if lr.Param != "learning_rate" || !lr.Log || len(lr.X) > maxSlicePoints || lr.Total <= maxSlicePoints {
 		t.Errorf("learning_rate slice: %s log %v, %d of %d points", lr.Param, lr.Log, len(lr.X), lr.Total)
 	}
-	if !slices.Contains(lr.Y, best.Value) {
+	if !slices.Contains(lr.Y, best.Value.Float()) {
 		t.Error("the best trial is not in the sampled slice")
 	}
 	opt := doc.Slices[2]
@@ -581,7 +581,7 @@ func TestCompare(t *testing.T) {
 		st, trials := sy.study()
 		best, _ := results.Best(trials, st.Goal)
 		cs := doc.Studies[i]
-		if *cs.studyRow.Best != best.Value || cs.Params["learning_rate"] != results.FormatValue(mustGet(best.Params, "learning_rate")) {
+		if *cs.studyRow.Best != best.Value.Float() || cs.Params["learning_rate"] != results.FormatValue(mustGet(best.Params, "learning_rate")) {
 			t.Errorf("%s: best %v params %v", sy.name, *cs.studyRow.Best, cs.Params)
 		}
 		if cs.Ranges["learning_rate"] == "" || len(cs.Best.X) == 0 {

@@ -51,23 +51,23 @@ func (sy synth) study() (results.Study, []results.Trial) {
 	perRound := max(1, sy.trials/rounds)
 	for i := range trials {
 		lr := math.Pow(10, -4+4*rng.Float64())
-		t := results.NewTrial(results.StatusOK)
+		t := results.Trial{Status: results.StatusOK}
 		t.Study, t.Number, t.Round, t.Seed = sy.name, i, min(i/perRound, rounds-1), 1<<63+uint64(i) // beyond 2^53
 		t.Params = results.Params{
 			{Name: "learning_rate", Value: lr},
 			{Name: "init_std", Value: rng.Float64()},
 			{Name: "optimizer", Value: []string{"gd", "momentum", "adam"}[rng.IntN(3)]},
 		}
-		t.Value = 0.01 + math.Pow(math.Log10(lr)+2, 2) + 0.05*rng.Float64()
-		t.TrainLoss = t.Value * 0.9
+		v := 0.01 + math.Pow(math.Log10(lr)+2, 2) + 0.05*rng.Float64()
+		t.Value, t.TrainLoss = results.Measured(v), results.Measured(v*0.9)
 		t.Iterations, t.BestIteration, t.StopReason = 400, 380, "max_iterations"
 		t.Started = t0.Add(time.Duration(i) * time.Second)
 		t.Finished = t.Started.Add(800 * time.Millisecond)
 		switch {
 		case lr > 0.5:
-			t.Status, t.StopReason, t.Value = results.StatusDiverged, "diverged", math.Inf(1)
+			t.Status, t.StopReason, t.Value = results.StatusDiverged, "diverged", results.Measured(math.Inf(1))
 		case i%17 == 5:
-			t.Status, t.Error, t.Value, t.TrainLoss = results.StatusFailed, "trainer: out of memory\nmore", math.NaN(), math.NaN()
+			t.Status, t.Error, t.Value, t.TrainLoss = results.StatusFailed, "trainer: out of memory\nmore", results.Measurement{}, results.Measurement{}
 			t.Iterations, t.BestIteration, t.StopReason = 0, 0, ""
 		case i%11 == 3:
 			t.Status, t.StopReason = results.StatusPruned, "pruned"
@@ -76,14 +76,14 @@ func (sy synth) study() (results.Study, []results.Trial) {
 		t.History = make([]results.Point, sy.history)
 		for k := range t.History {
 			x := float64(k + 1)
-			t.History[k] = results.Point{Iteration: k * 10, TrainLoss: t.TrainLoss * (1 + 10/x), GradNorm: 1 / x, ValidationLoss: t.Value * (1 + 11/x)}
+			t.History[k] = results.Point{Iteration: k * 10, TrainLoss: t.TrainLoss.Float() * (1 + 10/x), GradNorm: 1 / x, ValidationLoss: t.Value.Float() * (1 + 11/x)}
 		}
 		trials[i] = t
 	}
 	if st.Status == results.StudyRunning && len(trials) > 2 {
 		last := &trials[len(trials)-1]
 		*last = results.Trial{Study: sy.name, Number: last.Number, Round: last.Round, Params: last.Params,
-			Status: results.StatusRunning, Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN(), Started: last.Started,
+			Status: results.StatusRunning, Started: last.Started,
 			History: last.History[:len(last.History)/2]}
 	}
 	return st, trials

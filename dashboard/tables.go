@@ -122,11 +122,11 @@ func (k sortKey) numeric() func(t results.Trial) (float64, string) {
 	case "round":
 		return func(t results.Trial) (float64, string) { return float64(t.Round), "" }
 	case "value":
-		return metric(func(t results.Trial) float64 { return t.Value })
+		return metric(func(t results.Trial) float64 { return t.Value.Float() })
 	case "train_loss":
-		return metric(func(t results.Trial) float64 { return t.TrainLoss })
+		return metric(func(t results.Trial) float64 { return t.TrainLoss.Float() })
 	case "accuracy":
-		return metric(func(t results.Trial) float64 { return t.Accuracy })
+		return metric(func(t results.Trial) float64 { return t.Accuracy.Float() })
 	case "iterations":
 		return func(t results.Trial) (float64, string) { return float64(t.Iterations), "" }
 	case "seconds":
@@ -305,7 +305,7 @@ func newTrialRow(st results.Study, t results.Trial, rank int) trialRow {
 	r := trialRow{Rank: rank, Number: t.Number, Round: t.Round, Status: t.Status, Iterations: t.Iterations,
 		BestIteration: t.BestIteration, StopReason: t.StopReason, Params: make(map[string]string, len(t.Params))}
 	if measured(t) {
-		r.Value, r.TrainLoss, r.Accuracy = finite(t.Value), finite(t.TrainLoss), finite(t.Accuracy)
+		r.Value, r.TrainLoss, r.Accuracy = finite(t.Value.Float()), finite(t.TrainLoss.Float()), finite(t.Accuracy.Float())
 		if gap, ok := st.Floor.Gap(st.Metric, t); ok {
 			r.AboveFloor = &gap
 		}

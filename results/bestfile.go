@@ -38,7 +38,7 @@ func NewBestFile(s Study, t Trial) BestFile {
 		Study:     s.Name,
 		Metric:    s.Metric,
 		Goal:      s.Goal,
-		Value:     t.Value,
+		Value:     t.Value.Float(),
 		Trial:     t.Number,
 		Iteration: t.BestIteration,
 		Params:    slices.Clone(t.Params),

@@ -46,7 +46,7 @@ func WriteCompare(w io.Writer, a Study, at []Trial, b Study, bt []Trial) error {
 	rows := [][]string{
 		{"metric", a.Metric, b.Metric},
 		{"trials", strconv.Itoa(len(at)), strconv.Itoa(len(bt))},
-		{"best value", cell(okA, func() string { return FormatValue(ba.Value) }), cell(okB, func() string { return FormatValue(bb.Value) })},
+		{"best value", cell(okA, func() string { return FormatValue(ba.Value.Float()) }), cell(okB, func() string { return FormatValue(bb.Value.Float()) })},
 		{"best trial", cell(okA, func() string { return strconv.Itoa(ba.Number) }), cell(okB, func() string { return strconv.Itoa(bb.Number) })},
 	}
 	names := ParamNames(append(slices.Clone(at), bt...))

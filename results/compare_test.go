@@ -48,9 +48,9 @@ func TestSummariesFallback(t *testing.T) {
 		if math.IsNaN(v) {
 			st = StatusDiverged
 		}
-		s.PutTrial(ctx, Trial{Study: "a", Number: i, Status: st, Value: v})
+		s.PutTrial(ctx, Trial{Study: "a", Number: i, Status: st, Value: Measured(v)})
 	}
-	s.PutTrial(ctx, Trial{Study: "a", Number: 4, Status: StatusRunning, Value: math.NaN()})
+	s.PutTrial(ctx, Trial{Study: "a", Number: 4, Status: StatusRunning})
 	sums, err := Summaries(ctx, s)
 	if err != nil || len(sums) != 1 {
 		t.Fatalf("%v %v", sums, err)

@@ -44,9 +44,9 @@ func (d *Document) SetKnownMinimum(minimum float64) {
 }
 
 // TrialDoc is one trial in a Document, and the whole output of eval --json.
-// Metrics that are NaN or infinite (a diverged trial) are null, because
-// JSON has no such numbers. best_iteration, the iteration (or step) the
-// value comes from, is left out when it is unknown (0).
+// Metrics that were not measured or are infinite (a diverged trial) are
+// null, because JSON has no such numbers. best_iteration, the iteration
+// (or step) the value comes from, is left out when it is unknown (0).
 type TrialDoc struct {
 	Number        int      `json:"number"`
 	Round         int      `json:"round"`
@@ -127,9 +127,9 @@ func TrialDocument(t Trial) TrialDoc {
 		Round:         t.Round,
 		Params:        slices.Clone(t.Params),
 		Status:        string(t.Status),
-		Value:         finite(t.Value),
-		TrainLoss:     finite(t.TrainLoss),
-		Accuracy:      finite(t.Accuracy),
+		Value:         finite(t.Value.Float()),
+		TrainLoss:     finite(t.TrainLoss.Float()),
+		Accuracy:      finite(t.Accuracy.Float()),
 		Iterations:    t.Iterations,
 		BestIteration: t.BestIteration,
 		StopReason:    t.StopReason,
@@ -165,7 +165,7 @@ func NewDocument(s Study, trials []Trial) Document {
 		})
 	}
 	if b, ok := Best(trials, s.Goal); ok {
-		doc.Best = &BestDoc{Number: b.Number, Params: slices.Clone(b.Params), Value: b.Value, BestIteration: b.BestIteration}
+		doc.Best = &BestDoc{Number: b.Number, Params: slices.Clone(b.Params), Value: b.Value.Float(), BestIteration: b.BestIteration}
 	}
 	return doc
 }
@@ -208,7 +208,7 @@ func WriteCSV(w io.Writer, trials []Trial) error {
 			row = append(row, csvValue(v))
 		}
 		row = append(row,
-			csvFloat(t.Value), csvFloat(t.TrainLoss), csvFloat(t.Accuracy),
+			csvFloat(t.Value.Float()), csvFloat(t.TrainLoss.Float()), csvFloat(t.Accuracy.Float()),
 			strconv.Itoa(t.Iterations), csvIteration(t.BestIteration), t.StopReason, csvFloat(t.Seconds()),
 			strconv.FormatUint(t.Seed, 10), t.Error)
 		if err := cw.Write(row); err != nil {

@@ -153,7 +153,7 @@ func TestTrialDocument(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := mkTrial(3, StatusOK, 0.5, 0.25, lr(0.01), act("relu"))
-			tr.Accuracy, tr.BestIteration = tc.accuracy, tc.bestIteration
+			tr.Accuracy, tr.BestIteration = Measured(tc.accuracy), tc.bestIteration
 			got, err := json.Marshal(TrialDocument(tr))
 			if err != nil {
 				t.Fatal(err)
@@ -347,11 +347,11 @@ func TestWriteCSV(t *testing.T) {
 	tr0 := mkTrial(0, StatusOK, 0.1, 0.5, lr(0.001), batch(32))
 	tr0.BestIteration = 87
 	tr1 := mkTrial(1, StatusFailed, nan, 0, lr(0.3), act("tanh"))
-	tr1.TrainLoss = nan
+	tr1.TrainLoss = Measurement{}
 	tr1.Error = "exit status 1, \"boom\"\nline two"
 	tr2 := mkTrial(2, StatusDiverged, nan, 0.25, batch(64))
-	tr2.TrainLoss = math.Inf(1)
-	tr2.Accuracy = 0.5
+	tr2.TrainLoss = Measured(math.Inf(1))
+	tr2.Accuracy = Measured(0.5)
 	want := "number,round,status,learning_rate,batch_size,activation,value,train_loss,accuracy,iterations,best_iteration,stop_reason,seconds,seed,error\n" +
 		"0,0,ok,0.001,32,,0.1,0.09000000000000001,,100,87,gradient_threshold,0.5,1000,\n" +
 		"1,0,failed,0.3,,tanh,,,,200,,gradient_threshold,0,1001,\"exit status 1, \"\"boom\"\"\nline two\"\n" +

@@ -45,10 +45,10 @@ func (f *Floor) Of(metric string) (float64, bool) {
 // value.
 func (f *Floor) Gap(metric string, t Trial) (float64, bool) {
 	floor, ok := f.Of(metric)
-	if !ok || math.IsNaN(t.Value) || math.IsInf(t.Value, 0) {
+	if !ok || !t.Value.Measured() || math.IsInf(t.Value.Float(), 0) {
 		return 0, false
 	}
-	return t.Value - floor, true
+	return t.Value.Float() - floor, true
 }
 
 // FloorDoc is the floor in JSON documents and in the stores' column:

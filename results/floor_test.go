@@ -34,10 +34,10 @@ func TestFloorOfMetricAndGap(t *testing.T) {
 	if _, ok := none.Of("validation_loss"); ok {
 		t.Error("a nil floor has a value")
 	}
-	if g, ok := f.Gap("validation_loss", Trial{Value: 0.75}); !ok || math.Abs(g-0.05) > 1e-12 {
+	if g, ok := f.Gap("validation_loss", Trial{Value: Measured(0.75)}); !ok || math.Abs(g-0.05) > 1e-12 {
 		t.Errorf("Gap = %g, %v; want 0.05", g, ok)
 	}
-	if _, ok := f.Gap("validation_loss", Trial{Value: math.Inf(1)}); ok {
+	if _, ok := f.Gap("validation_loss", Trial{Value: Measured(math.Inf(1))}); ok {
 		t.Error("a diverged value has a gap")
 	}
 }

@@ -48,9 +48,8 @@ func mkTrial(n int, st Status, value float64, secs float64, params ...Param) Tri
 		Params:     params,
 		Seed:       uint64(1000 + n),
 		Status:     st,
-		Value:      value,
-		TrainLoss:  value * 0.9,
-		Accuracy:   nan,
+		Value:      Measured(value),
+		TrainLoss:  Measured(value * 0.9),
 		Iterations: 100 * (n + 1),
 		StopReason: "gradient_threshold",
 		Started:    t0,
@@ -85,16 +84,16 @@ func fixtureStudy() (Study, []Trial) {
 		},
 	}
 	diverged := mkTrial(2, StatusDiverged, nan, 0.5, lr(3), batch(16), momentum(0.9))
-	diverged.TrainLoss = math.Inf(1)
+	diverged.TrainLoss = Measured(math.Inf(1))
 	diverged.StopReason = "diverged"
 	failed := mkTrial(4, StatusFailed, nan, 0.01, lr(0.02), batch(64), momentum(0.1))
-	failed.TrainLoss = nan
+	failed.TrainLoss = Measurement{}
 	failed.Iterations = 0
 	failed.StopReason = ""
 	failed.Error = "command python3 train.py exited with status 1: ModuleNotFoundError: No module named torch\nTraceback…"
 	pruned := mkTrial(5, StatusPruned, 0.4, 0.2, lr(0.0005), batch(32), momentum(0.3))
 	pruned.StopReason = "pruned"
-	running := Trial{Study: "quickstart", Number: 8, Round: 2, Status: StatusRunning, Value: nan, TrainLoss: nan, Accuracy: nan,
+	running := Trial{Study: "quickstart", Number: 8, Round: 2, Status: StatusRunning,
 		Params: Params{lr(0.004), batch(32), momentum(0.7)}}
 	patience := mkTrial(6, StatusOK, 0.00981, 2.25, lr(0.0031622776601683794), batch(32), momentum(0.8))
 	patience.StopReason = "patience"

@@ -66,7 +66,7 @@ func (g *lrGroup) add(t Trial) {
 	switch t.Status {
 	case StatusOK:
 		g.ok++
-		g.values = append(g.values, t.Value)
+		g.values = append(g.values, t.Value.Float())
 	case StatusDiverged:
 		g.div++
 	case StatusFailed:

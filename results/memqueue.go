@@ -70,8 +70,7 @@ func (q *MemoryQueue) Enqueue(ctx context.Context, study string, trials []Trial)
 		if _, ok := rec.trials[t.Number]; ok {
 			continue
 		}
-		w := NewTrial(StatusWaiting)
-		w.Study, w.Number, w.Round, w.Params, w.Seed = study, t.Number, t.Round, t.Params, t.Seed
+		w := Trial{Study: study, Number: t.Number, Round: t.Round, Params: t.Params, Seed: t.Seed, Status: StatusWaiting}
 		rec.trials[t.Number] = copyTrial(w)
 	}
 	return nil
@@ -123,9 +122,8 @@ func (q *MemoryQueue) Claim(ctx context.Context, worker string, studies []string
 	t.History = nil
 	q.studies[best.Study].trials[best.Number] = t
 	delete(q.studies[best.Study].stops, best.Number)
-	claimed := NewTrial(StatusRunning)
-	claimed.Study, claimed.Number, claimed.Round, claimed.Params, claimed.Seed, claimed.Started =
-		t.Study, t.Number, t.Round, t.Params, t.Seed, now
+	claimed := Trial{Study: t.Study, Number: t.Number, Round: t.Round, Params: t.Params, Seed: t.Seed,
+		Status: StatusRunning, Started: now}
 	return Lease{Trial: copyTrial(claimed), Worker: worker, Attempt: l.attempt}, true, nil
 }
 
@@ -205,9 +203,8 @@ func (q *MemoryQueue) Requeue(ctx context.Context, grace time.Duration, maxAttem
 			t.History = nil // the dead run's live curve: not a result
 			rec.trials[n] = t
 			delete(rec.stops, n)
-			r := NewTrial(t.Status)
-			r.Study, r.Number, r.Round, r.Seed, r.Error = t.Study, t.Number, t.Round, t.Seed, t.Error
-			out = append(out, r)
+			out = append(out, Trial{Study: t.Study, Number: t.Number, Round: t.Round, Seed: t.Seed,
+				Status: t.Status, Error: t.Error})
 		}
 	}
 	slices.SortFunc(out, func(a, b Trial) int {

@@ -44,8 +44,8 @@ func compareValues(a, b float64, maximize bool) int {
 }
 
 // Rank returns a sorted copy of trials: finished ok trials by value (best
-// first for goal, NaN values last), then pruned, diverged, failed and
-// unfinished trials. Ties, and trials without a comparable value, keep
+// first for goal, trials without a value last), then pruned, diverged,
+// failed and unfinished trials. Ties, and trials without a comparable value, keep
 // trial-number order. The input is not modified.
 func Rank(trials []Trial, goal Goal) []Trial {
 	maximize := goal.Maximizes()
@@ -55,7 +55,7 @@ func Rank(trials []Trial, goal Goal) []Trial {
 			return c
 		}
 		if a.Status == StatusOK {
-			if c := compareValues(a.Value, b.Value, maximize); c != 0 {
+			if c := compareValues(a.Value.Float(), b.Value.Float(), maximize); c != 0 {
 				return c
 			}
 		}
@@ -64,20 +64,20 @@ func Rank(trials []Trial, goal Goal) []Trial {
 	return out
 }
 
-// Best returns the best ok trial for goal. Trials whose value is NaN or
-// infinite are skipped: a non-finite metric cannot be a setting worth
+// Best returns the best ok trial for goal. Trials with no value or an
+// infinite one are skipped: a non-finite metric cannot be a setting worth
 // exporting. ok is false when no trial qualifies.
 func Best(trials []Trial, goal Goal) (best Trial, ok bool) {
 	maximize := goal.Maximizes()
 	for _, t := range trials {
-		if t.Status != StatusOK || math.IsNaN(t.Value) || math.IsInf(t.Value, 0) {
+		if t.Status != StatusOK || !t.Value.Measured() || math.IsInf(t.Value.Float(), 0) {
 			continue
 		}
 		if !ok {
 			best, ok = t, true
 			continue
 		}
-		c := compareValues(t.Value, best.Value, maximize)
+		c := compareValues(t.Value.Float(), best.Value.Float(), maximize)
 		if c < 0 || (c == 0 && t.Number < best.Number) {
 			best = t
 		}

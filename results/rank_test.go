@@ -8,7 +8,7 @@ import (
 
 // rt is a trial reduced to what ranking looks at.
 func rt(n int, st Status, v float64) Trial {
-	return Trial{Number: n, Status: st, Value: v}
+	return Trial{Number: n, Status: st, Value: Measured(v)}
 }
 
 func numbers(trials []Trial) []int {

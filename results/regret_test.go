@@ -7,9 +7,9 @@ import (
 
 func TestSetKnownMinimum(t *testing.T) {
 	trials := []Trial{
-		{Number: 0, Status: StatusOK, Value: 1.5},
-		{Number: 1, Status: StatusOK, Value: 0.5},
-		{Number: 2, Status: StatusDiverged, Value: math.NaN()},
+		{Number: 0, Status: StatusOK, Value: Measured(1.5)},
+		{Number: 1, Status: StatusOK, Value: Measured(0.5)},
+		{Number: 2, Status: StatusDiverged},
 	}
 	tests := []struct {
 		name       string

@@ -54,7 +54,7 @@ func Summarize(st Study, trials []Trial) Summary {
 		}
 	}
 	if b, ok := Best(trials, st.Goal); ok {
-		s.Best, s.BestTrial = b.Value, b.Number
+		s.Best, s.BestTrial = b.Value.Float(), b.Number
 	}
 	return s
 }

@@ -170,25 +170,25 @@ func ParamNames(trials []Trial) []string {
 // regression studies get no column of dashes.
 func hasAccuracy(trials []Trial) bool {
 	for _, t := range trials {
-		if measured(t) && !math.IsNaN(t.Accuracy) {
+		if reportsMetrics(t) && t.Accuracy.Measured() {
 			return true
 		}
 	}
 	return false
 }
 
-// measured reports whether a trial's metrics mean anything: a failed or
-// unfinished trial has zeros or NaN that are better shown as "-".
-func measured(t Trial) bool {
+// reportsMetrics reports whether a trial's status lets its measurements
+// be shown: a failed or unfinished trial's are better shown as "-".
+func reportsMetrics(t Trial) bool {
 	return t.Status == StatusOK || t.Status == StatusDiverged || t.Status == StatusPruned
 }
 
 // metricCell formats one of a trial's metrics, or "-" if it has none.
-func metricCell(t Trial, v float64) string {
-	if !measured(t) {
+func metricCell(t Trial, m Measurement) string {
+	if !reportsMetrics(t) {
 		return missing
 	}
-	return FormatValue(v)
+	return FormatValue(m.Float())
 }
 
 // stopCell explains how a trial ended: the stopping criterion, or for a
@@ -282,7 +282,7 @@ func RankedRows(s Study, trials []Trial, top int) (header []string, rows [][]str
 		metric = "value"
 	}
 	// A column that would repeat the metric is left out.
-	withTrain := metric != "train_loss" && slices.ContainsFunc(trials, func(t Trial) bool { return !math.IsNaN(t.TrainLoss) })
+	withTrain := metric != "train_loss" && slices.ContainsFunc(trials, func(t Trial) bool { return t.TrainLoss.Measured() })
 	withAcc = withAcc && metric != "accuracy"
 	// A benchmark trial evaluates a function: it trains nothing, so it has
 	// no training loss, iterations or stop reason, and columns that could
@@ -476,7 +476,7 @@ func WriteSummary(w io.Writer, s Study, trials []Trial) error {
 	}
 	bestLine := "no successful trial"
 	if b, ok := Best(trials, s.Goal); ok {
-		bestLine = fmt.Sprintf("best %s %s (trial %d)", metric, FormatValue(b.Value), b.Number)
+		bestLine = fmt.Sprintf("best %s %s (trial %d)", metric, FormatValue(b.Value.Float()), b.Number)
 	}
 	if _, err := fmt.Fprintf(w, "%s\n%s\n", line, bestLine); err != nil {
 		return fmt.Errorf("write summary: %w", err)
@@ -500,7 +500,7 @@ func FloorLine(s Study, trials []Trial) string {
 	}
 	line := fmt.Sprintf("least-squares floor: %s %s", s.Metric, FormatValue(floor))
 	if b, ok := Best(trials, s.Goal); ok {
-		if gap := b.Value - floor; gap >= 0 {
+		if gap := b.Value.Float() - floor; gap >= 0 {
 			line += fmt.Sprintf("; the best is %s above it", FormatValue(gap))
 		} else {
 			// Only on the validation split, where the floor is no bound.

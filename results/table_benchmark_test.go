@@ -12,7 +12,7 @@ func TestRankedRowsOfABenchmark(t *testing.T) {
 	s := Study{Name: "branin", Metric: "value", Goal: "minimize"}
 	trial := func(n int, v float64, status Status, err string) Trial {
 		return Trial{Number: n, Params: Params{{Name: "x0", Value: v}}, Status: status,
-			Value: v, TrainLoss: math.NaN(), Accuracy: math.NaN(), Error: err}
+			Value: Measured(v), Error: err}
 	}
 	cases := []struct {
 		name   string
@@ -44,8 +44,8 @@ func TestRankedRowsOfABenchmark(t *testing.T) {
 func TestRankedRowsOfTrainedTrialsKeepEveryColumn(t *testing.T) {
 	s := Study{Name: "lr", Metric: "validation_loss", Goal: "minimize"}
 	trials := []Trial{
-		{Number: 0, Status: StatusOK, Value: 0.1, TrainLoss: 0.09, Accuracy: math.NaN(), Iterations: 40, StopReason: "patience"},
-		{Number: 1, Status: StatusDiverged, Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN(), Iterations: 3, StopReason: "diverged"},
+		{Number: 0, Status: StatusOK, Value: Measured(0.1), TrainLoss: Measured(0.09), Iterations: 40, StopReason: "patience"},
+		{Number: 1, Status: StatusDiverged, Iterations: 3, StopReason: "diverged"},
 	}
 	header, _ := RankedRows(s, trials, 0)
 	want := []string{"rank", "trial", "validation_loss", "train loss", "iterations", "stop", "seconds"}

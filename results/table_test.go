@@ -103,9 +103,9 @@ func TestWriteRanked(t *testing.T) {
 	classifier := func() (Study, []Trial) {
 		s := Study{Name: "iris", Metric: "validation_loss", Goal: "minimize"}
 		a := mkTrial(0, StatusOK, 0.3, 0.5, lr(0.1), act("relu"))
-		a.Accuracy = 0.9
+		a.Accuracy = Measured(0.9)
 		b := mkTrial(1, StatusOK, 0.2, 0.5, lr(0.01), Param{Name: "hidden", Value: int64(16)})
-		b.Accuracy = 0.95
+		b.Accuracy = Measured(0.95)
 		c := mkTrial(2, StatusFailed, nan, 0, lr(0.5), act("tanh"))
 		c.Error = "timeout"
 		return s, []Trial{a, b, c}
@@ -267,9 +267,9 @@ func ExampleWriteLearningRates() {
 		t := Trial{Number: i, Status: StatusOK, Params: Params{{Name: "learning_rate", Value: rate}}}
 		switch {
 		case rate >= 1:
-			t.Status, t.Value = StatusDiverged, math.NaN()
+			t.Status, t.Value = StatusDiverged, Measurement{}
 		default:
-			t.Value = 0.5 - 0.1*float64(i)
+			t.Value = Measured(0.5 - 0.1*float64(i))
 		}
 		trials = append(trials, t)
 	}

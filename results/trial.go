@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 )
@@ -92,9 +91,9 @@ type Trial struct {
 	Params     Params
 	Seed       uint64
 	Status     Status
-	Value      float64 // the metric; NaN when there is none
-	TrainLoss  float64
-	Accuracy   float64 // validation accuracy for classifiers; NaN otherwise
+	Value      Measurement // the metric
+	TrainLoss  Measurement
+	Accuracy   Measurement // validation accuracy; measured for classifiers only
 	Iterations int
 	// BestIteration is the iteration (built-in trainer) or step (command
 	// trial) the Value comes from: with trainer.monitor validation_loss the
@@ -124,13 +123,6 @@ type Trial struct {
 type Reported struct {
 	Step  int
 	Value float64
-}
-
-// NewTrial is a trial in status that has measured nothing yet: its Value,
-// TrainLoss and Accuracy are NaN, since 0 is a real value of each. Every
-// trial starts from it; a zero Trial would claim a value of 0.
-func NewTrial(status Status) Trial {
-	return Trial{Status: status, Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN()}
 }
 
 // Seconds is the trial's wall-clock duration.

@@ -25,7 +25,7 @@ func irisStudy() (Study, []Trial) {
 	for i, v := range []float64{0.03189, 0.03616, 0.03764, 0.04177} {
 		t := mkTrial(i, StatusOK, v, 0.011, lr(0.8962-0.1*float64(i)),
 			Param{"init_std", 0.08466}, Param{"hidden", int64(10 + i)}, momentum(0.9158))
-		t.Accuracy, t.TrainLoss, t.Iterations, t.StopReason = 0.9778, 0.1542, 76+i, "patience"
+		t.Accuracy, t.TrainLoss, t.Iterations, t.StopReason = Measured(0.9778), Measured(0.1542), 76+i, "patience"
 		trials = append(trials, t)
 	}
 	return s, trials

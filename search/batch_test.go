@@ -57,7 +57,7 @@ func (b *batcher) Evaluate(ctx context.Context, t Task) (results.Trial, error) {
 func TestBatcherRunsARoundsTrialsTogether(t *testing.T) {
 	space := mustSpace(t, Dim{Name: "momentum", Dist: Uniform, Low: 0, High: 1})
 	b := &batcher{eval: EvaluatorFunc(func(_ context.Context, task Task) (results.Trial, error) {
-		return results.Trial{Status: results.StatusOK, Value: float64(task.Number)}, nil
+		return results.Trial{Status: results.StatusOK, Value: results.Measured(float64(task.Number))}, nil
 	}), k: 4}
 	var holds, held, mostHeld atomic.Int32
 	hold := func() func() {
@@ -119,7 +119,7 @@ func TestBatcherSameStudyAtAnyParallelism(t *testing.T) {
 		}
 		for i := range want {
 			if fmt.Sprint(got[i].Params) != fmt.Sprint(want[i].Params) || got[i].Value != want[i].Value {
-				t.Fatalf("--parallel %d: trial %d is %v=%v, unbatched %v=%v", par, i, got[i].Params, got[i].Value, want[i].Params, want[i].Value)
+				t.Fatalf("--parallel %d: trial %d is %v=%v, unbatched %v=%v", par, i, got[i].Params, got[i].Value.Float(), want[i].Params, want[i].Value.Float())
 			}
 		}
 	}
@@ -166,7 +166,7 @@ func TestBatcherInterrupted(t *testing.T) {
 			<-ctx.Done()
 			return results.Trial{}, ctx.Err()
 		}
-		return results.Trial{Status: results.StatusOK, Value: 1}, nil
+		return results.Trial{Status: results.StatusOK, Value: results.Measured(1)}, nil
 	})
 	store := newStore(t, "i")
 	trials, err := (&Runner{Study: "i", Strategy: &random{plan: Plan{Space: space}, total: 20}, Evaluator: &batcher{eval: eval, k: 4}, Store: store, Parallelism: 1}).Run(ctx)
@@ -217,7 +217,7 @@ func TestBatcherResume(t *testing.T) {
 func TestBatcherFailureLimit(t *testing.T) {
 	space := mustSpace(t, Dim{Name: "momentum", Dist: Uniform, Low: 0, High: 1})
 	fail := EvaluatorFunc(func(ctx context.Context, task Task) (results.Trial, error) {
-		tr := results.NewTrial(results.StatusFailed)
+		tr := results.Trial{Status: results.StatusFailed}
 		tr.Error = "boom"
 		return tr, nil
 	})

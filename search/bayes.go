@@ -277,7 +277,7 @@ func (m *modelGuided) Tell(trials []results.Trial) {
 // observe converts a trial the model can learn from.
 func (m *modelGuided) observe(t results.Trial) (observed, bool) {
 	diverged := t.Status == results.StatusDiverged
-	if !diverged && (t.Status != results.StatusOK || math.IsNaN(t.Value)) {
+	if !diverged && (t.Status != results.StatusOK || !t.Value.Measured()) {
 		return observed{}, false
 	}
 	vals := m.plan.Space.coordinates(t.Params)
@@ -286,9 +286,9 @@ func (m *modelGuided) observe(t results.Trial) (observed, bool) {
 	}
 	o := observed{x: m.enc.encode(vals), vals: vals, num: t.Number, diverged: diverged, score: math.NaN()}
 	if !diverged {
-		o.score = t.Value
+		o.score = t.Value.Float()
 		if m.plan.Goal == "maximize" {
-			o.score = -t.Value
+			o.score = -t.Value.Float()
 		}
 	}
 	return o, !math.IsInf(o.score, 0)

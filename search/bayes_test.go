@@ -60,7 +60,7 @@ func TestModelGuidedFindsBraninMinimum(t *testing.T) {
 			if !ok {
 				t.Fatalf("%s: no trial succeeded", s)
 			}
-			regrets = append(regrets, best.Value-0.39788735772973816)
+			regrets = append(regrets, best.Value.Float()-0.39788735772973816)
 		}
 		if med := results.Median(regrets); !(med < 0.05) {
 			t.Errorf("%s: median regret %g over 5 seeds at 40 trials, want below 0.05 (%v)", s, med, regrets)
@@ -123,7 +123,7 @@ func TestModelGuidedConditionalSpace(t *testing.T) {
 				if m != nil {
 					v += m.(float64)
 				}
-				trials[i] = results.Trial{Number: p.Number, Round: p.Round, Status: results.StatusOK, Value: v, Params: p.Params}
+				trials[i] = results.Trial{Number: p.Number, Round: p.Round, Status: results.StatusOK, Value: results.Measured(v), Params: p.Params}
 				total++
 			}
 			st.Tell(trials)
@@ -143,10 +143,10 @@ func TestModelGuidedObserve(t *testing.T) {
 	space, st := conditionalStudy(t, "bayes")
 	m := st.(*modelGuided)
 	p := space.Sample(space.InitialRanges(), func() float64 { return 0.3 })
-	if _, ok := m.observe(results.Trial{Status: results.StatusFailed, Value: math.NaN(), Params: p}); ok {
+	if _, ok := m.observe(results.Trial{Status: results.StatusFailed, Params: p}); ok {
 		t.Error("a failed trial was observed")
 	}
-	o, ok := m.observe(results.Trial{Status: results.StatusDiverged, Value: math.NaN(), Params: p})
+	o, ok := m.observe(results.Trial{Status: results.StatusDiverged, Params: p})
 	if !ok || !o.diverged {
 		t.Errorf("a diverged trial: observed %v, diverged %v", ok, o.diverged)
 	}

@@ -24,12 +24,12 @@ func forecastRound(c *coarseToFine) []results.Trial {
 		return r
 	}
 	return []results.Trial{
-		{Number: 0, Status: results.StatusOK, Value: 0.50, Params: params(-1)},
-		{Number: 1, Status: results.StatusOK, Value: 0.55, Params: params(-1)},
-		{Number: 2, Status: results.StatusOK, Value: 0.60, Params: params(-1)},
-		{Number: 3, Status: results.StatusPruned, Value: 0.45, Params: params(0), Reports: reports(0.8, 0.5, 0.46, 0.451, 0.45)},
-		{Number: 4, Status: results.StatusPruned, Value: 1.2, Params: params(-5), Reports: reports(2.4, 2.1, 1.8, 1.5, 1.2)},
-		{Number: 5, Status: results.StatusPruned, Value: 0.3, Params: params(0), Reports: reports(0.4, 0.3)},
+		{Number: 0, Status: results.StatusOK, Value: results.Measured(0.50), Params: params(-1)},
+		{Number: 1, Status: results.StatusOK, Value: results.Measured(0.55), Params: params(-1)},
+		{Number: 2, Status: results.StatusOK, Value: results.Measured(0.60), Params: params(-1)},
+		{Number: 3, Status: results.StatusPruned, Value: results.Measured(0.45), Params: params(0), Reports: reports(0.8, 0.5, 0.46, 0.451, 0.45)},
+		{Number: 4, Status: results.StatusPruned, Value: results.Measured(1.2), Params: params(-5), Reports: reports(2.4, 2.1, 1.8, 1.5, 1.2)},
+		{Number: 5, Status: results.StatusPruned, Value: results.Measured(0.3), Params: params(0), Reports: reports(0.4, 0.3)},
 	}
 }
 

@@ -37,7 +37,7 @@ func (c *coarseToFine) forecasts(trials []results.Trial) []scored {
 	var out []scored
 	for _, t := range trials {
 		n := len(t.Reports)
-		if t.Status != results.StatusPruned || n == 0 || t.Reports[n-1].Value != t.Value {
+		if t.Status != results.StatusPruned || n == 0 || t.Reports[n-1].Value != t.Value.Float() {
 			continue
 		}
 		steps, vals := make([]int, n), make([]float64, n)
@@ -105,16 +105,16 @@ func byScore(a, b scored) int {
 // one whose parameters are not a point of the space (other names, or a
 // parameter present where its condition fails or missing where it holds).
 func (c *coarseToFine) score(t results.Trial) (scored, bool) {
-	if t.Status != results.StatusOK || math.IsNaN(t.Value) {
+	if t.Status != results.StatusOK || !t.Value.Measured() {
 		return scored{}, false
 	}
 	vals := c.plan.Space.coordinates(t.Params)
 	if !c.plan.Space.consistent(t.Params, vals) {
 		return scored{}, false
 	}
-	s := scored{score: t.Value, num: t.Number, z: make([]float64, len(c.dims)), vals: vals}
+	s := scored{score: t.Value.Float(), num: t.Number, z: make([]float64, len(c.dims)), vals: vals}
 	if c.plan.Goal == "maximize" {
-		s.score = -t.Value
+		s.score = -t.Value.Float()
 	}
 	for i, d := range c.plan.Space.Dims {
 		switch {

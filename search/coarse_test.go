@@ -52,7 +52,7 @@ func benchmarkStudy(t testing.TB, fn string, o StrategyOptions, dims ...Dim) (fl
 	if !ok {
 		t.Fatal("no trial succeeded")
 	}
-	return best.Value - minimum, strat, trials
+	return best.Value.Float() - minimum, strat, trials
 }
 
 // TestCoarseToFineBeatsRandom is the benchmark in small: over 9 seeds at
@@ -118,7 +118,7 @@ func mixedObjective(_ context.Context, task Task) (results.Trial, error) {
 	if mustGet(task.Params, "optimizer") != "adam" {
 		v += 0.5
 	}
-	return results.Trial{Status: results.StatusOK, Value: v}, nil
+	return results.Trial{Status: results.StatusOK, Value: results.Measured(v)}, nil
 }
 
 // TestCoarseToFineContract checks, round by round on a space of every
@@ -284,7 +284,7 @@ func TestCoarseToFineMaximizes(t *testing.T) {
 	c, _ := newCoarseToFineSizes(Plan{Space: space, Seed: 3, Goal: "maximize"}, []int{12, 8, 8, 8, 8}, 0.25)
 	peak := EvaluatorFunc(func(_ context.Context, task Task) (results.Trial, error) {
 		m, _ := num.Float(mustGet(task.Params, "momentum"))
-		return results.Trial{Status: results.StatusOK, Value: -math.Abs(m - 0.8)}, nil
+		return results.Trial{Status: results.StatusOK, Value: results.Measured(-math.Abs(m - 0.8))}, nil
 	})
 	trials, err := (&Runner{Strategy: c, Evaluator: peak, Parallelism: 1}).Run(context.Background())
 	if err != nil {
@@ -308,7 +308,7 @@ func TestCoarseToFineWithoutSuccess(t *testing.T) {
 	failAll := func(batch []Proposal) []results.Trial {
 		out := make([]results.Trial, len(batch))
 		for i, p := range batch {
-			out[i] = results.Trial{Number: p.Number, Params: p.Params, Status: results.StatusDiverged, Value: math.NaN()}
+			out[i] = results.Trial{Number: p.Number, Params: p.Params, Status: results.StatusDiverged}
 		}
 		return out
 	}
@@ -322,7 +322,7 @@ func TestCoarseToFineWithoutSuccess(t *testing.T) {
 		t.Fatalf("round 1 proposed %d trials, want 6", len(batch))
 	}
 	trials := failAll(batch)
-	trials[2].Status, trials[2].Value = results.StatusOK, 1
+	trials[2].Status, trials[2].Value = results.StatusOK, results.Measured(1)
 	c.Tell(trials)
 	if r := c.ranges[0]; r.High-r.Low >= 1 {
 		t.Fatalf("after the first success the range is still %v", r)

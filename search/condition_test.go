@@ -89,7 +89,7 @@ func conditionalObjective(_ context.Context, task Task) (results.Trial, error) {
 			v += 0.5
 		}
 	}
-	return results.Trial{Status: results.StatusOK, Value: v}, nil
+	return results.Trial{Status: results.StatusOK, Value: results.Measured(v)}, nil
 }
 
 // runStudy runs s to its end with the objective, telling it each batch.
@@ -208,7 +208,7 @@ func TestCoarseToFineNarrowsConditionsFromApplicableTrials(t *testing.T) {
 				} else if tt.gdBest {
 					v = float64(i) / 100
 				}
-				told[i] = results.Trial{Number: p.Number, Params: p.Params, Status: results.StatusOK, Value: v}
+				told[i] = results.Trial{Number: p.Number, Params: p.Params, Status: results.StatusOK, Value: results.Measured(v)}
 			}
 			c.Tell(told)
 			r := c.ranges[1]
@@ -250,7 +250,7 @@ func TestWarmStartWithAbsentParameters(t *testing.T) {
 		for i := 0; i+1 < len(ps); i += 2 {
 			p = append(p, results.Param{Name: ps[i].(string), Value: ps[i+1]})
 		}
-		return results.Trial{Number: n, Status: results.StatusOK, Value: v, Params: p}
+		return results.Trial{Number: n, Status: results.StatusOK, Value: results.Measured(v), Params: p}
 	}
 	prev := []results.Trial{
 		ok(0, 0.1, "learning_rate", 0.01, "optimizer", "gd"),

@@ -27,10 +27,10 @@ func slowCurveEvaluator(ctx context.Context, t Task) (results.Trial, error) {
 		}
 		hist = append(hist, results.Point{Iteration: step, TrainLoss: v, GradNorm: math.NaN(), ValidationLoss: v})
 		if t.Report != nil && !t.Report(step, v) {
-			return results.Trial{Status: results.StatusPruned, Value: v, Iterations: step, StopReason: "pruned", History: hist}, nil
+			return results.Trial{Status: results.StatusPruned, Value: results.Measured(v), Iterations: step, StopReason: "pruned", History: hist}, nil
 		}
 	}
-	return results.Trial{Status: results.StatusOK, Value: hist[len(hist)-1].ValidationLoss, Iterations: 100, History: hist}, nil
+	return results.Trial{Status: results.StatusOK, Value: results.Measured(hist[len(hist)-1].ValidationLoss), Iterations: 100, History: hist}, nil
 }
 
 func autoRun(t *testing.T, rule EarlyStopping, par int, finished map[int]results.Trial) []results.Trial {
@@ -90,7 +90,7 @@ func TestAutoFindsTheSlowStarterSuccessiveHalvingLoses(t *testing.T) {
 		if !ok {
 			t.Fatal("no trial finished")
 		}
-		return b.Value
+		return b.Value.Float()
 	}
 	full := best(autoRun(t, EarlyStopping{}, 2, nil))
 	sh := best(autoRun(t, EarlyStopping{Kind: SuccessiveHalving, MinResource: 10, MaxResource: 100, Reduction: 3}, 2, nil))

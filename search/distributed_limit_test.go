@@ -27,7 +27,7 @@ func limitJob(t testing.TB, name string, broken bool, ran *atomic.Int32) *Job {
 				return results.Trial{}, errors.New("exit status 3: ImportError")
 			}
 			lr, _ := task.Params.Get("learning_rate")
-			return results.Trial{Status: results.StatusOK, Value: lr.(float64), Iterations: 1}, nil
+			return results.Trial{Status: results.StatusOK, Value: results.Measured(lr.(float64)), Iterations: 1}, nil
 		}),
 		Strategy: func() (Strategy, error) {
 			return newCoarseToFine(Plan{Space: space, Seed: distSeed, Goal: "minimize"}, 2, 20, 0.25)

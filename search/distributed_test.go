@@ -32,7 +32,7 @@ func distJob(t testing.TB, name string) *Job {
 	eval := EvaluatorFunc(func(ctx context.Context, task Task) (results.Trial, error) {
 		lr, _ := task.Params.Get("learning_rate")
 		v := math.Abs(math.Log10(lr.(float64))+2) + float64(task.Seed%1000)/1e6
-		return results.Trial{Status: results.StatusOK, Value: v, TrainLoss: v, Accuracy: math.NaN(), Iterations: 1}, nil
+		return results.Trial{Status: results.StatusOK, Value: results.Measured(v), TrainLoss: results.Measured(v), Iterations: 1}, nil
 	})
 	return &Job{
 		Study: name, Seed: distSeed, Evaluator: eval,
@@ -175,7 +175,7 @@ func TestSilentWorkersTrialIsRetried(t *testing.T) {
 		if err := w.Serve(ctx, []*Job{job}); err != nil {
 			t.Fatal(err)
 		}
-		if ok, err := s.Finish(ctx, lost, results.Trial{Status: results.StatusOK, Value: -1}); err != nil || ok {
+		if ok, err := s.Finish(ctx, lost, results.Trial{Status: results.StatusOK, Value: results.Measured(-1)}); err != nil || ok {
 			t.Errorf("the ghost's late result = %v, %v; want refused", ok, err)
 		}
 		_, got, err := s.Study(ctx, "silent")
@@ -271,7 +271,7 @@ func TestReplayRefusesAnotherConfig(t *testing.T) {
 		strat, _ := job.Strategy()
 		batch, _ := strat.Ask()
 		odd := results.Trial{Study: "mixed", Number: batch[0].Number, Params: results.Params{{Name: "learning_rate", Value: 0.5}},
-			Status: results.StatusOK, Value: 1}
+			Status: results.StatusOK, Value: results.Measured(1)}
 		if err := s.PutTrial(ctx, odd); err != nil {
 			t.Fatal(err)
 		}

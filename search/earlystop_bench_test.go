@@ -36,14 +36,14 @@ func sweepOnce(tb testing.TB, path string, sets []string) (best float64, iterati
 	if !ok {
 		tb.Fatal("no trial succeeded")
 	}
-	anyBudget = b.Value
+	anyBudget = b.Value.Float()
 	for _, t := range trials {
 		iterations += t.Iterations
-		if t.Status == results.StatusPruned && t.Value < anyBudget {
-			anyBudget = t.Value
+		if t.Status == results.StatusPruned && t.Value.Float() < anyBudget {
+			anyBudget = t.Value.Float()
 		}
 	}
-	return b.Value, iterations, anyBudget
+	return b.Value.Float(), iterations, anyBudget
 }
 
 // builtInSweep loads a config of the built-in trainer (with sets) and

@@ -64,7 +64,7 @@ func runSweep(tb testing.TB, sw suiteSweep, sets []string, parallel int) (best f
 	for _, t := range c.trials {
 		iterations += t.Iterations
 	}
-	return b.Value, iterations
+	return b.Value.Float(), iterations
 }
 
 // commandSweep writes the suite's command-trial sweep: examples/trainprog,

@@ -24,16 +24,16 @@ func liveEvaluator(t *testing.T) EvaluatorFunc {
 	return func(ctx context.Context, task Task) (results.Trial, error) {
 		if task.Live == nil {
 			t.Error("a store that keeps live trials, but the task has no Live")
-			return results.NewTrial(results.StatusFailed), nil
+			return results.Trial{Status: results.StatusFailed}, nil
 		}
-		tr := results.NewTrial(results.StatusOK)
+		tr := results.Trial{Status: results.StatusOK}
 		for it := 0; ; it++ {
 			p := results.Point{Iteration: it, TrainLoss: 1 / float64(it+1), GradNorm: math.NaN(), ValidationLoss: math.NaN()}
 			task.Live.Add(p)
 			tr.History = append(tr.History, p)
 			select {
 			case <-task.Live.Stopped():
-				tr.Value, tr.Iterations, tr.StopReason = p.TrainLoss, it, "user"
+				tr.Value, tr.Iterations, tr.StopReason = results.Measured(p.TrainLoss), it, "user"
 				return tr, nil
 			case <-ctx.Done():
 				return tr, ctx.Err()

@@ -166,9 +166,8 @@ func (q *localQueue) Claim(ctx context.Context, worker string, _ []string) (resu
 	p := q.round[i]
 	q.mu.Unlock()
 
-	t := results.NewTrial(results.StatusRunning)
-	t.Study, t.Number, t.Round, t.Params, t.Seed = q.study, p.Number, p.Round, p.Params, TrialSeed(q.seed, p.Number)
-	t.Started = time.Now()
+	t := results.Trial{Study: q.study, Number: p.Number, Round: p.Round, Params: p.Params, Seed: TrialSeed(q.seed, p.Number),
+		Status: results.StatusRunning, Started: time.Now()}
 	if q.store != nil {
 		// Storing must not be cancelled with the trials: a study stopped by
 		// Ctrl-C still says which trials were running.

@@ -25,10 +25,10 @@ func curveEvaluator(ctx context.Context, t Task) (results.Trial, error) {
 		v := final + 5/float64(step)*(1+x)
 		hist = append(hist, results.Point{Iteration: step, TrainLoss: v, GradNorm: math.NaN(), ValidationLoss: v})
 		if t.Report != nil && !t.Report(step, v) {
-			return results.Trial{Status: results.StatusPruned, Value: v, Iterations: step, StopReason: "pruned", History: hist}, nil
+			return results.Trial{Status: results.StatusPruned, Value: results.Measured(v), Iterations: step, StopReason: "pruned", History: hist}, nil
 		}
 	}
-	return results.Trial{Status: results.StatusOK, Value: hist[len(hist)-1].ValidationLoss, Iterations: 100, History: hist}, nil
+	return results.Trial{Status: results.StatusOK, Value: results.Measured(hist[len(hist)-1].ValidationLoss), Iterations: 100, History: hist}, nil
 }
 
 func pruneRun(t *testing.T, rule EarlyStopping, par int, finished map[int]results.Trial) []results.Trial {
@@ -95,7 +95,7 @@ func TestPrunerDeterministicAtAnyParallelism(t *testing.T) {
 			}
 			want, _ := results.Best(round0, "minimize")
 			if got := a[want.Number]; got.Status != results.StatusOK || got.Value != want.Value {
-				t.Errorf("round 0's best trial %d (%g) was %s at step %d with pruning", want.Number, want.Value, got.Status, got.Iterations)
+				t.Errorf("round 0's best trial %d (%g) was %s at step %d with pruning", want.Number, want.Value.Float(), got.Status, got.Iterations)
 			}
 		})
 	}

@@ -97,9 +97,8 @@ func match(job *Job, batch []Proposal, stored map[int]results.Trial) (told, miss
 	for i, p := range batch {
 		t, ok := stored[p.Number]
 		if !ok {
-			w := results.NewTrial(results.StatusWaiting)
-			w.Study, w.Number, w.Round, w.Params, w.Seed = job.Study, p.Number, p.Round, p.Params, TrialSeed(job.Seed, p.Number)
-			missing = append(missing, w)
+			missing = append(missing, results.Trial{Study: job.Study, Number: p.Number, Round: p.Round, Params: p.Params,
+				Seed: TrialSeed(job.Seed, p.Number), Status: results.StatusWaiting})
 			continue
 		}
 		if err := sameParams(t.Params, p.Params); err != nil {

@@ -216,8 +216,7 @@ func (s *parkingSlot) goOn() {
 func evaluateTrial(ctx context.Context, ev Evaluator, task Task) (t results.Trial, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			t = results.NewTrial(results.StatusFailed)
-			t.Error = fmt.Sprintf("panic: %v (at %s)", p, panicSite(debug.Stack()))
+			t = results.Trial{Status: results.StatusFailed, Error: fmt.Sprintf("panic: %v (at %s)", p, panicSite(debug.Stack()))}
 			err = nil
 		}
 	}()
@@ -232,8 +231,7 @@ func evaluateTrial(ctx context.Context, ev Evaluator, task Task) (t results.Tria
 // in.
 func Settle(t results.Trial, evalErr error, task Task, reports []results.Reported, start time.Time) results.Trial {
 	if evalErr != nil {
-		t = results.NewTrial(results.StatusFailed)
-		t.Error = evalErr.Error()
+		t = results.Trial{Status: results.StatusFailed, Error: evalErr.Error()}
 	}
 	t.Study, t.Number, t.Round, t.Params, t.Seed = task.Study, task.Number, task.Round, task.Params, task.Seed
 	if reports != nil {

@@ -20,9 +20,7 @@ func TestRunnerStopsAtTheFailureLimit(t *testing.T) {
 			<-ctx.Done()
 			return results.Trial{}, ctx.Err()
 		}
-		tr := results.NewTrial(results.StatusFailed)
-		tr.Error = "broken"
-		return tr, nil
+		return results.Trial{Status: results.StatusFailed, Error: "broken"}, nil
 	})
 	store := newStore(t, "lim")
 	trials, err := (&Runner{Study: "lim", Strategy: &random{plan: Plan{Space: space}, total: 40}, Evaluator: eval,
@@ -58,7 +56,7 @@ func TestRunnerResumedPastTheLimitRuns(t *testing.T) {
 	space := mustSpace(t, Dim{Name: "momentum", Dist: Uniform, Low: 0, High: 1})
 	strat := func() Strategy { return &random{plan: Plan{Space: space}, total: 6} }
 	failing := EvaluatorFunc(func(context.Context, Task) (results.Trial, error) {
-		return results.NewTrial(results.StatusFailed), nil
+		return results.Trial{Status: results.StatusFailed}, nil
 	})
 	first, err := (&Runner{Strategy: strat(), Evaluator: failing, Parallelism: 1}).Run(context.Background())
 	if err != nil {
@@ -69,7 +67,7 @@ func TestRunnerResumedPastTheLimitRuns(t *testing.T) {
 		finished[tr.Number] = tr
 	}
 	ok := EvaluatorFunc(func(context.Context, Task) (results.Trial, error) {
-		return results.Trial{Status: results.StatusOK, Value: 1}, nil
+		return results.Trial{Status: results.StatusOK, Value: results.Measured(1)}, nil
 	})
 	trials, err := (&Runner{Strategy: strat(), Evaluator: ok, Parallelism: 2, Finished: finished, MaxFailed: 1}).Run(context.Background())
 	if err != nil || len(trials) != 6 {

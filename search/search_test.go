@@ -150,7 +150,7 @@ func quadratic(_ context.Context, task Task) (results.Trial, error) {
 	if mustGet(task.Params, "optimizer") != "adam" {
 		v += 1
 	}
-	return results.Trial{Status: results.StatusOK, Value: v, Accuracy: math.NaN(), TrainLoss: v}, nil
+	return results.Trial{Status: results.StatusOK, Value: results.Measured(v), TrainLoss: results.Measured(v)}, nil
 }
 
 func newStore(t testing.TB, study string) *results.MemoryStore {
@@ -220,7 +220,7 @@ func TestCoarseToFineNeverCollapses(t *testing.T) {
 	c, _ := newCoarseToFine(Plan{Space: space, Seed: 1}, 10, 8, 0.25)
 	// Every trial scores the same: the box of the kept points is tiny.
 	flat := EvaluatorFunc(func(context.Context, Task) (results.Trial, error) {
-		return results.Trial{Status: results.StatusOK, Value: 1}, nil
+		return results.Trial{Status: results.StatusOK, Value: results.Measured(1)}, nil
 	})
 	if _, err := (&Runner{Strategy: c, Evaluator: flat, Parallelism: 1}).Run(context.Background()); err != nil {
 		t.Fatal(err)
@@ -252,7 +252,7 @@ func TestSameSeedSameTrialsAtAnyParallelism(t *testing.T) {
 	}
 	for i := range a {
 		if fmt.Sprint(a[i].Params) != fmt.Sprint(b[i].Params) || a[i].Value != b[i].Value || a[i].Seed != b[i].Seed {
-			t.Fatalf("trial %d differs: %v %v vs %v %v", i, a[i].Params, a[i].Value, b[i].Params, b[i].Value)
+			t.Fatalf("trial %d differs: %v %v vs %v %v", i, a[i].Params, a[i].Value.Float(), b[i].Params, b[i].Value.Float())
 		}
 	}
 }
@@ -264,7 +264,7 @@ func TestPanicBecomesFailedTrial(t *testing.T) {
 			var m map[string]int
 			m["boom"]++ // a real runtime panic
 		}
-		return results.Trial{Status: results.StatusOK, Value: float64(task.Number)}, nil
+		return results.Trial{Status: results.StatusOK, Value: results.Measured(float64(task.Number))}, nil
 	})
 	store := newStore(t, "p")
 	trials, err := (&Runner{Study: "p", Strategy: &random{plan: Plan{Space: space}, total: 5}, Evaluator: eval, Store: store, Parallelism: 2}).Run(context.Background())
@@ -294,7 +294,7 @@ func TestCancelStartsNoNewTrialAndKeepsFinished(t *testing.T) {
 			<-ctx.Done()
 			return results.Trial{}, ctx.Err()
 		}
-		return results.Trial{Status: results.StatusOK, Value: 1}, nil
+		return results.Trial{Status: results.StatusOK, Value: results.Measured(1)}, nil
 	})
 	store := newStore(t, "c")
 	trials, err := (&Runner{Study: "c", Strategy: &random{plan: Plan{Space: space}, total: 50}, Evaluator: eval, Store: store, Parallelism: 1}).Run(ctx)

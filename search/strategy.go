@@ -114,8 +114,8 @@ func record(round int, ranges []results.Range, trials []results.Trial, goal stri
 	r := results.Round{Round: round, Ranges: slices.Clone(ranges), Best: math.NaN(), Median: math.NaN()}
 	var vals []float64
 	for _, t := range trials {
-		if t.Status == results.StatusOK && !math.IsNaN(t.Value) {
-			vals = append(vals, t.Value)
+		if t.Status == results.StatusOK && t.Value.Measured() {
+			vals = append(vals, t.Value.Float())
 		}
 	}
 	if len(vals) > 0 {

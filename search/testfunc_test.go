@@ -3,7 +3,6 @@ package search
 import (
 	"context"
 	"fmt"
-	"math"
 	"testing"
 
 	"github.com/hpsearch/hpsearch/internal/num"
@@ -34,7 +33,7 @@ func funcObjective(tb testing.TB, name string, dims int) (EvaluatorFunc, float64
 			}
 			x[i] = f
 		}
-		return results.Trial{Status: results.StatusOK, Value: fn.Eval(x), TrainLoss: math.NaN(), Accuracy: math.NaN()}, nil
+		return results.Trial{Status: results.StatusOK, Value: results.Measured(fn.Eval(x))}, nil
 	}
 	return eval, m.Value
 }

@@ -18,10 +18,10 @@ func TestWarmStartCoarseToFine(t *testing.T) {
 		return results.Params{{Name: "learning_rate", Value: lr}, {Name: "momentum", Value: m}, {Name: "optimizer", Value: opt}}
 	}
 	trials := []results.Trial{
-		{Number: 0, Status: results.StatusOK, Value: 3, Params: p(1e-2, 0.7, "gd")},
-		{Number: 1, Status: results.StatusOK, Value: 1, Params: p(1e-2, 0.7, "adam")},
-		{Number: 2, Status: results.StatusOK, Value: 0.5, Params: p(5, 0.7, "adam")}, // outside today's range
-		{Number: 3, Status: results.StatusDiverged, Value: 0.1, Params: p(1e-1, 0.7, "adam")},
+		{Number: 0, Status: results.StatusOK, Value: results.Measured(3), Params: p(1e-2, 0.7, "gd")},
+		{Number: 1, Status: results.StatusOK, Value: results.Measured(1), Params: p(1e-2, 0.7, "adam")},
+		{Number: 2, Status: results.StatusOK, Value: results.Measured(0.5), Params: p(5, 0.7, "adam")}, // outside today's range
+		{Number: 3, Status: results.StatusDiverged, Value: results.Measured(0.1), Params: p(1e-1, 0.7, "adam")},
 	}
 	w, err := NewWarmStart("monday", space, prev, trials, 2)
 	if err != nil {
@@ -56,7 +56,7 @@ func TestWarmFirstShiftsNumbers(t *testing.T) {
 		t.Fatal(err)
 	}
 	trials, err := (&Runner{Strategy: s, Evaluator: EvaluatorFunc(func(_ context.Context, task Task) (results.Trial, error) {
-		return results.Trial{Status: results.StatusOK, Value: 1}, nil
+		return results.Trial{Status: results.StatusOK, Value: results.Measured(1)}, nil
 	}), Parallelism: 1}).Run(context.Background())
 	if err != nil {
 		t.Fatal(err)

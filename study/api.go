@@ -260,8 +260,7 @@ func Optimize(ctx context.Context, space []Param, objective ObjectiveFunc, o Opt
 // evaluator runs the objective as the runner's evaluator.
 func (f ObjectiveFunc) evaluator() search.Evaluator {
 	return search.EvaluatorFunc(func(ctx context.Context, task search.Task) (results.Trial, error) {
-		t := results.NewTrial(results.StatusFailed)
-		t.Started = time.Now()
+		t := results.Trial{Status: results.StatusFailed, Started: time.Now()}
 		var report func(step int, value float64) bool
 		var pruned, stopped atomic.Bool // the objective may report from a goroutine of its own
 		if task.Report != nil || task.Live != nil {
@@ -311,7 +310,7 @@ func settle(t *results.Trial, v float64, err error) {
 	case math.IsNaN(v):
 		t.Status, t.Error = results.StatusFailed, "the objective returned NaN"
 	default:
-		t.Status, t.Value = results.StatusOK, v
+		t.Status, t.Value = results.StatusOK, results.Measured(v)
 	}
 }
 
@@ -393,8 +392,7 @@ func (a *AskTell) Tell(t Trial, value float64, err error) error {
 	if _, dup := a.told[t.Number]; !asked || dup {
 		return fmt.Errorf("study %s: trial %d was not asked in this batch, or was told already", a.name, t.Number)
 	}
-	r := results.NewTrial(results.StatusFailed)
-	r.Study, r.Number, r.Round, r.Params, r.Seed = a.name, t.Number, t.Round, t.Params, t.Seed
+	r := results.Trial{Study: a.name, Number: t.Number, Round: t.Round, Params: t.Params, Seed: t.Seed, Status: results.StatusFailed}
 	settle(&r, value, err)
 	a.told[t.Number] = r
 	return nil

@@ -27,7 +27,7 @@ func TestOptimizeKeepDefaultsToTheConfigs(t *testing.T) {
 		}
 		var trials string
 		for _, tr := range out.Trials {
-			trials += fmt.Sprintf("%d %v %v %d\n", tr.Number, tr.Params, tr.Value, tr.Seed)
+			trials += fmt.Sprintf("%d %v %v %d\n", tr.Number, tr.Params, tr.Value.Float(), tr.Seed)
 		}
 		return trials
 	}

@@ -37,7 +37,7 @@ func TestOptimizeIsSeeded(t *testing.T) {
 		}
 		var b strings.Builder
 		for _, tr := range out.Trials {
-			fmt.Fprintf(&b, "%d %v %v %d\n", tr.Number, tr.Params, tr.Value, tr.Seed)
+			fmt.Fprintf(&b, "%d %v %v %d\n", tr.Number, tr.Params, tr.Value.Float(), tr.Seed)
 		}
 		runs = append(runs, b.String())
 	}
@@ -247,8 +247,8 @@ func TestOptimizeEarlyStopping(t *testing.T) {
 			continue
 		}
 		pruned++
-		if n := len(tr.Reports); n == 0 || tr.Reports[n-1].Value != tr.Value || tr.Reports[n-1].Step >= 81 {
-			t.Errorf("pruned trial %d: value %v, reports %v: want its value the last of its reports, before the end", tr.Number, tr.Value, tr.Reports)
+		if n := len(tr.Reports); n == 0 || tr.Reports[n-1].Value != tr.Value.Float() || tr.Reports[n-1].Step >= 81 {
+			t.Errorf("pruned trial %d: value %v, reports %v: want its value the last of its reports, before the end", tr.Number, tr.Value.Float(), tr.Reports)
 		}
 	}
 	if pruned == 0 || len(first) != 12 || len(second) != 12 {

@@ -33,7 +33,7 @@ func runConfig(t *testing.T, path string, par int, sets ...string) (*Study, []re
 func trialBits(tr results.Trial) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d %v %s %s %d/%d %x %x %x;", tr.Number, tr.Params, tr.Status, tr.StopReason, tr.Iterations, tr.BestIteration,
-		math.Float64bits(tr.Value), math.Float64bits(tr.TrainLoss), math.Float64bits(tr.Accuracy))
+		math.Float64bits(tr.Value.Float()), math.Float64bits(tr.TrainLoss.Float()), math.Float64bits(tr.Accuracy.Float()))
 	for _, p := range tr.History {
 		fmt.Fprintf(&b, " %d %x %x %x", p.Iteration, math.Float64bits(p.TrainLoss), math.Float64bits(p.GradNorm), math.Float64bits(p.ValidationLoss))
 	}

@@ -54,8 +54,7 @@ func (b *Benchmark) Dim() int { return b.dim }
 // not an error: the study goes on.
 func (b *Benchmark) Evaluate(_ context.Context, t search.Task) (results.Trial, error) {
 	now := time.Now()
-	tr := results.NewTrial(results.StatusFailed)
-	tr.Started = now
+	tr := results.Trial{Status: results.StatusFailed, Started: now}
 	x, err := b.point(t.Params)
 	if err != nil {
 		tr.Error = err.Error()
@@ -70,7 +69,7 @@ func (b *Benchmark) Evaluate(_ context.Context, t search.Task) (results.Trial, e
 		tr.Status, tr.Error = results.StatusDiverged, fmt.Sprintf("%s is not finite at %v", b.fn.Name, x)
 		return tr, nil
 	}
-	tr.Status, tr.Value = results.StatusOK, v
+	tr.Status, tr.Value = results.StatusOK, results.Measured(v)
 	return tr, nil
 }
 

@@ -46,8 +46,8 @@ func TestBenchmarkEvaluates(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tr.Status != tc.status || !(tr.Value == tc.value || math.IsNaN(tr.Value) && math.IsNaN(tc.value)) {
-				t.Fatalf("got %s %v (%s), want %s %v", tr.Status, tr.Value, tr.Error, tc.status, tc.value)
+			if tr.Status != tc.status || !(tr.Value.Float() == tc.value || !tr.Value.Measured() && math.IsNaN(tc.value)) {
+				t.Fatalf("got %s %v (%s), want %s %v", tr.Status, tr.Value.Float(), tr.Error, tc.status, tc.value)
 			}
 			if tc.status != results.StatusOK && tr.Error == "" {
 				t.Error("a trial that is not ok must say why")

@@ -100,8 +100,7 @@ func (o *CommandObjective) Evaluate(ctx context.Context, t search.Task) (results
 	}
 	res, err := c.Run(ctx, run)
 	if err != nil {
-		tr := results.NewTrial(results.StatusFailed)
-		tr.StopReason, tr.Error, tr.Started = trainer.StopNotStarted, err.Error(), res.Started
+		tr := results.Trial{Status: results.StatusFailed, StopReason: trainer.StopNotStarted, Error: err.Error(), Started: res.Started}
 		return tr, nil
 	}
 	if res.Outcome == trainer.CommandCancelled && ctx.Err() != nil {
@@ -138,14 +137,14 @@ func (o *CommandObjective) commandRun(t search.Task, device string) trainer.Comm
 // best iteration the step its value was printed at (the last one, or the
 // best one for metric_strategy min and max), unknown (0) when it failed.
 func commandTrial(res trainer.CommandResult) results.Trial {
-	tr := results.Trial{Status: commandStatus(res.Outcome), Value: res.Value, TrainLoss: math.NaN(), Accuracy: math.NaN(),
+	tr := results.Trial{Status: commandStatus(res.Outcome), Value: results.Measured(res.Value),
 		Iterations: res.LastStep, BestIteration: res.ValueStep, StopReason: res.StopReason,
 		Started: res.Started, Finished: res.Started.Add(res.Duration)}
 	tr.History = make([]results.Point, len(res.History))
 	for i, p := range res.History {
 		pt := metricPoint(p)
 		if !math.IsNaN(pt.TrainLoss) {
-			tr.TrainLoss = pt.TrainLoss
+			tr.TrainLoss = results.Measured(pt.TrainLoss)
 		}
 		tr.History[i] = pt
 	}

@@ -160,7 +160,7 @@ func parkedSweep(t *testing.T, par int, pausing bool) ([]results.Trial, *pauseLo
 func sweepOutcome(trials []results.Trial) string {
 	var b strings.Builder
 	for _, t := range trials {
-		fmt.Fprintf(&b, "%d:%s@%d=%g ", t.Number, t.Status, t.Iterations, t.Value)
+		fmt.Fprintf(&b, "%d:%s@%d=%g ", t.Number, t.Status, t.Iterations, t.Value.Float())
 	}
 	return b.String()
 }

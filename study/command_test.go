@@ -67,7 +67,7 @@ echo "$1" >&2`), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tr.Status != results.StatusOK || tr.Value != 0.5 || tr.TrainLoss != 0.4 || tr.Iterations != 20 || tr.StopReason != "exit 0" || tr.Error != "" {
+	if tr.Status != results.StatusOK || tr.Value != results.Measured(0.5) || tr.TrainLoss != results.Measured(0.4) || tr.Iterations != 20 || tr.StopReason != "exit 0" || tr.Error != "" {
 		t.Errorf("trial %+v: want ok, value 0.5, train loss 0.4, 20 iterations, exit 0", tr)
 	}
 	want := []results.Point{{Iteration: 10, TrainLoss: 0.9, GradNorm: 2, ValidationLoss: 0.8}, {Iteration: 20, TrainLoss: 0.4, GradNorm: math.NaN(), ValidationLoss: 0.5}}
@@ -226,9 +226,9 @@ func TestCommandTrialBestIteration(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tr.Status != tt.status || tr.Value != tt.value || tr.Iterations != tt.iterations || tr.BestIteration != tt.best {
+			if tr.Status != tt.status || tr.Value.Float() != tt.value || tr.Iterations != tt.iterations || tr.BestIteration != tt.best {
 				t.Errorf("%s, value %v, %d iterations, best iteration %d; want %s, %v, %d, %d (%s)",
-					tr.Status, tr.Value, tr.Iterations, tr.BestIteration, tt.status, tt.value, tt.iterations, tt.best, tr.Error)
+					tr.Status, tr.Value.Float(), tr.Iterations, tr.BestIteration, tt.status, tt.value, tt.iterations, tt.best, tr.Error)
 			}
 		})
 	}

@@ -71,7 +71,7 @@ func evaluate(t *testing.T, o *Objective, seed uint64, params ...results.Param) 
 // recorded loss and gradient norm equal to the bit, the same value and stop.
 func sameRun(a, b results.Trial) bool {
 	if len(a.History) != len(b.History) || a.Iterations != b.Iterations || a.StopReason != b.StopReason ||
-		math.Float64bits(a.Value) != math.Float64bits(b.Value) {
+		math.Float64bits(a.Value.Float()) != math.Float64bits(b.Value.Float()) {
 		return false
 	}
 	for i := range a.History {
@@ -150,7 +150,7 @@ func explicitCases() map[string]explicitCase {
 				// Momentum 0 is plain gd's step, to the bit.
 				gd := evaluate(t, explicitObjective(t, wellConfig), 1)
 				if !sameRun(a, gd) {
-					t.Errorf("momentum 0 did not run plain gd's descent: value %v, gd %v", a.Value, gd.Value)
+					t.Errorf("momentum 0 did not run plain gd's descent: value %v, gd %v", a.Value.Float(), gd.Value.Float())
 				}
 			}},
 		"gradient_threshold": {config: wellConfig, sets: []string{"trainer.max_iterations=100000"}, a: 1e-2, b: 1e-6,
@@ -259,7 +259,7 @@ func TestEverySearchableKeyIsUsedAsRecorded(t *testing.T) {
 				runs[i] = evaluate(t, o, 1, p)
 			}
 			if sameRun(runs[0], runs[1]) {
-				t.Errorf("%s=%v and %s=%v ran the same descent (value %v)", key, c.a, key, c.b, runs[0].Value)
+				t.Errorf("%s=%v and %s=%v ran the same descent (value %v)", key, c.a, key, c.b, runs[0].Value.Float())
 			}
 			if c.check != nil {
 				c.check(t, runs[0], runs[1])
@@ -277,12 +277,12 @@ func TestExplicitRestarts(t *testing.T) {
 	global := trainer.LandscapeMinimum(trainer.FunctionDoubleWell, 1)
 	for seed := uint64(1); seed <= 50; seed++ {
 		one := evaluate(t, o, seed, results.Param{Name: "restarts", Value: int64(1)})
-		if one.Value < global+1 {
+		if one.Value.Float() < global+1 {
 			continue // this seed's first start is already in the global well
 		}
 		many := evaluate(t, o, seed, results.Param{Name: "restarts", Value: int64(8)})
-		if math.Abs(many.Value-global) > 1e-6 {
-			t.Errorf("seed %d: 8 restarts ended at %v, want the global minimum %v", seed, many.Value, global)
+		if math.Abs(many.Value.Float()-global) > 1e-6 {
+			t.Errorf("seed %d: 8 restarts ended at %v, want the global minimum %v", seed, many.Value.Float(), global)
 		}
 		return
 	}
@@ -309,7 +309,7 @@ func TestMomentumZeroFromConfig(t *testing.T) {
 			t.Fatalf("%s: config has optimizer %s, momentum %v", c.name, o.cfg.Trainer.Optimizer, o.cfg.Trainer.Momentum)
 		}
 		if tr := evaluate(t, o, 1); !sameRun(tr, gd) {
-			t.Errorf("momentum 0 %s: value %v after %d iterations, plain gd %v: not gd's descent", c.name, tr.Value, tr.Iterations, gd.Value)
+			t.Errorf("momentum 0 %s: value %v after %d iterations, plain gd %v: not gd's descent", c.name, tr.Value.Float(), tr.Iterations, gd.Value.Float())
 		}
 	}
 	heavy := evaluate(t, explicitObjective(t, wellConfig, "trainer.optimizer=momentum", "trainer.momentum=0.9"), 1)

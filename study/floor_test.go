@@ -38,14 +38,14 @@ func TestStudyStoresItsFloor(t *testing.T) {
 		t.Fatal("no trial succeeded")
 	}
 	for _, tr := range trials {
-		if tr.Status == results.StatusOK && tr.TrainLoss < st.Floor.TrainLoss*(1-1e-9) {
-			t.Errorf("trial %d: train loss %g below the floor %g", tr.Number, tr.TrainLoss, st.Floor.TrainLoss)
+		if tr.Status == results.StatusOK && tr.TrainLoss.Float() < st.Floor.TrainLoss*(1-1e-9) {
+			t.Errorf("trial %d: train loss %g below the floor %g", tr.Number, tr.TrainLoss.Float(), st.Floor.TrainLoss)
 		}
 	}
 	// quickstart's data are linear with noise 0.1: the floor's mse is
 	// about 0.01, and the best trial's gap to it is a small part of that.
 	if gap, _ := st.Floor.Gap(st.Metric, best); math.Abs(gap) > st.Floor.TrainLoss {
-		t.Errorf("best %g, floor %+v: the gap %g is larger than the floor itself", best.Value, *st.Floor, gap)
+		t.Errorf("best %g, floor %+v: the gap %g is larger than the floor itself", best.Value.Float(), *st.Floor, gap)
 	}
 
 	for _, c := range []struct {

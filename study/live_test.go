@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -111,9 +110,9 @@ func runAndStop(t *testing.T, s *Study, run results.Store, watch stopper) result
 		t.Fatalf("stored trials %+v, %v", trials, err)
 	}
 	tr := trials[0]
-	if tr.Status != results.StatusOK || tr.StopReason != "user" || math.IsNaN(tr.Value) || len(tr.History) == 0 {
+	if tr.Status != results.StatusOK || tr.StopReason != "user" || !tr.Value.Measured() || len(tr.History) == 0 {
 		t.Errorf("stopped trial: %s, stop reason %q, value %v, %d points; want ok, user, its value and curve",
-			tr.Status, tr.StopReason, tr.Value, len(tr.History))
+			tr.Status, tr.StopReason, tr.Value.Float(), len(tr.History))
 	}
 	if err := watch.RequestStop(ctx, "live", 0); !errors.Is(err, results.ErrNotRunning) {
 		t.Errorf("RequestStop(the finished trial) = %v, want ErrNotRunning", err)
@@ -224,8 +223,8 @@ func TestStopRunningTrial(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, tr := range trials {
-			if tr.Status != results.StatusOK || tr.StopReason != "user" || math.IsNaN(tr.Value) {
-				t.Errorf("trial %d: %s, %q, value %v; want ok, user, its value", tr.Number, tr.Status, tr.StopReason, tr.Value)
+			if tr.Status != results.StatusOK || tr.StopReason != "user" || !tr.Value.Measured() {
+				t.Errorf("trial %d: %s, %q, value %v; want ok, user, its value", tr.Number, tr.Status, tr.StopReason, tr.Value.Float())
 			}
 		}
 		if trials[1].Iterations >= trials[0].Iterations {
@@ -237,8 +236,8 @@ func TestStopRunningTrial(t *testing.T) {
 		tr := runAndStop(t, liveStudy(t, true), run, watch)
 		// Its value is the last one it printed: stop reason user, not the
 		// signal that ended it.
-		if last := tr.History[len(tr.History)-1]; last.ValidationLoss != tr.Value || last.Iteration != tr.Iterations {
-			t.Errorf("value %v at step %d, the last line printed %v at step %d", tr.Value, tr.Iterations, last.ValidationLoss, last.Iteration)
+		if last := tr.History[len(tr.History)-1]; last.ValidationLoss != tr.Value.Float() || last.Iteration != tr.Iterations {
+			t.Errorf("value %v at step %d, the last line printed %v at step %d", tr.Value.Float(), tr.Iterations, last.ValidationLoss, last.Iteration)
 		}
 	})
 }
@@ -298,7 +297,7 @@ func TestOptimizeStoppedByAPerson(t *testing.T) {
 		t.Fatal(r.err)
 	}
 	tr := r.out.Trials[0]
-	if tr.Status != results.StatusOK || tr.StopReason != "user" || !(tr.Value > 0 && tr.Value < 1) {
-		t.Errorf("stopped trial: %s, %q, value %v; want ok, user, the value it had reached", tr.Status, tr.StopReason, tr.Value)
+	if tr.Status != results.StatusOK || tr.StopReason != "user" || !(tr.Value.Float() > 0 && tr.Value.Float() < 1) {
+		t.Errorf("stopped trial: %s, %q, value %v; want ok, user, the value it had reached", tr.Status, tr.StopReason, tr.Value.Float())
 	}
 }

@@ -136,8 +136,7 @@ func (o *Objective) Settings(params results.Params, seed uint64) (trainer.Settin
 
 // Evaluate trains one trial.
 func (o *Objective) Evaluate(ctx context.Context, t search.Task) (results.Trial, error) {
-	tr := results.NewTrial(results.StatusFailed)
-	tr.Started = time.Now()
+	tr := results.Trial{Status: results.StatusFailed, Started: time.Now()}
 	s, err := o.Settings(t.Params, t.Seed)
 	if err != nil {
 		tr.Error = err.Error()
@@ -162,7 +161,7 @@ func (o *Objective) Evaluate(ctx context.Context, t search.Task) (results.Trial,
 	if res.StopReason == trainer.StopCancelled && ctx.Err() != nil {
 		return tr, ctx.Err()
 	}
-	tr.TrainLoss, tr.Accuracy = res.TrainLoss, res.Accuracy
+	tr.TrainLoss, tr.Accuracy = results.Measured(res.TrainLoss), results.Measured(res.Accuracy)
 	tr.Iterations, tr.StopReason = res.Iterations, string(res.StopReason)
 	// The value is measured at the weights of BestIteration: the last
 	// iteration, or with trainer.monitor validation_loss the one with the
@@ -174,14 +173,14 @@ func (o *Objective) Evaluate(ctx context.Context, t search.Task) (results.Trial,
 	}
 	switch o.cfg.Search.Metric {
 	case "train_loss":
-		tr.Value = res.TrainLoss
+		tr.Value = tr.TrainLoss
 	case "accuracy":
-		tr.Value = res.Accuracy
+		tr.Value = tr.Accuracy
 	default:
-		tr.Value = res.ValidationLoss
+		tr.Value = results.Measured(res.ValidationLoss)
 	}
 	tr.Status = results.StatusOK
-	if res.StopReason == trainer.StopDiverged || math.IsNaN(tr.Value) || math.IsInf(tr.Value, 0) {
+	if res.StopReason == trainer.StopDiverged || !tr.Value.Measured() || math.IsInf(tr.Value.Float(), 0) {
 		tr.Status = results.StatusDiverged
 	}
 	if res.StopReason == trainer.StopPruned {

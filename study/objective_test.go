@@ -46,11 +46,11 @@ func TestObjectiveBestIteration(t *testing.T) {
 		t.Errorf("best iteration %d of %d run; want patience (60) iterations before the last", tr.BestIteration, tr.Iterations)
 	}
 	for _, p := range tr.History {
-		if p.Iteration == tr.BestIteration && p.ValidationLoss != tr.Value {
-			t.Errorf("the value %v is not the validation loss %v of iteration %d", tr.Value, p.ValidationLoss, p.Iteration)
+		if p.Iteration == tr.BestIteration && p.ValidationLoss != tr.Value.Float() {
+			t.Errorf("the value %v is not the validation loss %v of iteration %d", tr.Value.Float(), p.ValidationLoss, p.Iteration)
 		}
-		if p.ValidationLoss < tr.Value {
-			t.Errorf("iteration %d has a lower validation loss, %v, than the value %v", p.Iteration, p.ValidationLoss, tr.Value)
+		if p.ValidationLoss < tr.Value.Float() {
+			t.Errorf("iteration %d has a lower validation loss, %v, than the value %v", p.Iteration, p.ValidationLoss, tr.Value.Float())
 		}
 	}
 
@@ -75,8 +75,8 @@ func TestObjectiveBestIterationPruned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tr.Status != results.StatusPruned || tr.Iterations != 70 || tr.Value != best {
-		t.Fatalf("trial %s at %d, value %v; want pruned at 70 with the last report, %v", tr.Status, tr.Iterations, tr.Value, best)
+	if tr.Status != results.StatusPruned || tr.Iterations != 70 || tr.Value.Float() != best {
+		t.Fatalf("trial %s at %d, value %v; want pruned at 70 with the last report, %v", tr.Status, tr.Iterations, tr.Value.Float(), best)
 	}
 	if !(tr.BestIteration > 0 && tr.BestIteration < tr.Iterations) {
 		t.Errorf("best iteration %d of %d run; want the best so far, before the last", tr.BestIteration, tr.Iterations)

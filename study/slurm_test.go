@@ -154,7 +154,7 @@ func TestSlurmSweepEqualsLocal(t *testing.T) {
 		if tr.Number != l.Number || tr.Status != l.Status || tr.Value != l.Value || tr.Iterations != l.Iterations ||
 			tr.BestIteration != l.BestIteration || tr.Seed != l.Seed || fmt.Sprint(tr.Params) != fmt.Sprint(l.Params) {
 			t.Errorf("trial %d on Slurm = %v %v %v (%d steps), here = %v %v %v (%d steps)", tr.Number,
-				tr.Params, tr.Status, tr.Value, tr.Iterations, l.Params, l.Status, l.Value, l.Iterations)
+				tr.Params, tr.Status, tr.Value.Float(), tr.Iterations, l.Params, l.Status, l.Value.Float(), l.Iterations)
 		}
 	}
 	jobs, err := store.TrialJobs(context.Background(), s.Name)

@@ -179,7 +179,7 @@ func runStudy(ctx context.Context, f funcSpec, strategy string, budget int, seed
 	if !ok {
 		return 0, fmt.Errorf("no trial succeeded")
 	}
-	return bench.Regret(best.Value), nil
+	return bench.Regret(best.Value.Float()), nil
 }
 
 // quartiles returns the first quartile, median and third quartile of xs

@@ -48,8 +48,8 @@ func writeRegret(w io.Writer, o *study.Outcome) error {
 			b.Name(), b.Dim(), results.FormatValue(b.Minimum.Value))
 	default:
 		_, err = fmt.Fprintf(w, "\nBenchmark %s (%d-D): best %s, known minimum %s, regret %s\n",
-			b.Name(), b.Dim(), results.FormatValue(best.Value), results.FormatValue(b.Minimum.Value),
-			results.FormatValue(b.Regret(best.Value)))
+			b.Name(), b.Dim(), results.FormatValue(best.Value.Float()), results.FormatValue(b.Minimum.Value),
+			results.FormatValue(b.Regret(best.Value.Float())))
 	}
 	if err != nil {
 		return fmt.Errorf("write regret: %w", err)

@@ -59,16 +59,16 @@ func (p *progress) better(v float64) bool {
 // (--resume): they are part of the study, and its best may be among them.
 func (p *progress) Resumed(trials []results.Trial) {
 	for _, t := range trials {
-		if t.Status == results.StatusOK && p.better(t.Value) {
-			p.best, p.bestN = t.Value, t.Number
+		if t.Status == results.StatusOK && p.better(t.Value.Float()) {
+			p.best, p.bestN = t.Value.Float(), t.Number
 		}
 	}
 }
 
 func (p *progress) Trial(t results.Trial, done, total int) {
-	improved := t.Status == results.StatusOK && p.better(t.Value)
+	improved := t.Status == results.StatusOK && p.better(t.Value.Float())
 	if improved {
-		p.best, p.bestN = t.Value, t.Number
+		p.best, p.bestN = t.Value.Float(), t.Number
 	}
 	p.ran++
 	elapsed := time.Since(p.start)
@@ -104,7 +104,7 @@ func (p *progress) Trial(t results.Trial, done, total int) {
 		return
 	}
 	if improved || sayFailure || done%p.every == 0 || done == total {
-		outcome := fmt.Sprintf("%s %.6g", t.Status, t.Value)
+		outcome := fmt.Sprintf("%s %.6g", t.Status, t.Value.Float())
 		if t.Status == results.StatusFailed {
 			outcome = "failed: " + results.FailureReason(t)
 		}

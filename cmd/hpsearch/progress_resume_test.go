@@ -16,11 +16,11 @@ func TestProgressAfterResume(t *testing.T) {
 	var out bytes.Buffer
 	p := newProgress(&out, 12, results.GoalMinimize)
 	p.Resumed([]results.Trial{
-		{Number: 4, Status: results.StatusOK, Value: 0.23},
-		{Number: 5, Status: results.StatusFailed, Value: 0.01},
+		{Number: 4, Status: results.StatusOK, Value: results.Measured(0.23)},
+		{Number: 5, Status: results.StatusFailed, Value: results.Measured(0.01)},
 	})
 	p.start = time.Now().Add(-time.Second) // this run: 1 s for its one trial so far
-	p.Trial(results.Trial{Number: 7, Status: results.StatusOK, Value: 0.52}, 7, 12)
+	p.Trial(results.Trial{Number: 7, Status: results.StatusOK, Value: results.Measured(0.52)}, 7, 12)
 	line := out.String()
 	if !strings.Contains(line, "best 0.23 (trial 4)") {
 		t.Errorf("the earlier run's best is not the best: %q", line)

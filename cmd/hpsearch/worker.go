@@ -95,7 +95,7 @@ func runWorker(ctx context.Context, names []string, f workerFlags, stderr io.Wri
 		if total <= 0 {
 			count = fmt.Sprintf("%d done", done)
 		}
-		w.Logf("study %s trial %d %s %.6g (%.2fs), %s", t.Study, t.Number, t.Status, t.Value, t.Seconds(), count)
+		w.Logf("study %s trial %d %s %.6g (%.2fs), %s", t.Study, t.Number, t.Status, t.Value.Float(), t.Seconds(), count)
 	}
 	err = w.Serve(ctx, names, f.wait)
 	if ctx.Err() != nil {

@@ -145,7 +145,7 @@ func Compute(ctx context.Context, trials []results.Trial, opts Options) (Result,
 		if !t.Status.Finished() {
 			continue
 		}
-		if t.Status != results.StatusOK || t.Damaged || math.IsNaN(t.Value) || math.IsInf(t.Value, 0) {
+		if t.Status != results.StatusOK || t.Damaged || !t.Value.Measured() || math.IsInf(t.Value.Float(), 0) {
 			res.Skipped++
 			continue
 		}
@@ -166,14 +166,14 @@ func Compute(ctx context.Context, trials []results.Trial, opts Options) (Result,
 	y := make([]float64, len(used))
 	scale := 0.0
 	for _, t := range used {
-		scale = math.Max(scale, math.Abs(t.Value))
+		scale = math.Max(scale, math.Abs(t.Value.Float()))
 	}
 	if scale == 0 {
 		scale = 1
 	}
 	mean := 0.0
 	for i, t := range used {
-		y[i] = t.Value / scale
+		y[i] = t.Value.Float() / scale
 		mean += y[i]
 	}
 	mean /= float64(len(y))

@@ -17,7 +17,7 @@ func sample(n int, seed uint64, space []results.Range, f func(p map[string]float
 	rng := rand.New(rand.NewPCG(seed, 7))
 	out := make([]results.Trial, n)
 	for k := range out {
-		t := results.NewTrial(results.StatusOK)
+		t := results.Trial{Status: results.StatusOK}
 		t.Number = k
 		vals := map[string]float64{}
 		for _, r := range space {
@@ -29,7 +29,7 @@ func sample(n int, seed uint64, space []results.Range, f func(p map[string]float
 			vals[r.Name] = v
 			t.Params = append(t.Params, results.Param{Name: r.Name, Value: v})
 		}
-		t.Value = f(vals)
+		t.Value = results.Measured(f(vals))
 		out[k] = t
 	}
 	return out
@@ -126,7 +126,7 @@ func TestCategoricalAndConditional(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 0))
 	var trials []results.Trial
 	for k := range 300 {
-		tr := results.NewTrial(results.StatusOK)
+		tr := results.Trial{Status: results.StatusOK}
 		tr.Number = k
 		opt := []string{"sgd", "momentum", "adam"}[rng.IntN(3)]
 		x := rng.Float64()
@@ -140,7 +140,7 @@ func TestCategoricalAndConditional(t *testing.T) {
 		case "adam":
 			v += 2
 		}
-		tr.Value = v
+		tr.Value = results.Measured(v)
 		trials = append(trials, tr)
 	}
 	space := []results.Range{{Name: "optimizer", Choices: []any{"sgd", "momentum", "adam"}}, {Name: "x", Low: 0, High: 1}, {Name: "beta", Low: 0, High: 1}}
@@ -163,7 +163,7 @@ func TestSkipsWhatOptunaSkips(t *testing.T) {
 	trials[0].Status = results.StatusDiverged
 	trials[1].Status = results.StatusFailed
 	trials[2].Status = results.StatusPruned
-	trials[3].Value = math.Inf(1)
+	trials[3].Value = results.Measured(math.Inf(1))
 	trials[4].Status = results.StatusRunning // not finished: not counted
 	r, err := Compute(context.Background(), trials, Options{Space: space})
 	if err != nil {
@@ -219,8 +219,8 @@ func TestConstantParameterAndValues(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
-	tr := results.NewTrial(results.StatusOK)
-	tr.Value = 1
+	tr := results.Trial{Status: results.StatusOK}
+	tr.Value = results.Measured(1)
 	tr.Params = results.Params{{Name: "lr", Value: "fast"}}
 	tr2 := tr
 	tr2.Params = results.Params{{Name: "lr", Value: 0.1}}
@@ -257,7 +257,7 @@ func TestExtremeValues(t *testing.T) {
 	huge := make([]results.Trial, len(small))
 	copy(huge, small)
 	for i := range huge {
-		huge[i].Value *= 1.5e308
+		huge[i].Value = results.Measured(huge[i].Value.Float() * 1.5e308)
 	}
 	a, err := Compute(context.Background(), small, Options{Space: space, Seed: 1})
 	if err != nil {
@@ -282,14 +282,14 @@ func TestChoiceTimesNumberIsThePair(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 0))
 	var trials []results.Trial
 	for k := range 300 {
-		tr := results.NewTrial(results.StatusOK)
+		tr := results.Trial{Status: results.StatusOK}
 		tr.Number = k
 		opt := []string{"sgd", "adam"}[rng.IntN(2)]
 		x := 2*rng.Float64() - 1
 		tr.Params = results.Params{{Name: "optimizer", Value: opt}, {Name: "x", Value: x}}
-		tr.Value = x
+		tr.Value = results.Measured(x)
 		if opt == "adam" {
-			tr.Value = -x
+			tr.Value = results.Measured(-x)
 		}
 		trials = append(trials, tr)
 	}

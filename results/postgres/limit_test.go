@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"sync"
 	"testing"
 	"time"
@@ -14,7 +13,7 @@ import (
 )
 
 func failure(why string) results.Trial {
-	return results.Trial{Status: results.StatusFailed, Error: why, Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN(),
+	return results.Trial{Status: results.StatusFailed, Error: why,
 		StopReason: "exit 3", Started: storetest.T0, Finished: storetest.T0.Add(time.Second)}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -103,7 +102,6 @@ func (s *Store) Claim(ctx context.Context, worker string, studies []string) (res
 	}
 	l.Trial.Number, l.Trial.Round, l.Trial.Seed = int(number), int(round), uint64(seed)
 	l.Trial.Status, l.Trial.Started = results.StatusRunning, rowcodec.TimeOrZero(started)
-	l.Trial.Value, l.Trial.TrainLoss, l.Trial.Accuracy = math.NaN(), math.NaN(), math.NaN()
 	l.Worker, l.Attempt = worker, int(attempt)
 	return l, true, nil
 }
@@ -172,7 +170,6 @@ func (s *Store) Requeue(ctx context.Context, grace time.Duration, maxAttempts in
 			return nil, s.wrap("requeue stale trials in", err)
 		}
 		t.Number, t.Round, t.Seed, t.Status = int(number), int(round), uint64(seed), results.Status(status)
-		t.Value, t.TrainLoss, t.Accuracy = math.NaN(), math.NaN(), math.NaN()
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,7 +38,7 @@ func mustClaim(t *testing.T, s *Store, worker string) results.Lease {
 }
 
 func result(v float64) results.Trial {
-	return results.Trial{Status: results.StatusOK, Value: v, TrainLoss: v, Accuracy: math.NaN(),
+	return results.Trial{Status: results.StatusOK, Value: results.Measured(v), TrainLoss: results.Measured(v),
 		Iterations: 10, BestIteration: 7, StopReason: "max_iterations", Started: storetest.T0, Finished: storetest.T0.Add(time.Second)}
 }
 
@@ -73,13 +72,13 @@ func TestEnqueueIsIdempotent(t *testing.T) {
 	if len(trials) != 5 {
 		t.Fatalf("%d trials after enqueueing twice, want 5", len(trials))
 	}
-	if trials[0].Status != results.StatusOK || trials[0].Value != 0.5 || trials[0].BestIteration != 7 || trials[0].Params[0].Value != 0.0 {
+	if trials[0].Status != results.StatusOK || trials[0].Value != results.Measured(0.5) || trials[0].BestIteration != 7 || trials[0].Params[0].Value != 0.0 {
 		t.Errorf("the finished trial was touched by a second Enqueue: %+v", trials[0])
 	}
 	want := waitingTrials("q", 0, 5)
 	for _, tr := range trials[1:] {
 		w := want[tr.Number]
-		w.Status, w.Value, w.TrainLoss, w.Accuracy = results.StatusWaiting, math.NaN(), math.NaN(), math.NaN()
+		w.Status, w.Value, w.TrainLoss, w.Accuracy = results.StatusWaiting, results.Measurement{}, results.Measurement{}, results.Measurement{}
 		storetest.AssertTrial(t, w, tr)
 	}
 	if err := s.Enqueue(ctx, "q", nil); err != nil {
@@ -140,8 +139,8 @@ func TestClaimIsExclusive(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tr := range stored {
-		if tr.Status != results.StatusOK || tr.Value != float64(tr.Number) {
-			t.Errorf("trial %d stored as %s %v", tr.Number, tr.Status, tr.Value)
+		if tr.Status != results.StatusOK || tr.Value != results.Measured(float64(tr.Number)) {
+			t.Errorf("trial %d stored as %s %v", tr.Number, tr.Status, tr.Value.Float())
 		}
 	}
 }
@@ -224,7 +223,7 @@ func TestRequeueRetriesThenFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tr := trials[0]; tr.Status != results.StatusFailed || !math.IsNaN(tr.Value) || tr.Finished.IsZero() {
+	if tr := trials[0]; tr.Status != results.StatusFailed || tr.Value.Measured() || tr.Finished.IsZero() {
 		t.Errorf("stored %+v, want failed with no value and a finish time", tr)
 	}
 	for _, bad := range []struct {

@@ -341,7 +341,7 @@ func scanTrial(row pgx.Row) (results.Trial, error) {
 	t.Number, t.Round, t.Seed, t.Iterations = int(number), int(round), uint64(seed), int(iterations)
 	t.BestIteration = int(bestIteration)
 	t.Status = results.Status(status)
-	t.Value, t.TrainLoss, t.Accuracy = rowcodec.FloatOrNaN(value), rowcodec.FloatOrNaN(trainLoss), rowcodec.FloatOrNaN(accuracy)
+	t.Value, t.TrainLoss, t.Accuracy = rowcodec.MeasurementOf(value), rowcodec.MeasurementOf(trainLoss), rowcodec.MeasurementOf(accuracy)
 	t.Started, t.Finished = rowcodec.TimeOrZero(started), rowcodec.TimeOrZero(finished)
 	if paramsErr != nil || historyErr != nil {
 		return rowcodec.Unreadable(t, paramsErr, historyErr), nil

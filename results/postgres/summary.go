@@ -55,7 +55,7 @@ func (s *Store) Summaries(ctx context.Context) ([]results.Summary, error) {
 		}
 		sum := results.Summary{Study: st, Done: int(done), OK: int(ok), Best: math.NaN(), BestTrial: -1}
 		if bestTrial != nil {
-			sum.Best, sum.BestTrial = rowcodec.FloatOrNaN(best), int(*bestTrial)
+			sum.Best, sum.BestTrial = rowcodec.MeasurementOf(best).Float(), int(*bestTrial)
 		}
 		out = append(out, sum)
 	}

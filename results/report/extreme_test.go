@@ -70,10 +70,9 @@ func parseStudy(text string) (results.Study, []results.Trial) {
 			}
 			s.Rounds[i].Ranges = append(s.Rounds[i].Ranges, rg)
 		default:
-			t := results.Trial{Study: s.Name, Number: len(trials), Status: results.Status(f[0]), Value: math.NaN(),
-				TrainLoss: math.NaN(), Accuracy: math.NaN()}
+			t := results.Trial{Study: s.Name, Number: len(trials), Status: results.Status(f[0])}
 			if len(f) > 1 {
-				t.Value = number(f[1])
+				t.Value = results.Measured(number(f[1]))
 			}
 			for _, tok := range f[min(2, len(f)):] {
 				if name, v, ok := strings.Cut(tok, "="); ok {

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"math"
 	"strings"
 	"testing"
 	"time"
@@ -17,9 +16,9 @@ func TestReportListsFailedTrials(t *testing.T) {
 	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	s := results.Study{Name: "crash", Metric: "val_loss", Goal: results.GoalMinimize, Strategy: "random", Total: 2}
 	trials := []results.Trial{
-		{Study: "crash", Number: 0, Status: results.StatusOK, Value: 0.5, TrainLoss: 0.4, Accuracy: math.NaN(),
+		{Study: "crash", Number: 0, Status: results.StatusOK, Value: results.Measured(0.5), TrainLoss: results.Measured(0.4),
 			Params: results.Params{{Name: "learning_rate", Value: 0.01}}, Started: start, Finished: start.Add(time.Second)},
-		{Study: "crash", Number: 1, Status: results.StatusFailed, Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN(),
+		{Study: "crash", Number: 1, Status: results.StatusFailed,
 			Params: results.Params{{Name: "learning_rate", Value: 0.1}}, Started: start, Finished: start.Add(time.Second),
 			Error: "exit status 3\nlast lines of stderr:\nTraceback (most recent call last):\nRuntimeError: CUDA out of memory, tried to allocate 2.00 GiB on device 0"},
 	}

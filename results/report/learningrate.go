@@ -127,7 +127,7 @@ type lrGroup struct {
 // lrGroups sorts trials into ok, pruned, diverged and failed, with the
 // extents of their learning rates and of the values that can be drawn;
 // skipped counts trials without a positive learning rate. A trial that is
-// not failed but whose value is NaN or infinite counts as diverged: its
+// not failed but has no value or an infinite one counts as diverged: its
 // loss blew up, whatever stopped it.
 func lrGroups(trials []results.Trial, param string) (groups []*lrGroup, xs, ys extent, skipped int) {
 	ok := &lrGroup{name: "ok", glyph: draw.GlyphStyle{Color: withAlpha(okColor, 170), Radius: vg.Points(2.2), Shape: draw.CircleGlyph{}}}
@@ -149,7 +149,7 @@ func lrGroups(trials []results.Trial, param string) (groups []*lrGroup, xs, ys e
 		switch {
 		case t.Status == results.StatusFailed:
 			g = failed
-		case !finite(t.Value) || t.Status == results.StatusDiverged:
+		case !finite(t.Value.Float()) || t.Status == results.StatusDiverged:
 			g = diverged
 		case t.Status == results.StatusPruned:
 			g = pruned
@@ -157,9 +157,9 @@ func lrGroups(trials []results.Trial, param string) (groups []*lrGroup, xs, ys e
 			g = ok
 		}
 		if !g.atEdge {
-			ys.add(t.Value)
+			ys.add(t.Value.Float())
 		}
-		g.xys = append(g.xys, plotter.XY{X: lr, Y: t.Value})
+		g.xys = append(g.xys, plotter.XY{X: lr, Y: t.Value.Float()})
 	}
 	return []*lrGroup{failed, diverged, pruned, ok}, xs, ys, skipped
 }
@@ -203,7 +203,7 @@ func markBest(p *plot.Plot, s results.Study, trials []results.Trial, param strin
 	if !isNum || !(lr > 0) || !finite(lr) {
 		return nil
 	}
-	sc, err := plotter.NewScatter(plotter.XYs{{X: lr, Y: best.Value}})
+	sc, err := plotter.NewScatter(plotter.XYs{{X: lr, Y: best.Value.Float()}})
 	if err != nil {
 		return err
 	}

@@ -200,7 +200,7 @@ func parallelCoordinates(s results.Study, trials, ranked []results.Trial) (*Figu
 	values := newExtent()
 	for _, t := range trials {
 		if t.Status == results.StatusOK {
-			values.add(t.Value)
+			values.add(t.Value.Float())
 		}
 	}
 	if values.n > 0 {
@@ -285,7 +285,7 @@ const (
 
 // hasPCValue reports whether a trial has a value the value axis shows.
 func hasPCValue(t results.Trial) bool {
-	return t.Status == results.StatusOK && finite(t.Value)
+	return t.Status == results.StatusOK && finite(t.Value.Float())
 }
 
 // noValueMark labels the end of the value axis where trials without a
@@ -335,7 +335,7 @@ func pcLines(drawn []results.Trial, axes []pcAxis, valueAxis int, noValue float6
 			var y float64
 			var ok bool
 			if j == valueAxis {
-				y, ok = a.pos(t.Value)
+				y, ok = a.pos(t.Value.Float())
 				ok = ok && hasValue
 				if !hasValue && !math.IsNaN(noValue) {
 					y, ok = noValue, true
@@ -349,7 +349,7 @@ func pcLines(drawn []results.Trial, axes []pcAxis, valueAxis int, noValue float6
 		}
 		sty := grey
 		if hasValue {
-			y, _ := axes[valueAxis].pos(t.Value)
+			y, _ := axes[valueAxis].pos(t.Value.Float())
 			if maximize {
 				y = 1 - y
 			}

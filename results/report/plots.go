@@ -153,8 +153,8 @@ func describeTrial(s results.Study, t results.Trial) string {
 		fmt.Fprintf(&b, ", stopped by %s", t.StopReason)
 	}
 	fmt.Fprintf(&b, " after %d iterations", t.Iterations)
-	if finite(t.Value) {
-		fmt.Fprintf(&b, ", %s %s", metricName(s), results.FormatValue(t.Value))
+	if finite(t.Value.Float()) {
+		fmt.Fprintf(&b, ", %s %s", metricName(s), results.FormatValue(t.Value.Float()))
 	}
 	if t.BestIteration > 0 && t.BestIteration < t.Iterations {
 		fmt.Fprintf(&b, " at iteration %d, whose weights it kept (the grey line)", t.BestIteration)
@@ -288,8 +288,8 @@ func topLabel(picked []results.Trial) string {
 }
 
 func trialLabel(t results.Trial) string {
-	if t.Status == results.StatusOK && finite(t.Value) {
-		return fmt.Sprintf("trial %d: %s", t.Number, results.FormatValue(t.Value))
+	if t.Status == results.StatusOK && finite(t.Value.Float()) {
+		return fmt.Sprintf("trial %d: %s", t.Number, results.FormatValue(t.Value.Float()))
 	}
 	return fmt.Sprintf("trial %d (%s)", t.Number, t.Status)
 }

@@ -65,17 +65,17 @@ func TestPlotsOnAnyStudy(t *testing.T) {
 		{"no histories", mutate(func(_ *results.Study, t *results.Trial) { t.History = nil }),
 			[]string{"lr", "ranges", "parallel"}},
 		{"every value NaN", mutate(func(_ *results.Study, t *results.Trial) {
-			t.Value, t.TrainLoss = math.NaN(), math.NaN()
+			t.Value, t.TrainLoss = results.Measurement{}, results.Measurement{}
 			for i := range t.History {
 				t.History[i] = results.Point{Iteration: t.History[i].Iteration, TrainLoss: math.NaN(), GradNorm: math.NaN(), ValidationLoss: math.Inf(1)}
 			}
 		}), []string{"lr", "ranges", "parallel"}},
 		{"all diverged", mutate(func(_ *results.Study, t *results.Trial) {
-			t.Status, t.Value = results.StatusDiverged, math.NaN()
+			t.Status, t.Value = results.StatusDiverged, results.Measurement{}
 		}), []string{"loss", "grad", "lr", "ranges", "parallel"}},
 		{"maximize, negative values", mutate(func(s *results.Study, t *results.Trial) {
 			s.Goal, s.Metric = results.GoalMaximize, "score"
-			t.Value = -t.Value
+			t.Value = results.Measured(-t.Value.Float())
 		}), all},
 		{"zero losses and gradients", mutate(func(_ *results.Study, t *results.Trial) {
 			for i := range t.History {

@@ -313,7 +313,7 @@ func bestParams(s results.Study, trials []results.Trial) []fact {
 	if !ok {
 		return nil
 	}
-	fs := []fact{{"trial", strconv.Itoa(b.Number)}, {metricName(s), results.FormatValue(b.Value)}}
+	fs := []fact{{"trial", strconv.Itoa(b.Number)}, {metricName(s), results.FormatValue(b.Value.Float())}}
 	for _, p := range b.Params {
 		fs = append(fs, fact{p.Name, results.FormatValue(p.Value)})
 	}

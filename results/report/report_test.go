@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"encoding/base64"
-	"math"
 	"regexp"
 	"strings"
 	"testing"
@@ -123,7 +122,7 @@ func TestWriteHTMLDegrades(t *testing.T) {
 		{"no histories", mutate(func(_ *results.Study, t *results.Trial) { t.History = nil }),
 			[]string{"loss", "grad"}, 4, []string{"pruning"}},
 		{"every value NaN", mutate(func(_ *results.Study, t *results.Trial) {
-			t.Status, t.Value = results.StatusDiverged, math.NaN()
+			t.Status, t.Value = results.StatusDiverged, results.Measurement{}
 			t.History = nil
 		}), []string{"loss", "grad", "importance"}, 3, []string{"pruning"}},
 		{"no learning rate, one round", mutate(func(s *results.Study, t *results.Trial) {

@@ -49,7 +49,7 @@ func (c synth) study() (results.Study, []results.Trial) {
 		round := min(i/perRound, c.rounds-1)
 		trials[i] = c.trial(rng, s, i, round)
 		if trials[i].Status == results.StatusOK {
-			values[round] = append(values[round], trials[i].Value)
+			values[round] = append(values[round], trials[i].Value.Float())
 		}
 	}
 	for r := range s.Rounds {
@@ -76,18 +76,18 @@ func (c synth) trial(rng *rand.Rand, s results.Study, n, round int) results.Tria
 			{Name: "momentum", Value: rg[2].Low + rng.Float64()*(rg[2].High-rg[2].Low)},
 			{Name: "optimizer", Value: opts[rng.IntN(len(opts))]},
 		},
-		Status: results.StatusOK, Accuracy: math.NaN(),
+		Status:  results.StatusOK,
 		Started: s.Created, Finished: s.Created.Add(time.Duration(50+rng.IntN(200)) * time.Millisecond),
 	}
 	// The loss is lowest at lr = 1e-2, grows a decade per decade away.
 	final := 0.02 + 0.3*math.Pow(math.Log10(lr)+2, 2) + 0.01*rng.Float64()
 	switch {
 	case n%23 == 7:
-		t.Status, t.Value, t.TrainLoss = results.StatusFailed, math.NaN(), math.NaN()
+		t.Status, t.Value, t.TrainLoss = results.StatusFailed, results.Measurement{}, results.Measurement{}
 		t.Error, t.StopReason = "exit status 1: out of memory", ""
 		return t
 	case lr > 0.3:
-		t.Status, t.Value, t.TrainLoss, t.StopReason = results.StatusDiverged, math.NaN(), math.Inf(1), "diverged"
+		t.Status, t.Value, t.TrainLoss, t.StopReason = results.StatusDiverged, results.Measurement{}, results.Measured(math.Inf(1)), "diverged"
 		t.History = divergingHistory(c.history, lr)
 		t.Iterations = len(t.History)
 		return t
@@ -101,7 +101,7 @@ func (c synth) trial(rng *rand.Rand, s results.Study, n, round int) results.Tria
 	}
 	t.History = convergingHistory(points, c.history, final, lr, rng)
 	last := t.History[len(t.History)-1]
-	t.Value, t.TrainLoss, t.Iterations = last.ValidationLoss, last.TrainLoss, last.Iteration
+	t.Value, t.TrainLoss, t.Iterations = results.Measured(last.ValidationLoss), results.Measured(last.TrainLoss), last.Iteration
 	return t
 }
 

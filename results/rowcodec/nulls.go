@@ -9,22 +9,25 @@ import (
 	"github.com/hpsearch/hpsearch/results"
 )
 
-// NullableFloat maps NaN to NULL (nil): SQLite has no NaN and PostgreSQL's
-// would sort above every number, so "no value" is NULL in both stores and
-// ORDER BY value skips it. ±Inf are stored as they are.
-func NullableFloat(f float64) *float64 {
-	if math.IsNaN(f) {
+// NullableMeasurement maps "not measured" to NULL (nil): SQLite has no
+// NaN and PostgreSQL's would sort above every number, so "no value" is
+// NULL in both stores and ORDER BY value skips it. ±Inf are stored as they
+// are.
+func NullableMeasurement(m results.Measurement) *float64 {
+	if !m.Measured() {
 		return nil
 	}
-	return &f
+	v := m.Float()
+	return &v
 }
 
-// FloatOrNaN reads back what NullableFloat wrote.
-func FloatOrNaN(p *float64) float64 {
+// MeasurementOf reads back what NullableMeasurement wrote. A NaN column
+// value, which no store writes, reads as not measured too.
+func MeasurementOf(p *float64) results.Measurement {
 	if p == nil {
-		return math.NaN()
+		return results.Measurement{}
 	}
-	return *p
+	return results.Measured(*p)
 }
 
 // Unix nanoseconds cover 1678-2262, sort as integers, carry no zone to
@@ -82,7 +85,7 @@ func TrialArgs(t results.Trial) ([]any, error) {
 		return nil, fmt.Errorf("finished: %w", err)
 	}
 	return []any{t.Study, int64(t.Number), int64(t.Round), params, int64(t.Seed), string(t.Status),
-		NullableFloat(t.Value), NullableFloat(t.TrainLoss), NullableFloat(t.Accuracy),
+		NullableMeasurement(t.Value), NullableMeasurement(t.TrainLoss), NullableMeasurement(t.Accuracy),
 		int64(t.Iterations), t.StopReason, t.Error, started, finished, EncodeHistory(t.History, t.Reports),
 		int64(t.BestIteration)}, nil
 }

@@ -5,14 +5,22 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/hpsearch/hpsearch/results"
 )
 
 func TestNulls(t *testing.T) {
-	if NullableFloat(math.NaN()) != nil || !math.IsNaN(FloatOrNaN(nil)) {
-		t.Error("NaN must be NULL and read back as NaN")
+	if NullableMeasurement(results.Measurement{}) != nil || MeasurementOf(nil).Measured() {
+		t.Error("no measurement must be NULL and read back as none")
 	}
-	if p := NullableFloat(math.Inf(-1)); p == nil || !math.IsInf(FloatOrNaN(p), -1) {
+	if p := NullableMeasurement(results.Measured(0)); p == nil || MeasurementOf(p) != results.Measured(0) {
+		t.Error("a measured 0 must be stored as 0, not NULL, and read back as measured")
+	}
+	if p := NullableMeasurement(results.Measured(math.Inf(-1))); p == nil || !math.IsInf(MeasurementOf(p).Float(), -1) {
 		t.Error("-Inf must be stored as it is")
+	}
+	if nan := math.NaN(); MeasurementOf(&nan).Measured() {
+		t.Error("a NaN column value must read as no measurement")
 	}
 	if p, err := NullableTime(time.Time{}); p != nil || err != nil || !TimeOrZero(nil).IsZero() {
 		t.Error("the zero time must be NULL and read back as zero")

@@ -1,7 +1,6 @@
 package rowcodec
 
 import (
-	"math"
 	"strings"
 
 	"github.com/hpsearch/hpsearch/results"
@@ -21,7 +20,7 @@ func Unreadable(t results.Trial, errs ...error) results.Trial {
 		}
 	}
 	t.Status, t.Damaged = results.StatusFailed, true
-	t.Value, t.TrainLoss, t.Accuracy = math.NaN(), math.NaN(), math.NaN()
+	t.Value, t.TrainLoss, t.Accuracy = results.Measurement{}, results.Measurement{}, results.Measurement{}
 	t.History, t.Reports = nil, nil
 	t.Error = "unreadable row in the store (the database is damaged): " + strings.Join(reasons, "; ")
 	return t

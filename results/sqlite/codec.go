@@ -2,18 +2,19 @@ package sqlite
 
 import (
 	"database/sql"
-	"math"
 	"time"
+
+	"github.com/hpsearch/hpsearch/results"
 )
 
-// Rows are written with results/rowcodec (NaN and the zero time as NULL);
-// these read the NULLs back from database/sql's scan types.
+// Rows are written with results/rowcodec (no measurement and the zero
+// time as NULL); these read the NULLs back from database/sql's scan types.
 
-func floatOrNaN(n sql.NullFloat64) float64 {
+func measurementOf(n sql.NullFloat64) results.Measurement {
 	if !n.Valid {
-		return math.NaN()
+		return results.Measurement{}
 	}
-	return n.Float64
+	return results.Measured(n.Float64)
 }
 
 func timeOrZero(n sql.NullInt64) time.Time {

@@ -2,9 +2,9 @@ package sqlite
 
 import (
 	"context"
-	"math"
 	"testing"
 
+	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/results/storetest"
 )
 
@@ -18,7 +18,7 @@ func TestColumnsInSQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr := storetest.FinishedTrial("s", 0)
-	tr.Value = math.NaN()
+	tr.Value = results.Measurement{}
 	if err := s.PutTrial(ctx, tr); err != nil {
 		t.Fatal(err)
 	}

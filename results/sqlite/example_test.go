@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -36,12 +35,11 @@ func Example() {
 	trial := results.Trial{
 		Study: "demo", Number: 0, Status: results.StatusRunning, Started: start,
 		Params: results.Params{{Name: "lr", Value: 0.01}, {Name: "layers", Value: int64(2)}},
-		Value:  math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN(),
 	}
 	if err := store.PutTrial(ctx, trial); err != nil {
 		log.Fatal(err)
 	}
-	trial.Status, trial.Value, trial.Finished = results.StatusOK, 0.125, start.Add(2*time.Second)
+	trial.Status, trial.Value, trial.Finished = results.StatusOK, results.Measured(0.125), start.Add(2*time.Second)
 	if err := store.PutTrial(ctx, trial); err != nil {
 		log.Fatal(err)
 	}
@@ -51,6 +49,6 @@ func Example() {
 		log.Fatal(err)
 	}
 	t := trials[0]
-	fmt.Println(study.Name, len(trials), t.Status, t.Value, t.Params, t.Accuracy, t.Seconds())
+	fmt.Println(study.Name, len(trials), t.Status, t.Value.Float(), t.Params, t.Accuracy.Float(), t.Seconds())
 	// Output: demo 1 ok 0.125 [{lr 0.01} {layers 2}] NaN 2
 }

@@ -46,7 +46,7 @@ func Study(name string, created time.Time) results.Study {
 	}
 }
 
-// FinishedTrial is trial n of study, finished ok: a NaN accuracy, a seed
+// FinishedTrial is trial n of study, finished ok: no accuracy, a seed
 // above 2^63, params of every type out of name order, a value from an
 // iteration before the last, and a history with NaN, infinity, -0 and a
 // subnormal, and early-stopping reports.
@@ -63,9 +63,8 @@ func FinishedTrial(study string, n int) results.Trial {
 		},
 		Seed:          1<<63 + 12345,
 		Status:        results.StatusOK,
-		Value:         0.25,
-		TrainLoss:     0.5,
-		Accuracy:      math.NaN(),
+		Value:         results.Measured(0.25),
+		TrainLoss:     results.Measured(0.5),
 		Iterations:    300,
 		BestIteration: 187,
 		StopReason:    "converged",
@@ -125,9 +124,9 @@ func AssertTrial(t testing.TB, want, got results.Trial) {
 	check("Round", got.Round == want.Round)
 	check("Seed", got.Seed == want.Seed)
 	check("Status", got.Status == want.Status)
-	check("Value", SameFloat(got.Value, want.Value))
-	check("TrainLoss", SameFloat(got.TrainLoss, want.TrainLoss))
-	check("Accuracy", SameFloat(got.Accuracy, want.Accuracy))
+	check("Value", SameFloat(got.Value.Float(), want.Value.Float()))
+	check("TrainLoss", SameFloat(got.TrainLoss.Float(), want.TrainLoss.Float()))
+	check("Accuracy", SameFloat(got.Accuracy.Float(), want.Accuracy.Float()))
 	check("Iterations", got.Iterations == want.Iterations)
 	check("BestIteration", got.BestIteration == want.BestIteration)
 	check("StopReason", got.StopReason == want.StopReason)

@@ -31,10 +31,8 @@ func RunLive(t *testing.T, open func(t *testing.T) (runner, watcher LiveStore)) 
 
 // runningTrial is trial n of study as a run stores it when it starts.
 func runningTrial(study string, n int) results.Trial {
-	tr := results.NewTrial(results.StatusRunning)
-	tr.Study, tr.Number, tr.Round, tr.Seed, tr.Started = study, n, 1, uint64(n)+7, T0
-	tr.Params = results.Params{{Name: "lr", Value: 0.01}}
-	return tr
+	return results.Trial{Study: study, Number: n, Round: 1, Seed: uint64(n) + 7, Status: results.StatusRunning, Started: T0,
+		Params: results.Params{{Name: "lr", Value: 0.01}}}
 }
 
 func livePoints(from, n int) []results.Point {

@@ -67,15 +67,15 @@ func RunBadInput(t *testing.T, open func(t *testing.T) results.Store) {
 
 func testTrialRoundTrip(t *testing.T, s results.Store) {
 	diverged := FinishedTrial("s", 1)
-	diverged.Status, diverged.Value, diverged.TrainLoss = results.StatusDiverged, math.NaN(), math.Inf(1)
+	diverged.Status, diverged.Value, diverged.TrainLoss = results.StatusDiverged, results.Measurement{}, results.Measured(math.Inf(1))
 	diverged.StopReason = "diverged"
 
 	failed := FinishedTrial("s", 2)
-	failed.Status, failed.Error, failed.Value = results.StatusFailed, "exit status 2: \"boom\"\n", math.NaN()
+	failed.Status, failed.Error, failed.Value = results.StatusFailed, "exit status 2: \"boom\"\n", results.Measurement{}
 	failed.History, failed.Params, failed.BestIteration = nil, nil, 0
 
 	running := FinishedTrial("s", 3)
-	running.Status, running.Finished, running.Value = results.StatusRunning, time.Time{}, math.NaN()
+	running.Status, running.Finished, running.Value = results.StatusRunning, time.Time{}, results.Measurement{}
 	running.History, running.Seed, running.BestIteration = nil, 0, 0
 
 	odd := FinishedTrial("s", 4)
@@ -89,8 +89,8 @@ func testTrialRoundTrip(t *testing.T, s results.Store) {
 		{Name: "negzero", Value: math.Copysign(0, -1)},
 	}
 	odd.Seed = math.MaxUint64
-	odd.Accuracy = 0.875
-	odd.Value = math.Inf(-1)
+	odd.Accuracy = results.Measured(0.875)
+	odd.Value = results.Measured(math.Inf(-1))
 	odd.Number = -1                 // numbers are not validated here; they must still round-trip
 	odd.BestIteration = math.MaxInt // 64 bits where int has them
 
@@ -98,8 +98,8 @@ func testTrialRoundTrip(t *testing.T, s results.Store) {
 		name  string
 		trial results.Trial
 	}{
-		{"finished, NaN accuracy, NaN in history, seed above 2^63", FinishedTrial("s", 0)},
-		{"diverged: NaN value, infinite train loss", diverged},
+		{"finished, no accuracy, NaN in history, seed above 2^63", FinishedTrial("s", 0)},
+		{"diverged: no value, infinite train loss", diverged},
 		{"failed: no params, no history, error text", failed},
 		{"running: zero finish time", running},
 		{"awkward params, -Inf value and max seed", odd},
@@ -179,10 +179,9 @@ func testPutTrialUpsert(t *testing.T, s results.Store) {
 	}
 	done := FinishedTrial("s", 7)
 	started := results.Trial{Study: "s", Number: 7, Round: 1, Params: done.Params, Seed: done.Seed,
-		Status: results.StatusRunning, Value: math.NaN(), TrainLoss: math.NaN(), Accuracy: math.NaN(),
-		Started: done.Started}
+		Status: results.StatusRunning, Started: done.Started}
 	progressed := done
-	progressed.Status, progressed.Finished, progressed.History, progressed.Value = results.StatusRunning, time.Time{}, nil, math.NaN()
+	progressed.Status, progressed.Finished, progressed.History, progressed.Value = results.StatusRunning, time.Time{}, nil, results.Measurement{}
 	progressed.BestIteration = 100 // the best so far, replaced by the final one
 	for i, step := range []results.Trial{started, progressed, done} {
 		if err := s.PutTrial(ctx, step); err != nil {
@@ -269,7 +268,7 @@ func testSummaries(t *testing.T, s results.Store) {
 	for _, name := range []string{"middle", "newest"} {
 		for i, v := range []float64{0.5, 0.2, math.NaN(), 0.9, 0.2, 0.7} {
 			tr := FinishedTrial(name, i)
-			tr.Value = v
+			tr.Value = results.Measured(v)
 			if i == 2 {
 				tr.Status = results.StatusDiverged
 			}
@@ -279,7 +278,7 @@ func testSummaries(t *testing.T, s results.Store) {
 		}
 		for i, v := range []float64{0.01, 0.99} { // better than any ok trial, for either goal
 			run := FinishedTrial(name, 8+i)
-			run.Status, run.Value = results.StatusRunning, v
+			run.Status, run.Value = results.StatusRunning, results.Measured(v)
 			if err := s.PutTrial(ctx, run); err != nil {
 				t.Fatal(err)
 			}
