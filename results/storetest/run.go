@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 // name, migrations, SQL columns) is for the store's own tests.
 func Run(t *testing.T, open func(t *testing.T) results.Store) {
 	t.Run("TrialRoundTrip", func(t *testing.T) { testTrialRoundTrip(t, open(t)) })
+	t.Run("MeasuredOrNot", func(t *testing.T) { RunMeasuredOrNot(t, open(t)) })
 	t.Run("StudyRoundTripAndUpsert", func(t *testing.T) { testStudyRoundTrip(t, open(t)) })
 	t.Run("PutTrialUpsert", func(t *testing.T) { testPutTrialUpsert(t, open(t)) })
 	t.Run("NotFound", func(t *testing.T) { testNotFound(t, open(t)) })
@@ -133,6 +135,59 @@ func testTrialRoundTrip(t *testing.T, s results.Store) {
 			t.Errorf("trials not ordered by number: #%d before #%d", trials[i-1].Number, trials[i].Number)
 		}
 	}
+}
+
+// RunMeasuredOrNot checks, on an empty store, that a zero Trial has
+// measured nothing and a measured 0 is a value: each reads back as it was
+// put, not as the other, and ranks as such. Run includes it; it is
+// exported for the memory store, which keeps the rest of the contract
+// except the order of Studies (ties go by creation, not by name).
+func RunMeasuredOrNot(t *testing.T, s results.Store) {
+	ctx := context.Background()
+	if err := s.PutStudy(ctx, Study("s", T0)); err != nil {
+		t.Fatal(err)
+	}
+	zero := results.Measured(0)
+	puts := []results.Trial{
+		{Study: "s", Number: 0, Status: results.StatusOK},
+		{Study: "s", Number: 1, Status: results.StatusOK, Value: zero, TrainLoss: zero, Accuracy: zero},
+	}
+	for _, tr := range puts {
+		if err := s.PutTrial(ctx, tr); err != nil {
+			t.Fatalf("PutTrial %d: %v", tr.Number, err)
+		}
+	}
+	_, trials, err := s.Study(ctx, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(trials) != len(puts) {
+		t.Fatalf("got %d trials, want %d", len(trials), len(puts))
+	}
+	for i, want := range puts {
+		got := trials[i]
+		for _, m := range []struct {
+			field     string
+			got, want results.Measurement
+		}{{"Value", got.Value, want.Value}, {"TrainLoss", got.TrainLoss, want.TrainLoss}, {"Accuracy", got.Accuracy, want.Accuracy}} {
+			if m.got != m.want {
+				t.Errorf("trial %d %s: read back %s, put %s", want.Number, m.field, describe(m.got), describe(m.want))
+			}
+		}
+	}
+	for _, goal := range []results.Goal{results.GoalMinimize, results.GoalMaximize} {
+		if b, ok := results.Best(trials, goal); !ok || b.Number != 1 {
+			t.Errorf("%s: best is trial %d (%v), want the measured 0 (trial 1), not the trial without a value", goal, b.Number, ok)
+		}
+	}
+}
+
+// describe names a measurement in a test message.
+func describe(m results.Measurement) string {
+	if !m.Measured() {
+		return "no measurement"
+	}
+	return fmt.Sprintf("measured %g", m.Float())
 }
 
 func testStudyRoundTrip(t *testing.T, s results.Store) {
