@@ -70,6 +70,27 @@ func (s *snapshot) seriesOf() *seriesDoc {
 	if f, ok := s.study.Floor.Of(s.study.Metric); ok {
 		doc.Floor = finite(f)
 	}
+	s.bestAndValues(doc)
+
+	// The slices sample from the ranked ok trials: the best keepBest
+	// always, the rest evenly.
+	rankedOK := s.rankedOK()
+	picked := rankedOK
+	if len(picked) > maxSlicePoints {
+		picked = append(slices.Clone(rankedOK[:keepBest]), stride(rankedOK[keepBest:], maxSlicePoints-keepBest)...)
+		doc.Sampled = true
+	}
+	logs, known := logParams(s.study)
+	for _, name := range s.params {
+		doc.Slices = append(doc.Slices, sliceOf(name, logs[name], known, rankedOK, picked))
+	}
+	s.series = doc
+	return doc
+}
+
+// bestAndValues fills doc's best-so-far step line and its (sampled) values
+// in trial-number order.
+func (s *snapshot) bestAndValues(doc *seriesDoc) {
 	maximize := s.study.Goal.Maximizes()
 	better := func(a, b float64) bool {
 		if maximize {
@@ -95,6 +116,8 @@ func (s *snapshot) seriesOf() *seriesDoc {
 			doc.Best.Y = append(doc.Best.Y, best)
 		}
 	}
+	// The line runs on to the last finished trial, so a long plateau shows
+	// as one rather than as a line that stopped early.
 	if n := len(doc.Best.X); n > 0 && doc.Best.X[n-1] < float64(lastFinished) {
 		doc.Best.X = append(doc.Best.X, float64(lastFinished))
 		doc.Best.Y = append(doc.Best.Y, best)
@@ -104,9 +127,11 @@ func (s *snapshot) seriesOf() *seriesDoc {
 		doc.Values.Y = append(doc.Values.Y, t.Value.Float())
 	}
 	doc.Sampled = len(ok) > maxValuePoints
+}
 
-	// The slices sample from the ranked ok trials: the best keepBest
-	// always, the rest evenly.
+// rankedOK is the ok trials with a finite value, best first, so a sample
+// of the slices can keep the best.
+func (s *snapshot) rankedOK() []results.Trial {
 	rankedOK := make([]results.Trial, 0, s.summary.OK)
 	for _, i := range s.byRank {
 		t := s.trials[i]
@@ -117,49 +142,47 @@ func (s *snapshot) seriesOf() *seriesDoc {
 			rankedOK = append(rankedOK, t)
 		}
 	}
-	picked := rankedOK
-	if len(picked) > maxSlicePoints {
-		picked = append(slices.Clone(rankedOK[:keepBest]), stride(rankedOK[keepBest:], maxSlicePoints-keepBest)...)
-		doc.Sampled = true
+	return rankedOK
+}
+
+// sliceOf is the value against parameter name over the picked trials;
+// its Total counts all of rankedOK, so the page can say how much of the
+// cloud is shown. known says whether the study recorded how parameters
+// were sampled; when it did not, a wide numeric range gets a log axis.
+func sliceOf(name string, log, known bool, rankedOK, picked []results.Trial) sliceDoc {
+	sl := sliceDoc{Param: name, Log: log, X: []float64{}, Y: []float64{}}
+	labels := map[string]int{}
+	for _, t := range rankedOK {
+		if _, has := t.Params.Get(name); has {
+			sl.Total++
+		}
 	}
-	logs, known := logParams(s.study)
-	for _, name := range s.params {
-		sl := sliceDoc{Param: name, Log: logs[name], X: []float64{}, Y: []float64{}}
-		labels := map[string]int{}
-		for _, t := range rankedOK {
-			if _, has := t.Params.Get(name); has {
-				sl.Total++
-			}
+	for _, t := range picked {
+		v, has := t.Params.Get(name)
+		if !has {
+			continue
 		}
-		for _, t := range picked {
-			v, has := t.Params.Get(name)
-			if !has {
-				continue
+		x, numeric := paramFloat(v)
+		if !numeric {
+			label := results.FormatValue(v)
+			i, seen := labels[label]
+			if !seen {
+				i = len(sl.Labels)
+				labels[label] = i
+				sl.Labels = append(sl.Labels, label)
 			}
-			x, numeric := paramFloat(v)
-			if !numeric {
-				label := results.FormatValue(v)
-				i, seen := labels[label]
-				if !seen {
-					i = len(sl.Labels)
-					labels[label] = i
-					sl.Labels = append(sl.Labels, label)
-				}
-				x = float64(i)
-			}
-			if sl.Log && x <= 0 {
-				continue // a log axis cannot show it; the table does
-			}
-			sl.X = append(sl.X, x)
-			sl.Y = append(sl.Y, t.Value.Float())
+			x = float64(i)
 		}
-		if !known && sl.Labels == nil && spansDecades(sl.X, 3) {
-			sl.Log, sl.Inferred = true, true
+		if sl.Log && x <= 0 {
+			continue // a log axis cannot show it; the table does
 		}
-		doc.Slices = append(doc.Slices, sl)
+		sl.X = append(sl.X, x)
+		sl.Y = append(sl.Y, t.Value.Float())
 	}
-	s.series = doc
-	return doc
+	if !known && sl.Labels == nil && spansDecades(sl.X, 3) {
+		sl.Log, sl.Inferred = true, true
+	}
+	return sl
 }
 
 // logParams reports which parameters are sampled on a log scale: from the
