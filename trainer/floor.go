@@ -49,30 +49,60 @@ type Floor struct {
 // solved through its SVD, so a rank-deficient design (a constant column,
 // a 0/1 feature's equal powers) gets the minimum-norm solution.
 func LeastSquares(ctx context.Context, spec ModelSpec, p Problem) (Floor, error) {
-	if spec.Kind != KindLinear && spec.Kind != KindPolynomial {
-		return Floor{}, fmt.Errorf("%w: model %s is not linear in its weights (only linear and polynomial are)", ErrNoFloor, spec.Kind)
-	}
-	if spec.Loss != LossRSS && spec.Loss != LossMSE {
-		return Floor{}, fmt.Errorf("%w: loss %q is not a squared error (rss or mse)", ErrNoFloor, spec.Loss)
-	}
 	d := p.Train
-	if err := checkDataset(d); err != nil {
-		return Floor{}, fmt.Errorf("least squares: %w", err)
-	}
-	if d.NumClasses() > 0 {
-		return Floor{}, fmt.Errorf("%w: the data set has classes", ErrNoFloor)
-	}
-	degree := 1
-	if spec.Kind == KindPolynomial {
-		if spec.Degree < 1 {
-			return Floor{}, fmt.Errorf("least squares: %w", &SettingError{Key: "degree", Value: spec.Degree, Allowed: "1 or more"})
-		}
-		degree = spec.Degree
+	degree, err := floorDegree(spec, d)
+	if err != nil {
+		return Floor{}, err
 	}
 	nw := d.M*degree + 1
 	if nw > MaxFloorWeights {
 		return Floor{}, fmt.Errorf("%w: the model has %d weights (at most %d)", ErrNoFloor, nw, MaxFloorWeights)
 	}
+	stack, err := foldQR(ctx, d, degree, nw)
+	if err != nil {
+		return Floor{}, err
+	}
+	w, err := solveFactor(stack, nw, d.N)
+	if err != nil {
+		return Floor{}, err
+	}
+	f := Floor{Weights: w, TrainLoss: squaredLoss(w, d, degree, spec.Loss == LossMSE), ValidationLoss: math.NaN()}
+	if p.Validation != nil && p.Validation.N > 0 {
+		f.ValidationLoss = squaredLoss(w, p.Validation, degree, spec.Loss == LossMSE)
+	}
+	return f, nil
+}
+
+// floorDegree is the polynomial degree of the design (1 for a linear
+// model), or why spec on d has no least-squares floor. The checks come
+// before any work so a model without a floor costs nothing.
+func floorDegree(spec ModelSpec, d *Dataset) (int, error) {
+	if spec.Kind != KindLinear && spec.Kind != KindPolynomial {
+		return 0, fmt.Errorf("%w: model %s is not linear in its weights (only linear and polynomial are)", ErrNoFloor, spec.Kind)
+	}
+	if spec.Loss != LossRSS && spec.Loss != LossMSE {
+		return 0, fmt.Errorf("%w: loss %q is not a squared error (rss or mse)", ErrNoFloor, spec.Loss)
+	}
+	if err := checkDataset(d); err != nil {
+		return 0, fmt.Errorf("least squares: %w", err)
+	}
+	if d.NumClasses() > 0 {
+		return 0, fmt.Errorf("%w: the data set has classes", ErrNoFloor)
+	}
+	if spec.Kind != KindPolynomial {
+		return 1, nil
+	}
+	if spec.Degree < 1 {
+		return 0, fmt.Errorf("least squares: %w", &SettingError{Key: "degree", Value: spec.Degree, Allowed: "1 or more"})
+	}
+	return spec.Degree, nil
+}
+
+// foldQR returns the triangular factor of [A | y], A being d's design of
+// nw columns (each feature's powers up to degree, then a 1), in the first
+// nw+1 rows of the matrix. Folding a block of rows at a time keeps the
+// memory at a block, not the whole design.
+func foldQR(ctx context.Context, d *Dataset, degree, nw int) (*mat.Dense, error) {
 	design := func(x, row []float64) {
 		for j, xj := range x {
 			pow := xj
@@ -107,7 +137,7 @@ func LeastSquares(ctx context.Context, spec ModelSpec, p Problem) (Floor, error)
 	for i := range d.N {
 		if i%floorBlock == 0 {
 			if err := ctx.Err(); err != nil {
-				return Floor{}, fmt.Errorf("least squares: %w", err)
+				return nil, fmt.Errorf("least squares: %w", err)
 			}
 		}
 		row := stack.RawRowView(cols + filled)
@@ -121,16 +151,24 @@ func LeastSquares(ctx context.Context, spec ModelSpec, p Problem) (Floor, error)
 	if filled > 0 {
 		fold()
 	}
+	return stack, nil
+}
+
+// solveFactor solves the folded triangular system R·w = z of nw weights
+// (n rows went into it) through the SVD of R rather than by substitution,
+// so a rank-deficient design gets the minimum-norm solution instead of
+// infinities.
+func solveFactor(stack *mat.Dense, nw, n int) ([]float64, error) {
 	rw := stack.Slice(0, nw, 0, nw)
-	z := stack.Slice(0, nw, nw, cols)
+	z := stack.Slice(0, nw, nw, nw+1)
 	w := make([]float64, nw)
 	var svd mat.SVD
 	if !svd.Factorize(rw, mat.SVDThin) {
-		return Floor{}, fmt.Errorf("least squares: the SVD of the %d×%d factor did not converge", nw, nw)
+		return nil, fmt.Errorf("least squares: the SVD of the %d×%d factor did not converge", nw, nw)
 	}
 	// numpy's lstsq cut-off: singular values below eps·max(rows, cols) of
 	// the largest count as 0.
-	rank := svd.Rank((math.Nextafter(1, 2) - 1) * float64(max(d.N, nw)))
+	rank := svd.Rank((math.Nextafter(1, 2) - 1) * float64(max(n, nw)))
 	if rank > 0 {
 		var sol mat.Dense
 		svd.SolveTo(&sol, z, rank)
@@ -138,11 +176,7 @@ func LeastSquares(ctx context.Context, spec ModelSpec, p Problem) (Floor, error)
 			w[k] = sol.At(k, 0)
 		}
 	}
-	f := Floor{Weights: w, TrainLoss: squaredLoss(w, d, degree, spec.Loss == LossMSE), ValidationLoss: math.NaN()}
-	if p.Validation != nil && p.Validation.N > 0 {
-		f.ValidationLoss = squaredLoss(w, p.Validation, degree, spec.Loss == LossMSE)
-	}
-	return f, nil
+	return w, nil
 }
 
 // squaredLoss is the model's loss at w over every row of d, as LossGrad
