@@ -10,49 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 
+	"github.com/hpsearch/hpsearch/internal/slurmtest"
 	"github.com/hpsearch/hpsearch/results"
 )
-
-// needSlurm skips a test that submits real batch jobs on a workstation
-// without Slurm, and fails it in CI, which starts a one-node cluster
-// (.ci/slurm-up).
-func needSlurm(t *testing.T) {
-	t.Helper()
-	for _, tool := range []string{"sbatch", "scontrol", "scancel", "squeue"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			msg := tool + " is not on PATH: run .ci/slurm-up (Debian, as root) for a one-node Slurm cluster"
-			if os.Getenv("CI") == "true" {
-				t.Fatal(msg + "; CI must run the Slurm tests")
-			}
-			t.Skip(msg)
-		}
-	}
-	lockSlurmNode(t, false)
-}
-
-// lockSlurmNode holds the one-node test cluster for the test: shared by
-// the tests that submit jobs (in every package, which go test runs at
-// once), exclusive for the one that takes the node down, so that no other
-// test's job sees its node fail.
-func lockSlurmNode(t testing.TB, exclusive bool) {
-	t.Helper()
-	f, err := os.OpenFile(filepath.Join(os.TempDir(), "hpsearch-slurm-node.lock"), os.O_RDWR|os.O_CREATE, 0o666)
-	if err != nil {
-		t.Fatal(err)
-	}
-	how := syscall.LOCK_SH
-	if exclusive {
-		how = syscall.LOCK_EX
-	}
-	if err := syscall.Flock(int(f.Fd()), how); err != nil {
-		f.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-}
 
 // trainprog builds examples/trainprog once per test binary.
 var trainprog = sync.OnceValues(func() (string, error) {
@@ -122,26 +84,10 @@ func runSweep(t *testing.T, s *Study, store results.Store) []results.Trial {
 	return trials
 }
 
-// jobState asks scontrol for a job's state.
-func jobState(t *testing.T, job string) string {
-	t.Helper()
-	out, err := exec.Command("scontrol", "show", "job", "--oneliner", job).CombinedOutput()
-	if err != nil {
-		t.Fatalf("scontrol show job %s: %v\n%s", job, err, out)
-	}
-	for _, f := range strings.Fields(string(out)) {
-		if v, ok := strings.CutPrefix(f, "JobState="); ok {
-			return v
-		}
-	}
-	t.Fatalf("no JobState in %s", out)
-	return ""
-}
-
 // A sweep whose trials run as Slurm jobs gives the trials the same sweep
 // run here gives (same seeds, same values), each trial one job, stored.
 func TestSlurmSweepEqualsLocal(t *testing.T) {
-	needSlurm(t)
+	slurmtest.Need(t)
 	local := runSweep(t, slurmSweep(t, t.TempDir(), "", ""), results.NewMemoryStore())
 	store := results.NewMemoryStore()
 	s := slurmSweep(t, t.TempDir(), "  launcher: {kind: slurm}", "")
@@ -168,7 +114,7 @@ func TestSlurmSweepEqualsLocal(t *testing.T) {
 			break
 		}
 		seen[j.Job] = true
-		if st := jobState(t, j.Job); st != "COMPLETED" {
+		if st := slurmtest.JobState(t, j.Job); st != "COMPLETED" {
 			t.Errorf("trial %d's job %s is %s, want COMPLETED", j.Number, j.Job, st)
 		}
 	}
@@ -180,7 +126,7 @@ func TestSlurmSweepEqualsLocal(t *testing.T) {
 // Early stopping reads a job's metrics as it runs: a pruned trial's job
 // is cancelled, and the trial counts as pruned.
 func TestSlurmPruningCancelsJobs(t *testing.T) {
-	needSlurm(t)
+	slurmtest.Need(t)
 	dir := t.TempDir()
 	script := filepath.Join(dir, "slow.sh")
 	// The loss is the learning rate, at every one of 20 steps 0.2 s apart:
@@ -233,7 +179,7 @@ output: {dir: %q}
 				t.Errorf("trial %d pruned at step %d: its job ran to its end", tr.Number, tr.Iterations)
 			}
 		}
-		if st := jobState(t, byTrial[tr.Number]); st != want {
+		if st := slurmtest.JobState(t, byTrial[tr.Number]); st != want {
 			t.Errorf("trial %d (%s): job %s is %s, want %s", tr.Number, tr.Status, byTrial[tr.Number], st, want)
 		}
 	}
@@ -245,7 +191,7 @@ output: {dir: %q}
 // A partition the cluster does not have is one clear message before any
 // trial runs, and nothing is stored.
 func TestSlurmUnknownPartitionRefused(t *testing.T) {
-	needSlurm(t)
+	slurmtest.Need(t)
 	store := results.NewMemoryStore()
 	s := slurmSweep(t, t.TempDir(), "  launcher: {kind: slurm, partition: no-such-partition}", "")
 	err := s.Run(context.Background(), store, RunOptions{Parallel: 2, Shared: DefaultShared})

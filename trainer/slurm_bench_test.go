@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hpsearch/hpsearch/internal/slurmtest"
 )
 
 // BenchmarkTrialOverhead measures what running a trial as a Slurm job
@@ -29,7 +31,7 @@ func BenchmarkTrialOverhead(b *testing.B) {
 	}{{"local", nil}, {"slurm", &Slurm{}}} {
 		b.Run(tc.name, func(b *testing.B) {
 			if tc.launcher != nil {
-				needSlurm(b)
+				slurmtest.Need(b)
 			}
 			var toStart, toResult time.Duration
 			for i := 0; b.Loop(); i++ {

@@ -13,64 +13,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hpsearch/hpsearch/internal/slurmtest"
 )
-
-// needSlurm skips a test that submits real batch jobs on a workstation
-// without Slurm, and fails it in CI, which starts a one-node cluster
-// (.ci/slurm-up).
-func needSlurm(t testing.TB) {
-	t.Helper()
-	for _, tool := range []string{"sbatch", "scontrol", "scancel", "squeue"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			msg := tool + " is not on PATH: run .ci/slurm-up (Debian, as root) for a one-node Slurm cluster"
-			if os.Getenv("CI") == "true" {
-				t.Fatal(msg + "; CI must run the Slurm tests")
-			}
-			t.Skip(msg)
-		}
-	}
-	lockSlurmNode(t, false)
-}
-
-// needSlurmAlone is needSlurm for a test that disturbs the cluster (stops
-// slurmctld, takes the node down): no other test's job runs meanwhile.
-func needSlurmAlone(t *testing.T) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("disturbs the Slurm cluster for seconds; skipped with -short")
-	}
-	for _, tool := range []string{"sbatch", "scontrol", "scancel", "squeue"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			msg := tool + " is not on PATH: run .ci/slurm-up (Debian, as root) for a one-node Slurm cluster"
-			if os.Getenv("CI") == "true" {
-				t.Fatal(msg + "; CI must run the Slurm tests")
-			}
-			t.Skip(msg)
-		}
-	}
-	lockSlurmNode(t, true)
-}
-
-// lockSlurmNode holds the one-node test cluster for the test: shared by
-// the tests that submit jobs (in every package, which go test runs at
-// once), exclusive for the one that takes the node down, so that no other
-// test's job sees its node fail.
-func lockSlurmNode(t testing.TB, exclusive bool) {
-	t.Helper()
-	f, err := os.OpenFile(filepath.Join(os.TempDir(), "hpsearch-slurm-node.lock"), os.O_RDWR|os.O_CREATE, 0o666)
-	if err != nil {
-		t.Fatal(err)
-	}
-	how := syscall.LOCK_SH
-	if exclusive {
-		how = syscall.LOCK_EX
-	}
-	if err := syscall.Flock(int(f.Fd()), how); err != nil {
-		f.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-}
 
 // testSlurm is a launcher that looks at jobs often: test jobs are short.
 func testSlurm() *Slurm {
@@ -101,7 +46,7 @@ func jobStateOf(t *testing.T, job string) string {
 // no shell reads), its environment, its files in its directory, and its
 // job id told to OnJob before it ends.
 func TestSlurmRunsTrial(t *testing.T) {
-	needSlurm(t)
+	slurmtest.Need(t)
 	dir := filepath.Join(t.TempDir(), "trials", "3")
 	var jobs []string
 	c := Command{Argv: []string{prog(t), "argv", "env:HPSEARCH_SEED", "env:HPSEARCH_PARAM_TRICKY", "cwd", "print:val_loss=0.25", "{args}"},
@@ -130,7 +75,7 @@ func TestSlurmRunsTrial(t *testing.T) {
 
 // A program's exit status and stderr come back from its job.
 func TestSlurmExitStatus(t *testing.T) {
-	needSlurm(t)
+	slurmtest.Need(t)
 	dir := filepath.Join(t.TempDir(), "trials", "3")
 	res := slurmRunIn(t, context.Background(), Command{Argv: []string{prog(t), "stderr:out of patience", "exit:3"}, Launcher: testSlurm()}, dir, "")
 	if res.Outcome != CommandFailed || res.StopReason != "exit 3" || res.ExitCode != 3 ||
@@ -145,7 +90,7 @@ func TestSlurmExitStatus(t *testing.T) {
 // Early stopping reads the metric from the job's output as it runs, and
 // a pruned trial's job is cancelled, not left to run out its time.
 func TestSlurmPruneCancelsJob(t *testing.T) {
-	needSlurm(t)
+	slurmtest.Need(t)
 	dir := filepath.Join(t.TempDir(), "trials", "3")
 	c := Command{Argv: []string{prog(t), `print:{"step": 1, "val_loss": 0.9}`, "sleep:60s", `print:{"step": 2, "val_loss": 0.1}`},
 		Launcher: testSlurm(), OnMetric: func(step int, v float64) bool { return false }}
@@ -165,7 +110,7 @@ func TestSlurmPruneCancelsJob(t *testing.T) {
 // A job cancelled from outside (scancel, an administrator) is a failed
 // trial that says so.
 func TestSlurmCancelledOutside(t *testing.T) {
-	needSlurm(t)
+	slurmtest.Need(t)
 	dir := filepath.Join(t.TempDir(), "trials", "3")
 	c := Command{Argv: []string{prog(t), "print:val_loss=0.5", "sleep:60s"}, Launcher: testSlurm(),
 		OnJob: func(job string) error {
@@ -182,7 +127,7 @@ func TestSlurmCancelledOutside(t *testing.T) {
 // Interrupting a trial (Ctrl-C) cancels its job and tells OnJobClosed, so
 // that a resume submits the trial afresh.
 func TestSlurmInterruptCancelsJob(t *testing.T) {
-	needSlurm(t)
+	slurmtest.Need(t)
 	dir := filepath.Join(t.TempDir(), "trials", "3")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -205,7 +150,7 @@ func TestSlurmInterruptCancelsJob(t *testing.T) {
 // trainer.timeout counts the job's running time; past it the job is
 // cancelled and the trial fails.
 func TestSlurmTimeout(t *testing.T) {
-	needSlurm(t)
+	slurmtest.Need(t)
 	dir := filepath.Join(t.TempDir(), "trials", "3")
 	c := Command{Argv: []string{prog(t), "print:val_loss=0.5", "sleep:60s"}, Launcher: testSlurm(), Timeout: time.Second}
 	res := slurmRunIn(t, context.Background(), c, dir, "")
@@ -220,7 +165,7 @@ func TestSlurmTimeout(t *testing.T) {
 // A run given the job of an earlier run follows it instead of
 // submitting: one still running, and one that ended meanwhile.
 func TestSlurmReattach(t *testing.T) {
-	needSlurm(t)
+	slurmtest.Need(t)
 	p := prog(t)
 	noSubmit := func(job string) error {
 		t.Errorf("submitted job %s: a trial with a job must not be submitted again", job)
@@ -276,7 +221,7 @@ func waitJobEnd(t *testing.T, job string) {
 // A job Slurm does not know and that left no exit status has vanished:
 // the trial fails saying so, without waiting.
 func TestSlurmVanishedJob(t *testing.T) {
-	needSlurm(t)
+	slurmtest.Need(t)
 	dir := filepath.Join(t.TempDir(), "trials", "3")
 	res := slurmRunIn(t, context.Background(), Command{Argv: []string{prog(t)}, Launcher: testSlurm(),
 		OnJob: func(job string) error { t.Errorf("submitted %s", job); return nil }}, dir, "987654321")
@@ -289,7 +234,7 @@ func TestSlurmVanishedJob(t *testing.T) {
 // is refused by the check before any trial, and fails a trial with
 // sbatch's own words.
 func TestSlurmRefusedOptions(t *testing.T) {
-	needSlurm(t)
+	slurmtest.Need(t)
 	for _, tc := range []struct {
 		s    Slurm
 		want string
@@ -327,7 +272,7 @@ func TestSlurmWithoutSbatch(t *testing.T) {
 // An sbatch that does not answer (slurmctld hung) fails the trial within
 // the command timeout, never hanging the sweep.
 func TestSlurmHungController(t *testing.T) {
-	needSlurmAlone(t)
+	slurmtest.NeedAlone(t)
 	b, err := os.ReadFile("/run/slurmctld.pid")
 	if err != nil {
 		t.Skipf("slurmctld's pid file: %v (the cluster is not .ci/slurm-up's)", err)
@@ -358,7 +303,7 @@ func TestSlurmHungController(t *testing.T) {
 // without accounting) is collected from the exit status its job script
 // wrote and the output it left.
 func TestSlurmForgottenJobExitFile(t *testing.T) {
-	needSlurm(t)
+	slurmtest.Need(t)
 	dir := filepath.Join(t.TempDir(), "trials", "3")
 	if err := makeDir(dir); err != nil {
 		t.Fatal(err)
@@ -387,7 +332,7 @@ func TestSlurmForgottenJobExitFile(t *testing.T) {
 // and reads on from where the failed job's output left off; past the
 // retries it fails saying why.
 func TestSlurmNodeFailRetried(t *testing.T) {
-	needSlurmAlone(t)
+	slurmtest.NeedAlone(t)
 	host, err := os.Hostname()
 	if err != nil {
 		t.Fatal(err)
@@ -487,7 +432,7 @@ func waitNodeUp(t *testing.T, node string) {
 // directory (the job's comment) and follows it, rather than submit the
 // trial a second time.
 func TestSlurmAdoptsUnrecordedJob(t *testing.T) {
-	needSlurm(t)
+	slurmtest.Need(t)
 	dir := filepath.Join(t.TempDir(), "trials", "3")
 	c := Command{Argv: []string{prog(t), `print:{"step": 1, "val_loss": 0.75}`, "sleep:2s", `print:{"step": 2, "val_loss": 0.5}`}, Launcher: testSlurm()}
 	if err := makeDir(dir); err != nil {

@@ -15,48 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hpsearch/hpsearch/internal/slurmtest"
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/results/postgres/pgtest"
 	"github.com/hpsearch/hpsearch/results/sqlite"
 )
-
-// needSlurm skips a test that submits real batch jobs on a workstation
-// without Slurm, and fails it in CI, which starts a one-node cluster
-// (.ci/slurm-up).
-func needSlurm(t *testing.T) {
-	t.Helper()
-	for _, tool := range []string{"sbatch", "scontrol", "scancel", "squeue"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			msg := tool + " is not on PATH: run .ci/slurm-up (Debian, as root) for a one-node Slurm cluster"
-			if os.Getenv("CI") == "true" {
-				t.Fatal(msg + "; CI must run the Slurm tests")
-			}
-			t.Skip(msg)
-		}
-	}
-	lockSlurmNode(t, false)
-}
-
-// lockSlurmNode holds the one-node test cluster for the test: shared by
-// the tests that submit jobs (in every package, which go test runs at
-// once), exclusive for the one that takes the node down, so that no other
-// test's job sees its node fail.
-func lockSlurmNode(t testing.TB, exclusive bool) {
-	t.Helper()
-	f, err := os.OpenFile(filepath.Join(os.TempDir(), "hpsearch-slurm-node.lock"), os.O_RDWR|os.O_CREATE, 0o666)
-	if err != nil {
-		t.Fatal(err)
-	}
-	how := syscall.LOCK_SH
-	if exclusive {
-		how = syscall.LOCK_EX
-	}
-	if err := syscall.Flock(int(f.Fd()), how); err != nil {
-		f.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-}
 
 // slowSlurmSweep writes a sweep of 6 command trials, each a Slurm job of
 // about 2 seconds whose value is its learning rate, and returns the
@@ -101,17 +64,6 @@ func storedJobs(t *testing.T, db, study string) []results.TrialJob {
 	return jobs
 }
 
-func slurmJobState(t *testing.T, job string) string {
-	t.Helper()
-	out, _ := exec.Command("scontrol", "show", "job", "--oneliner", job).CombinedOutput()
-	for _, f := range strings.Fields(string(out)) {
-		if v, ok := strings.CutPrefix(f, "JobState="); ok {
-			return v
-		}
-	}
-	return ""
-}
-
 func waitFor(t *testing.T, what string, limit time.Duration, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
@@ -127,7 +79,7 @@ func waitFor(t *testing.T, what string, limit time.Duration, ok func() bool) {
 // re-attaches to them by their stored ids, collects those that ended
 // meanwhile, and submits no trial twice.
 func TestSlurmResumeAfterKill(t *testing.T) {
-	needSlurm(t)
+	slurmtest.Need(t)
 	if testing.Short() {
 		t.Skip("starts real processes and jobs; skipped with -short")
 	}
@@ -149,7 +101,7 @@ func TestSlurmResumeAfterKill(t *testing.T) {
 	cmd.Wait()
 	left := storedJobs(t, db, "slurm-sweep")
 	// Let one of them end while nobody watches: resume collects it.
-	waitFor(t, "job "+left[0].Job+" to end", 60*time.Second, func() bool { return slurmJobState(t, left[0].Job) == "COMPLETED" })
+	waitFor(t, "job "+left[0].Job+" to end", 60*time.Second, func() bool { return slurmtest.JobState(t, left[0].Job) == "COMPLETED" })
 
 	code, out, stderr := runBinary(t, bin, "run", cfg, "--resume", "--parallel", "2", "--json")
 	if code != exitOK {
@@ -182,7 +134,7 @@ func TestSlurmResumeAfterKill(t *testing.T) {
 		}
 	}
 	for _, j := range left {
-		if st := slurmJobState(t, j.Job); st != "COMPLETED" {
+		if st := slurmtest.JobState(t, j.Job); st != "COMPLETED" {
 			t.Errorf("job %s of the killed run is %s, want COMPLETED", j.Job, st)
 		}
 	}
@@ -191,7 +143,7 @@ func TestSlurmResumeAfterKill(t *testing.T) {
 // Ctrl-C cancels the jobs the run submitted, and no other job; the
 // interrupted trials are submitted afresh by --resume.
 func TestSlurmInterruptCancelsOwnJobs(t *testing.T) {
-	needSlurm(t)
+	slurmtest.Need(t)
 	if testing.Short() {
 		t.Skip("starts real processes and jobs; skipped with -short")
 	}
@@ -223,7 +175,7 @@ func TestSlurmInterruptCancelsOwnJobs(t *testing.T) {
 	}
 	interrupted := map[int]bool{}
 	for _, j := range storedJobs(t, db, "slurm-sweep") {
-		st := slurmJobState(t, j.Job)
+		st := slurmtest.JobState(t, j.Job)
 		switch {
 		case j.Closed && st == "CANCELLED":
 			interrupted[j.Number] = true
@@ -235,7 +187,7 @@ func TestSlurmInterruptCancelsOwnJobs(t *testing.T) {
 	if len(interrupted) == 0 {
 		t.Fatalf("no job was cancelled by Ctrl-C\n%s", errBuf.String())
 	}
-	if st := slurmJobState(t, otherJob); st != "RUNNING" && st != "PENDING" {
+	if st := slurmtest.JobState(t, otherJob); st != "RUNNING" && st != "PENDING" {
 		t.Errorf("the other job %s is %s: Ctrl-C must cancel only the study's jobs", otherJob, st)
 	}
 	exec.Command("scancel", otherJob).Run()
@@ -263,7 +215,7 @@ func TestSlurmInterruptCancelsOwnJobs(t *testing.T) {
 // cluster: a job array whose task 0 runs the study and the others work on
 // it, through PostgreSQL.
 func TestSlurmWorkerArrayExample(t *testing.T) {
-	needSlurm(t)
+	slurmtest.Need(t)
 	if testing.Short() {
 		t.Skip("starts real jobs; skipped with -short")
 	}
