@@ -193,22 +193,9 @@ func ParallelCoordinates(s results.Study, trials []results.Trial) (*Figure, erro
 // parallelCoordinates is ParallelCoordinates with the trials also in rank
 // order (ranked), which is the order they are sampled and drawn in.
 func parallelCoordinates(s results.Study, trials, ranked []results.Trial) (*Figure, error) {
-	axes := paramAxes(s, trials)
-	if len(axes) == 0 {
-		return nil, fmt.Errorf("parallel coordinates: no trial has parameters: %w", ErrNoData)
-	}
-	values := newExtent()
-	for _, t := range trials {
-		if t.Status == results.StatusOK {
-			values.add(t.Value.Float())
-		}
-	}
-	if values.n > 0 {
-		axes = append(axes, numericAxis(metricName(s), values, values.spansDecades()))
-	}
-	valueAxis := len(axes) - 1
-	if values.n == 0 {
-		valueAxis = -1
+	axes, values, valueAxis, err := pcAxes(s, trials)
+	if err != nil {
+		return nil, err
 	}
 
 	drawn := sample(ranked, maxLines, maxBestLines)
@@ -258,21 +245,52 @@ func parallelCoordinates(s results.Study, trials, ranked []results.Trial) (*Figu
 		}
 		fig = stacked(p, bar, plotWidth, plotHeight+barHeight, barHeight)
 	}
-	// On a phone the axes stand closer than their names are long: the
-	// names are turned, which the phone layout alone needs.
-	if n := fig.narrow; n != nil {
-		whole := n.draw
-		n.draw = func(c draw.Canvas) {
-			label, lo, hi := p.X.Tick.Label, p.X.Min, p.X.Max
-			p.X.Tick.Label.Rotation, p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = math.Pi/4, draw.XRight, draw.YCenter
-			p.X.Min, p.X.Max = -1, float64(len(axes)-1)+0.3
-			defer func() { p.X.Tick.Label, p.X.Min, p.X.Max = label, lo, hi }()
-			whole(c)
-		}
-	}
+	turnNamesWhenNarrow(fig, p, len(axes))
 	fig.Title = "Parallel coordinates"
 	fig.Caption = pcCaption(s, axes, len(trials), len(drawn))
 	return fig, nil
+}
+
+// pcAxes is one axis per parameter and, when some trial is ok, a last one
+// for the value (valueAxis is its index, -1 without one), whose extent
+// values the colour bar shares.
+func pcAxes(s results.Study, trials []results.Trial) (axes []pcAxis, values extent, valueAxis int, err error) {
+	axes = paramAxes(s, trials)
+	if len(axes) == 0 {
+		return nil, extent{}, 0, fmt.Errorf("parallel coordinates: no trial has parameters: %w", ErrNoData)
+	}
+	values = newExtent()
+	for _, t := range trials {
+		if t.Status == results.StatusOK {
+			values.add(t.Value.Float())
+		}
+	}
+	if values.n > 0 {
+		axes = append(axes, numericAxis(metricName(s), values, values.spansDecades()))
+	}
+	valueAxis = len(axes) - 1
+	if values.n == 0 {
+		valueAxis = -1
+	}
+	return axes, values, valueAxis, nil
+}
+
+// turnNamesWhenNarrow turns the axes' names in fig's phone layout only: on
+// a phone the axes stand closer than their names are long, while on a
+// wide page turned names would waste height.
+func turnNamesWhenNarrow(fig *Figure, p *plot.Plot, nAxes int) {
+	n := fig.narrow
+	if n == nil {
+		return
+	}
+	whole := n.draw
+	n.draw = func(c draw.Canvas) {
+		label, lo, hi := p.X.Tick.Label, p.X.Min, p.X.Max
+		p.X.Tick.Label.Rotation, p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = math.Pi/4, draw.XRight, draw.YCenter
+		p.X.Min, p.X.Max = -1, float64(nAxes-1)+0.3
+		defer func() { p.X.Tick.Label, p.X.Min, p.X.Max = label, lo, hi }()
+		whole(c)
+	}
 }
 
 // Where the lines of trials without a value end on the value axis: beyond
