@@ -28,10 +28,75 @@ type span struct {
 func (t tree) shares(dims []*dim) treeShares {
 	nd := len(dims)
 	out := treeShares{single: make([]float64, nd), pairs: make([]float64, nd*(nd-1)/2)}
+	dc := newDecomposition(t, dims)
+
+	for l := range dc.nl {
+		dc.f0 += dc.ls.value[l] * dc.other(l, -1, -1)
+	}
+	for l := range dc.nl {
+		dv := dc.ls.value[l] - dc.f0
+		out.total += dc.other(l, -1, -1) * dv * dv
+	}
+	if out.total <= 0 {
+		return out
+	}
+
+	vs := make([]float64, nd)
+	for i := range nd {
+		vs[i] = dc.variance(i, -1)
+		out.single[i] = vs[i] / out.total
+	}
+	for i := range nd {
+		for j := i + 1; j < nd; j++ {
+			// The pair's marginal less both main effects: the components
+			// of a functional ANOVA are orthogonal, so variances subtract.
+			v := dc.variance(i, j) - vs[i] - vs[j]
+			out.pairs[pairIndex(i, j, nd)] = math.Max(v, 0) / out.total
+		}
+	}
+	return out
+}
+
+// decomposition is one tree's leaves laid over the grids its splits cut,
+// kept together because every marginal's variance reads all of it.
+type decomposition struct {
+	dims   []*dim
+	nd, nl int
+	ls     leaves
+	grids  []grid
+	meas   []float64 // each leaf's measure along each dimension, l*nd + d
+	spans  []span    // each leaf's cells along each dimension, l*nd + d
+	f0     float64   // the mean prediction over the space
+	buf    []float64 // variance's table, reused from marginal to marginal
+}
+
+func newDecomposition(t tree, dims []*dim) *decomposition {
+	nd := len(dims)
 	ls := t.leaves(dims)
 	nl := len(ls.value)
+	dc := &decomposition{dims: dims, nd: nd, nl: nl, ls: ls, grids: t.grids(dims)}
+	dc.meas = make([]float64, nl*nd)
+	dc.spans = make([]span, nl*nd)
+	for l := range nl {
+		for d, dm := range dims {
+			k := l*nd + d
+			if dm.cat {
+				dc.meas[k] = dm.maskMeasure(ls.mask[k])
+				dc.spans[k] = span{mask: ls.mask[k]}
+				continue
+			}
+			dc.meas[k] = dm.measure(ls.lo[k], ls.hi[k])
+			dc.spans[k] = span{s: cell(dc.grids[d].thresholds, ls.lo[k]), e: cell(dc.grids[d].thresholds, ls.hi[k])}
+		}
+	}
+	return dc
+}
 
-	grids := make([]grid, nd)
+// grids cuts each numeric dimension at every threshold the tree splits
+// it at (a categorical one's cells are its categories), so that the
+// prediction is constant on each cell and the marginals are exact sums.
+func (t tree) grids(dims []*dim) []grid {
+	grids := make([]grid, len(dims))
 	for d, dm := range dims {
 		if dm.cat {
 			grids[d].measure = dm.weights
@@ -59,133 +124,106 @@ func (t tree) shares(dims []*dim) treeShares {
 		}
 		grids[d].measure = m
 	}
+	return grids
+}
 
-	// Each leaf's measure along each dimension, and its cells.
-	meas := make([]float64, nl*nd)
-	spans := make([]span, nl*nd)
-	for l := range nl {
-		for d, dm := range dims {
-			k := l*nd + d
-			if dm.cat {
-				meas[k] = dm.maskMeasure(ls.mask[k])
-				spans[k] = span{mask: ls.mask[k]}
-				continue
-			}
-			meas[k] = dm.measure(ls.lo[k], ls.hi[k])
-			spans[k] = span{s: cell(grids[d].thresholds, ls.lo[k]), e: cell(grids[d].thresholds, ls.hi[k])}
+// other is the leaf's measure along every dimension but skip1, skip2.
+func (dc *decomposition) other(l, skip1, skip2 int) float64 {
+	p := 1.0
+	for d := range dc.nd {
+		if d != skip1 && d != skip2 {
+			p *= dc.meas[l*dc.nd+d]
 		}
 	}
-	// other is the leaf's measure along every dimension but skip1, skip2.
-	other := func(l, skip1, skip2 int) float64 {
-		p := 1.0
-		for d := range nd {
-			if d != skip1 && d != skip2 {
-				p *= meas[l*nd+d]
-			}
-		}
-		return p
-	}
+	return p
+}
 
-	f0 := 0.0
-	for l := range nl {
-		f0 += ls.value[l] * other(l, -1, -1)
+// variance is the variance of the marginal over dimension i, or over the
+// pair i, j (j < 0 for a single dimension).
+func (dc *decomposition) variance(i, j int) float64 {
+	a, w, cols := dc.marginalEdges(i, j)
+	gi := dc.grids[i]
+	rows := len(gi.measure)
+	var gj grid
+	if j >= 0 {
+		gj = dc.grids[j]
 	}
-	for l := range nl {
-		dv := ls.value[l] - f0
-		out.total += other(l, -1, -1) * dv * dv
-	}
-	if out.total <= 0 {
-		return out
-	}
-
-	var buf []float64
-	variance := func(i, j int) float64 {
-		gi := grids[i]
-		rows := len(gi.measure)
-		cols := 1
-		var gj grid
-		if j >= 0 {
-			gj = grids[j]
-			cols = len(gj.measure)
-		}
-		w := cols + 1
-		size := (rows + 1) * w
-		if cap(buf) < size {
-			buf = make([]float64, size)
-		}
-		a := buf[:size]
-		clear(a)
-		for l := range nl {
-			v := ls.value[l] * other(l, i, j)
-			addCols := func(r int, sign float64) {
-				if j < 0 {
-					a[r*w] += sign * v
-					return
-				}
-				sp := spans[l*nd+j]
-				if dims[j].cat {
-					for m := sp.mask; m != 0; m &= m - 1 {
-						a[r*w+bits.TrailingZeros64(m)] += sign * v
-					}
-					return
-				}
-				a[r*w+sp.s] += sign * v
-				a[r*w+sp.e] -= sign * v
+	// One pass: the prefix sums along the rows (a numeric i) in place,
+	// along the columns (a numeric j) as a running sum, and the
+	// variance of the marginal they give.
+	rowSum, colSum := !dc.dims[i].cat, j >= 0 && !dc.dims[j].cat
+	s := 0.0
+	for r := range rows {
+		row := a[r*w : r*w+cols]
+		if rowSum && r > 0 {
+			prev := a[(r-1)*w : (r-1)*w+cols]
+			for c := range row {
+				row[c] += prev[c]
 			}
-			sp := spans[l*nd+i]
-			if dims[i].cat {
+		}
+		run, mr := 0.0, gi.measure[r]
+		for c, v := range row {
+			if colSum {
+				run += v
+				v = run
+			}
+			m := mr
+			if j >= 0 {
+				m *= gj.measure[c]
+			}
+			dv := v - dc.f0
+			s += m * dv * dv
+		}
+	}
+	return s
+}
+
+// marginalEdges lays each leaf's weighted value on the grid of i (by j)
+// as differences at its box's edges rather than on every cell it covers,
+// so the work is per leaf, not per leaf and cell; variance's prefix sums
+// turn them back into the marginal. a is rows+1 by w = cols+1, reused.
+func (dc *decomposition) marginalEdges(i, j int) (a []float64, w, cols int) {
+	rows := len(dc.grids[i].measure)
+	cols = 1
+	if j >= 0 {
+		cols = len(dc.grids[j].measure)
+	}
+	w = cols + 1
+	size := (rows + 1) * w
+	if cap(dc.buf) < size {
+		dc.buf = make([]float64, size)
+	}
+	a = dc.buf[:size]
+	clear(a)
+	nd := dc.nd
+	for l := range dc.nl {
+		v := dc.ls.value[l] * dc.other(l, i, j)
+		addCols := func(r int, sign float64) {
+			if j < 0 {
+				a[r*w] += sign * v
+				return
+			}
+			sp := dc.spans[l*nd+j]
+			if dc.dims[j].cat {
 				for m := sp.mask; m != 0; m &= m - 1 {
-					addCols(bits.TrailingZeros64(m), 1)
+					a[r*w+bits.TrailingZeros64(m)] += sign * v
 				}
-				continue
+				return
 			}
-			addCols(sp.s, 1)
-			addCols(sp.e, -1)
+			a[r*w+sp.s] += sign * v
+			a[r*w+sp.e] -= sign * v
 		}
-		// One pass: the prefix sums along the rows (a numeric i) in place,
-		// along the columns (a numeric j) as a running sum, and the
-		// variance of the marginal they give.
-		rowSum, colSum := !dims[i].cat, j >= 0 && !dims[j].cat
-		s := 0.0
-		for r := range rows {
-			row := a[r*w : r*w+cols]
-			if rowSum && r > 0 {
-				prev := a[(r-1)*w : (r-1)*w+cols]
-				for c := range row {
-					row[c] += prev[c]
-				}
+		sp := dc.spans[l*nd+i]
+		if dc.dims[i].cat {
+			for m := sp.mask; m != 0; m &= m - 1 {
+				addCols(bits.TrailingZeros64(m), 1)
 			}
-			run, mr := 0.0, gi.measure[r]
-			for c, v := range row {
-				if colSum {
-					run += v
-					v = run
-				}
-				m := mr
-				if j >= 0 {
-					m *= gj.measure[c]
-				}
-				dv := v - f0
-				s += m * dv * dv
-			}
+			continue
 		}
-		return s
+		addCols(sp.s, 1)
+		addCols(sp.e, -1)
 	}
-
-	vs := make([]float64, nd)
-	for i := range nd {
-		vs[i] = variance(i, -1)
-		out.single[i] = vs[i] / out.total
-	}
-	for i := range nd {
-		for j := i + 1; j < nd; j++ {
-			// The pair's marginal less both main effects: the components
-			// of a functional ANOVA are orthogonal, so variances subtract.
-			v := variance(i, j) - vs[i] - vs[j]
-			out.pairs[pairIndex(i, j, nd)] = math.Max(v, 0) / out.total
-		}
-	}
-	return out
+	return a, w, cols
 }
 
 // cell is the index of the grid cell starting at x, which is also one
