@@ -10,7 +10,6 @@ import (
 	"math"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,33 +18,13 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/hpsearch/hpsearch/internal/browsertest"
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/results/postgres"
 	"github.com/hpsearch/hpsearch/results/postgres/pgtest"
 	"github.com/hpsearch/hpsearch/results/sqlite"
 	"github.com/hpsearch/hpsearch/study"
 )
-
-// chromiumNames are the names headless Chromium goes by.
-var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
-
-// findChromium returns the browser to test with. Without one the test is
-// skipped on a workstation, but fails on CI (CI=true), where .ci/run
-// installs it: a browser test that silently never runs tests nothing.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range chromiumNames {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	msg := "no Chromium on PATH (looked for " + strings.Join(chromiumNames, ", ") + "): install it (Debian: apt-get install chromium) to run the browser test"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg + "; CI must run it (.ci/run installs it)")
-	}
-	t.Skip(msg)
-	return ""
-}
 
 // liveConfig is a real sweep (the built-in trainer on synthetic linear
 // data) slow enough that a page sees its trial count rise.
@@ -116,7 +95,7 @@ func gatedSweep(ctx context.Context, store results.Store, name string, gate <-ch
 }
 
 func TestBrowserSQLite(t *testing.T) {
-	bin := findChromium(t)
+	bin := browsertest.Chromium(t)
 	store, err := sqlite.Open(filepath.Join(t.TempDir(), "hpsearch.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +106,7 @@ func TestBrowserSQLite(t *testing.T) {
 
 func TestBrowserPostgres(t *testing.T) {
 	url := pgtest.URL(t)
-	bin := findChromium(t)
+	bin := browsertest.Chromium(t)
 	store, err := postgres.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)

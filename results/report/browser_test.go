@@ -11,28 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hpsearch/hpsearch/internal/browsertest"
 )
-
-// chromiumNames are the names headless Chromium goes by.
-var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
-
-// findChromium returns the browser to test with. Without one the test is
-// skipped on a workstation, but fails on CI (CI=true), where .ci/run
-// installs it: a browser test that silently never runs tests nothing.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range chromiumNames {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	msg := "no Chromium on PATH (looked for " + strings.Join(chromiumNames, ", ") + "): install it (Debian: apt-get install chromium) to run the browser test"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg + "; CI must run it (.ci/run installs it)")
-	}
-	t.Skip(msg)
-	return ""
-}
 
 // chromium runs headless Chromium on url with extra flags, isolated from
 // any profile and from the network, and returns its stdout.
@@ -62,7 +43,7 @@ func chromium(t *testing.T, bin, url string, flags ...string) string {
 // not be blank, the laptop one must show a plot's colours, and on a phone
 // nothing may widen the page beyond the screen.
 func TestReportInBrowser(t *testing.T) {
-	bin := findChromium(t)
+	bin := browsertest.Chromium(t)
 	s, trials := synth{trials: 40, rounds: 4, history: 30, pruning: true, seed: 11}.study()
 	s.Name = "browser-check"
 	dir := t.TempDir()

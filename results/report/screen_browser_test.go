@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hpsearch/hpsearch/internal/browsertest"
 )
 
 // screenReport is what the report's own script measured, laid out at one
@@ -94,7 +96,7 @@ f.addEventListener("load", function () {
 // than the screen scrolls inside its own box, which stays on the screen;
 // on the laptop no table is clipped at all.
 func TestReportReadsOnAnyScreen(t *testing.T) {
-	bin := findChromium(t)
+	bin := browsertest.Chromium(t)
 	s, trials := synth{trials: 40, rounds: 4, history: 30, pruning: true, seed: 11}.study()
 	s.Name = "screens"
 	var b strings.Builder
