@@ -3,7 +3,6 @@ package results
 import (
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,69 +18,6 @@ const missing = "-"
 // maxErrorLen bounds a failed trial's error in the stop column, so one long
 // command error does not stretch the whole table.
 const maxErrorLen = 40
-
-// FormatValue formats a number (or any parameter value) for humans, the same
-// way in every table: about four significant digits, and e-notation outside
-// [0.01, 10000), so that learning rates read as 1e-03 and 2.5e-05 and line
-// up by exponent instead of by a count of zeros. Integers print in full,
-// strings as they are, nil as "-".
-func FormatValue(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return missing
-	case float64:
-		return formatFloat(x)
-	case float32:
-		return formatFloat(float64(x))
-	case int:
-		return strconv.Itoa(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case int32:
-		return strconv.FormatInt(int64(x), 10)
-	case uint64:
-		return strconv.FormatUint(x, 10)
-	case string:
-		return x
-	case fmt.Stringer:
-		return x.String()
-	default:
-		return fmt.Sprint(x)
-	}
-}
-
-func formatFloat(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "NaN"
-	case math.IsInf(v, 1):
-		return "+Inf"
-	case math.IsInf(v, -1):
-		return "-Inf"
-	case v == 0:
-		return "0"
-	case math.Abs(v) < 1e-2:
-		return formatExp(v)
-	}
-	s := strconv.FormatFloat(v, 'g', 4, 64)
-	if strings.ContainsRune(s, 'e') {
-		// Large numbers (or 9999.9 rounding up) take the same e-notation
-		// as small ones, not 'g''s "1e+04" with no padding rule.
-		return formatExp(v)
-	}
-	return s
-}
-
-// formatExp writes v as mantissa e exponent with at most four significant
-// digits and no trailing zeros: 1e-03, 2.5e-05, 1.235e+04.
-func formatExp(v float64) string {
-	s := strconv.FormatFloat(v, 'e', 3, 64)
-	mant, exp, _ := strings.Cut(s, "e")
-	if strings.ContainsRune(mant, '.') {
-		mant = strings.TrimRight(strings.TrimRight(mant, "0"), ".")
-	}
-	return mant + "e" + exp
-}
 
 // table is a table about to be written to w: which columns are text
 // (aligned left), and which a narrow terminal may lose (see FitWidth).
@@ -355,82 +291,6 @@ func gapCell(s Study, metric string, t Trial) string {
 		return missing
 	}
 	return FormatValue(g)
-}
-
-// FormatRange formats a round's range of one parameter: {a, b} for
-// choices, [lo, hi] otherwise, in e-notation for log-scaled parameters so
-// both ends read as powers of ten.
-func FormatRange(r Range) string {
-	if len(r.Choices) > 0 {
-		parts := make([]string, len(r.Choices))
-		for i, c := range r.Choices {
-			parts[i] = FormatValue(c)
-		}
-		return "{" + strings.Join(parts, ", ") + "}"
-	}
-	format := formatFloat
-	if r.Log {
-		format = func(v float64) string {
-			if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-				return formatFloat(v)
-			}
-			return formatExp(v)
-		}
-	}
-	return "[" + format(r.Low) + ", " + format(r.High) + "]"
-}
-
-// rangeNames returns the union of the rounds' parameter names in
-// first-seen order.
-func rangeNames(rounds []Round) []string {
-	var names []string
-	seen := make(map[string]bool)
-	for _, r := range rounds {
-		for _, rg := range r.Ranges {
-			if !seen[rg.Name] {
-				seen[rg.Name] = true
-				names = append(names, rg.Name)
-			}
-		}
-	}
-	return names
-}
-
-// WriteRounds writes how coarse-to-fine narrowed: per round, each
-// parameter's range and the round's best and median value ("-" when the
-// round had no successful trial).
-func WriteRounds(w io.Writer, rounds []Round) error {
-	header, rows := RoundRows(rounds)
-	// A narrow terminal loses the median, then the best; never a range.
-	n := len(header)
-	return renderTable(newTable(w, n).dropFirst(n-1, n-2), header, rows)
-}
-
-// RoundRows returns the cells WriteRounds writes.
-func RoundRows(rounds []Round) (header []string, rows [][]string) {
-	names := rangeNames(rounds)
-	header = append([]string{"round"}, names...)
-	header = append(header, "best", "median")
-
-	rows = make([][]string, 0, len(rounds))
-	for _, r := range rounds {
-		row := []string{strconv.Itoa(r.Round)}
-		for _, name := range names {
-			row = append(row, roundRangeCell(r, name))
-		}
-		row = append(row, optionalValue(r.Best), optionalValue(r.Median))
-		rows = append(rows, row)
-	}
-	return header, rows
-}
-
-func roundRangeCell(r Round, name string) string {
-	for _, rg := range r.Ranges {
-		if rg.Name == name {
-			return FormatRange(rg)
-		}
-	}
-	return missing
 }
 
 // statusOrder is the order WriteSummary counts statuses in.
