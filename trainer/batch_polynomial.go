@@ -37,13 +37,17 @@ func (p *polynomialModel) block(c, s, e int, _ []float64) {
 	if f.withGrad {
 		grad = part[1:]
 	}
-	part[0] = p.rows(f.w, f.d, grad, s, e, part[0])
+	part[0] = p.rows(f.w, f.d, nil, grad, s, e, part[0])
 }
 
-// rows adds rows [s, e) of d at w to loss, which it returns, and to grad
-// unless it is nil.
-func (p *polynomialModel) rows(w []float64, d *Dataset, grad []float64, s, e int, loss float64) float64 {
-	for i := s; i < e; i++ {
+// rows adds the visited rows s to e-1 (rows as in LossGrad: nil visits
+// d's rows in order) of d at w to loss, which it returns, and to grad
+// unless it is nil. The pass alone, by blocks and on a minibatch runs
+// these same statements in the same order, which is what makes their
+// bits the same.
+func (p *polynomialModel) rows(w []float64, d *Dataset, rows []int, grad []float64, s, e int, loss float64) float64 {
+	for k := s; k < e; k++ {
+		i := rowIndex(rows, k)
 		x := d.X[i*p.m : (i+1)*p.m]
 		r := p.predict(w, x) - d.Y[i]
 		loss += r * r

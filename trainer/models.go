@@ -343,25 +343,7 @@ func (p *polynomialModel) LossGrad(w []float64, d *Dataset, rows []int, grad []f
 	}
 	n := rowCount(d, rows)
 	zero(grad)
-	var loss float64
-	for k := 0; k < n; k++ {
-		i := rowIndex(rows, k)
-		x := d.X[i*p.m : (i+1)*p.m]
-		r := p.predict(w, x) - d.Y[i]
-		loss += r * r
-		if grad == nil {
-			continue
-		}
-		for j, xj := range x {
-			gj := grad[j*p.degree : (j+1)*p.degree]
-			pow := xj
-			for q := range gj {
-				gj[q] += r * pow
-				pow *= xj
-			}
-		}
-		grad[p.m*p.degree] += r
-	}
+	loss := p.rows(w, d, rows, grad, 0, n, 0)
 	if grad != nil {
 		floats.Scale(p.scale(2, n), grad)
 	}
