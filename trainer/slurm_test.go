@@ -178,19 +178,8 @@ func TestSlurmReattach(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "trials", "3")
 			c := Command{Argv: []string{p, `print:{"step": 1, "val_loss": 0.75}`, tc.sleep, `print:{"step": 2, "val_loss": 0.5}`}, Launcher: testSlurm()}
-			if err := makeDir(dir); err != nil {
-				t.Fatal(err)
-			}
-			r := CommandRun{Study: "demo", Trial: 3, Seed: 12345, Dir: dir}
-			argv, err := expandArgv(c.Argv, r)
-			if err != nil {
-				t.Fatal(err)
-			}
 			// An earlier run submitted the job, and died.
-			job, err := (&slurmRun{s: c.Launcher.(*Slurm), c: &c, r: r, argv: argv, stdout: filepath.Join(dir, StdoutFileName)}).submit()
-			if err != nil {
-				t.Fatal(err)
-			}
+			job := submitAsDeadRun(t, &c, dir)
 			if tc.name == "ended" {
 				waitJobEnd(t, job)
 			}
@@ -201,6 +190,26 @@ func TestSlurmReattach(t *testing.T) {
 			}
 		})
 	}
+}
+
+// submitAsDeadRun submits c as trial 3 of study demo in dir the way a
+// run does, and returns the job's id: what a run that died after sbatch's
+// answer leaves behind.
+func submitAsDeadRun(t *testing.T, c *Command, dir string) string {
+	t.Helper()
+	if err := makeDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	r := CommandRun{Study: "demo", Trial: 3, Seed: 12345, Dir: dir}
+	argv, err := expandArgv(c.Argv, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := (&slurmRun{s: c.Launcher.(*Slurm), c: c, r: r, argv: argv, stdout: filepath.Join(dir, StdoutFileName)}).submit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return job
 }
 
 func waitJobEnd(t *testing.T, job string) {
@@ -435,18 +444,7 @@ func TestSlurmAdoptsUnrecordedJob(t *testing.T) {
 	slurmtest.Need(t)
 	dir := filepath.Join(t.TempDir(), "trials", "3")
 	c := Command{Argv: []string{prog(t), `print:{"step": 1, "val_loss": 0.75}`, "sleep:2s", `print:{"step": 2, "val_loss": 0.5}`}, Launcher: testSlurm()}
-	if err := makeDir(dir); err != nil {
-		t.Fatal(err)
-	}
-	r := CommandRun{Study: "demo", Trial: 3, Seed: 12345, Dir: dir}
-	argv, err := expandArgv(c.Argv, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lost, err := (&slurmRun{s: c.Launcher.(*Slurm), c: &c, r: r, argv: argv, stdout: filepath.Join(dir, StdoutFileName)}).submit()
-	if err != nil {
-		t.Fatal(err)
-	}
+	lost := submitAsDeadRun(t, &c, dir)
 	var told []string
 	c.OnJob = func(job string) error { told = append(told, job); return nil }
 	res := slurmRunIn(t, context.Background(), c, dir, "")
