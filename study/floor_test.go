@@ -17,19 +17,7 @@ import (
 // trial to trial, store none.
 func TestStudyStoresItsFloor(t *testing.T) {
 	ctx := context.Background()
-	sets := []string{"output.dir=" + t.TempDir(), "search.rounds=2", "search.trials_per_round=4"}
-	s, err := Load(quickstart, sets, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := results.NewMemoryStore()
-	if err := s.Run(ctx, store, RunOptions{Parallel: 2, Sets: sets, Shared: DefaultShared}); err != nil {
-		t.Fatal(err)
-	}
-	st, trials, err := store.Study(ctx, "quickstart")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, st, trials := runQuickstart(t)
 	if st.Floor == nil || math.IsNaN(st.Floor.ValidationLoss) || !(st.Floor.TrainLoss > 0) {
 		t.Fatalf("stored floor %+v: want a train and a validation value", st.Floor)
 	}

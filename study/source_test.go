@@ -15,9 +15,11 @@ import (
 
 var quickstart = filepath.Join("..", "configs", "quickstart.yaml")
 
-// Every run stores its source; a worker rebuilds the same search from
-// it, and refuses when its machine would resolve the config differently.
-func TestSourceRebuildsTheSearch(t *testing.T) {
+// runQuickstart runs configs/quickstart.yaml, 2 rounds of 4 trials with
+// 3 --set overrides, in a memory store, and returns the store and what it
+// stored.
+func runQuickstart(t *testing.T) (*results.MemoryStore, results.Study, []results.Trial) {
+	t.Helper()
 	ctx := context.Background()
 	sets := []string{"output.dir=" + t.TempDir(), "search.rounds=2", "search.trials_per_round=4"}
 	s, err := Load(quickstart, sets, "")
@@ -32,6 +34,14 @@ func TestSourceRebuildsTheSearch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return store, st, trials
+}
+
+// Every run stores its source; a worker rebuilds the same search from
+// it, and refuses when its machine would resolve the config differently.
+func TestSourceRebuildsTheSearch(t *testing.T) {
+	ctx := context.Background()
+	store, st, trials := runQuickstart(t)
 	var src source
 	if err := json.Unmarshal([]byte(st.Source), &src); err != nil {
 		t.Fatalf("stored source %q: %v", st.Source, err)
