@@ -54,8 +54,13 @@ parameters:
   learning_rate: {log_uniform: [1e-9, 1e-8]}
 output: {dir: %q}
 `, trainer, metric, filepath.Join(dir, "runs"))
-	path := filepath.Join(dir, "live.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+	return loadText(t, filepath.Join(dir, "live.yaml"), cfg)
+}
+
+// loadText writes a config's text to path and loads its study.
+func loadText(t *testing.T, path, text string) *Study {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s, err := Load(path, nil, "")

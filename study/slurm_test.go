@@ -57,15 +57,7 @@ parameters:
   epochs: {int: [3, 12]}
 output: {dir: %q}
 `, bin, "--data="+data, launcher, extra, filepath.Join(dir, "runs"))
-	path := filepath.Join(dir, "sweep.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s, err := Load(path, nil, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return loadText(t, filepath.Join(dir, "sweep.yaml"), cfg)
 }
 
 func runSweep(t *testing.T, s *Study, store results.Store) []results.Trial {
@@ -154,14 +146,7 @@ parameters:
   lr: {choice: [1, 2, 3, 4]}
 output: {dir: %q}
 `, script, filepath.Join(dir, "runs"))
-	path := filepath.Join(dir, "prune.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s, err := Load(path, nil, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := loadText(t, filepath.Join(dir, "prune.yaml"), cfg)
 	store := results.NewMemoryStore()
 	if err := s.Run(context.Background(), store, RunOptions{Parallel: 1, Shared: DefaultShared}); err != nil {
 		t.Fatal(err)
