@@ -37,25 +37,7 @@ func TestMigrateAddsFloor(t *testing.T) {
 		t.Fatalf("Open of a version 7 schema: %v", err)
 	}
 	defer s.Close()
-	old, _, err := s.Study(ctx, "old")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if old.Floor != nil || old.Total != 4 {
-		t.Errorf("migrated study = %+v, want it kept without a floor", old)
-	}
-	st := storetest.Study("new", storetest.T0)
-	st.Floor = &results.Floor{TrainLoss: 1, ValidationLoss: 2}
-	if err := s.PutStudy(ctx, st); err != nil {
-		t.Fatal(err)
-	}
-	got, _, err := s.Study(ctx, "new")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Floor == nil || *got.Floor != *st.Floor {
-		t.Errorf("floor after migration: %+v, want %+v", got.Floor, st.Floor)
-	}
+	storetest.CheckFloorMigrated(t, s)
 	var v int
 	if err := conn.QueryRow(ctx, `SELECT max(version) FROM schema_version`).Scan(&v); err != nil || v != latestVersion() {
 		t.Errorf("schema version after open = %d, %v; want %d", v, err, latestVersion())

@@ -70,3 +70,30 @@ func RunFloor(t *testing.T, open func(*testing.T) results.Store) {
 	}
 	check("put again without a floor", nil, got.Floor)
 }
+
+// CheckFloorMigrated checks a store just opened on a schema from before
+// studies kept their floor, holding study "old" of 4 trials: the study is
+// kept, with no floor, and a floor can be stored from then on.
+func CheckFloorMigrated(t *testing.T, s results.Store) {
+	t.Helper()
+	ctx := context.Background()
+	old, _, err := s.Study(ctx, "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old.Floor != nil || old.Total != 4 {
+		t.Errorf("migrated study = %+v, want it kept without a floor", old)
+	}
+	st := Study("new", T0)
+	st.Floor = &results.Floor{TrainLoss: 1, ValidationLoss: 2}
+	if err := s.PutStudy(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := s.Study(ctx, "new")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Floor == nil || *got.Floor != *st.Floor {
+		t.Errorf("floor after migration: %+v, want %+v", got.Floor, st.Floor)
+	}
+}
