@@ -2,27 +2,12 @@ package configs
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// needSlurm skips a test that needs Slurm's programs on PATH on a
-// workstation without them, and fails it in CI, which starts a one-node
-// cluster (.ci/slurm-up).
-func needSlurm(t *testing.T) {
-	t.Helper()
-	for _, tool := range slurmTools {
-		if _, err := exec.LookPath(tool); err != nil {
-			msg := tool + " is not on PATH: run .ci/slurm-up (Debian, as root) for a one-node Slurm cluster"
-			if os.Getenv("CI") == "true" {
-				t.Fatal(msg + "; CI must run this test")
-			}
-			t.Skip(msg)
-		}
-	}
-}
+	"github.com/hpsearch/hpsearch/internal/slurmtest"
+)
 
 // commandConfig is a command config whose program exists, with extra
 // trainer lines.
@@ -40,7 +25,7 @@ func parseIn(text, dir string) (*Config, error) {
 }
 
 func TestLauncherSlurm(t *testing.T) {
-	needSlurm(t)
+	slurmtest.NeedTools(t)
 	text, dir := commandConfig(t, `  launcher:
     kind: slurm
     partition: debug
@@ -67,7 +52,7 @@ func TestLauncherSlurm(t *testing.T) {
 }
 
 func TestLauncherProblems(t *testing.T) {
-	needSlurm(t)
+	slurmtest.NeedTools(t)
 	tests := []struct {
 		name, trainer, want string
 	}{
@@ -117,7 +102,7 @@ func TestLauncherSlurmWithoutSbatch(t *testing.T) {
 // A Slurm job cannot be paused by its user: early stopping that holds
 // trials at rungs is allowed, with a warning that their jobs run on.
 func TestLauncherSlurmWarnsOfHeldTrials(t *testing.T) {
-	needSlurm(t)
+	slurmtest.NeedTools(t)
 	text, dir := commandConfig(t, "  launcher: {kind: slurm}\n")
 	text = strings.Replace(text, "search: {strategy: random, trials: 2}", "search:\n  strategy: random\n  trials: 2\n  early_stopping: {kind: successive_halving, max_resource: 9}", 1)
 	cfg, err := parseIn(text, dir)
