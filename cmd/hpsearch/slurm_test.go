@@ -22,10 +22,12 @@ import (
 )
 
 // slowSlurmSweep writes a sweep of 6 command trials, each a Slurm job of
-// about 2 seconds whose value is its learning rate, and returns the
-// config's path.
-func slowSlurmSweep(t *testing.T, dir string) string {
+// about 2 seconds whose value is its learning rate, in a directory of its
+// own, and returns the config's path and that of the database a run of it
+// in that directory writes.
+func slowSlurmSweep(t *testing.T) (cfg, db string) {
 	t.Helper()
+	dir := t.TempDir()
 	script := filepath.Join(dir, "slow.sh")
 	if err := os.WriteFile(script, []byte(`#!/bin/sh
 i=1
@@ -37,7 +39,7 @@ done
 `), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cfg := filepath.Join(dir, "sweep.yaml")
+	cfg = filepath.Join(dir, "sweep.yaml")
 	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`name: slurm-sweep
 seed: 5
 trainer:
@@ -50,7 +52,7 @@ output: {dir: %q}
 `, script, dir)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return cfg
+	return cfg, filepath.Join(dir, "hpsearch.db")
 }
 
 // storedJobs reads a study's jobs from a database another process writes.
@@ -84,9 +86,7 @@ func TestSlurmResumeAfterKill(t *testing.T) {
 		t.Skip("starts real processes and jobs; skipped with -short")
 	}
 	bin := binary(t)
-	dir := t.TempDir()
-	cfg := slowSlurmSweep(t, dir)
-	db := filepath.Join(dir, "hpsearch.db")
+	cfg, db := slowSlurmSweep(t)
 
 	cmd := exec.Command(bin, "run", cfg, "--parallel", "2")
 	var errBuf bytes.Buffer
@@ -148,9 +148,7 @@ func TestSlurmInterruptCancelsOwnJobs(t *testing.T) {
 		t.Skip("starts real processes and jobs; skipped with -short")
 	}
 	bin := binary(t)
-	dir := t.TempDir()
-	cfg := slowSlurmSweep(t, dir)
-	db := filepath.Join(dir, "hpsearch.db")
+	cfg, db := slowSlurmSweep(t)
 	// Someone else's job, on the same cluster and under the same user.
 	other, err := exec.Command("sbatch", "--parsable", "--job-name=not-hpsearch", "--output=/dev/null", "--wrap=sleep 60").Output()
 	if err != nil {
