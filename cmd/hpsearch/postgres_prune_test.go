@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -18,27 +19,19 @@ func TestPostgresEarlyStopping(t *testing.T) {
 	dir := t.TempDir()
 	sweep := []string{filepath.Join("..", "..", "configs", "iris-mlp.yaml"), "--set", "output.dir=" + dir,
 		"--set", "trainer.max_iterations=270", "--set", "search.rounds=2",
-		"--set", "search.early_stopping.kind=successive_halving", "--parallel", "1",
-		// Four restarts make a trial last long enough that the worker,
-		// started once the study is stored, finds trials to claim even on
-		// a loaded machine: an iris trial alone takes milliseconds, and the
-		// run could finish the study before the worker had connected.
-		"--set", "trainer.restarts=4"}
-	runOut, wErr := sharedPrunesAsOneProcess(t, url, dir, sweep, "1")
+		"--set", "search.early_stopping.kind=successive_halving", "--parallel", "1"}
+	runOut := sharedPrunesAsOneProcess(t, url, dir, sweep, "1")
 	if !strings.Contains(runOut, "early stopping:") || !strings.Contains(runOut, "pruned") {
 		t.Fatalf("the run does not show what pruning saved:\n%s", runOut)
-	}
-	if connect(t, url).count(`SELECT count(DISTINCT worker) FROM trials WHERE study = 'shared'`) != 2 {
-		t.Errorf("the worker ran none of the trials\n%s", wErr)
 	}
 }
 
 // sharedPrunesAsOneProcess runs sweep in one process on SQLite (the
 // reference), then as study "shared" in PostgreSQL by `run` and one
 // `worker --parallel workerPar` side by side, and fails unless the shared
-// study pruned the same trials at the same steps. It returns the run's
-// stdout and the worker's stderr.
-func sharedPrunesAsOneProcess(t *testing.T, url, dir string, sweep []string, workerPar string) (runOut, workerErr string) {
+// study pruned the same trials at the same steps. It also fails
+// unless the worker ran some of the trials, and returns the run's stdout.
+func sharedPrunesAsOneProcess(t *testing.T, url, dir string, sweep []string, workerPar string) (runOut string) {
 	t.Helper()
 	code, refOut, stderr := hpsearch(t, context.Background(), append(append([]string{"run"}, sweep...),
 		"--study", "ref", "--storage", "sqlite://"+filepath.Join(dir, "ref.db"), "--json")...)
@@ -47,32 +40,36 @@ func sharedPrunesAsOneProcess(t *testing.T, url, dir string, sweep []string, wor
 	}
 	ref := decode(t, refOut)
 
-	type result struct {
-		code        int
-		out, stderr string
-	}
-	ran := make(chan result, 1)
-	go func() {
-		code, out, stderr := hpsearch(t, context.Background(), append(append([]string{"run"}, sweep...),
-			append([]string{"--study", "shared", "--storage", url}, faults...)...)...)
-		ran <- result{code, out, stderr}
-	}()
+	// The run is paused once the study is stored, until the worker has
+	// claimed a trial: an iris trial takes milliseconds, and a run left
+	// alone could finish the study while the worker was still rebuilding
+	// it. The long grace keeps the worker from taking the paused run's
+	// trial over.
+	bin := binary(t)
+	lease := []string{"--heartbeat", "200ms", "--grace", "60s"}
+	run := start(t, bin, append(append([]string{"run"}, sweep...), append([]string{"--study", "shared", "--storage", url}, lease...)...)...)
 	d := connect(t, url)
 	until(t, "the study to be stored", 20*time.Second, func() bool {
 		return d.count(`SELECT count(*) FROM trials WHERE study = 'shared'`) > 0
 	})
-	code, _, workerErr = hpsearch(t, context.Background(), append([]string{"worker", "shared", "--storage", url, "--parallel", workerPar}, faults...)...)
-	if code != exitOK {
-		t.Fatalf("worker: exit %d\n%s", code, workerErr)
+	if err := run.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
 	}
-	var r result
-	select {
-	case r = <-ran:
-	case <-time.After(60 * time.Second):
-		t.Fatal("the run never ended")
+	worker := start(t, bin, append([]string{"worker", "shared", "--storage", url, "--parallel", workerPar}, lease...)...)
+	until(t, "the worker to claim a trial", 30*time.Second, func() bool {
+		return d.count(`SELECT count(DISTINCT worker) FROM trials WHERE study = 'shared' AND worker <> ''`) >= 2 || !worker.alive()
+	})
+	if err := run.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
 	}
-	if r.code != exitOK {
-		t.Fatalf("run: exit %d\n%s", r.code, r.stderr)
+	if code := run.exitCode(t, "run", 120*time.Second); code != exitOK {
+		t.Fatalf("run: exit %d\n%s", code, run.err.String())
+	}
+	if code := worker.exitCode(t, "worker", 60*time.Second); code != exitOK {
+		t.Fatalf("worker: exit %d\n%s", code, worker.err.String())
+	}
+	if d.count(`SELECT count(DISTINCT worker) FROM trials WHERE study = 'shared' AND worker <> ''`) != 2 {
+		t.Errorf("the worker ran none of the trials\n%s", worker.err.String())
 	}
 	code, out, stderr := hpsearch(t, context.Background(), "show", "shared", "--storage", url, "--json")
 	if code != exitOK {
@@ -81,7 +78,7 @@ func sharedPrunesAsOneProcess(t *testing.T, url, dir string, sweep []string, wor
 	if pruned := samePruning(t, ref, decode(t, out)); pruned == 0 {
 		t.Fatal("no trial was pruned: the test shows nothing")
 	}
-	return r.out, workerErr
+	return run.out.String()
 }
 
 // Command trials too: a trial waiting at a rung is paused while the run
