@@ -144,3 +144,40 @@ func TestPickShrinksVariance(t *testing.T) {
 		t.Errorf("far from the pick the sd fell from %g to %g", far0, far1)
 	}
 }
+
+// The closed-form leave-one-out predictions agree with refitting on the
+// other n−1 points under the same hyperparameters.
+func TestLOOMatchesRefit(t *testing.T) {
+	x, y := data(30, 3, 5, bowl)
+	m, err := Fit(x, y, FitOptions{Iterations: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := m.Hyper()
+	mean, sd := make([]float64, m.Len()), make([]float64, m.Len())
+	if err := m.LOO(mean, sd); err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{0, 7, 29} {
+		xs := append(append([][]float64(nil), x[:i]...), x[i+1:]...)
+		ys := append(append([]float64(nil), y[:i]...), y[i+1:]...)
+		// The same hyperparameters on the same standardisation: refit on
+		// n−1 points with the full data's shift and scale.
+		r := &Model{d: m.d, n: len(xs), shift: m.shift, scale: m.scale}
+		for k, p := range xs {
+			r.x = append(r.x, p...)
+			r.y = append(r.y, (ys[k]-m.shift)/m.scale)
+		}
+		if err := r.condition(h); err != nil {
+			t.Fatal(err)
+		}
+		mu, s := r.Predict(x[i])
+		noisy := math.Sqrt(s*s + m.scale*m.scale*h.Noise())
+		if math.Abs(mu-mean[i]) > 1e-6*math.Max(1, math.Abs(mu)) || math.Abs(noisy-sd[i]) > 1e-6*math.Max(1, noisy) {
+			t.Errorf("point %d: LOO %.8g ± %.8g, refit %.8g ± %.8g", i, mean[i], sd[i], mu, noisy)
+		}
+	}
+	if err := m.LOO(mean[:3], sd); err == nil {
+		t.Error("LOO into too few means: no error")
+	}
+}
