@@ -5,8 +5,10 @@ package vec
 import "golang.org/x/sys/cpu"
 
 var (
-	avx2   = kernels{level: AVX2, dotRows: dotRowsAVX2, addRowsT: addRowsTAVX2}
-	avx512 = kernels{level: AVX512, dotRows: dotRowsAVX512, addRowsT: addRowsTAVX512}
+	avx2 = kernels{level: AVX2, dotRowsAhead: dotRowsAVX2, addRowsTAhead: addRowsTAVX2,
+		linearBlock: linearBlockAVX2}
+	avx512 = kernels{level: AVX512, dotRowsAhead: dotRowsAVX512, addRowsTAhead: addRowsTAVX512,
+		linearBlock: linearBlockAVX512}
 )
 
 // supported lists the levels this CPU (and its OS, which must save the

@@ -30,14 +30,55 @@ const (
 	AVX512  Level = "avx512"  // 512-bit AVX-512F
 )
 
-// kernels is one level's implementation of both kernels.
+// kernels is one level's implementation of both kernels. Each also asks
+// for the lines of a slice read soon (ahead), spread between its
+// arithmetic where the level's code can.
 type kernels struct {
-	level    Level
-	dotRows  func(out, w, a []float64)
-	addRowsT func(g, s, a []float64)
+	level         Level
+	dotRowsAhead  func(out, w, a, ahead []float64)
+	addRowsTAhead func(g, s, a, ahead []float64)
+	linearBlock   func(sums, w, a, y, r, ahead []float64, grad bool)
 }
 
-var generic = kernels{level: Generic, dotRows: dotRowsGeneric, addRowsT: addRowsTGeneric}
+func (k kernels) dotRows(out, w, a []float64) { k.dotRowsAhead(out, w, a, nil) }
+func (k kernels) addRowsT(g, s, a []float64)  { k.addRowsTAhead(g, s, a, nil) }
+
+var generic = kernels{
+	level: Generic,
+	dotRowsAhead: func(out, w, a, ahead []float64) {
+		dotRowsGeneric(out, w, a)
+		prefetch(ahead)
+	},
+	addRowsTAhead: func(g, s, a, ahead []float64) {
+		addRowsTGeneric(g, s, a)
+		prefetch(ahead)
+	},
+	linearBlock: func(sums, w, a, y, r, ahead []float64, grad bool) {
+		linearBlockWith(dotRowsGeneric, addRowsTGeneric, sums, w, a, y, r, grad)
+		prefetch(ahead)
+	},
+}
+
+// linearBlockWith is LinearBlock made of a level's two kernels and a loop
+// between them: the numbers, and the order they are added in, that the
+// generated single kernels reproduce.
+func linearBlockWith(dot func(out, w, a []float64), addT func(g, s, a []float64), sums, w, a, y, r []float64, grad bool) {
+	m := len(w) - 1
+	r = r[:len(y)]
+	dot(r, w[:m], a)
+	b := w[m]
+	loss, gb := sums[0], sums[1+m]
+	for k, yk := range y {
+		v := r[k] + b - yk
+		r[k] = v
+		loss += v * v
+		gb += v
+	}
+	sums[0], sums[1+m] = loss, gb
+	if grad {
+		addT(sums[1:1+m], r, a)
+	}
+}
 
 // active is the best level the CPU runs, set once by init.
 var active = best()
@@ -47,20 +88,30 @@ func Active() Level { return active.level }
 
 // DotRows sets out[k] = w·(row k of a) for every k, where a holds len(out)
 // rows of len(w) values each.
-func DotRows(out, w, a []float64) {
+func DotRows(out, w, a []float64) { DotRowsAhead(out, w, a, nil) }
+
+// DotRowsAhead is DotRows that also asks for ahead's lines (Prefetch),
+// a line at a time between its arithmetic: reading them overlaps the
+// arithmetic where a burst would wait for the core's free line buffers.
+// It changes no value.
+func DotRowsAhead(out, w, a, ahead []float64) {
 	if len(a) < len(out)*len(w) {
 		panic(fmt.Sprintf("vec: DotRows: %d values hold fewer than %d rows of %d", len(a), len(out), len(w)))
 	}
-	active.dotRows(out, w, a)
+	active.dotRowsAhead(out, w, a, ahead)
 }
 
 // AddRowsT adds Σ_k s[k]·(row k of a) to g, where a holds len(s) rows of
 // len(g) values each: g += aᵀs.
-func AddRowsT(g, s, a []float64) {
+func AddRowsT(g, s, a []float64) { AddRowsTAhead(g, s, a, nil) }
+
+// AddRowsTAhead is AddRowsT that also asks for ahead's lines, as
+// DotRowsAhead does.
+func AddRowsTAhead(g, s, a, ahead []float64) {
 	if len(a) < len(s)*len(g) {
 		panic(fmt.Sprintf("vec: AddRowsT: %d values hold fewer than %d rows of %d", len(a), len(s), len(g)))
 	}
-	active.addRowsT(g, s, a)
+	active.addRowsTAhead(g, s, a, ahead)
 }
 
 // dotRowsGeneric goes four rows at a time: one dot product is a chain of
@@ -79,6 +130,21 @@ func dotRowsGeneric(out, w, a []float64) {
 	for ; k < len(out); k++ {
 		out[k] = floats.Dot(w, a[k*m:(k+1)*m])
 	}
+}
+
+// LinearBlock adds one block of rows to the linear model's full-batch
+// sums: with w the coefficients and then the bias, the residuals
+// r[k] = w·(row k of a) + bias − y[k] (kept in r), the sum of their squares
+// to sums[0], the residuals summed to sums[len(w)], and, when grad, each
+// row scaled by its residual to sums[1:len(w)] (AddRowsT). The numbers are
+// those DotRows, a loop in row order and AddRowsT give, in one call; it
+// asks for ahead's lines on the way as DotRowsAhead does.
+func LinearBlock(sums, w, a, y, r, ahead []float64, grad bool) {
+	m := len(w) - 1
+	if m < 0 || len(sums) < m+2 || len(r) < len(y) || len(a) < len(y)*m {
+		panic(fmt.Sprintf("vec: LinearBlock: %d sums, %d weights, %d values, %d targets, %d residuals", len(sums), len(w), len(a), len(y), len(r)))
+	}
+	active.linearBlock(sums, w, a, y, r, ahead, grad)
 }
 
 // Prefetch asks the CPU to bring a into its caches, to be read soon; it

@@ -4,25 +4,29 @@
 
 #include "textflag.h"
 
-// func dotRowsAVX2(out []float64, w []float64, a []float64)
-// Requires: AVX, FMA3
-TEXT ·dotRowsAVX2(SB), NOSPLIT, $0-72
-	MOVQ out_base+0(FP), AX
-	MOVQ out_len+8(FP), CX
-	MOVQ w_base+24(FP), DX
+// func dotRowsAVX2(out []float64, w []float64, a []float64, ahead []float64)
+// Requires: AVX, FMA3, MMX+
+TEXT ·dotRowsAVX2(SB), NOSPLIT, $0-96
+	MOVQ ahead_base+72(FP), AX
+	MOVQ ahead_len+80(FP), CX
+	LEAQ (AX)(CX*8), CX
+	ANDQ $-64, AX
+	MOVQ out_len+8(FP), DX
 	MOVQ w_len+32(FP), BX
-	MOVQ a_base+48(FP), SI
-	MOVQ BX, DI
-	SHLQ $0x03, DI
-	MOVQ BX, R8
-	ANDQ $-4, R8
+	MOVQ out_base+0(FP), SI
+	MOVQ w_base+24(FP), DI
+	MOVQ a_base+48(FP), R8
+	MOVQ BX, R9
+	SHLQ $0x03, R9
+	MOVQ BX, R10
+	ANDQ $-4, R10
 
 rows8AVX2:
-	CMPQ   CX, $0x08
+	CMPQ   DX, $0x08
 	JB     rows4AVX2
-	LEAQ   (SI)(DI*1), R10
-	LEAQ   (R10)(DI*1), R11
-	LEAQ   (R11)(DI*1), R12
+	LEAQ   (R8)(R9*1), R12
+	LEAQ   (R12)(R9*1), R13
+	LEAQ   (R13)(R9*1), R14
 	VXORPD Y0, Y0, Y0
 	VXORPD Y1, Y1, Y1
 	VXORPD Y2, Y2, Y2
@@ -31,24 +35,30 @@ rows8AVX2:
 	VXORPD Y5, Y5, Y5
 	VXORPD Y6, Y6, Y6
 	VXORPD Y7, Y7, Y7
-	XORQ   R9, R9
-	MOVQ   BX, R13
-	SHLQ   $0x02, R13
+	XORQ   R11, R11
+	MOVQ   BX, R15
+	SHLQ   $0x02, R15
 
 vec8AVX2:
-	CMPQ        R9, R8
+	CMPQ        R11, R10
 	JAE         vec8doneAVX2
-	VMOVUPD     (DX)(R9*8), Y8
-	VFMADD231PD (SI)(R9*8), Y8, Y0
-	VFMADD231PD (R10)(R9*8), Y8, Y1
-	VFMADD231PD (R11)(R9*8), Y8, Y2
-	VFMADD231PD (R12)(R9*8), Y8, Y3
-	VFMADD231PD (SI)(R13*8), Y8, Y4
-	VFMADD231PD (R10)(R13*8), Y8, Y5
-	VFMADD231PD (R11)(R13*8), Y8, Y6
-	VFMADD231PD (R12)(R13*8), Y8, Y7
-	ADDQ        $0x04, R9
-	ADDQ        $0x04, R13
+	VMOVUPD     (DI)(R11*8), Y8
+	VFMADD231PD (R8)(R11*8), Y8, Y0
+	VFMADD231PD (R12)(R11*8), Y8, Y1
+	VFMADD231PD (R13)(R11*8), Y8, Y2
+	VFMADD231PD (R14)(R11*8), Y8, Y3
+	CMPQ        AX, CX
+	JAE         pf8AVX2
+	PREFETCHT2  (AX)
+	ADDQ        $0x40, AX
+
+pf8AVX2:
+	VFMADD231PD (R8)(R15*8), Y8, Y4
+	VFMADD231PD (R12)(R15*8), Y8, Y5
+	VFMADD231PD (R13)(R15*8), Y8, Y6
+	VFMADD231PD (R14)(R15*8), Y8, Y7
+	ADDQ        $0x04, R11
+	ADDQ        $0x04, R15
 	JMP         vec8AVX2
 
 vec8doneAVX2:
@@ -86,58 +96,64 @@ vec8doneAVX2:
 	VADDSD       X7, X6, X6
 
 tail8AVX2:
-	CMPQ        R9, BX
+	CMPQ        R11, BX
 	JAE         tail8doneAVX2
-	VMOVSD      (DX)(R9*8), X7
-	VFMADD231SD (SI)(R9*8), X7, X8
-	VFMADD231SD (R10)(R9*8), X7, X0
-	VFMADD231SD (R11)(R9*8), X7, X1
-	VFMADD231SD (R12)(R9*8), X7, X2
-	VFMADD231SD (SI)(R13*8), X7, X3
-	VFMADD231SD (R10)(R13*8), X7, X4
-	VFMADD231SD (R11)(R13*8), X7, X5
-	VFMADD231SD (R12)(R13*8), X7, X6
-	INCQ        R9
-	INCQ        R13
+	VMOVSD      (DI)(R11*8), X7
+	VFMADD231SD (R8)(R11*8), X7, X8
+	VFMADD231SD (R12)(R11*8), X7, X0
+	VFMADD231SD (R13)(R11*8), X7, X1
+	VFMADD231SD (R14)(R11*8), X7, X2
+	VFMADD231SD (R8)(R15*8), X7, X3
+	VFMADD231SD (R12)(R15*8), X7, X4
+	VFMADD231SD (R13)(R15*8), X7, X5
+	VFMADD231SD (R14)(R15*8), X7, X6
+	INCQ        R11
+	INCQ        R15
 	JMP         tail8AVX2
 
 tail8doneAVX2:
-	VMOVSD X8, (AX)
-	VMOVSD X0, 8(AX)
-	VMOVSD X1, 16(AX)
-	VMOVSD X2, 24(AX)
-	VMOVSD X3, 32(AX)
-	VMOVSD X4, 40(AX)
-	VMOVSD X5, 48(AX)
-	VMOVSD X6, 56(AX)
-	ADDQ   $0x40, AX
-	LEAQ   (R12)(DI*4), SI
-	ADDQ   DI, SI
-	SUBQ   $0x08, CX
+	VMOVSD X8, (SI)
+	VMOVSD X0, 8(SI)
+	VMOVSD X1, 16(SI)
+	VMOVSD X2, 24(SI)
+	VMOVSD X3, 32(SI)
+	VMOVSD X4, 40(SI)
+	VMOVSD X5, 48(SI)
+	VMOVSD X6, 56(SI)
+	ADDQ   $0x40, SI
+	LEAQ   (R14)(R9*4), R8
+	ADDQ   R9, R8
+	SUBQ   $0x08, DX
 	JMP    rows8AVX2
 
 rows4AVX2:
-	CMPQ   CX, $0x04
+	CMPQ   DX, $0x04
 	JB     rows1AVX2
-	LEAQ   (SI)(DI*1), R10
-	LEAQ   (R10)(DI*1), R11
-	LEAQ   (R11)(DI*1), R12
+	LEAQ   (R8)(R9*1), R12
+	LEAQ   (R12)(R9*1), R13
+	LEAQ   (R13)(R9*1), R14
 	VXORPD Y0, Y0, Y0
 	VXORPD Y1, Y1, Y1
 	VXORPD Y2, Y2, Y2
 	VXORPD Y3, Y3, Y3
-	XORQ   R9, R9
+	XORQ   R11, R11
 
 vec4AVX2:
-	CMPQ        R9, R8
+	CMPQ        R11, R10
 	JAE         vec4doneAVX2
-	VMOVUPD     (DX)(R9*8), Y4
-	VFMADD231PD (SI)(R9*8), Y4, Y0
-	VFMADD231PD (R10)(R9*8), Y4, Y1
-	VFMADD231PD (R11)(R9*8), Y4, Y2
-	VFMADD231PD (R12)(R9*8), Y4, Y3
-	ADDQ        $0x04, R9
-	JMP         vec4AVX2
+	VMOVUPD     (DI)(R11*8), Y4
+	VFMADD231PD (R8)(R11*8), Y4, Y0
+	VFMADD231PD (R12)(R11*8), Y4, Y1
+	VFMADD231PD (R13)(R11*8), Y4, Y2
+	VFMADD231PD (R14)(R11*8), Y4, Y3
+	CMPQ        AX, CX
+	JAE         pf4AVX2
+	PREFETCHT2  (AX)
+	ADDQ        $0x40, AX
+
+pf4AVX2:
+	ADDQ $0x04, R11
+	JMP  vec4AVX2
 
 vec4doneAVX2:
 	VEXTRACTF128 $0x01, Y0, X4
@@ -158,38 +174,38 @@ vec4doneAVX2:
 	VADDSD       X3, X2, X2
 
 tail4AVX2:
-	CMPQ        R9, BX
+	CMPQ        R11, BX
 	JAE         tail4doneAVX2
-	VMOVSD      (DX)(R9*8), X3
-	VFMADD231SD (SI)(R9*8), X3, X4
-	VFMADD231SD (R10)(R9*8), X3, X0
-	VFMADD231SD (R11)(R9*8), X3, X1
-	VFMADD231SD (R12)(R9*8), X3, X2
-	INCQ        R9
+	VMOVSD      (DI)(R11*8), X3
+	VFMADD231SD (R8)(R11*8), X3, X4
+	VFMADD231SD (R12)(R11*8), X3, X0
+	VFMADD231SD (R13)(R11*8), X3, X1
+	VFMADD231SD (R14)(R11*8), X3, X2
+	INCQ        R11
 	JMP         tail4AVX2
 
 tail4doneAVX2:
-	VMOVSD X4, (AX)
-	VMOVSD X0, 8(AX)
-	VMOVSD X1, 16(AX)
-	VMOVSD X2, 24(AX)
-	ADDQ   $0x20, AX
-	LEAQ   (R12)(DI*1), SI
-	SUBQ   $0x04, CX
+	VMOVSD X4, (SI)
+	VMOVSD X0, 8(SI)
+	VMOVSD X1, 16(SI)
+	VMOVSD X2, 24(SI)
+	ADDQ   $0x20, SI
+	LEAQ   (R14)(R9*1), R8
+	SUBQ   $0x04, DX
 	JMP    rows4AVX2
 
 rows1AVX2:
-	TESTQ  CX, CX
+	TESTQ  DX, DX
 	JZ     doneAVX2
 	VXORPD Y0, Y0, Y0
-	XORQ   R9, R9
+	XORQ   R11, R11
 
 vec1AVX2:
-	CMPQ        R9, R8
+	CMPQ        R11, R10
 	JAE         vec1doneAVX2
-	VMOVUPD     (DX)(R9*8), Y1
-	VFMADD231PD (SI)(R9*8), Y1, Y0
-	ADDQ        $0x04, R9
+	VMOVUPD     (DI)(R11*8), Y1
+	VFMADD231PD (R8)(R11*8), Y1, Y0
+	ADDQ        $0x04, R11
 	JMP         vec1AVX2
 
 vec1doneAVX2:
@@ -199,147 +215,576 @@ vec1doneAVX2:
 	VADDSD       X0, X1, X1
 
 tail1AVX2:
-	CMPQ        R9, BX
+	CMPQ        R11, BX
 	JAE         tail1doneAVX2
-	VMOVSD      (DX)(R9*8), X0
-	VFMADD231SD (SI)(R9*8), X0, X1
-	INCQ        R9
+	VMOVSD      (DI)(R11*8), X0
+	VFMADD231SD (R8)(R11*8), X0, X1
+	INCQ        R11
 	JMP         tail1AVX2
 
 tail1doneAVX2:
-	VMOVSD X1, (AX)
-	ADDQ   $0x08, AX
-	ADDQ   DI, SI
-	DECQ   CX
+	VMOVSD X1, (SI)
+	ADDQ   $0x08, SI
+	ADDQ   R9, R8
+	DECQ   DX
 	JMP    rows1AVX2
 
 doneAVX2:
+dotRowsAVX2ahead:
+	CMPQ       AX, CX
+	JAE        dotRowsAVX2aheaddone
+	PREFETCHT2 (AX)
+	ADDQ       $0x40, AX
+	JMP        dotRowsAVX2ahead
+
+dotRowsAVX2aheaddone:
 	VZEROUPPER
 	RET
 
-// func addRowsTAVX2(g []float64, s []float64, a []float64)
-// Requires: AVX, FMA3
-TEXT ·addRowsTAVX2(SB), NOSPLIT, $0-72
-	MOVQ g_base+0(FP), AX
-	MOVQ g_len+8(FP), CX
-	MOVQ s_base+24(FP), DX
+// func addRowsTAVX2(g []float64, s []float64, a []float64, ahead []float64)
+// Requires: AVX, FMA3, MMX+
+TEXT ·addRowsTAVX2(SB), NOSPLIT, $0-96
+	MOVQ ahead_base+72(FP), AX
+	MOVQ ahead_len+80(FP), CX
+	LEAQ (AX)(CX*8), CX
+	ANDQ $-64, AX
+	MOVQ g_len+8(FP), DX
 	MOVQ s_len+32(FP), BX
-	MOVQ a_base+48(FP), SI
-	MOVQ CX, DI
-	SHLQ $0x03, DI
-	XORQ R8, R8
+	MOVQ g_base+0(FP), SI
+	MOVQ s_base+24(FP), DI
+	MOVQ a_base+48(FP), R8
+	MOVQ DX, R9
+	SHLQ $0x03, R9
+	XORQ R10, R10
 
 tileAVX2:
-	LEAQ    32(R8), R9
-	CMPQ    R9, CX
+	LEAQ    32(R10), R11
+	CMPQ    R11, DX
 	JA      tiledoneAVX2
-	VMOVUPD (AX)(R8*8), Y0
-	VMOVUPD 32(AX)(R8*8), Y1
-	VMOVUPD 64(AX)(R8*8), Y2
-	VMOVUPD 96(AX)(R8*8), Y3
-	VMOVUPD 128(AX)(R8*8), Y4
-	VMOVUPD 160(AX)(R8*8), Y5
-	VMOVUPD 192(AX)(R8*8), Y6
-	VMOVUPD 224(AX)(R8*8), Y7
-	LEAQ    (SI)(R8*8), R10
-	XORQ    R11, R11
+	VMOVUPD (SI)(R10*8), Y0
+	VMOVUPD 32(SI)(R10*8), Y1
+	VMOVUPD 64(SI)(R10*8), Y2
+	VMOVUPD 96(SI)(R10*8), Y3
+	VMOVUPD 128(SI)(R10*8), Y4
+	VMOVUPD 160(SI)(R10*8), Y5
+	VMOVUPD 192(SI)(R10*8), Y6
+	VMOVUPD 224(SI)(R10*8), Y7
+	LEAQ    (R8)(R10*8), R12
+	XORQ    R13, R13
 
 tilerowsAVX2:
-	CMPQ         R11, BX
+	CMPQ         R13, BX
 	JAE          tilerowsdoneAVX2
-	VBROADCASTSD (DX)(R11*8), Y8
-	VFMADD231PD  (R10), Y8, Y0
-	VFMADD231PD  32(R10), Y8, Y1
-	VFMADD231PD  64(R10), Y8, Y2
-	VFMADD231PD  96(R10), Y8, Y3
-	VFMADD231PD  128(R10), Y8, Y4
-	VFMADD231PD  160(R10), Y8, Y5
-	VFMADD231PD  192(R10), Y8, Y6
-	VFMADD231PD  224(R10), Y8, Y7
-	ADDQ         DI, R10
-	INCQ         R11
-	JMP          tilerowsAVX2
+	VBROADCASTSD (DI)(R13*8), Y8
+	VFMADD231PD  (R12), Y8, Y0
+	VFMADD231PD  32(R12), Y8, Y1
+	VFMADD231PD  64(R12), Y8, Y2
+	VFMADD231PD  96(R12), Y8, Y3
+	VFMADD231PD  128(R12), Y8, Y4
+	VFMADD231PD  160(R12), Y8, Y5
+	VFMADD231PD  192(R12), Y8, Y6
+	VFMADD231PD  224(R12), Y8, Y7
+	CMPQ         AX, CX
+	JAE          tilepfAVX2
+	PREFETCHT2   (AX)
+	ADDQ         $0x40, AX
+
+tilepfAVX2:
+	ADDQ R9, R12
+	INCQ R13
+	JMP  tilerowsAVX2
 
 tilerowsdoneAVX2:
-	VMOVUPD Y0, (AX)(R8*8)
-	VMOVUPD Y1, 32(AX)(R8*8)
-	VMOVUPD Y2, 64(AX)(R8*8)
-	VMOVUPD Y3, 96(AX)(R8*8)
-	VMOVUPD Y4, 128(AX)(R8*8)
-	VMOVUPD Y5, 160(AX)(R8*8)
-	VMOVUPD Y6, 192(AX)(R8*8)
-	VMOVUPD Y7, 224(AX)(R8*8)
-	MOVQ    R9, R8
+	VMOVUPD Y0, (SI)(R10*8)
+	VMOVUPD Y1, 32(SI)(R10*8)
+	VMOVUPD Y2, 64(SI)(R10*8)
+	VMOVUPD Y3, 96(SI)(R10*8)
+	VMOVUPD Y4, 128(SI)(R10*8)
+	VMOVUPD Y5, 160(SI)(R10*8)
+	VMOVUPD Y6, 192(SI)(R10*8)
+	VMOVUPD Y7, 224(SI)(R10*8)
+	MOVQ    R11, R10
 	JMP     tileAVX2
 
 tiledoneAVX2:
 oneAVX2:
-	LEAQ    4(R8), R9
-	CMPQ    R9, CX
+	LEAQ    4(R10), R11
+	CMPQ    R11, DX
 	JA      onedoneAVX2
-	VMOVUPD (AX)(R8*8), Y0
-	LEAQ    (SI)(R8*8), R10
-	XORQ    R11, R11
+	VMOVUPD (SI)(R10*8), Y0
+	LEAQ    (R8)(R10*8), R12
+	XORQ    R13, R13
 
 onerowsAVX2:
-	CMPQ         R11, BX
+	CMPQ         R13, BX
 	JAE          onerowsdoneAVX2
-	VBROADCASTSD (DX)(R11*8), Y1
-	VFMADD231PD  (R10), Y1, Y0
-	ADDQ         DI, R10
-	INCQ         R11
-	JMP          onerowsAVX2
+	VBROADCASTSD (DI)(R13*8), Y1
+	VFMADD231PD  (R12), Y1, Y0
+	CMPQ         AX, CX
+	JAE          onepfAVX2
+	PREFETCHT2   (AX)
+	ADDQ         $0x40, AX
+
+onepfAVX2:
+	ADDQ R9, R12
+	INCQ R13
+	JMP  onerowsAVX2
 
 onerowsdoneAVX2:
-	VMOVUPD Y0, (AX)(R8*8)
-	MOVQ    R9, R8
+	VMOVUPD Y0, (SI)(R10*8)
+	MOVQ    R11, R10
 	JMP     oneAVX2
 
 onedoneAVX2:
 colsAVX2:
-	CMPQ   R8, CX
+	CMPQ   R10, DX
 	JAE    doneAVX2
-	VMOVSD (AX)(R8*8), X0
-	LEAQ   (SI)(R8*8), R10
-	XORQ   R11, R11
+	VMOVSD (SI)(R10*8), X0
+	LEAQ   (R8)(R10*8), R12
+	XORQ   R13, R13
 
 colrowsAVX2:
-	CMPQ        R11, BX
+	CMPQ        R13, BX
 	JAE         colrowsdoneAVX2
-	VMOVSD      (DX)(R11*8), X1
-	VFMADD231SD (R10), X1, X0
-	ADDQ        DI, R10
-	INCQ        R11
+	VMOVSD      (DI)(R13*8), X1
+	VFMADD231SD (R12), X1, X0
+	ADDQ        R9, R12
+	INCQ        R13
 	JMP         colrowsAVX2
 
 colrowsdoneAVX2:
-	VMOVSD X0, (AX)(R8*8)
-	INCQ   R8
+	VMOVSD X0, (SI)(R10*8)
+	INCQ   R10
 	JMP    colsAVX2
 
 doneAVX2:
+addRowsTAVX2ahead:
+	CMPQ       AX, CX
+	JAE        addRowsTAVX2aheaddone
+	PREFETCHT2 (AX)
+	ADDQ       $0x40, AX
+	JMP        addRowsTAVX2ahead
+
+addRowsTAVX2aheaddone:
 	VZEROUPPER
 	RET
 
-// func dotRowsAVX512(out []float64, w []float64, a []float64)
-// Requires: AVX, AVX512F, FMA3
-TEXT ·dotRowsAVX512(SB), NOSPLIT, $0-72
-	MOVQ out_base+0(FP), AX
-	MOVQ out_len+8(FP), CX
-	MOVQ w_base+24(FP), DX
+// func linearBlockAVX2(sums []float64, w []float64, a []float64, y []float64, r []float64, ahead []float64, grad bool)
+// Requires: AVX, FMA3, MMX+
+TEXT ·linearBlockAVX2(SB), NOSPLIT, $0-145
+	MOVQ ahead_base+120(FP), AX
+	MOVQ ahead_len+128(FP), CX
+	SHRQ $0x01, CX
+	LEAQ (AX)(CX*8), CX
+	ANDQ $-64, AX
+	MOVQ y_len+80(FP), DX
 	MOVQ w_len+32(FP), BX
-	MOVQ a_base+48(FP), SI
-	MOVQ BX, DI
-	SHLQ $0x03, DI
-	MOVQ BX, R8
-	ANDQ $-8, R8
+	DECQ BX
+	MOVQ r_base+96(FP), SI
+	MOVQ w_base+24(FP), DI
+	MOVQ a_base+48(FP), R8
+	MOVQ BX, R9
+	SHLQ $0x03, R9
+	MOVQ BX, R10
+	ANDQ $-4, R10
+
+rows8DotlinearBlockAVX2:
+	CMPQ   DX, $0x08
+	JB     rows4DotlinearBlockAVX2
+	LEAQ   (R8)(R9*1), R12
+	LEAQ   (R12)(R9*1), R13
+	LEAQ   (R13)(R9*1), R14
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	XORQ   R11, R11
+	MOVQ   BX, R15
+	SHLQ   $0x02, R15
+
+vec8DotlinearBlockAVX2:
+	CMPQ        R11, R10
+	JAE         vec8doneDotlinearBlockAVX2
+	VMOVUPD     (DI)(R11*8), Y8
+	VFMADD231PD (R8)(R11*8), Y8, Y0
+	VFMADD231PD (R12)(R11*8), Y8, Y1
+	VFMADD231PD (R13)(R11*8), Y8, Y2
+	VFMADD231PD (R14)(R11*8), Y8, Y3
+	CMPQ        AX, CX
+	JAE         pf8DotlinearBlockAVX2
+	PREFETCHT2  (AX)
+	ADDQ        $0x40, AX
+
+pf8DotlinearBlockAVX2:
+	VFMADD231PD (R8)(R15*8), Y8, Y4
+	VFMADD231PD (R12)(R15*8), Y8, Y5
+	VFMADD231PD (R13)(R15*8), Y8, Y6
+	VFMADD231PD (R14)(R15*8), Y8, Y7
+	ADDQ        $0x04, R11
+	ADDQ        $0x04, R15
+	JMP         vec8DotlinearBlockAVX2
+
+vec8doneDotlinearBlockAVX2:
+	VEXTRACTF128 $0x01, Y0, X8
+	VADDPD       X8, X0, X8
+	VUNPCKHPD    X8, X8, X0
+	VADDSD       X0, X8, X8
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPD       X0, X1, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	VEXTRACTF128 $0x01, Y2, X1
+	VADDPD       X1, X2, X1
+	VUNPCKHPD    X1, X1, X2
+	VADDSD       X2, X1, X1
+	VEXTRACTF128 $0x01, Y3, X2
+	VADDPD       X2, X3, X2
+	VUNPCKHPD    X2, X2, X3
+	VADDSD       X3, X2, X2
+	VEXTRACTF128 $0x01, Y4, X3
+	VADDPD       X3, X4, X3
+	VUNPCKHPD    X3, X3, X4
+	VADDSD       X4, X3, X3
+	VEXTRACTF128 $0x01, Y5, X4
+	VADDPD       X4, X5, X4
+	VUNPCKHPD    X4, X4, X5
+	VADDSD       X5, X4, X4
+	VEXTRACTF128 $0x01, Y6, X5
+	VADDPD       X5, X6, X5
+	VUNPCKHPD    X5, X5, X6
+	VADDSD       X6, X5, X5
+	VEXTRACTF128 $0x01, Y7, X6
+	VADDPD       X6, X7, X6
+	VUNPCKHPD    X6, X6, X7
+	VADDSD       X7, X6, X6
+
+tail8DotlinearBlockAVX2:
+	CMPQ        R11, BX
+	JAE         tail8doneDotlinearBlockAVX2
+	VMOVSD      (DI)(R11*8), X7
+	VFMADD231SD (R8)(R11*8), X7, X8
+	VFMADD231SD (R12)(R11*8), X7, X0
+	VFMADD231SD (R13)(R11*8), X7, X1
+	VFMADD231SD (R14)(R11*8), X7, X2
+	VFMADD231SD (R8)(R15*8), X7, X3
+	VFMADD231SD (R12)(R15*8), X7, X4
+	VFMADD231SD (R13)(R15*8), X7, X5
+	VFMADD231SD (R14)(R15*8), X7, X6
+	INCQ        R11
+	INCQ        R15
+	JMP         tail8DotlinearBlockAVX2
+
+tail8doneDotlinearBlockAVX2:
+	VMOVSD X8, (SI)
+	VMOVSD X0, 8(SI)
+	VMOVSD X1, 16(SI)
+	VMOVSD X2, 24(SI)
+	VMOVSD X3, 32(SI)
+	VMOVSD X4, 40(SI)
+	VMOVSD X5, 48(SI)
+	VMOVSD X6, 56(SI)
+	ADDQ   $0x40, SI
+	LEAQ   (R14)(R9*4), R8
+	ADDQ   R9, R8
+	SUBQ   $0x08, DX
+	JMP    rows8DotlinearBlockAVX2
+
+rows4DotlinearBlockAVX2:
+	CMPQ   DX, $0x04
+	JB     rows1DotlinearBlockAVX2
+	LEAQ   (R8)(R9*1), R12
+	LEAQ   (R12)(R9*1), R13
+	LEAQ   (R13)(R9*1), R14
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	XORQ   R11, R11
+
+vec4DotlinearBlockAVX2:
+	CMPQ        R11, R10
+	JAE         vec4doneDotlinearBlockAVX2
+	VMOVUPD     (DI)(R11*8), Y4
+	VFMADD231PD (R8)(R11*8), Y4, Y0
+	VFMADD231PD (R12)(R11*8), Y4, Y1
+	VFMADD231PD (R13)(R11*8), Y4, Y2
+	VFMADD231PD (R14)(R11*8), Y4, Y3
+	CMPQ        AX, CX
+	JAE         pf4DotlinearBlockAVX2
+	PREFETCHT2  (AX)
+	ADDQ        $0x40, AX
+
+pf4DotlinearBlockAVX2:
+	ADDQ $0x04, R11
+	JMP  vec4DotlinearBlockAVX2
+
+vec4doneDotlinearBlockAVX2:
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPD       X4, X0, X4
+	VUNPCKHPD    X4, X4, X0
+	VADDSD       X0, X4, X4
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPD       X0, X1, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	VEXTRACTF128 $0x01, Y2, X1
+	VADDPD       X1, X2, X1
+	VUNPCKHPD    X1, X1, X2
+	VADDSD       X2, X1, X1
+	VEXTRACTF128 $0x01, Y3, X2
+	VADDPD       X2, X3, X2
+	VUNPCKHPD    X2, X2, X3
+	VADDSD       X3, X2, X2
+
+tail4DotlinearBlockAVX2:
+	CMPQ        R11, BX
+	JAE         tail4doneDotlinearBlockAVX2
+	VMOVSD      (DI)(R11*8), X3
+	VFMADD231SD (R8)(R11*8), X3, X4
+	VFMADD231SD (R12)(R11*8), X3, X0
+	VFMADD231SD (R13)(R11*8), X3, X1
+	VFMADD231SD (R14)(R11*8), X3, X2
+	INCQ        R11
+	JMP         tail4DotlinearBlockAVX2
+
+tail4doneDotlinearBlockAVX2:
+	VMOVSD X4, (SI)
+	VMOVSD X0, 8(SI)
+	VMOVSD X1, 16(SI)
+	VMOVSD X2, 24(SI)
+	ADDQ   $0x20, SI
+	LEAQ   (R14)(R9*1), R8
+	SUBQ   $0x04, DX
+	JMP    rows4DotlinearBlockAVX2
+
+rows1DotlinearBlockAVX2:
+	TESTQ  DX, DX
+	JZ     doneDotlinearBlockAVX2
+	VXORPD Y0, Y0, Y0
+	XORQ   R11, R11
+
+vec1DotlinearBlockAVX2:
+	CMPQ        R11, R10
+	JAE         vec1doneDotlinearBlockAVX2
+	VMOVUPD     (DI)(R11*8), Y1
+	VFMADD231PD (R8)(R11*8), Y1, Y0
+	ADDQ        $0x04, R11
+	JMP         vec1DotlinearBlockAVX2
+
+vec1doneDotlinearBlockAVX2:
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X1
+	VUNPCKHPD    X1, X1, X0
+	VADDSD       X0, X1, X1
+
+tail1DotlinearBlockAVX2:
+	CMPQ        R11, BX
+	JAE         tail1doneDotlinearBlockAVX2
+	VMOVSD      (DI)(R11*8), X0
+	VFMADD231SD (R8)(R11*8), X0, X1
+	INCQ        R11
+	JMP         tail1DotlinearBlockAVX2
+
+tail1doneDotlinearBlockAVX2:
+	VMOVSD X1, (SI)
+	ADDQ   $0x08, SI
+	ADDQ   R9, R8
+	DECQ   DX
+	JMP    rows1DotlinearBlockAVX2
+
+doneDotlinearBlockAVX2:
+linearBlockAVX2firstahead:
+	CMPQ       AX, CX
+	JAE        linearBlockAVX2firstaheaddone
+	PREFETCHT2 (AX)
+	ADDQ       $0x40, AX
+	JMP        linearBlockAVX2firstahead
+
+linearBlockAVX2firstaheaddone:
+	MOVQ   r_base+96(FP), CX
+	MOVQ   y_base+72(FP), DX
+	MOVQ   sums_base+0(FP), BX
+	MOVQ   y_len+80(FP), SI
+	MOVQ   w_len+32(FP), DI
+	MOVQ   w_base+24(FP), R8
+	VMOVSD -8(R8)(DI*8), X0
+	VMOVSD (BX), X1
+	VMOVSD (BX)(DI*8), X2
+	XORQ   R8, R8
+
+linearBlockAVX2res:
+	CMPQ   R8, SI
+	JAE    linearBlockAVX2resdone
+	VMOVSD (CX)(R8*8), X3
+	VADDSD X0, X3, X3
+	VSUBSD (DX)(R8*8), X3, X3
+	VMOVSD X3, (CX)(R8*8)
+	VMULSD X3, X3, X4
+	VADDSD X4, X1, X1
+	VADDSD X3, X2, X2
+	INCQ   R8
+	JMP    linearBlockAVX2res
+
+linearBlockAVX2resdone:
+	VMOVSD X1, (BX)
+	VMOVSD X2, (BX)(DI*8)
+	MOVQ   ahead_len+128(FP), CX
+	MOVQ   ahead_base+120(FP), DX
+	LEAQ   (DX)(CX*8), CX
+	MOVB   grad+144(FP), DL
+	TESTB  DL, DL
+	JZ     linearBlockAVX2nograd
+	MOVQ   y_len+80(FP), DX
+	MOVQ   w_len+32(FP), BX
+	DECQ   BX
+	MOVQ   sums_base+0(FP), SI
+	ADDQ   $0x08, SI
+	MOVQ   r_base+96(FP), DI
+	MOVQ   a_base+48(FP), R8
+	MOVQ   BX, R9
+	SHLQ   $0x03, R9
+	XORQ   R10, R10
+
+tileAddTlinearBlockAVX2:
+	LEAQ    32(R10), R11
+	CMPQ    R11, BX
+	JA      tiledoneAddTlinearBlockAVX2
+	VMOVUPD (SI)(R10*8), Y0
+	VMOVUPD 32(SI)(R10*8), Y1
+	VMOVUPD 64(SI)(R10*8), Y2
+	VMOVUPD 96(SI)(R10*8), Y3
+	VMOVUPD 128(SI)(R10*8), Y4
+	VMOVUPD 160(SI)(R10*8), Y5
+	VMOVUPD 192(SI)(R10*8), Y6
+	VMOVUPD 224(SI)(R10*8), Y7
+	LEAQ    (R8)(R10*8), R12
+	XORQ    R13, R13
+
+tilerowsAddTlinearBlockAVX2:
+	CMPQ         R13, DX
+	JAE          tilerowsdoneAddTlinearBlockAVX2
+	VBROADCASTSD (DI)(R13*8), Y8
+	VFMADD231PD  (R12), Y8, Y0
+	VFMADD231PD  32(R12), Y8, Y1
+	VFMADD231PD  64(R12), Y8, Y2
+	VFMADD231PD  96(R12), Y8, Y3
+	VFMADD231PD  128(R12), Y8, Y4
+	VFMADD231PD  160(R12), Y8, Y5
+	VFMADD231PD  192(R12), Y8, Y6
+	VFMADD231PD  224(R12), Y8, Y7
+	CMPQ         AX, CX
+	JAE          tilepfAddTlinearBlockAVX2
+	PREFETCHT2   (AX)
+	ADDQ         $0x40, AX
+
+tilepfAddTlinearBlockAVX2:
+	ADDQ R9, R12
+	INCQ R13
+	JMP  tilerowsAddTlinearBlockAVX2
+
+tilerowsdoneAddTlinearBlockAVX2:
+	VMOVUPD Y0, (SI)(R10*8)
+	VMOVUPD Y1, 32(SI)(R10*8)
+	VMOVUPD Y2, 64(SI)(R10*8)
+	VMOVUPD Y3, 96(SI)(R10*8)
+	VMOVUPD Y4, 128(SI)(R10*8)
+	VMOVUPD Y5, 160(SI)(R10*8)
+	VMOVUPD Y6, 192(SI)(R10*8)
+	VMOVUPD Y7, 224(SI)(R10*8)
+	MOVQ    R11, R10
+	JMP     tileAddTlinearBlockAVX2
+
+tiledoneAddTlinearBlockAVX2:
+oneAddTlinearBlockAVX2:
+	LEAQ    4(R10), R11
+	CMPQ    R11, BX
+	JA      onedoneAddTlinearBlockAVX2
+	VMOVUPD (SI)(R10*8), Y0
+	LEAQ    (R8)(R10*8), R12
+	XORQ    R13, R13
+
+onerowsAddTlinearBlockAVX2:
+	CMPQ         R13, DX
+	JAE          onerowsdoneAddTlinearBlockAVX2
+	VBROADCASTSD (DI)(R13*8), Y1
+	VFMADD231PD  (R12), Y1, Y0
+	CMPQ         AX, CX
+	JAE          onepfAddTlinearBlockAVX2
+	PREFETCHT2   (AX)
+	ADDQ         $0x40, AX
+
+onepfAddTlinearBlockAVX2:
+	ADDQ R9, R12
+	INCQ R13
+	JMP  onerowsAddTlinearBlockAVX2
+
+onerowsdoneAddTlinearBlockAVX2:
+	VMOVUPD Y0, (SI)(R10*8)
+	MOVQ    R11, R10
+	JMP     oneAddTlinearBlockAVX2
+
+onedoneAddTlinearBlockAVX2:
+colsAddTlinearBlockAVX2:
+	CMPQ   R10, BX
+	JAE    doneAddTlinearBlockAVX2
+	VMOVSD (SI)(R10*8), X0
+	LEAQ   (R8)(R10*8), R12
+	XORQ   R13, R13
+
+colrowsAddTlinearBlockAVX2:
+	CMPQ        R13, DX
+	JAE         colrowsdoneAddTlinearBlockAVX2
+	VMOVSD      (DI)(R13*8), X1
+	VFMADD231SD (R12), X1, X0
+	ADDQ        R9, R12
+	INCQ        R13
+	JMP         colrowsAddTlinearBlockAVX2
+
+colrowsdoneAddTlinearBlockAVX2:
+	VMOVSD X0, (SI)(R10*8)
+	INCQ   R10
+	JMP    colsAddTlinearBlockAVX2
+
+doneAddTlinearBlockAVX2:
+linearBlockAVX2nograd:
+linearBlockAVX2secondahead:
+	CMPQ       AX, CX
+	JAE        linearBlockAVX2secondaheaddone
+	PREFETCHT2 (AX)
+	ADDQ       $0x40, AX
+	JMP        linearBlockAVX2secondahead
+
+linearBlockAVX2secondaheaddone:
+	VZEROUPPER
+	RET
+
+// func dotRowsAVX512(out []float64, w []float64, a []float64, ahead []float64)
+// Requires: AVX, AVX512F, FMA3, MMX+
+TEXT ·dotRowsAVX512(SB), NOSPLIT, $0-96
+	MOVQ ahead_base+72(FP), AX
+	MOVQ ahead_len+80(FP), CX
+	LEAQ (AX)(CX*8), CX
+	ANDQ $-64, AX
+	MOVQ out_len+8(FP), DX
+	MOVQ w_len+32(FP), BX
+	MOVQ out_base+0(FP), SI
+	MOVQ w_base+24(FP), DI
+	MOVQ a_base+48(FP), R8
+	MOVQ BX, R9
+	SHLQ $0x03, R9
+	MOVQ BX, R10
+	ANDQ $-8, R10
 
 rows8AVX512:
-	CMPQ   CX, $0x08
+	CMPQ   DX, $0x08
 	JB     rows4AVX512
-	LEAQ   (SI)(DI*1), R10
-	LEAQ   (R10)(DI*1), R11
-	LEAQ   (R11)(DI*1), R12
+	LEAQ   (R8)(R9*1), R12
+	LEAQ   (R12)(R9*1), R13
+	LEAQ   (R13)(R9*1), R14
 	VPXORQ Z0, Z0, Z0
 	VPXORQ Z1, Z1, Z1
 	VPXORQ Z2, Z2, Z2
@@ -348,28 +793,34 @@ rows8AVX512:
 	VPXORQ Z5, Z5, Z5
 	VPXORQ Z6, Z6, Z6
 	VPXORQ Z7, Z7, Z7
-	XORQ   R9, R9
-	MOVQ   BX, R13
-	SHLQ   $0x02, R13
+	XORQ   R11, R11
+	MOVQ   BX, R15
+	SHLQ   $0x02, R15
 
 vec8AVX512:
-	CMPQ        R9, R8
+	CMPQ        R11, R10
 	JAE         vec8doneAVX512
-	VMOVUPD     (DX)(R9*8), Z8
-	VFMADD231PD (SI)(R9*8), Z8, Z0
-	VFMADD231PD (R10)(R9*8), Z8, Z1
-	VFMADD231PD (R11)(R9*8), Z8, Z2
-	VFMADD231PD (R12)(R9*8), Z8, Z3
-	VFMADD231PD (SI)(R13*8), Z8, Z4
-	VFMADD231PD (R10)(R13*8), Z8, Z5
-	VFMADD231PD (R11)(R13*8), Z8, Z6
-	VFMADD231PD (R12)(R13*8), Z8, Z7
-	ADDQ        $0x08, R9
-	ADDQ        $0x08, R13
+	VMOVUPD     (DI)(R11*8), Z8
+	VFMADD231PD (R8)(R11*8), Z8, Z0
+	VFMADD231PD (R12)(R11*8), Z8, Z1
+	VFMADD231PD (R13)(R11*8), Z8, Z2
+	VFMADD231PD (R14)(R11*8), Z8, Z3
+	CMPQ        AX, CX
+	JAE         pf8AVX512
+	PREFETCHT2  (AX)
+	ADDQ        $0x40, AX
+
+pf8AVX512:
+	VFMADD231PD (R8)(R15*8), Z8, Z4
+	VFMADD231PD (R12)(R15*8), Z8, Z5
+	VFMADD231PD (R13)(R15*8), Z8, Z6
+	VFMADD231PD (R14)(R15*8), Z8, Z7
+	ADDQ        $0x08, R11
+	ADDQ        $0x08, R15
 	JMP         vec8AVX512
 
 vec8doneAVX512:
-	CMPQ       R8, BX
+	CMPQ       R10, BX
 	JNE        hsum8AVX512
 	VSHUFF64X2 $0x44, Z2, Z0, Z8
 	VSHUFF64X2 $0xee, Z2, Z0, Z14
@@ -392,7 +843,7 @@ vec8doneAVX512:
 	VUNPCKLPD  Z14, Z8, Z15
 	VUNPCKHPD  Z14, Z8, Z8
 	VADDPD     Z8, Z15, Z8
-	VMOVUPD    Z8, (AX)
+	VMOVUPD    Z8, (SI)
 	JMP        next8AVX512
 
 hsum8AVX512:
@@ -446,60 +897,66 @@ hsum8AVX512:
 	VADDSD     X21, X20, X20
 
 tail8AVX512:
-	CMPQ        R9, BX
+	CMPQ        R11, BX
 	JAE         tail8doneAVX512
-	VMOVSD      (DX)(R9*8), X21
-	VFMADD231SD (SI)(R9*8), X21, X8
-	VFMADD231SD (R10)(R9*8), X21, X14
-	VFMADD231SD (R11)(R9*8), X21, X15
-	VFMADD231SD (R12)(R9*8), X21, X16
-	VFMADD231SD (SI)(R13*8), X21, X17
-	VFMADD231SD (R10)(R13*8), X21, X18
-	VFMADD231SD (R11)(R13*8), X21, X19
-	VFMADD231SD (R12)(R13*8), X21, X20
-	INCQ        R9
-	INCQ        R13
+	VMOVSD      (DI)(R11*8), X21
+	VFMADD231SD (R8)(R11*8), X21, X8
+	VFMADD231SD (R12)(R11*8), X21, X14
+	VFMADD231SD (R13)(R11*8), X21, X15
+	VFMADD231SD (R14)(R11*8), X21, X16
+	VFMADD231SD (R8)(R15*8), X21, X17
+	VFMADD231SD (R12)(R15*8), X21, X18
+	VFMADD231SD (R13)(R15*8), X21, X19
+	VFMADD231SD (R14)(R15*8), X21, X20
+	INCQ        R11
+	INCQ        R15
 	JMP         tail8AVX512
 
 tail8doneAVX512:
-	VMOVSD X8, (AX)
-	VMOVSD X14, 8(AX)
-	VMOVSD X15, 16(AX)
-	VMOVSD X16, 24(AX)
-	VMOVSD X17, 32(AX)
-	VMOVSD X18, 40(AX)
-	VMOVSD X19, 48(AX)
-	VMOVSD X20, 56(AX)
+	VMOVSD X8, (SI)
+	VMOVSD X14, 8(SI)
+	VMOVSD X15, 16(SI)
+	VMOVSD X16, 24(SI)
+	VMOVSD X17, 32(SI)
+	VMOVSD X18, 40(SI)
+	VMOVSD X19, 48(SI)
+	VMOVSD X20, 56(SI)
 
 next8AVX512:
-	ADDQ $0x40, AX
-	LEAQ (R12)(DI*4), SI
-	ADDQ DI, SI
-	SUBQ $0x08, CX
+	ADDQ $0x40, SI
+	LEAQ (R14)(R9*4), R8
+	ADDQ R9, R8
+	SUBQ $0x08, DX
 	JMP  rows8AVX512
 
 rows4AVX512:
-	CMPQ   CX, $0x04
+	CMPQ   DX, $0x04
 	JB     rows1AVX512
-	LEAQ   (SI)(DI*1), R10
-	LEAQ   (R10)(DI*1), R11
-	LEAQ   (R11)(DI*1), R12
+	LEAQ   (R8)(R9*1), R12
+	LEAQ   (R12)(R9*1), R13
+	LEAQ   (R13)(R9*1), R14
 	VPXORQ Z9, Z9, Z9
 	VPXORQ Z10, Z10, Z10
 	VPXORQ Z11, Z11, Z11
 	VPXORQ Z12, Z12, Z12
-	XORQ   R9, R9
+	XORQ   R11, R11
 
 vec4AVX512:
-	CMPQ        R9, R8
+	CMPQ        R11, R10
 	JAE         vec4doneAVX512
-	VMOVUPD     (DX)(R9*8), Z0
-	VFMADD231PD (SI)(R9*8), Z0, Z9
-	VFMADD231PD (R10)(R9*8), Z0, Z10
-	VFMADD231PD (R11)(R9*8), Z0, Z11
-	VFMADD231PD (R12)(R9*8), Z0, Z12
-	ADDQ        $0x08, R9
-	JMP         vec4AVX512
+	VMOVUPD     (DI)(R11*8), Z0
+	VFMADD231PD (R8)(R11*8), Z0, Z9
+	VFMADD231PD (R12)(R11*8), Z0, Z10
+	VFMADD231PD (R13)(R11*8), Z0, Z11
+	VFMADD231PD (R14)(R11*8), Z0, Z12
+	CMPQ        AX, CX
+	JAE         pf4AVX512
+	PREFETCHT2  (AX)
+	ADDQ        $0x40, AX
+
+pf4AVX512:
+	ADDQ $0x08, R11
+	JMP  vec4AVX512
 
 vec4doneAVX512:
 	VSHUFF64X2 $0x4e, Z9, Z9, Z0
@@ -528,38 +985,38 @@ vec4doneAVX512:
 	VADDSD     X4, X3, X3
 
 tail4AVX512:
-	CMPQ        R9, BX
+	CMPQ        R11, BX
 	JAE         tail4doneAVX512
-	VMOVSD      (DX)(R9*8), X4
-	VFMADD231SD (SI)(R9*8), X4, X0
-	VFMADD231SD (R10)(R9*8), X4, X1
-	VFMADD231SD (R11)(R9*8), X4, X2
-	VFMADD231SD (R12)(R9*8), X4, X3
-	INCQ        R9
+	VMOVSD      (DI)(R11*8), X4
+	VFMADD231SD (R8)(R11*8), X4, X0
+	VFMADD231SD (R12)(R11*8), X4, X1
+	VFMADD231SD (R13)(R11*8), X4, X2
+	VFMADD231SD (R14)(R11*8), X4, X3
+	INCQ        R11
 	JMP         tail4AVX512
 
 tail4doneAVX512:
-	VMOVSD X0, (AX)
-	VMOVSD X1, 8(AX)
-	VMOVSD X2, 16(AX)
-	VMOVSD X3, 24(AX)
-	ADDQ   $0x20, AX
-	LEAQ   (R12)(DI*1), SI
-	SUBQ   $0x04, CX
+	VMOVSD X0, (SI)
+	VMOVSD X1, 8(SI)
+	VMOVSD X2, 16(SI)
+	VMOVSD X3, 24(SI)
+	ADDQ   $0x20, SI
+	LEAQ   (R14)(R9*1), R8
+	SUBQ   $0x04, DX
 	JMP    rows4AVX512
 
 rows1AVX512:
-	TESTQ  CX, CX
+	TESTQ  DX, DX
 	JZ     doneAVX512
 	VPXORQ Z13, Z13, Z13
-	XORQ   R9, R9
+	XORQ   R11, R11
 
 vec1AVX512:
-	CMPQ        R9, R8
+	CMPQ        R11, R10
 	JAE         vec1doneAVX512
-	VMOVUPD     (DX)(R9*8), Z0
-	VFMADD231PD (SI)(R9*8), Z0, Z13
-	ADDQ        $0x08, R9
+	VMOVUPD     (DI)(R11*8), Z0
+	VFMADD231PD (R8)(R11*8), Z0, Z13
+	ADDQ        $0x08, R11
 	JMP         vec1AVX512
 
 vec1doneAVX512:
@@ -571,125 +1028,605 @@ vec1doneAVX512:
 	VADDSD     X1, X0, X0
 
 tail1AVX512:
-	CMPQ        R9, BX
+	CMPQ        R11, BX
 	JAE         tail1doneAVX512
-	VMOVSD      (DX)(R9*8), X1
-	VFMADD231SD (SI)(R9*8), X1, X0
-	INCQ        R9
+	VMOVSD      (DI)(R11*8), X1
+	VFMADD231SD (R8)(R11*8), X1, X0
+	INCQ        R11
 	JMP         tail1AVX512
 
 tail1doneAVX512:
-	VMOVSD X0, (AX)
-	ADDQ   $0x08, AX
-	ADDQ   DI, SI
-	DECQ   CX
+	VMOVSD X0, (SI)
+	ADDQ   $0x08, SI
+	ADDQ   R9, R8
+	DECQ   DX
 	JMP    rows1AVX512
 
 doneAVX512:
+dotRowsAVX512ahead:
+	CMPQ       AX, CX
+	JAE        dotRowsAVX512aheaddone
+	PREFETCHT2 (AX)
+	ADDQ       $0x40, AX
+	JMP        dotRowsAVX512ahead
+
+dotRowsAVX512aheaddone:
 	VZEROUPPER
 	RET
 
-// func addRowsTAVX512(g []float64, s []float64, a []float64)
-// Requires: AVX, AVX512F, FMA3
-TEXT ·addRowsTAVX512(SB), NOSPLIT, $0-72
-	MOVQ g_base+0(FP), AX
-	MOVQ g_len+8(FP), CX
-	MOVQ s_base+24(FP), DX
+// func addRowsTAVX512(g []float64, s []float64, a []float64, ahead []float64)
+// Requires: AVX, AVX512F, FMA3, MMX+
+TEXT ·addRowsTAVX512(SB), NOSPLIT, $0-96
+	MOVQ ahead_base+72(FP), AX
+	MOVQ ahead_len+80(FP), CX
+	LEAQ (AX)(CX*8), CX
+	ANDQ $-64, AX
+	MOVQ g_len+8(FP), DX
 	MOVQ s_len+32(FP), BX
-	MOVQ a_base+48(FP), SI
-	MOVQ CX, DI
-	SHLQ $0x03, DI
-	XORQ R8, R8
+	MOVQ g_base+0(FP), SI
+	MOVQ s_base+24(FP), DI
+	MOVQ a_base+48(FP), R8
+	MOVQ DX, R9
+	SHLQ $0x03, R9
+	XORQ R10, R10
 
 tileAVX512:
-	LEAQ    64(R8), R9
-	CMPQ    R9, CX
+	LEAQ    64(R10), R11
+	CMPQ    R11, DX
 	JA      tiledoneAVX512
-	VMOVUPD (AX)(R8*8), Z0
-	VMOVUPD 64(AX)(R8*8), Z1
-	VMOVUPD 128(AX)(R8*8), Z2
-	VMOVUPD 192(AX)(R8*8), Z3
-	VMOVUPD 256(AX)(R8*8), Z4
-	VMOVUPD 320(AX)(R8*8), Z5
-	VMOVUPD 384(AX)(R8*8), Z6
-	VMOVUPD 448(AX)(R8*8), Z7
-	LEAQ    (SI)(R8*8), R10
-	XORQ    R11, R11
+	VMOVUPD (SI)(R10*8), Z0
+	VMOVUPD 64(SI)(R10*8), Z1
+	VMOVUPD 128(SI)(R10*8), Z2
+	VMOVUPD 192(SI)(R10*8), Z3
+	VMOVUPD 256(SI)(R10*8), Z4
+	VMOVUPD 320(SI)(R10*8), Z5
+	VMOVUPD 384(SI)(R10*8), Z6
+	VMOVUPD 448(SI)(R10*8), Z7
+	LEAQ    (R8)(R10*8), R12
+	XORQ    R13, R13
 
 tilerowsAVX512:
-	CMPQ         R11, BX
+	CMPQ         R13, BX
 	JAE          tilerowsdoneAVX512
-	VBROADCASTSD (DX)(R11*8), Z8
-	VFMADD231PD  (R10), Z8, Z0
-	VFMADD231PD  64(R10), Z8, Z1
-	VFMADD231PD  128(R10), Z8, Z2
-	VFMADD231PD  192(R10), Z8, Z3
-	VFMADD231PD  256(R10), Z8, Z4
-	VFMADD231PD  320(R10), Z8, Z5
-	VFMADD231PD  384(R10), Z8, Z6
-	VFMADD231PD  448(R10), Z8, Z7
-	ADDQ         DI, R10
-	INCQ         R11
-	JMP          tilerowsAVX512
+	VBROADCASTSD (DI)(R13*8), Z8
+	VFMADD231PD  (R12), Z8, Z0
+	VFMADD231PD  64(R12), Z8, Z1
+	VFMADD231PD  128(R12), Z8, Z2
+	VFMADD231PD  192(R12), Z8, Z3
+	VFMADD231PD  256(R12), Z8, Z4
+	VFMADD231PD  320(R12), Z8, Z5
+	VFMADD231PD  384(R12), Z8, Z6
+	VFMADD231PD  448(R12), Z8, Z7
+	CMPQ         AX, CX
+	JAE          tilepfAVX512
+	PREFETCHT2   (AX)
+	ADDQ         $0x40, AX
+
+tilepfAVX512:
+	ADDQ R9, R12
+	INCQ R13
+	JMP  tilerowsAVX512
 
 tilerowsdoneAVX512:
-	VMOVUPD Z0, (AX)(R8*8)
-	VMOVUPD Z1, 64(AX)(R8*8)
-	VMOVUPD Z2, 128(AX)(R8*8)
-	VMOVUPD Z3, 192(AX)(R8*8)
-	VMOVUPD Z4, 256(AX)(R8*8)
-	VMOVUPD Z5, 320(AX)(R8*8)
-	VMOVUPD Z6, 384(AX)(R8*8)
-	VMOVUPD Z7, 448(AX)(R8*8)
-	MOVQ    R9, R8
+	VMOVUPD Z0, (SI)(R10*8)
+	VMOVUPD Z1, 64(SI)(R10*8)
+	VMOVUPD Z2, 128(SI)(R10*8)
+	VMOVUPD Z3, 192(SI)(R10*8)
+	VMOVUPD Z4, 256(SI)(R10*8)
+	VMOVUPD Z5, 320(SI)(R10*8)
+	VMOVUPD Z6, 384(SI)(R10*8)
+	VMOVUPD Z7, 448(SI)(R10*8)
+	MOVQ    R11, R10
 	JMP     tileAVX512
 
 tiledoneAVX512:
 oneAVX512:
-	LEAQ    8(R8), R9
-	CMPQ    R9, CX
+	LEAQ    8(R10), R11
+	CMPQ    R11, DX
 	JA      onedoneAVX512
-	VMOVUPD (AX)(R8*8), Z0
-	LEAQ    (SI)(R8*8), R10
-	XORQ    R11, R11
+	VMOVUPD (SI)(R10*8), Z0
+	LEAQ    (R8)(R10*8), R12
+	XORQ    R13, R13
 
 onerowsAVX512:
-	CMPQ         R11, BX
+	CMPQ         R13, BX
 	JAE          onerowsdoneAVX512
-	VBROADCASTSD (DX)(R11*8), Z1
-	VFMADD231PD  (R10), Z1, Z0
-	ADDQ         DI, R10
-	INCQ         R11
-	JMP          onerowsAVX512
+	VBROADCASTSD (DI)(R13*8), Z1
+	VFMADD231PD  (R12), Z1, Z0
+	CMPQ         AX, CX
+	JAE          onepfAVX512
+	PREFETCHT2   (AX)
+	ADDQ         $0x40, AX
+
+onepfAVX512:
+	ADDQ R9, R12
+	INCQ R13
+	JMP  onerowsAVX512
 
 onerowsdoneAVX512:
-	VMOVUPD Z0, (AX)(R8*8)
-	MOVQ    R9, R8
+	VMOVUPD Z0, (SI)(R10*8)
+	MOVQ    R11, R10
 	JMP     oneAVX512
 
 onedoneAVX512:
 colsAVX512:
-	CMPQ   R8, CX
+	CMPQ   R10, DX
 	JAE    doneAVX512
-	VMOVSD (AX)(R8*8), X0
-	LEAQ   (SI)(R8*8), R10
-	XORQ   R11, R11
+	VMOVSD (SI)(R10*8), X0
+	LEAQ   (R8)(R10*8), R12
+	XORQ   R13, R13
 
 colrowsAVX512:
-	CMPQ        R11, BX
+	CMPQ        R13, BX
 	JAE         colrowsdoneAVX512
-	VMOVSD      (DX)(R11*8), X1
-	VFMADD231SD (R10), X1, X0
-	ADDQ        DI, R10
-	INCQ        R11
+	VMOVSD      (DI)(R13*8), X1
+	VFMADD231SD (R12), X1, X0
+	ADDQ        R9, R12
+	INCQ        R13
 	JMP         colrowsAVX512
 
 colrowsdoneAVX512:
-	VMOVSD X0, (AX)(R8*8)
-	INCQ   R8
+	VMOVSD X0, (SI)(R10*8)
+	INCQ   R10
 	JMP    colsAVX512
 
 doneAVX512:
+addRowsTAVX512ahead:
+	CMPQ       AX, CX
+	JAE        addRowsTAVX512aheaddone
+	PREFETCHT2 (AX)
+	ADDQ       $0x40, AX
+	JMP        addRowsTAVX512ahead
+
+addRowsTAVX512aheaddone:
+	VZEROUPPER
+	RET
+
+// func linearBlockAVX512(sums []float64, w []float64, a []float64, y []float64, r []float64, ahead []float64, grad bool)
+// Requires: AVX, AVX512F, FMA3, MMX+
+TEXT ·linearBlockAVX512(SB), NOSPLIT, $0-145
+	MOVQ ahead_base+120(FP), AX
+	MOVQ ahead_len+128(FP), CX
+	SHRQ $0x01, CX
+	LEAQ (AX)(CX*8), CX
+	ANDQ $-64, AX
+	MOVQ y_len+80(FP), DX
+	MOVQ w_len+32(FP), BX
+	DECQ BX
+	MOVQ r_base+96(FP), SI
+	MOVQ w_base+24(FP), DI
+	MOVQ a_base+48(FP), R8
+	MOVQ BX, R9
+	SHLQ $0x03, R9
+	MOVQ BX, R10
+	ANDQ $-8, R10
+
+rows8DotlinearBlockAVX512:
+	CMPQ   DX, $0x08
+	JB     rows4DotlinearBlockAVX512
+	LEAQ   (R8)(R9*1), R12
+	LEAQ   (R12)(R9*1), R13
+	LEAQ   (R13)(R9*1), R14
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+	XORQ   R11, R11
+	MOVQ   BX, R15
+	SHLQ   $0x02, R15
+
+vec8DotlinearBlockAVX512:
+	CMPQ        R11, R10
+	JAE         vec8doneDotlinearBlockAVX512
+	VMOVUPD     (DI)(R11*8), Z8
+	VFMADD231PD (R8)(R11*8), Z8, Z0
+	VFMADD231PD (R12)(R11*8), Z8, Z1
+	VFMADD231PD (R13)(R11*8), Z8, Z2
+	VFMADD231PD (R14)(R11*8), Z8, Z3
+	CMPQ        AX, CX
+	JAE         pf8DotlinearBlockAVX512
+	PREFETCHT2  (AX)
+	ADDQ        $0x40, AX
+
+pf8DotlinearBlockAVX512:
+	VFMADD231PD (R8)(R15*8), Z8, Z4
+	VFMADD231PD (R12)(R15*8), Z8, Z5
+	VFMADD231PD (R13)(R15*8), Z8, Z6
+	VFMADD231PD (R14)(R15*8), Z8, Z7
+	ADDQ        $0x08, R11
+	ADDQ        $0x08, R15
+	JMP         vec8DotlinearBlockAVX512
+
+vec8doneDotlinearBlockAVX512:
+	CMPQ       R10, BX
+	JNE        hsum8DotlinearBlockAVX512
+	VSHUFF64X2 $0x44, Z2, Z0, Z8
+	VSHUFF64X2 $0xee, Z2, Z0, Z14
+	VADDPD     Z14, Z8, Z8
+	VSHUFF64X2 $0x44, Z6, Z4, Z14
+	VSHUFF64X2 $0xee, Z6, Z4, Z15
+	VADDPD     Z15, Z14, Z14
+	VSHUFF64X2 $0x88, Z14, Z8, Z15
+	VSHUFF64X2 $0xdd, Z14, Z8, Z8
+	VADDPD     Z8, Z15, Z8
+	VSHUFF64X2 $0x44, Z3, Z1, Z14
+	VSHUFF64X2 $0xee, Z3, Z1, Z15
+	VADDPD     Z15, Z14, Z14
+	VSHUFF64X2 $0x44, Z7, Z5, Z15
+	VSHUFF64X2 $0xee, Z7, Z5, Z16
+	VADDPD     Z16, Z15, Z15
+	VSHUFF64X2 $0x88, Z15, Z14, Z16
+	VSHUFF64X2 $0xdd, Z15, Z14, Z14
+	VADDPD     Z14, Z16, Z14
+	VUNPCKLPD  Z14, Z8, Z15
+	VUNPCKHPD  Z14, Z8, Z8
+	VADDPD     Z8, Z15, Z8
+	VMOVUPD    Z8, (SI)
+	JMP        next8DotlinearBlockAVX512
+
+hsum8DotlinearBlockAVX512:
+	VSHUFF64X2 $0x4e, Z0, Z0, Z8
+	VADDPD     Z8, Z0, Z8
+	VSHUFF64X2 $0x01, Z8, Z8, Z14
+	VADDPD     Z14, Z8, Z8
+	VUNPCKHPD  Z8, Z8, Z14
+	VADDSD     X14, X8, X8
+	VSHUFF64X2 $0x4e, Z1, Z1, Z14
+	VADDPD     Z14, Z1, Z14
+	VSHUFF64X2 $0x01, Z14, Z14, Z15
+	VADDPD     Z15, Z14, Z14
+	VUNPCKHPD  Z14, Z14, Z15
+	VADDSD     X15, X14, X14
+	VSHUFF64X2 $0x4e, Z2, Z2, Z15
+	VADDPD     Z15, Z2, Z15
+	VSHUFF64X2 $0x01, Z15, Z15, Z16
+	VADDPD     Z16, Z15, Z15
+	VUNPCKHPD  Z15, Z15, Z16
+	VADDSD     X16, X15, X15
+	VSHUFF64X2 $0x4e, Z3, Z3, Z16
+	VADDPD     Z16, Z3, Z16
+	VSHUFF64X2 $0x01, Z16, Z16, Z17
+	VADDPD     Z17, Z16, Z16
+	VUNPCKHPD  Z16, Z16, Z17
+	VADDSD     X17, X16, X16
+	VSHUFF64X2 $0x4e, Z4, Z4, Z17
+	VADDPD     Z17, Z4, Z17
+	VSHUFF64X2 $0x01, Z17, Z17, Z18
+	VADDPD     Z18, Z17, Z17
+	VUNPCKHPD  Z17, Z17, Z18
+	VADDSD     X18, X17, X17
+	VSHUFF64X2 $0x4e, Z5, Z5, Z18
+	VADDPD     Z18, Z5, Z18
+	VSHUFF64X2 $0x01, Z18, Z18, Z19
+	VADDPD     Z19, Z18, Z18
+	VUNPCKHPD  Z18, Z18, Z19
+	VADDSD     X19, X18, X18
+	VSHUFF64X2 $0x4e, Z6, Z6, Z19
+	VADDPD     Z19, Z6, Z19
+	VSHUFF64X2 $0x01, Z19, Z19, Z20
+	VADDPD     Z20, Z19, Z19
+	VUNPCKHPD  Z19, Z19, Z20
+	VADDSD     X20, X19, X19
+	VSHUFF64X2 $0x4e, Z7, Z7, Z20
+	VADDPD     Z20, Z7, Z20
+	VSHUFF64X2 $0x01, Z20, Z20, Z21
+	VADDPD     Z21, Z20, Z20
+	VUNPCKHPD  Z20, Z20, Z21
+	VADDSD     X21, X20, X20
+
+tail8DotlinearBlockAVX512:
+	CMPQ        R11, BX
+	JAE         tail8doneDotlinearBlockAVX512
+	VMOVSD      (DI)(R11*8), X21
+	VFMADD231SD (R8)(R11*8), X21, X8
+	VFMADD231SD (R12)(R11*8), X21, X14
+	VFMADD231SD (R13)(R11*8), X21, X15
+	VFMADD231SD (R14)(R11*8), X21, X16
+	VFMADD231SD (R8)(R15*8), X21, X17
+	VFMADD231SD (R12)(R15*8), X21, X18
+	VFMADD231SD (R13)(R15*8), X21, X19
+	VFMADD231SD (R14)(R15*8), X21, X20
+	INCQ        R11
+	INCQ        R15
+	JMP         tail8DotlinearBlockAVX512
+
+tail8doneDotlinearBlockAVX512:
+	VMOVSD X8, (SI)
+	VMOVSD X14, 8(SI)
+	VMOVSD X15, 16(SI)
+	VMOVSD X16, 24(SI)
+	VMOVSD X17, 32(SI)
+	VMOVSD X18, 40(SI)
+	VMOVSD X19, 48(SI)
+	VMOVSD X20, 56(SI)
+
+next8DotlinearBlockAVX512:
+	ADDQ $0x40, SI
+	LEAQ (R14)(R9*4), R8
+	ADDQ R9, R8
+	SUBQ $0x08, DX
+	JMP  rows8DotlinearBlockAVX512
+
+rows4DotlinearBlockAVX512:
+	CMPQ   DX, $0x04
+	JB     rows1DotlinearBlockAVX512
+	LEAQ   (R8)(R9*1), R12
+	LEAQ   (R12)(R9*1), R13
+	LEAQ   (R13)(R9*1), R14
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	XORQ   R11, R11
+
+vec4DotlinearBlockAVX512:
+	CMPQ        R11, R10
+	JAE         vec4doneDotlinearBlockAVX512
+	VMOVUPD     (DI)(R11*8), Z0
+	VFMADD231PD (R8)(R11*8), Z0, Z9
+	VFMADD231PD (R12)(R11*8), Z0, Z10
+	VFMADD231PD (R13)(R11*8), Z0, Z11
+	VFMADD231PD (R14)(R11*8), Z0, Z12
+	CMPQ        AX, CX
+	JAE         pf4DotlinearBlockAVX512
+	PREFETCHT2  (AX)
+	ADDQ        $0x40, AX
+
+pf4DotlinearBlockAVX512:
+	ADDQ $0x08, R11
+	JMP  vec4DotlinearBlockAVX512
+
+vec4doneDotlinearBlockAVX512:
+	VSHUFF64X2 $0x4e, Z9, Z9, Z0
+	VADDPD     Z0, Z9, Z0
+	VSHUFF64X2 $0x01, Z0, Z0, Z1
+	VADDPD     Z1, Z0, Z0
+	VUNPCKHPD  Z0, Z0, Z1
+	VADDSD     X1, X0, X0
+	VSHUFF64X2 $0x4e, Z10, Z10, Z1
+	VADDPD     Z1, Z10, Z1
+	VSHUFF64X2 $0x01, Z1, Z1, Z2
+	VADDPD     Z2, Z1, Z1
+	VUNPCKHPD  Z1, Z1, Z2
+	VADDSD     X2, X1, X1
+	VSHUFF64X2 $0x4e, Z11, Z11, Z2
+	VADDPD     Z2, Z11, Z2
+	VSHUFF64X2 $0x01, Z2, Z2, Z3
+	VADDPD     Z3, Z2, Z2
+	VUNPCKHPD  Z2, Z2, Z3
+	VADDSD     X3, X2, X2
+	VSHUFF64X2 $0x4e, Z12, Z12, Z3
+	VADDPD     Z3, Z12, Z3
+	VSHUFF64X2 $0x01, Z3, Z3, Z4
+	VADDPD     Z4, Z3, Z3
+	VUNPCKHPD  Z3, Z3, Z4
+	VADDSD     X4, X3, X3
+
+tail4DotlinearBlockAVX512:
+	CMPQ        R11, BX
+	JAE         tail4doneDotlinearBlockAVX512
+	VMOVSD      (DI)(R11*8), X4
+	VFMADD231SD (R8)(R11*8), X4, X0
+	VFMADD231SD (R12)(R11*8), X4, X1
+	VFMADD231SD (R13)(R11*8), X4, X2
+	VFMADD231SD (R14)(R11*8), X4, X3
+	INCQ        R11
+	JMP         tail4DotlinearBlockAVX512
+
+tail4doneDotlinearBlockAVX512:
+	VMOVSD X0, (SI)
+	VMOVSD X1, 8(SI)
+	VMOVSD X2, 16(SI)
+	VMOVSD X3, 24(SI)
+	ADDQ   $0x20, SI
+	LEAQ   (R14)(R9*1), R8
+	SUBQ   $0x04, DX
+	JMP    rows4DotlinearBlockAVX512
+
+rows1DotlinearBlockAVX512:
+	TESTQ  DX, DX
+	JZ     doneDotlinearBlockAVX512
+	VPXORQ Z13, Z13, Z13
+	XORQ   R11, R11
+
+vec1DotlinearBlockAVX512:
+	CMPQ        R11, R10
+	JAE         vec1doneDotlinearBlockAVX512
+	VMOVUPD     (DI)(R11*8), Z0
+	VFMADD231PD (R8)(R11*8), Z0, Z13
+	ADDQ        $0x08, R11
+	JMP         vec1DotlinearBlockAVX512
+
+vec1doneDotlinearBlockAVX512:
+	VSHUFF64X2 $0x4e, Z13, Z13, Z0
+	VADDPD     Z0, Z13, Z0
+	VSHUFF64X2 $0x01, Z0, Z0, Z1
+	VADDPD     Z1, Z0, Z0
+	VUNPCKHPD  Z0, Z0, Z1
+	VADDSD     X1, X0, X0
+
+tail1DotlinearBlockAVX512:
+	CMPQ        R11, BX
+	JAE         tail1doneDotlinearBlockAVX512
+	VMOVSD      (DI)(R11*8), X1
+	VFMADD231SD (R8)(R11*8), X1, X0
+	INCQ        R11
+	JMP         tail1DotlinearBlockAVX512
+
+tail1doneDotlinearBlockAVX512:
+	VMOVSD X0, (SI)
+	ADDQ   $0x08, SI
+	ADDQ   R9, R8
+	DECQ   DX
+	JMP    rows1DotlinearBlockAVX512
+
+doneDotlinearBlockAVX512:
+linearBlockAVX512firstahead:
+	CMPQ       AX, CX
+	JAE        linearBlockAVX512firstaheaddone
+	PREFETCHT2 (AX)
+	ADDQ       $0x40, AX
+	JMP        linearBlockAVX512firstahead
+
+linearBlockAVX512firstaheaddone:
+	MOVQ   r_base+96(FP), CX
+	MOVQ   y_base+72(FP), DX
+	MOVQ   sums_base+0(FP), BX
+	MOVQ   y_len+80(FP), SI
+	MOVQ   w_len+32(FP), DI
+	MOVQ   w_base+24(FP), R8
+	VMOVSD -8(R8)(DI*8), X0
+	VMOVSD (BX), X1
+	VMOVSD (BX)(DI*8), X2
+	XORQ   R8, R8
+
+linearBlockAVX512res:
+	CMPQ   R8, SI
+	JAE    linearBlockAVX512resdone
+	VMOVSD (CX)(R8*8), X3
+	VADDSD X0, X3, X3
+	VSUBSD (DX)(R8*8), X3, X3
+	VMOVSD X3, (CX)(R8*8)
+	VMULSD X3, X3, X4
+	VADDSD X4, X1, X1
+	VADDSD X3, X2, X2
+	INCQ   R8
+	JMP    linearBlockAVX512res
+
+linearBlockAVX512resdone:
+	VMOVSD X1, (BX)
+	VMOVSD X2, (BX)(DI*8)
+	MOVQ   ahead_len+128(FP), CX
+	MOVQ   ahead_base+120(FP), DX
+	LEAQ   (DX)(CX*8), CX
+	MOVB   grad+144(FP), DL
+	TESTB  DL, DL
+	JZ     linearBlockAVX512nograd
+	MOVQ   y_len+80(FP), DX
+	MOVQ   w_len+32(FP), BX
+	DECQ   BX
+	MOVQ   sums_base+0(FP), SI
+	ADDQ   $0x08, SI
+	MOVQ   r_base+96(FP), DI
+	MOVQ   a_base+48(FP), R8
+	MOVQ   BX, R9
+	SHLQ   $0x03, R9
+	XORQ   R10, R10
+
+tileAddTlinearBlockAVX512:
+	LEAQ    64(R10), R11
+	CMPQ    R11, BX
+	JA      tiledoneAddTlinearBlockAVX512
+	VMOVUPD (SI)(R10*8), Z0
+	VMOVUPD 64(SI)(R10*8), Z1
+	VMOVUPD 128(SI)(R10*8), Z2
+	VMOVUPD 192(SI)(R10*8), Z3
+	VMOVUPD 256(SI)(R10*8), Z4
+	VMOVUPD 320(SI)(R10*8), Z5
+	VMOVUPD 384(SI)(R10*8), Z6
+	VMOVUPD 448(SI)(R10*8), Z7
+	LEAQ    (R8)(R10*8), R12
+	XORQ    R13, R13
+
+tilerowsAddTlinearBlockAVX512:
+	CMPQ         R13, DX
+	JAE          tilerowsdoneAddTlinearBlockAVX512
+	VBROADCASTSD (DI)(R13*8), Z8
+	VFMADD231PD  (R12), Z8, Z0
+	VFMADD231PD  64(R12), Z8, Z1
+	VFMADD231PD  128(R12), Z8, Z2
+	VFMADD231PD  192(R12), Z8, Z3
+	VFMADD231PD  256(R12), Z8, Z4
+	VFMADD231PD  320(R12), Z8, Z5
+	VFMADD231PD  384(R12), Z8, Z6
+	VFMADD231PD  448(R12), Z8, Z7
+	CMPQ         AX, CX
+	JAE          tilepfAddTlinearBlockAVX512
+	PREFETCHT2   (AX)
+	ADDQ         $0x40, AX
+
+tilepfAddTlinearBlockAVX512:
+	ADDQ R9, R12
+	INCQ R13
+	JMP  tilerowsAddTlinearBlockAVX512
+
+tilerowsdoneAddTlinearBlockAVX512:
+	VMOVUPD Z0, (SI)(R10*8)
+	VMOVUPD Z1, 64(SI)(R10*8)
+	VMOVUPD Z2, 128(SI)(R10*8)
+	VMOVUPD Z3, 192(SI)(R10*8)
+	VMOVUPD Z4, 256(SI)(R10*8)
+	VMOVUPD Z5, 320(SI)(R10*8)
+	VMOVUPD Z6, 384(SI)(R10*8)
+	VMOVUPD Z7, 448(SI)(R10*8)
+	MOVQ    R11, R10
+	JMP     tileAddTlinearBlockAVX512
+
+tiledoneAddTlinearBlockAVX512:
+oneAddTlinearBlockAVX512:
+	LEAQ    8(R10), R11
+	CMPQ    R11, BX
+	JA      onedoneAddTlinearBlockAVX512
+	VMOVUPD (SI)(R10*8), Z0
+	LEAQ    (R8)(R10*8), R12
+	XORQ    R13, R13
+
+onerowsAddTlinearBlockAVX512:
+	CMPQ         R13, DX
+	JAE          onerowsdoneAddTlinearBlockAVX512
+	VBROADCASTSD (DI)(R13*8), Z1
+	VFMADD231PD  (R12), Z1, Z0
+	CMPQ         AX, CX
+	JAE          onepfAddTlinearBlockAVX512
+	PREFETCHT2   (AX)
+	ADDQ         $0x40, AX
+
+onepfAddTlinearBlockAVX512:
+	ADDQ R9, R12
+	INCQ R13
+	JMP  onerowsAddTlinearBlockAVX512
+
+onerowsdoneAddTlinearBlockAVX512:
+	VMOVUPD Z0, (SI)(R10*8)
+	MOVQ    R11, R10
+	JMP     oneAddTlinearBlockAVX512
+
+onedoneAddTlinearBlockAVX512:
+colsAddTlinearBlockAVX512:
+	CMPQ   R10, BX
+	JAE    doneAddTlinearBlockAVX512
+	VMOVSD (SI)(R10*8), X0
+	LEAQ   (R8)(R10*8), R12
+	XORQ   R13, R13
+
+colrowsAddTlinearBlockAVX512:
+	CMPQ        R13, DX
+	JAE         colrowsdoneAddTlinearBlockAVX512
+	VMOVSD      (DI)(R13*8), X1
+	VFMADD231SD (R12), X1, X0
+	ADDQ        R9, R12
+	INCQ        R13
+	JMP         colrowsAddTlinearBlockAVX512
+
+colrowsdoneAddTlinearBlockAVX512:
+	VMOVSD X0, (SI)(R10*8)
+	INCQ   R10
+	JMP    colsAddTlinearBlockAVX512
+
+doneAddTlinearBlockAVX512:
+linearBlockAVX512nograd:
+linearBlockAVX512secondahead:
+	CMPQ       AX, CX
+	JAE        linearBlockAVX512secondaheaddone
+	PREFETCHT2 (AX)
+	ADDQ       $0x40, AX
+	JMP        linearBlockAVX512secondahead
+
+linearBlockAVX512secondaheaddone:
 	VZEROUPPER
 	RET
 

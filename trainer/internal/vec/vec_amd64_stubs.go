@@ -4,17 +4,23 @@
 
 package vec
 
-// dotRowsAVX2 sets out[k] to w·(row k of a) for every k; a holds len(out) rows of len(w).
-func dotRowsAVX2(out []float64, w []float64, a []float64)
+// dotRowsAVX2 sets out[k] to w·(row k of a) for every k; a holds len(out) rows of len(w). It asks for ahead's lines, one per inner loop, the rest at the end.
+func dotRowsAVX2(out []float64, w []float64, a []float64, ahead []float64)
 
-// addRowsTAVX2 adds s[k]·(row k of a) to g for every k; a holds len(s) rows of len(g).
-func addRowsTAVX2(g []float64, s []float64, a []float64)
+// addRowsTAVX2 adds s[k]·(row k of a) to g for every k; a holds len(s) rows of len(g). It asks for ahead's lines, one per row of a tile, the rest at the end.
+func addRowsTAVX2(g []float64, s []float64, a []float64, ahead []float64)
 
-// dotRowsAVX512 sets out[k] to w·(row k of a) for every k; a holds len(out) rows of len(w).
-func dotRowsAVX512(out []float64, w []float64, a []float64)
+// linearBlockAVX2 adds one block of the linear model's full-batch step to sums (loss, gradient, bias's gradient): w is the coefficients then the bias, a holds len(y) rows of len(w)−1, r gets the residuals. It asks for ahead's lines, the first half during the residuals, the rest during the gradient.
+func linearBlockAVX2(sums []float64, w []float64, a []float64, y []float64, r []float64, ahead []float64, grad bool)
 
-// addRowsTAVX512 adds s[k]·(row k of a) to g for every k; a holds len(s) rows of len(g).
-func addRowsTAVX512(g []float64, s []float64, a []float64)
+// dotRowsAVX512 sets out[k] to w·(row k of a) for every k; a holds len(out) rows of len(w). It asks for ahead's lines, one per inner loop, the rest at the end.
+func dotRowsAVX512(out []float64, w []float64, a []float64, ahead []float64)
+
+// addRowsTAVX512 adds s[k]·(row k of a) to g for every k; a holds len(s) rows of len(g). It asks for ahead's lines, one per row of a tile, the rest at the end.
+func addRowsTAVX512(g []float64, s []float64, a []float64, ahead []float64)
+
+// linearBlockAVX512 adds one block of the linear model's full-batch step to sums (loss, gradient, bias's gradient): w is the coefficients then the bias, a holds len(y) rows of len(w)−1, r gets the residuals. It asks for ahead's lines, the first half during the residuals, the rest during the gradient.
+func linearBlockAVX512(sums []float64, w []float64, a []float64, y []float64, r []float64, ahead []float64, grad bool)
 
 // prefetch asks for every cache line of a, to be read soon.
 func prefetch(a []float64)

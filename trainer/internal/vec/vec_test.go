@@ -209,3 +209,56 @@ func TestDotRowsRowAloneSameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestLinearBlockSameBitsAsItsKernels: at every level, LinearBlock gives
+// the bits of the level's DotRows, the loop and AddRowsT called apart (the
+// linear model's step before it had one call), with or without the
+// gradient and rows ahead, and writes nothing past its sums and residuals.
+func TestLinearBlockSameBitsAsItsKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, ks := range supported() {
+		for _, m := range lengths {
+			for _, n := range []int{0, 1, 3, 4, 7, 8, 9, 15, 16, 17, 33} {
+				for _, grad := range []bool{false, true} {
+					name := fmt.Sprintf("%s/%dx%d/grad=%v", ks.level, n, m, grad)
+					a := randSlice(rng, n*m+1)[:n*m]
+					w, y := randSlice(rng, m+1), randSlice(rng, n)
+					sums0 := randSlice(rng, m+3)
+					ahead := randSlice(rng, 3+rng.IntN(200))[rng.IntN(3):]
+
+					want, wantR := append([]float64(nil), sums0...), make([]float64, n+1)
+					linearBlockWith(ks.dotRows, ks.addRowsT, want[:m+2], w, a, y, wantR, grad)
+					got, gotR := append([]float64(nil), sums0...), make([]float64, n+1)
+					gotR[n] = 42
+					ks.linearBlock(got[:m+2], w, a, y, gotR[:n], ahead, grad)
+					for i := range got {
+						if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+							t.Fatalf("%s: sums[%d] = %v, its kernels apart %v", name, i, got[i], want[i])
+						}
+					}
+					for k := range n {
+						if math.Float64bits(gotR[k]) != math.Float64bits(wantR[k]) {
+							t.Fatalf("%s: residual %d = %v, its kernels apart %v", name, k, gotR[k], wantR[k])
+						}
+					}
+					if gotR[n] != 42 {
+						t.Fatalf("%s: wrote past the residuals", name)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestLinearBlockAllocatesNothing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	a, w, y := randSlice(rng, 16*65), randSlice(rng, 66), randSlice(rng, 16)
+	sums, r, ahead := make([]float64, 67), make([]float64, 16), randSlice(rng, 16*65)
+	for _, ks := range supported() {
+		if n := testing.AllocsPerRun(10, func() {
+			ks.linearBlock(sums, w, a, y, r, ahead, true)
+		}); n != 0 {
+			t.Errorf("%s: %v allocations per call", ks.level, n)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	. "github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/gotypes"
 	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
 )
@@ -109,17 +110,24 @@ func transposeSum(acc []reg.VecVirtual) reg.VecVirtual {
 
 func elem(base, index reg.Register) Mem { return Mem{Base: base, Index: index, Scale: 8} }
 
-// dotRows: out[k] = w·(row k of a), rows of len(w), four rows at a time so
-// that four independent chains of FMAs are in flight.
+// dotRows: out[k] = w·(row k of a), rows of len(w), eight rows at a time
+// so that eight independent chains of FMAs are in flight.
 func dotRows(s isa) {
-	TEXT("dotRows"+s.name, NOSPLIT, "func(out, w, a []float64)")
-	Doc(fmt.Sprintf("dotRows%s sets out[k] to w·(row k of a) for every k; a holds len(out) rows of len(w).", s.name))
-	var d dotRegs
-	d.outp = Load(Param("out").Base(), GP64())
-	d.n = Load(Param("out").Len(), GP64())
-	d.wp = Load(Param("w").Base(), GP64())
-	d.m = Load(Param("w").Len(), GP64())
-	d.r0 = Load(Param("a").Base(), GP64())
+	TEXT("dotRows"+s.name, NOSPLIT, "func(out, w, a, ahead []float64)")
+	Doc(fmt.Sprintf("dotRows%s sets out[k] to w·(row k of a) for every k; a holds len(out) rows of len(w). It asks for ahead's lines, one per inner loop, the rest at the end.", s.name))
+	pf := aheadRegs(Param("ahead"), false)
+	n := Load(Param("out").Len(), GP64())
+	m := Load(Param("w").Len(), GP64())
+	dotRowsBody(s, s.name, Load(Param("out").Base(), GP64()), n, Load(Param("w").Base(), GP64()), m, Load(Param("a").Base(), GP64()), pf)
+	pf.rest("dotRows" + s.name)
+	VZEROUPPER()
+	RET()
+}
+
+// dotRowsBody is dotRows' code, its labels ending in tag: n rows of m
+// columns from a into out, asking for pf's lines on the way.
+func dotRowsBody(s isa, tag string, out, n, w, m, a reg.Register, pf ahead) {
+	d := dotRegs{tag: tag, pf: pf, outp: out, n: n, wp: w, m: m, r0: a}
 	d.stride = GP64()
 	MOVQ(d.m, d.stride)
 	SHLQ(U8(3), d.stride)
@@ -132,10 +140,7 @@ func dotRows(s isa) {
 	dotRows8(s, d)
 	dotRows4(s, d)
 	dotRows1(s, d)
-
-	Label("done" + s.name)
-	VZEROUPPER()
-	RET()
+	Label("done" + tag)
 }
 
 // dotRegs are dotRows' registers: its arguments, the row stride in bytes,
@@ -145,6 +150,47 @@ type dotRegs struct {
 	outp, n, wp, m, r0 reg.Register
 	stride, mv, j      reg.Register
 	r1, r2, r3         reg.Register
+	pf                 ahead
+	tag                string // the end of its labels
+}
+
+// ahead is the lines a kernel asks for while it computes: the next, and
+// the end of the slice (the first line's start rounded down, so that
+// every line the slice touches is asked for once).
+type ahead struct{ next, end reg.Register }
+
+// aheadRegs sets up the lines of slice parameter p to ask for, or of its
+// first half only (half), where a kernel asks for the second half in a
+// later part by moving end.
+func aheadRegs(p gotypes.Component, half bool) ahead {
+	a := ahead{next: Load(p.Base(), GP64()), end: GP64()}
+	n := Load(p.Len(), GP64())
+	if half {
+		SHRQ(U8(1), n)
+	}
+	LEAQ(Mem{Base: a.next, Index: n, Scale: 8}, a.end)
+	ANDQ(I32(-64), a.next)
+	return a
+}
+
+// one asks for the next line, if any is left (label names the place).
+func (a ahead) one(label string) {
+	CMPQ(a.next, a.end)
+	JAE(LabelRef(label))
+	PREFETCHT2(Mem{Base: a.next})
+	ADDQ(U8(64), a.next)
+	Label(label)
+}
+
+// rest asks for the lines left.
+func (a ahead) rest(name string) {
+	Label(name + "ahead")
+	CMPQ(a.next, a.end)
+	JAE(LabelRef(name + "aheaddone"))
+	PREFETCHT2(Mem{Base: a.next})
+	ADDQ(U8(64), a.next)
+	JMP(LabelRef(name + "ahead"))
+	Label(name + "aheaddone")
 }
 
 // dotRows8 is dotRows' loop over eight rows at a time, while eight are
@@ -157,9 +203,9 @@ type dotRegs struct {
 func dotRows8(s isa, d dotRegs) {
 	outp, n, wp, m, r0, stride, mv, j := d.outp, d.n, d.wp, d.m, d.r0, d.stride, d.mv, d.j
 	r1, r2, r3 := d.r1, d.r2, d.r3
-	Label("rows8" + s.name)
+	Label("rows8" + d.tag)
 	CMPQ(n, U8(8))
-	JB(LabelRef("rows4" + s.name))
+	JB(LabelRef("rows4" + d.tag))
 	LEAQ(Mem{Base: r0, Index: stride, Scale: 1}, r1)
 	LEAQ(Mem{Base: r1, Index: stride, Scale: 1}, r2)
 	LEAQ(Mem{Base: r2, Index: stride, Scale: 1}, r3)
@@ -173,39 +219,40 @@ func dotRows8(s isa, d dotRegs) {
 	k := GP64()
 	MOVQ(m, k)
 	SHLQ(U8(2), k)
-	Label("vec8" + s.name)
+	Label("vec8" + d.tag)
 	CMPQ(j, mv)
-	JAE(LabelRef("vec8done" + s.name))
+	JAE(LabelRef("vec8done" + d.tag))
 	wv := s.vec()
 	VMOVUPD(elem(wp, j), wv)
 	for i, r := range rows {
 		VFMADD231PD(elem(r, j), wv, acc[i])
 	}
+	d.pf.one("pf8" + d.tag)
 	for i, r := range rows {
 		VFMADD231PD(elem(r, k), wv, acc[4+i])
 	}
 	ADDQ(U8(s.lanes), j)
 	ADDQ(U8(s.lanes), k)
-	JMP(LabelRef("vec8" + s.name))
-	Label("vec8done" + s.name)
+	JMP(LabelRef("vec8" + d.tag))
+	Label("vec8done" + d.tag)
 	if s.lanes == 8 {
 		// Without a scalar tail the eight rows' sums are added as eight
 		// hsums would add them, but across registers (transposeSum), which
 		// takes 14 shuffles for eight rows where hsum takes 24, on the port
 		// that also runs FMAs.
 		CMPQ(mv, m)
-		JNE(LabelRef("hsum8" + s.name))
+		JNE(LabelRef("hsum8" + d.tag))
 		VMOVUPD(transposeSum(acc), Mem{Base: outp})
-		JMP(LabelRef("next8" + s.name))
-		Label("hsum8" + s.name)
+		JMP(LabelRef("next8" + d.tag))
+		Label("hsum8" + d.tag)
 	}
 	sums := make([]reg.VecVirtual, 8)
 	for i := range acc {
 		sums[i] = s.hsum(acc[i])
 	}
-	Label("tail8" + s.name)
+	Label("tail8" + d.tag)
 	CMPQ(j, m)
-	JAE(LabelRef("tail8done" + s.name))
+	JAE(LabelRef("tail8done" + d.tag))
 	ws := XMM()
 	VMOVSD(elem(wp, j), ws)
 	for i, r := range rows {
@@ -216,29 +263,29 @@ func dotRows8(s isa, d dotRegs) {
 	}
 	INCQ(j)
 	INCQ(k)
-	JMP(LabelRef("tail8" + s.name))
-	Label("tail8done" + s.name)
+	JMP(LabelRef("tail8" + d.tag))
+	Label("tail8done" + d.tag)
 	for i := range sums {
 		VMOVSD(sums[i], Mem{Base: outp, Disp: 8 * i})
 	}
 	if s.lanes == 8 {
-		Label("next8" + s.name)
+		Label("next8" + d.tag)
 	}
 	ADDQ(U8(64), outp)
 	// Row 8 is row 3 + 5 rows.
 	LEAQ(Mem{Base: r3, Index: stride, Scale: 4}, r0)
 	ADDQ(stride, r0)
 	SUBQ(U8(8), n)
-	JMP(LabelRef("rows8" + s.name))
+	JMP(LabelRef("rows8" + d.tag))
 }
 
 // dotRows4 is dotRows' loop over four rows at a time, while four are left.
 func dotRows4(s isa, d dotRegs) {
 	outp, n, wp, m, r0, stride, mv, j := d.outp, d.n, d.wp, d.m, d.r0, d.stride, d.mv, d.j
 	r1, r2, r3 := d.r1, d.r2, d.r3
-	Label("rows4" + s.name)
+	Label("rows4" + d.tag)
 	CMPQ(n, U8(4))
-	JB(LabelRef("rows1" + s.name))
+	JB(LabelRef("rows1" + d.tag))
 	LEAQ(Mem{Base: r0, Index: stride, Scale: 1}, r1)
 	LEAQ(Mem{Base: r1, Index: stride, Scale: 1}, r2)
 	LEAQ(Mem{Base: r2, Index: stride, Scale: 1}, r3)
@@ -249,74 +296,75 @@ func dotRows4(s isa, d dotRegs) {
 		s.zero(acc[i])
 	}
 	XORQ(j, j)
-	Label("vec4" + s.name)
+	Label("vec4" + d.tag)
 	CMPQ(j, mv)
-	JAE(LabelRef("vec4done" + s.name))
+	JAE(LabelRef("vec4done" + d.tag))
 	wv := s.vec()
 	VMOVUPD(elem(wp, j), wv)
 	for i, r := range rows {
 		VFMADD231PD(elem(r, j), wv, acc[i])
 	}
+	d.pf.one("pf4" + d.tag)
 	ADDQ(U8(s.lanes), j)
-	JMP(LabelRef("vec4" + s.name))
-	Label("vec4done" + s.name)
+	JMP(LabelRef("vec4" + d.tag))
+	Label("vec4done" + d.tag)
 	sums := make([]reg.VecVirtual, 4)
 	for i := range acc {
 		sums[i] = s.hsum(acc[i])
 	}
-	Label("tail4" + s.name)
+	Label("tail4" + d.tag)
 	CMPQ(j, m)
-	JAE(LabelRef("tail4done" + s.name))
+	JAE(LabelRef("tail4done" + d.tag))
 	ws := XMM()
 	VMOVSD(elem(wp, j), ws)
 	for i, r := range rows {
 		VFMADD231SD(elem(r, j), ws, sums[i])
 	}
 	INCQ(j)
-	JMP(LabelRef("tail4" + s.name))
-	Label("tail4done" + s.name)
+	JMP(LabelRef("tail4" + d.tag))
+	Label("tail4done" + d.tag)
 	for i := range sums {
 		VMOVSD(sums[i], Mem{Base: outp, Disp: 8 * i})
 	}
 	ADDQ(U8(32), outp)
 	LEAQ(Mem{Base: r3, Index: stride, Scale: 1}, r0)
 	SUBQ(U8(4), n)
-	JMP(LabelRef("rows4" + s.name))
+	JMP(LabelRef("rows4" + d.tag))
 }
 
 // dotRows1 is dotRows' loop over the rows left, one at a time.
 func dotRows1(s isa, d dotRegs) {
 	outp, n, wp, m, r0, stride, mv, j := d.outp, d.n, d.wp, d.m, d.r0, d.stride, d.mv, d.j
-	Label("rows1" + s.name)
+	Label("rows1" + d.tag)
 	TESTQ(n, n)
-	JZ(LabelRef("done" + s.name))
+	JZ(LabelRef("done" + d.tag))
 	a1 := s.vec()
 	s.zero(a1)
 	XORQ(j, j)
-	Label("vec1" + s.name)
+	Label("vec1" + d.tag)
 	CMPQ(j, mv)
-	JAE(LabelRef("vec1done" + s.name))
+	JAE(LabelRef("vec1done" + d.tag))
 	w1 := s.vec()
 	VMOVUPD(elem(wp, j), w1)
 	VFMADD231PD(elem(r0, j), w1, a1)
 	ADDQ(U8(s.lanes), j)
-	JMP(LabelRef("vec1" + s.name))
-	Label("vec1done" + s.name)
+	JMP(LabelRef("vec1" + d.tag))
+	Label("vec1done" + d.tag)
 	sum := s.hsum(a1)
-	Label("tail1" + s.name)
+	Label("tail1" + d.tag)
 	CMPQ(j, m)
-	JAE(LabelRef("tail1done" + s.name))
+	JAE(LabelRef("tail1done" + d.tag))
 	ws1 := XMM()
 	VMOVSD(elem(wp, j), ws1)
 	VFMADD231SD(elem(r0, j), ws1, sum)
 	INCQ(j)
-	JMP(LabelRef("tail1" + s.name))
-	Label("tail1done" + s.name)
+	JMP(LabelRef("tail1" + d.tag))
+	Label("tail1done" + d.tag)
 	VMOVSD(sum, Mem{Base: outp})
 	ADDQ(U8(8), outp)
 	ADDQ(stride, r0)
 	DECQ(n)
-	JMP(LabelRef("rows1" + s.name))
+	JMP(LabelRef("rows1" + d.tag))
 }
 
 // addRowsT: g += Σ_k s[k]·(row k of a), rows of len(g). A tile of columns
@@ -324,13 +372,21 @@ func dotRows1(s isa, d dotRegs) {
 // and stored once per call, and the tile's registers are independent
 // chains of FMAs.
 func addRowsT(s isa) {
-	TEXT("addRowsT"+s.name, NOSPLIT, "func(g, s, a []float64)")
-	Doc(fmt.Sprintf("addRowsT%s adds s[k]·(row k of a) to g for every k; a holds len(s) rows of len(g).", s.name))
-	gp := Load(Param("g").Base(), GP64())
+	TEXT("addRowsT"+s.name, NOSPLIT, "func(g, s, a, ahead []float64)")
+	Doc(fmt.Sprintf("addRowsT%s adds s[k]·(row k of a) to g for every k; a holds len(s) rows of len(g). It asks for ahead's lines, one per row of a tile, the rest at the end.", s.name))
+	pf := aheadRegs(Param("ahead"), false)
 	m := Load(Param("g").Len(), GP64())
-	sp := Load(Param("s").Base(), GP64())
 	n := Load(Param("s").Len(), GP64())
-	ap := Load(Param("a").Base(), GP64())
+	addRowsTBody(s, s.name, Load(Param("g").Base(), GP64()), m, Load(Param("s").Base(), GP64()), n, Load(Param("a").Base(), GP64()), pf)
+	pf.rest("addRowsT" + s.name)
+	VZEROUPPER()
+	RET()
+}
+
+// addRowsTBody is addRowsT's code, its labels ending in tag: g (m
+// columns) += Σ_k sv[k]·(row k of a) over n rows, asking for pf's lines
+// on the way.
+func addRowsTBody(s isa, tag string, gp, m, sp, n, ap reg.Register, pf ahead) {
 	stride := GP64()
 	MOVQ(m, stride)
 	SHLQ(U8(3), stride)
@@ -340,10 +396,10 @@ func addRowsT(s isa) {
 	// columnLoop covers the columns vecs vectors at a time while they fit.
 	columnLoop := func(label string, vecs int) {
 		width := vecs * s.lanes
-		Label(label + s.name)
+		Label(label + tag)
 		LEAQ(Mem{Base: j, Disp: width}, t)
 		CMPQ(t, m)
-		JA(LabelRef(label + "done" + s.name))
+		JA(LabelRef(label + "done" + tag))
 		acc := make([]reg.VecVirtual, vecs)
 		for i := range acc {
 			acc[i] = s.vec()
@@ -351,58 +407,129 @@ func addRowsT(s isa) {
 		}
 		LEAQ(elem(ap, j), p)
 		XORQ(k, k)
-		Label(label + "rows" + s.name)
+		Label(label + "rows" + tag)
 		CMPQ(k, n)
-		JAE(LabelRef(label + "rowsdone" + s.name))
+		JAE(LabelRef(label + "rowsdone" + tag))
 		sv := s.vec()
 		VBROADCASTSD(elem(sp, k), sv)
 		for i := range acc {
 			VFMADD231PD(Mem{Base: p, Disp: 8 * s.lanes * i}, sv, acc[i])
 		}
+		pf.one(label + "pf" + tag)
 		ADDQ(stride, p)
 		INCQ(k)
-		JMP(LabelRef(label + "rows" + s.name))
-		Label(label + "rowsdone" + s.name)
+		JMP(LabelRef(label + "rows" + tag))
+		Label(label + "rowsdone" + tag)
 		for i := range acc {
 			VMOVUPD(acc[i], Mem{Base: gp, Index: j, Scale: 8, Disp: 8 * s.lanes * i})
 		}
 		MOVQ(t, j)
-		JMP(LabelRef(label + s.name))
-		Label(label + "done" + s.name)
+		JMP(LabelRef(label + tag))
+		Label(label + "done" + tag)
 	}
 	columnLoop("tile", s.tile)
 	columnLoop("one", 1)
 
-	Label("cols" + s.name)
+	Label("cols" + tag)
 	CMPQ(j, m)
-	JAE(LabelRef("done" + s.name))
+	JAE(LabelRef("done" + tag))
 	x := XMM()
 	VMOVSD(elem(gp, j), x)
 	LEAQ(elem(ap, j), p)
 	XORQ(k, k)
-	Label("colrows" + s.name)
+	Label("colrows" + tag)
 	CMPQ(k, n)
-	JAE(LabelRef("colrowsdone" + s.name))
+	JAE(LabelRef("colrowsdone" + tag))
 	sx := XMM()
 	VMOVSD(elem(sp, k), sx)
 	VFMADD231SD(Mem{Base: p}, sx, x)
 	ADDQ(stride, p)
 	INCQ(k)
-	JMP(LabelRef("colrows" + s.name))
-	Label("colrowsdone" + s.name)
+	JMP(LabelRef("colrows" + tag))
+	Label("colrowsdone" + tag)
 	VMOVSD(x, elem(gp, j))
 	INCQ(j)
-	JMP(LabelRef("cols" + s.name))
+	JMP(LabelRef("cols" + tag))
 
-	Label("done" + s.name)
+	Label("done" + tag)
+}
+
+// linearBlock is one block of the linear model's full-batch step in one
+// call: the rows' residuals r = coef·x + b − y (dotRows' code), the loss
+// and the bias's gradient added in row order, then the rows added into the
+// gradient (addRowsT's code). Each number is the one the three steps
+// give apart, added in the same order, so the same bits; one call saves a
+// block two kernel calls and the Go loop between them, which cost as much
+// as a third of the block's arithmetic.
+func linearBlock(s isa) {
+	name := "linearBlock" + s.name
+	TEXT(name, NOSPLIT, "func(sums, w, a, y, r, ahead []float64, grad bool)")
+	Doc(name + " adds one block of the linear model's full-batch step to sums (loss, gradient, bias's gradient): w is the coefficients then the bias, a holds len(y) rows of len(w)−1, r gets the residuals. It asks for ahead's lines, the first half during the residuals, the rest during the gradient.")
+	pf := aheadRegs(Param("ahead"), true)
+	n := Load(Param("y").Len(), GP64())
+	m := Load(Param("w").Len(), GP64())
+	DECQ(m)
+	dotRowsBody(s, "Dot"+name, Load(Param("r").Base(), GP64()), n, Load(Param("w").Base(), GP64()), m, Load(Param("a").Base(), GP64()), pf)
+	pf.rest(name + "first")
+
+	// The residuals, and the loss and bias's gradient added row by row:
+	// v = (r + b) − y, loss += v·v (rounded, then added, as Go compiles
+	// it for amd64 without FMA, the default GOAMD64=v1), gb += v, as the
+	// Go loop did.
+	rp := Load(Param("r").Base(), GP64())
+	yp := Load(Param("y").Base(), GP64())
+	sp := Load(Param("sums").Base(), GP64())
+	n = Load(Param("y").Len(), GP64())
+	m = Load(Param("w").Len(), GP64())
+	wp := Load(Param("w").Base(), GP64())
+	b, loss, gb := XMM(), XMM(), XMM()
+	VMOVSD(Mem{Base: wp, Index: m, Scale: 8, Disp: -8}, b)
+	VMOVSD(Mem{Base: sp}, loss)
+	VMOVSD(Mem{Base: sp, Index: m, Scale: 8}, gb) // sums[m+1]: m is len(w) = M+1
+	k := GP64()
+	XORQ(k, k)
+	Label(name + "res")
+	CMPQ(k, n)
+	JAE(LabelRef(name + "resdone"))
+	v, sq := XMM(), XMM()
+	VMOVSD(elem(rp, k), v)
+	VADDSD(b, v, v)
+	VSUBSD(elem(yp, k), v, v)
+	VMOVSD(v, elem(rp, k))
+	VMULSD(v, v, sq)
+	VADDSD(sq, loss, loss)
+	VADDSD(v, gb, gb)
+	INCQ(k)
+	JMP(LabelRef(name + "res"))
+	Label(name + "resdone")
+	VMOVSD(loss, Mem{Base: sp})
+	VMOVSD(gb, Mem{Base: sp, Index: m, Scale: 8})
+
+	// The second half of ahead.
+	end := Load(Param("ahead").Len(), GP64())
+	base := Load(Param("ahead").Base(), GP64())
+	LEAQ(Mem{Base: base, Index: end, Scale: 8}, pf.end)
+	grad := Load(Param("grad"), GP8())
+	TESTB(grad, grad)
+	JZ(LabelRef(name + "nograd"))
+	n = Load(Param("y").Len(), GP64())
+	m = Load(Param("w").Len(), GP64())
+	DECQ(m)
+	// The gradient starts at sums[1].
+	g := Load(Param("sums").Base(), GP64())
+	ADDQ(U8(8), g)
+	addRowsTBody(s, "AddT"+name, g, m, Load(Param("r").Base(), GP64()), n, Load(Param("a").Base(), GP64()), pf)
+	Label(name + "nograd")
+	pf.rest(name + "second")
 	VZEROUPPER()
 	RET()
 }
 
-// prefetch asks for every cache line of a ahead of its use (PREFETCHT0,
-// into every level). Batched trials compute each block of rows once per
-// trial, from L1, so the hardware sees too few misses to stream the next
-// block in; a pass prefetches it while the trials compute the current one.
+// prefetch asks for every cache line of a ahead of its use (PREFETCHT2,
+// into L2: PREFETCHT0, into L1 as well, was slower). Batched trials
+// compute each block of rows once per trial, from L1, so the hardware sees
+// too few misses to stream the next block in; a pass prefetches it while
+// the trials compute the current one.
 func prefetch() {
 	TEXT("prefetch", NOSPLIT, "func(a []float64)")
 	Doc("prefetch asks for every cache line of a, to be read soon.")
@@ -429,6 +556,7 @@ func main() {
 	for _, s := range []isa{avx2, avx512} {
 		dotRows(s)
 		addRowsT(s)
+		linearBlock(s)
 	}
 	prefetch()
 	Generate()
