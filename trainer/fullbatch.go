@@ -77,10 +77,18 @@ func runChunk(m blockStep, c int) {
 	}
 }
 
-// blockParts is how many parts a block's ahead is asked for in: the
-// pass's prefetches come a few lines at a time, between the arithmetic,
-// which keeps the core's outstanding reads going where one burst per block
-// filled them and left them idle while the trials computed.
+// halves splits a block's ahead between its two kernels, which ask for
+// the lines one at a time between their arithmetic (DotRowsAhead): that
+// keeps the core's outstanding reads going, where a burst per kernel
+// filled its line buffers and stalled the arithmetic behind it.
+func halves(ahead []float64) (first, second []float64) {
+	h := len(ahead) / 2
+	return ahead[:h], ahead[h:]
+}
+
+// blockParts is how many parts a block's ahead is asked for in where a
+// block's kernels do not ask for it themselves (softmax's, which call
+// them once per class).
 const blockParts = 3
 
 // prefetchPart asks for part i of ahead's blockParts parts.
@@ -201,28 +209,12 @@ func (l *linearModel) startChunk(c int) {
 
 // block is the fused step over a block of consecutive rows: the block's
 // residuals, then the block added into the gradient while it is still in
-// cache. The sums go on from where the chunk's last block left them.
+// cache, in one kernel call (vec.LinearBlock). The sums go on from where
+// the chunk's last block left them.
 func (l *linearModel) block(c, s, e int, ahead []float64) {
 	f := &l.fb
 	p := f.part(c)
-	g, r := p[1:1+l.m], p[2+l.m:]
-	coef, b := f.w[:l.m], f.w[l.m]
-	loss, gb := p[0], p[1+l.m]
-	a, r := f.d.X[s*l.m:e*l.m], r[:e-s]
-	prefetchPart(ahead, 0)
-	vec.DotRows(r, coef, a)
-	prefetchPart(ahead, 1)
-	for k, y := range f.d.Y[s:e] {
-		v := r[k] + b - y
-		r[k] = v
-		loss += v * v
-		gb += v
-	}
-	prefetchPart(ahead, 2)
-	if f.withGrad {
-		vec.AddRowsT(g, r, a)
-	}
-	p[0], p[1+l.m] = loss, gb
+	vec.LinearBlock(p[:2+l.m], f.w, f.d.X[s*l.m:e*l.m], f.d.Y[s:e], p[2+l.m:], ahead, f.withGrad)
 }
 
 // newLogistic: a chunk's slot is its loss, its gradient, then one block's
@@ -260,18 +252,18 @@ func (l *logisticModel) block(c, s, e int, ahead []float64) {
 	coef, b := f.w[:l.m], f.w[l.m]
 	loss, gb := p[0], p[1+l.m]
 	a, z := f.d.X[s*l.m:e*l.m], z[:e-s]
-	prefetchPart(ahead, 0)
-	vec.DotRows(z, coef, a)
-	prefetchPart(ahead, 1)
+	first, second := halves(ahead)
+	vec.DotRowsAhead(z, coef, a, first)
 	for k, y := range f.d.Y[s:e] {
 		zk := z[k] + b
 		loss += softplus(zk) - y*zk
 		z[k] = sigmoid(zk) - y
 		gb += z[k]
 	}
-	prefetchPart(ahead, 2)
 	if f.withGrad {
-		vec.AddRowsT(g, z, a)
+		vec.AddRowsTAhead(g, z, a, second)
+	} else {
+		vec.Prefetch(second)
 	}
 	p[0], p[1+l.m] = loss, gb
 }
