@@ -20,10 +20,13 @@ import (
 //
 // Rounds are coarse-to-fine's (roundSizes): round 0 is a scrambled Sobol
 // design over the whole space, and each later round is one batch whose
-// trials run in parallel. A batch is chosen greedily under the Kriging
-// believer: after each pick the model takes its own prediction there as
-// observed, which leaves the means and shrinks the uncertainty around the
-// pick, so the next pick goes elsewhere. Everything is a function of the
+// trials run in parallel. The model picks as much of each batch as its
+// leave-one-out predictions rank the trials near the box (skill, in
+// bayes_gate.go); the rest is drawn as plain coarse-to-fine draws. The
+// model's picks are chosen greedily under the Kriging believer: after
+// each pick the model takes its own prediction there as observed, which
+// leaves the means and shrinks the uncertainty around the pick, so the
+// next pick goes elsewhere. Everything is a function of the
 // seed and of the trials told, in trial-number order, so the same trials
 // come at any --parallel and a resumed study proposes the same again.
 //

@@ -2,7 +2,8 @@ package search
 
 // The model-guided strategies' proposal of a round: fit the model, draw
 // candidates in the round's box, refine the most promising, and pick the
-// batch greedily by expected improvement.
+// model's share of the batch (bayes_gate.go) greedily by expected
+// improvement, the rest as plain coarse-to-fine draws.
 
 import (
 	"cmp"
@@ -15,9 +16,12 @@ import (
 	"github.com/hpsearch/hpsearch/search/gp"
 )
 
-// propose fits the model and picks size points of the round's box.
+// propose fits the model and picks size points of the round's box: as
+// many by expected improvement as the model has shown it can rank the
+// trials near the box (modelPicks), the rest as coarse-to-fine would draw
+// them (drawPlain).
 func (m *modelGuided) propose(size int) ([]results.Params, error) {
-	model, h, err := m.fit()
+	model, used, h, err := m.fit()
 	if err != nil {
 		return nil, err
 	}
@@ -33,42 +37,103 @@ func (m *modelGuided) propose(size int) ([]results.Params, error) {
 	pool := m.newPool()
 	m.draw(pool, lo, hi, centre, size, rng)
 	post, inc := m.refine(pool, model, lo, hi, h, rng)
-	explore := m.exploreShare(size)
-	out := m.pick(pool.cands, post, inc, size-explore)
-	u := make([]float64, len(m.dims))
-	for range explore {
-		for k := range u {
-			u[k] = rng.Float64()
-		}
-		out = append(out, point(m.plan.Space.Dims, m.valuesAt(lo, hi, u, nil, 1, rng)))
+	skill, err := m.skill(model, used, m.enc.encode(centre), m.halfWidths(h))
+	if err != nil {
+		return nil, fmt.Errorf("%s: round %d: %w", m.name, m.round, err)
 	}
-	return out, nil
+	picks := modelPicks(skill, size)
+	out := m.pick(pool.cands, post, inc, picks)
+	return m.drawPlain(out, size-picks, centre, lo, hi, rng), nil
 }
 
-// exploreShare is how many of a round's size trials are drawn uniformly
-// in the round's box instead of by expected improvement: half of each
-// batch during the first half of the rounds (an odd batch's extra trial
-// every other round, so a batch of 1 alternates), none after. Early on,
-// with a few trials per dimension, the model of a rugged function is
-// confidently wrong and expected improvement piles the batch into one of
-// its false minima; the uniform half keeps the box's sampling as plain
-// coarse-to-fine's and feeds the model spread-out points (ε-greedy, as
-// De Ath et al., 2021, "Greed is good"). Late rounds exploit. Measured at
-// 50 trials on seeds 20–51 (BENCHMARKS.md): Levy 4-D 2.19 → 1.41, Levy
-// 6-D 8.35 → 5.33, Rastrigin 4-D 26.3 → 24, Ackley 5-D 14.3 → 12.7, the
-// smooth rows level; at 100 trials level overall.
-func (m *modelGuided) exploreShare(size int) int {
-	if 2*m.round >= len(m.sizes) {
-		return 0
+// drawPlain appends n points drawn as plain coarse-to-fine draws a
+// narrowed round: a coordinate move (centre with one coordinate redrawn
+// over its whole configured range), then a low-discrepancy sample of the
+// box. Where the model cannot rank the trials (rugged functions with a
+// few trials per dimension), this is what wins: on the benchmarks plain
+// coarse-to-fine beat the model on exactly those rows, and its coordinate
+// moves find a better basin of one parameter without losing the others.
+// The sample is a Sobol sequence of its own: the scrambles of rounds 0 to
+// len(sizes)−1 are the design's and the candidates', so it takes the
+// ones after them.
+func (m *modelGuided) drawPlain(out []results.Params, n int, centre []any, lo, hi []float64, rng *rand.Rand) []results.Params {
+	if n < 1 {
+		return out
 	}
-	return size/2 + size%2*(m.round%2)
+	out = append(out, m.coordinateMove(centre, lo, hi, rng))
+	box := newUnitSampler(len(m.dims), m.plan.Seed, len(m.sizes)+m.round)
+	u := make([]float64, len(m.dims))
+	for range n - 1 {
+		box.next(u)
+		out = append(out, point(m.plan.Space.Dims, m.valuesAt(lo, hi, u, nil, 1, rng)))
+	}
+	return out
+}
+
+// coordinateMove is centre with one coordinate redrawn over its whole
+// configured range (coarse-to-fine's coordinate move), cycling through the
+// dimensions by round.
+func (m *modelGuided) coordinateMove(centre []any, lo, hi []float64, rng *rand.Rand) results.Params {
+	dims := m.plan.Space.Dims
+	var movable []int
+	for i, r := range m.initial {
+		if centre[i] == nil {
+			continue
+		}
+		if (dims[i].Categorical() && len(r.Choices) > 1) || (!dims[i].Categorical() && r.High > r.Low) {
+			movable = append(movable, i)
+		}
+	}
+	vals := slices.Clone(centre)
+	if len(movable) == 0 {
+		return point(dims, vals)
+	}
+	i := movable[m.round%len(movable)]
+	vals[i] = dims[i].At(m.initial[i], rng.Float64())
+	for k := i + 1; k < len(dims); k++ {
+		switch ok := applies(dims, k, vals); {
+		case !ok:
+			vals[k] = nil
+		case vals[k] == nil:
+			vals[k] = m.valueAt(k, dims[k], lo[k]+rng.Float64()*(hi[k]-lo[k]))
+		}
+	}
+	return point(dims, vals)
+}
+
+// halfWidths are the trust region's half-widths in the model's input
+// coordinates (unclipped at the cube's edges); zero for bayes and for
+// one-hot inputs, which the region does not bound.
+func (m *modelGuided) halfWidths(h gp.Hyper) []float64 {
+	half := make([]float64, m.enc.width)
+	if !m.trustRegion {
+		return half
+	}
+	mean, n := 0.0, 0
+	for k, d := range m.plan.Space.Dims {
+		if !d.Categorical() {
+			mean += h.LogLength[m.enc.offset[k]]
+			n++
+		}
+	}
+	if n == 0 {
+		return half
+	}
+	mean /= float64(n)
+	for k, d := range m.plan.Space.Dims {
+		if !d.Categorical() {
+			half[m.enc.offset[k]] = m.length * math.Exp(h.LogLength[m.enc.offset[k]]-mean) / 2
+		}
+	}
+	return half
 }
 
 // fit fits the model to the trials seen: its hyperparameters on at most
 // maxFitPoints of them (a brief refit from the last ones until the points
 // have grown by refitGrowth since the last full fit), then, on those
-// hyperparameters, the model on up to maxModelPoints.
-func (m *modelGuided) fit() (*gp.Model, gp.Hyper, error) {
+// hyperparameters, the model on up to maxModelPoints. It returns the
+// trials the model is conditioned on, in the model's order.
+func (m *modelGuided) fit() (*gp.Model, []observed, gp.Hyper, error) {
 	fitOn := m.modelPoints(maxFitPoints)
 	opts := gp.FitOptions{Start: m.hyper, Iterations: fitIterations}
 	if m.hyper != nil && float64(len(fitOn)) < refitGrowth*float64(m.fitN) {
@@ -79,17 +144,18 @@ func (m *modelGuided) fit() (*gp.Model, gp.Hyper, error) {
 	xs, ys := inputs(fitOn)
 	model, err := gp.Fit(xs, ys, opts)
 	if err != nil {
-		return nil, gp.Hyper{}, fmt.Errorf("%s: round %d: %w", m.name, m.round, err)
+		return nil, nil, gp.Hyper{}, fmt.Errorf("%s: round %d: %w", m.name, m.round, err)
 	}
 	h := model.Hyper()
 	m.hyper = &h
 	if used := m.modelPoints(maxModelPoints); len(used) > len(fitOn) {
 		xs, ys = inputs(used)
 		if model, err = gp.Fit(xs, ys, gp.FitOptions{Start: &h}); err != nil {
-			return nil, gp.Hyper{}, fmt.Errorf("%s: round %d: %w", m.name, m.round, err)
+			return nil, nil, gp.Hyper{}, fmt.Errorf("%s: round %d: %w", m.name, m.round, err)
 		}
+		return model, used, h, nil
 	}
-	return model, h, nil
+	return model, fitOn, h, nil
 }
 
 // inputs are the model's inputs and outputs for os.

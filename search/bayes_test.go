@@ -186,26 +186,102 @@ func TestModelRounds(t *testing.T) {
 	}
 }
 
-// Half of each batch is uniform in the box during the first half of the
-// rounds, none after; a batch of 1 alternates; round 0 (the design) is
-// not asked.
-func TestExploreShare(t *testing.T) {
-	m := &modelGuided{sizes: []int{14, 4, 4, 4, 4, 4, 4, 4, 4, 4}}
-	want := []int{2, 2, 2, 2, 0, 0, 0, 0, 0}
-	for r := 1; r < len(m.sizes); r++ {
-		m.round = r
-		if got := m.exploreShare(4); got != want[r-1] {
-			t.Errorf("round %d of %d: %d of 4 uniform, want %d", r, len(m.sizes), got, want[r-1])
+// The gate trusts the model as far as it predicts: on a smooth
+// function's trials its leave-one-out ranking is near perfect and the
+// model picks the whole batch; on values that are noise (a hash of the
+// point, no structure to learn) the skill is near zero and the batch is
+// drawn as plain coarse-to-fine draws, a coordinate move of the centre
+// first.
+func TestSkillGate(t *testing.T) {
+	smooth := func(x []float64) float64 {
+		s := 0.0
+		for k, v := range x {
+			s += float64(k+1) * (v - 1) * (v - 1)
+		}
+		return s
+	}
+	noise := func(x []float64) float64 {
+		h := math.Float64bits(x[0]*7.1+x[1]*3.3+x[2]) * 0x9e3779b97f4a7c15
+		return float64(h>>11) / (1 << 53)
+	}
+	for _, c := range []struct {
+		name       string
+		f          func([]float64) float64
+		lo, hi     float64
+		picksAtOut int
+	}{{"smooth", smooth, 0.8, 1, 4}, {"noise", noise, 0, 0.3, 0}} {
+		space := mustSpace(t, uniformDims(3, -5, 10)...)
+		st, err := NewStrategy(budget(t, "coarse-to-fine-gp", 60, 3), space, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := st.(*modelGuided)
+		m.trustRegion = false // measure over every trial: the gate, not the region
+		g := newUnitSampler(3, 11, 0)
+		u := make([]float64, 3)
+		var trials []results.Trial
+		for i := range 40 {
+			g.next(u)
+			p := sampleAt(space.Dims, m.initial, u)
+			x := make([]float64, 3)
+			for k := range x {
+				v, _ := p.Get(fmt.Sprintf("x%d", k))
+				x[k] = v.(float64)
+			}
+			trials = append(trials, results.Trial{Number: i, Params: p, Status: results.StatusOK, Value: results.Measured(c.f(x))})
+		}
+		m.Tell(trials)
+		model, used, h, err := m.fit()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := m.skill(model, used, m.enc.encode(m.best().vals), m.halfWidths(h))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: skill %.3f", c.name, s)
+		if s < c.lo || s > c.hi {
+			t.Errorf("%s: skill %.3f, want in [%g, %g]", c.name, s, c.lo, c.hi)
+		}
+		if got := modelPicks(s, 4); got != c.picksAtOut {
+			t.Errorf("%s: skill %.3f: the model picks %d of 4, want %d", c.name, s, got, c.picksAtOut)
+		}
+		out, err := m.propose(4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out) != 4 {
+			t.Fatalf("%s: %d proposals, want 4", c.name, len(out))
+		}
+		if c.picksAtOut == 0 {
+			// The coordinate move keeps all but one of the best trial's values.
+			same := 0
+			for k, v := range m.best().vals {
+				if got, _ := out[0].Get(fmt.Sprintf("x%d", k)); fmt.Sprint(got) == fmt.Sprint(v) {
+					same++
+				}
+			}
+			if same != 2 {
+				t.Errorf("%s: the first plain draw %v keeps %d of the best trial's values %v, want 2", c.name, out[0], same, m.best().vals)
+			}
 		}
 	}
-	m.sizes = make([]int, 20)
-	var ones []int
-	for r := 1; r < 12; r++ {
-		m.round = r
-		ones = append(ones, m.exploreShare(1))
+	for _, c := range []struct {
+		s    float64
+		want int
+	}{{0, 0}, {0.1, 0}, {0.3, 1}, {0.5, 2}, {0.9, 4}, {1, 4}, {1.5, 4}, {-1, 0}} {
+		if got := modelPicks(c.s, 4); got != c.want {
+			t.Errorf("modelPicks(%g, 4) = %d, want %d", c.s, got, c.want)
+		}
 	}
-	if want := []int{1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0}; !slices.Equal(ones, want) {
-		t.Errorf("batches of 1: uniform %v, want %v", ones, want)
+	if r := spearman([]float64{1, 2, 3, 4}, []float64{10, 20, 30, 40}); math.Abs(r-1) > 1e-12 {
+		t.Errorf("spearman of a monotone pair: %g, want 1", r)
+	}
+	if r := spearman([]float64{1, 2, 3, 4}, []float64{4, 3, 2, 1}); math.Abs(r+1) > 1e-12 {
+		t.Errorf("spearman of a reversed pair: %g, want −1", r)
+	}
+	if got := ranks([]float64{3, 1, 3, 2}); !slices.Equal(got, []float64{3.5, 1, 3.5, 2}) {
+		t.Errorf("ranks with a tie: %v", got)
 	}
 }
 
