@@ -30,7 +30,9 @@ type RunOptions struct {
 	// with the study for workers and later runs.
 	Sets []string
 	// Shared holds the fault-tolerance settings: the lease's heartbeat
-	// and grace period, and a shared study's retries.
+	// and grace period, and a shared study's retries. The zero value
+	// means DefaultShared: no heartbeat can be 0, so it is not a value
+	// someone asked for.
 	Shared SharedOptions
 	// Where is the store as it may be shown to the user (no password).
 	Where string
@@ -100,6 +102,12 @@ type started struct {
 // did not finish: an *Error whose Kind tells a refused config, an
 // interruption and a study that could not finish apart.
 func (s *Study) Run(ctx context.Context, store results.Store, o RunOptions) error {
+	if o.Shared == (SharedOptions{}) {
+		o.Shared = DefaultShared
+	}
+	if err := o.Shared.Check(); err != nil {
+		return err
+	}
 	par := s.CapParallel(o.Parallel)
 	// Taken before the study is read: a second run of a running study,
 	// resumed or new, is refused rather than run beside this one.

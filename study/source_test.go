@@ -3,11 +3,13 @@ package study
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
@@ -153,5 +155,25 @@ func TestStoredBenchmark(t *testing.T) {
 	}
 	if b := StoredBenchmark(results.Study{Config: "seed: 1\n"}); b != nil {
 		t.Errorf("a study of no benchmark: %+v, want nil", b)
+	}
+}
+
+// A Go caller's RunOptions need no fault-tolerance settings: the zero
+// SharedOptions are the defaults (a zero heartbeat used to panic in the
+// lease's ticker), and settings that cannot work are a Usage error.
+func TestRunOptionsZeroSharedAreTheDefaults(t *testing.T) {
+	ctx := context.Background()
+	s, err := Load(quickstart, []string{"output.dir=" + t.TempDir(), "search.rounds=1", "search.trials_per_round=3"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Run(ctx, results.NewMemoryStore(), RunOptions{Parallel: 1}); err != nil {
+		t.Fatalf("zero RunOptions: %v", err)
+	}
+	bad := RunOptions{Parallel: 1, Shared: SharedOptions{Heartbeat: -time.Second, Grace: time.Minute}}
+	err = s.Run(ctx, results.NewMemoryStore(), bad)
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != Usage || !strings.Contains(err.Error(), "the heartbeat must be positive") {
+		t.Fatalf("a negative heartbeat: %v, want a Usage error saying what is allowed", err)
 	}
 }
