@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,12 +14,9 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
-	"github.com/hpsearch/hpsearch/search"
 	"github.com/hpsearch/hpsearch/study"
 	"github.com/hpsearch/hpsearch/testfunc"
-	"github.com/hpsearch/hpsearch/trainer"
 )
 
 // funcSpec is one benchmark row: a function in one dimension.
@@ -76,7 +75,7 @@ func (f funcSpec) Domain() string {
 }
 
 // config is the YAML a user would write for this study: going through
-// configs.Parse means the budget is split into rounds by the same rule as
+// study.Load means the budget is split into rounds by the same rule as
 // `hpsearch run` with only search.trials given.
 func (f funcSpec) config(strategy string, budget int, seed uint64) string {
 	dom, _ := f.fn.Domain(f.dim)
@@ -149,37 +148,39 @@ func measure(ctx context.Context, opts options, budget int, progress io.Writer) 
 	return cells, nil
 }
 
-// runStudy runs one study and returns its regret: best value − known minimum.
+// runStudy runs one study and returns its regret: best value − known
+// minimum. It runs as `hpsearch run --storage memory: --parallel 1` does,
+// through the study package's one lifecycle.
 func runStudy(ctx context.Context, f funcSpec, strategy string, budget int, seed uint64, sets []string) (float64, error) {
-	cfg, err := configs.Parse(strings.NewReader(f.config(strategy, budget, seed)), "bench.yaml", ".", sets)
+	// A study keeps its config's text for the workers that may rebuild
+	// it, so the config is a file, as for `hpsearch run`.
+	dir, err := os.MkdirTemp("", "hpsearch-bench-")
 	if err != nil {
 		return 0, err
 	}
-	bench, err := study.NewBenchmark(cfg)
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "bench.yaml")
+	if err := os.WriteFile(path, []byte(f.config(strategy, budget, seed)), 0o644); err != nil {
+		return 0, err
+	}
+	s, err := study.Load(path, sets, "bench")
 	if err != nil {
 		return 0, err
 	}
-	space, err := study.NewSpace(cfg)
+	var out *study.Outcome
+	err = s.Run(ctx, results.NewMemoryStore(), study.RunOptions{Parallel: 1, Sets: sets,
+		Report: func(o *study.Outcome) error { out = o; return nil }})
 	if err != nil {
 		return 0, err
 	}
-	strat, err := search.NewStrategy(study.StrategyOptions(cfg), space, nil)
-	if err != nil {
-		return 0, err
+	if len(out.Trials) != budget {
+		return 0, fmt.Errorf("ran %d trials, want the budget %d", len(out.Trials), budget)
 	}
-	runner := &search.Runner{Study: "bench", Seed: cfg.Seed, Strategy: strat, Evaluator: bench, Parallelism: 1, Hold: trainer.HoldCore}
-	trials, err := runner.Run(ctx)
-	if err != nil {
-		return 0, err
-	}
-	if len(trials) != budget {
-		return 0, fmt.Errorf("ran %d trials, want the budget %d", len(trials), budget)
-	}
-	best, ok := results.Best(trials, "minimize")
+	best, ok := out.Best()
 	if !ok {
 		return 0, fmt.Errorf("no trial succeeded")
 	}
-	return bench.Regret(best.Value.Float()), nil
+	return out.Benchmark.Regret(best.Value.Float()), nil
 }
 
 // quartiles returns the first quartile, median and third quartile of xs
