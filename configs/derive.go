@@ -140,26 +140,37 @@ func naturalGoal(metric string) string {
 // total is exactly trials (search.roundSizes).
 func deriveBudget(c *Config, has hasFunc) {
 	s := &c.Search
-	hasRounds, hasPer, hasTrials := has("search.rounds"), has("search.trials_per_round"), has("search.trials")
+	// A key given was validated to 1 or more, so 0 is one not given.
+	s.Trials, s.Rounds, s.TrialsPerRound = SplitBudget(s.Trials, s.Rounds, s.TrialsPerRound)
+}
+
+// SplitBudget fills whichever of trials, rounds and perRound is 0 from
+// the others, as a config's search section does: a total is split the way
+// coarse-to-fine searches best (see coarseRounds), rounds or perRound
+// given are kept, and with no total, rounds default to 4 and perRound to
+// 24. The Go API (study.Options) splits its budget with it too.
+func SplitBudget(trials, rounds, perRound int) (int, int, int) {
+	hasRounds, hasPer, hasTrials := rounds > 0, perRound > 0, trials > 0
 	switch {
 	case hasTrials && !hasRounds && !hasPer:
-		s.Rounds, s.TrialsPerRound = coarseRounds(s.Trials)
+		rounds, perRound = coarseRounds(trials)
 	case hasTrials && hasRounds && !hasPer:
-		s.TrialsPerRound = s.Trials
-		if s.Rounds > 1 {
-			s.TrialsPerRound = max(1, (s.Trials-coarseTrials(s.Trials))/(s.Rounds-1))
+		perRound = trials
+		if rounds > 1 {
+			perRound = max(1, (trials-coarseTrials(trials))/(rounds-1))
 		}
 	case hasTrials && !hasRounds && hasPer:
-		s.Rounds = 1 + max(0, (s.Trials-coarseTrials(s.Trials))/s.TrialsPerRound)
+		rounds = 1 + max(0, (trials-coarseTrials(trials))/perRound)
 	case !hasTrials:
 		if !hasRounds {
-			s.Rounds = 4
+			rounds = 4
 		}
 		if !hasPer {
-			s.TrialsPerRound = 24
+			perRound = 24
 		}
-		s.Trials = s.Rounds * s.TrialsPerRound
+		trials = rounds * perRound
 	}
+	return trials, rounds, perRound
 }
 
 // How a total budget is split, as measured with cmd/hpsearch-bench against

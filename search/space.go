@@ -77,6 +77,17 @@ type Space struct {
 func NewSpace(dims []Dim) (*Space, error) {
 	s := &Space{}
 	for _, p := range dims {
+		// A config's parameters are checked by configs; these are for the
+		// Go API, where a space is built by hand.
+		if p.Name == "" {
+			return nil, fmt.Errorf("parameter %d: empty name", len(s.Dims))
+		}
+		if slices.ContainsFunc(s.Dims, func(d Dim) bool { return d.Name == p.Name }) {
+			return nil, fmt.Errorf("parameter %s: the name is given twice", p.Name)
+		}
+		if p.Dist != Choice && (math.IsInf(p.Low, 0) || math.IsInf(p.High, 0)) {
+			return nil, fmt.Errorf("parameter %s: range [%g, %g] must be finite", p.Name, p.Low, p.High)
+		}
 		parent := -1
 		if p.When != nil {
 			parent = slices.IndexFunc(s.Dims, func(d Dim) bool { return d.Name == p.When.Parent })

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/search"
 	"github.com/hpsearch/hpsearch/trainer"
@@ -47,14 +48,17 @@ type Options struct {
 	// Strategy is one of grid, random, sobol, powers-of-ten,
 	// coarse-to-fine, coarse-to-fine-gp, bayes; "" is random.
 	Strategy string
-	// Trials is the budget; 0 means Rounds × TrialsPerRound.
+	// Trials is the budget; 0 means Rounds × TrialsPerRound. Given alone
+	// to coarse-to-fine, coarse-to-fine-gp or bayes, it is split into
+	// rounds as a config's search.trials is. Each is at most 1,000,000
+	// (Rounds 10,000), as in a config.
 	Trials                 int
 	Rounds, TrialsPerRound int
 	// Keep is the share of a round coarse-to-fine narrows around, in
 	// (0, 1]; 0 is the config's default, search.keep: 0.25.
 	Keep       float64
 	GridPoints int // grid: values per continuous dimension
-	Batch      int // coarse-to-fine-gp and bayes: trials proposed together after round 0
+	Batch      int // coarse-to-fine-gp and bayes: trials proposed together after round 0; 0 is 4
 	// Seed decides every trial's parameters and seed: the same seed gives
 	// the same trials at any parallelism.
 	Seed uint64
@@ -89,6 +93,48 @@ type FailureLimitError = search.FailureLimitError
 // holds equal to the one configs fills in.
 const defaultKeep = 0.25
 
+// defaultBatch is Options.Batch when 0: search.batch's default for the
+// model-guided strategies.
+const defaultBatch = 4
+
+// check refuses options that cannot run, each naming its field and what is
+// allowed, with the bounds a config's search section has.
+func (o Options) check() error {
+	if o.Name != "" {
+		if err := configs.CheckStudyName(o.Name); err != nil {
+			return usageErr("options: Name: %v", err)
+		}
+	}
+	if o.Goal != "" && o.Goal != results.GoalMinimize && o.Goal != results.GoalMaximize {
+		return usageErr("options: Goal %q: want %q or %q (\"\" is minimize)", o.Goal, results.GoalMinimize, results.GoalMaximize)
+	}
+	counts := []struct {
+		name   string
+		v, max int
+	}{{"Trials", o.Trials, configs.MaxTrials}, {"Rounds", o.Rounds, configs.MaxRounds},
+		{"TrialsPerRound", o.TrialsPerRound, configs.MaxTrials}, {"Batch", o.Batch, configs.MaxTrials},
+		{"GridPoints", o.GridPoints, configs.MaxTrials}, {"Parallel", o.Parallel, math.MaxInt32}, {"MaxFailed", o.MaxFailed, math.MaxInt}}
+	for _, c := range counts {
+		if c.v < 0 || c.v > c.max {
+			return usageErr("options: %s %d: want 0 (the default) to %d", c.name, c.v, c.max)
+		}
+	}
+	if o.Trials == 0 && (o.Rounds == 0 || o.TrialsPerRound == 0) {
+		return usageErr("options: Trials %d, Rounds %d, TrialsPerRound %d: set Trials, or Rounds and TrialsPerRound, to 1 or more",
+			o.Trials, o.Rounds, o.TrialsPerRound)
+	}
+	if o.Trials == 0 && o.Rounds*o.TrialsPerRound > configs.MaxTrials { // each is bounded: no overflow
+		return usageErr("options: Rounds × TrialsPerRound = %d × %d: more than the %d trials allowed", o.Rounds, o.TrialsPerRound, configs.MaxTrials)
+	}
+	if o.GridPoints == 1 {
+		return usageErr("options: GridPoints 1: want 0 (the default, 5) or 2 or more")
+	}
+	if !(o.Keep >= 0 && o.Keep <= 1) {
+		return usageErr("options: Keep %g: want a share in (0, 1], or 0 for the default %g", o.Keep, defaultKeep)
+	}
+	return nil
+}
+
 // goal is o.Goal, minimize when unset, as stored and ranked.
 func (o Options) goal() results.Goal {
 	if o.Goal == "" {
@@ -113,12 +159,8 @@ func (o Options) name() string {
 
 // strategy builds the strategy o names over space.
 func (o Options) strategy(params []Param) (search.Strategy, error) {
-	if o.Trials <= 0 && o.Rounds*o.TrialsPerRound <= 0 {
-		return nil, usageErr("options: Trials %d, Rounds %d, TrialsPerRound %d: set Trials, or Rounds and TrialsPerRound, to 1 or more",
-			o.Trials, o.Rounds, o.TrialsPerRound)
-	}
-	if o.MaxFailed < 0 {
-		return nil, usageErr("options: MaxFailed %d: want 0 (no limit) or more", o.MaxFailed)
+	if err := o.check(); err != nil {
+		return nil, err
 	}
 	space, err := search.NewSpace(params)
 	if err != nil {
@@ -132,9 +174,18 @@ func (o Options) strategy(params []Param) (search.Strategy, error) {
 	if keep == 0 { // 0 is outside (0, 1]: no one asks for it
 		keep = defaultKeep
 	}
+	trials, rounds, perRound, batch := o.Trials, o.Rounds, o.TrialsPerRound, o.Batch
+	if name == "coarse-to-fine" || name == "coarse-to-fine-gp" || name == "bayes" {
+		// Split as a config's search section splits the same budget:
+		// with only Trials, coarse-to-fine had no rounds to run.
+		trials, rounds, perRound = configs.SplitBudget(trials, rounds, perRound)
+	}
+	if batch == 0 && (name == "coarse-to-fine-gp" || name == "bayes") {
+		batch = defaultBatch // 0 trials at a time is no batch: no one asks for it
+	}
 	so := search.StrategyOptions{Strategy: name, Seed: o.Seed, Goal: string(o.Goal),
-		Trials: o.Trials, Rounds: o.Rounds, TrialsPerRound: o.TrialsPerRound, Keep: keep,
-		GridPoints: o.GridPoints, Batch: o.Batch}
+		Trials: trials, Rounds: rounds, TrialsPerRound: perRound, Keep: keep,
+		GridPoints: o.GridPoints, Batch: batch}
 	if o.EarlyStopping != nil { // coarse-to-fine narrows on the forecasts of kind auto, as for a config's study
 		so.EarlyStopping = *o.EarlyStopping
 	}
@@ -206,6 +257,9 @@ type ObjectiveFunc func(ctx context.Context, t Trial) (float64, error)
 // ended (the outcome then holds what finished); NotFinished when no trial
 // succeeded, or when too many failed (wrapping a *FailureLimitError).
 func Optimize(ctx context.Context, space []Param, objective ObjectiveFunc, o Options) (*Outcome, error) {
+	if objective == nil {
+		return nil, usageErr("Optimize: the objective is nil")
+	}
 	strat, err := o.strategy(space)
 	if err != nil {
 		return nil, err

@@ -277,3 +277,69 @@ func TestOptimizeEarlyStopping(t *testing.T) {
 		}
 	}
 }
+
+// Options and spaces built by hand get what a config gets: every value
+// that cannot run is a Usage error naming the field and what is allowed,
+// never a panic (a Trials of math.MaxInt panicked in the strategy's
+// allocation) nor a run of something else (a Goal "sideways", a Name that
+// leaves the directory and two parameters of one name ran).
+func TestOptimizeRefusesOptionsThatCannotRun(t *testing.T) {
+	ctx := context.Background()
+	square := func(_ context.Context, tr Trial) (float64, error) { x, _ := tr.Float("x"); return x * x, nil }
+	x := []Param{Float("x", -1, 1)}
+	for _, tc := range []struct {
+		name  string
+		space []Param
+		obj   ObjectiveFunc
+		o     Options
+		want  string
+	}{
+		{"huge Trials", x, square, Options{Trials: math.MaxInt}, "Trials 9223372036854775807: want 0 (the default) to 1000000"},
+		{"huge Rounds", x, square, Options{Rounds: math.MaxInt / 2, TrialsPerRound: 4}, "Rounds 4611686018427387903: want 0 (the default) to 10000"},
+		{"Rounds × TrialsPerRound", x, square, Options{Rounds: 10_000, TrialsPerRound: 1000}, "more than the 1000000 trials allowed"},
+		{"negative Parallel", x, square, Options{Trials: 3, Parallel: -1}, "Parallel -1"},
+		{"negative Batch", x, square, Options{Trials: 3, Strategy: "bayes", Batch: -1}, "Batch -1"},
+		{"GridPoints 1", x, square, Options{Trials: 3, Strategy: "grid", GridPoints: 1}, "GridPoints 1"},
+		{"Keep 2", x, square, Options{Trials: 9, Strategy: "coarse-to-fine", Keep: 2}, "Keep 2: want a share in (0, 1]"},
+		{"Keep NaN", x, square, Options{Trials: 9, Strategy: "coarse-to-fine", Keep: math.NaN()}, "Keep NaN"},
+		{"Goal", x, square, Options{Trials: 3, Goal: "sideways"}, `Goal "sideways": want "minimize" or "maximize"`},
+		{"Name", x, square, Options{Trials: 3, Name: "../../etc"}, `study name "../../etc" may hold only`},
+		{"nil objective", x, nil, Options{Trials: 3}, "the objective is nil"},
+		{"two parameters named x", []Param{Float("x", 0, 1), Int("x", 0, 3)}, square, Options{Trials: 3}, "parameter x: the name is given twice"},
+		{"a parameter without a name", []Param{Float("", 0, 1)}, square, Options{Trials: 3}, "parameter 0: empty name"},
+		{"an infinite range", []Param{Float("x", math.Inf(-1), 1)}, square, Options{Trials: 3}, "range [-Inf, 1] must be finite"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Optimize(ctx, tc.space, tc.obj, tc.o)
+			var e *Error
+			if !errors.As(err, &e) || e.Kind != Usage || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want a Usage error containing %q", err, tc.want)
+			}
+			if _, err := NewAskTell(tc.space, tc.o); tc.obj != nil && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+				t.Errorf("NewAskTell: got %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// Only a budget, as a config may give only search.trials: coarse-to-fine
+// and the model-guided strategies split it into rounds as the config does
+// (they refused it for having no rounds), and the model-guided ones take
+// search.batch's default.
+func TestOptimizeSplitsABudgetIntoRounds(t *testing.T) {
+	ctx := context.Background()
+	square := func(_ context.Context, tr Trial) (float64, error) { x, _ := tr.Float("x"); return x * x, nil }
+	for _, strategy := range []string{"coarse-to-fine", "coarse-to-fine-gp", "bayes"} {
+		out, err := Optimize(ctx, []Param{Float("x", -1, 1)}, square, Options{Strategy: strategy, Trials: 30, Seed: 1, Parallel: 1})
+		if err != nil {
+			t.Fatalf("%s: %v", strategy, err)
+		}
+		rounds := map[int]bool{}
+		for _, tr := range out.Trials {
+			rounds[tr.Round] = true
+		}
+		if len(out.Trials) != 30 || len(rounds) < 2 {
+			t.Errorf("%s: %d trials in %d rounds, want 30 in rounds as a config's 30 trials (28 + …)", strategy, len(out.Trials), len(rounds))
+		}
+	}
+}
