@@ -68,6 +68,9 @@ type Options struct {
 	Metric string
 	// EarlyStopping, when set, stops unpromising trials of Optimize at the
 	// steps they report (Trial.Report).
+	// Its fields left 0 take a config's defaults: Reduction 3, MinResource
+	// MaxResource/η³ (at least 1), MinTrials 5; Kind and MaxResource are
+	// required.
 	EarlyStopping *search.EarlyStopping
 	// Parallel is how many trials Optimize runs at once; 0 is one per CPU.
 	Parallel int
@@ -135,6 +138,28 @@ func (o Options) check() error {
 	return nil
 }
 
+// earlyStopping is o.EarlyStopping with the fields left 0 filled as a
+// config's search.early_stopping fills them (0 is no valid value of any).
+func (o Options) earlyStopping() search.EarlyStopping {
+	e := *o.EarlyStopping
+	if e.Reduction == 0 {
+		e.Reduction = defaultReduction
+	}
+	if e.MinResource == 0 && e.Reduction >= 2 {
+		e.MinResource = max(1, int(float64(e.MaxResource)/math.Pow(e.Reduction, 3)))
+	}
+	if e.MinTrials == 0 {
+		e.MinTrials = defaultMinTrials
+	}
+	return e
+}
+
+// Defaults of search.early_stopping's reduction_factor and min_trials.
+const (
+	defaultReduction = 3
+	defaultMinTrials = 5
+)
+
 // goal is o.Goal, minimize when unset, as stored and ranked.
 func (o Options) goal() results.Goal {
 	if o.Goal == "" {
@@ -187,7 +212,7 @@ func (o Options) strategy(params []Param) (search.Strategy, error) {
 		Trials: trials, Rounds: rounds, TrialsPerRound: perRound, Keep: keep,
 		GridPoints: o.GridPoints, Batch: batch}
 	if o.EarlyStopping != nil { // coarse-to-fine narrows on the forecasts of kind auto, as for a config's study
-		so.EarlyStopping = *o.EarlyStopping
+		so.EarlyStopping = o.earlyStopping()
 	}
 	strat, err := search.NewStrategy(so, space, nil)
 	if err != nil {
@@ -273,7 +298,7 @@ func Optimize(ctx context.Context, space []Param, objective ObjectiveFunc, o Opt
 	runner := &search.Runner{Study: rec.Name, Seed: o.Seed, Strategy: strat, Store: store, Parallelism: o.Parallel,
 		Evaluator: objective.evaluator(), MaxFailed: o.MaxFailed}
 	if o.EarlyStopping != nil {
-		if runner.Pruner, err = search.NewPruner(*o.EarlyStopping, o.Goal.Maximizes()); err != nil {
+		if runner.Pruner, err = search.NewPruner(o.earlyStopping(), o.Goal.Maximizes()); err != nil {
 			return nil, usageErr("options: %v", err)
 		}
 	}
