@@ -90,14 +90,7 @@ func (m *modelGuided) coordinateMove(centre []any, lo, hi []float64, rng *rand.R
 	}
 	i := movable[m.round%len(movable)]
 	vals[i] = dims[i].At(m.initial[i], rng.Float64())
-	for k := i + 1; k < len(dims); k++ {
-		switch ok := applies(dims, k, vals); {
-		case !ok:
-			vals[k] = nil
-		case vals[k] == nil:
-			vals[k] = m.valueAt(k, dims[k], lo[k]+rng.Float64()*(hi[k]-lo[k]))
-		}
-	}
+	reapply(dims, vals, i, func(k int) any { return m.valueAt(k, dims[k], lo[k]+rng.Float64()*(hi[k]-lo[k])) })
 	return point(dims, vals)
 }
 

@@ -297,14 +297,7 @@ func (c *coarseToFine) coordinateMove(i int, rng *rand.Rand) results.Params {
 	dims := c.plan.Space.Dims
 	vals := slices.Clone(c.seen[0].vals)
 	vals[i] = dims[i].At(c.initial[i], rng.Float64())
-	for k := i + 1; k < len(dims); k++ {
-		switch ok := applies(dims, k, vals); {
-		case !ok:
-			vals[k] = nil
-		case vals[k] == nil:
-			vals[k] = c.dims[k].At(c.ranges[k], rng.Float64())
-		}
-	}
+	reapply(dims, vals, i, func(k int) any { return c.dims[k].At(c.ranges[k], rng.Float64()) })
 	return point(dims, vals)
 }
 

@@ -116,6 +116,20 @@ func NewSpace(dims []Dim) (*Space, error) {
 	return s, nil
 }
 
+// reapply settles the parameters after coordinate i of vals once it has
+// moved: one whose condition no longer holds is dropped, one that now
+// applies (the point had no value for it) gets draw(k).
+func reapply(dims []Dim, vals []any, i int, draw func(k int) any) {
+	for k := i + 1; k < len(dims); k++ {
+		switch ok := applies(dims, k, vals); {
+		case !ok:
+			vals[k] = nil
+		case vals[k] == nil:
+			vals[k] = draw(k)
+		}
+	}
+}
+
 // applies reports whether dimension i takes part in a point whose earlier
 // coordinates are vals (nil for an absent one).
 func applies(dims []Dim, i int, vals []any) bool {
