@@ -116,9 +116,12 @@ func (o Options) check() error {
 		v, max int
 	}{{"Trials", o.Trials, configs.MaxTrials}, {"Rounds", o.Rounds, configs.MaxRounds},
 		{"TrialsPerRound", o.TrialsPerRound, configs.MaxTrials}, {"Batch", o.Batch, configs.MaxTrials},
-		{"GridPoints", o.GridPoints, configs.MaxTrials}, {"Parallel", o.Parallel, math.MaxInt32}, {"MaxFailed", o.MaxFailed, math.MaxInt}}
-	for _, c := range counts {
-		if c.v < 0 || c.v > c.max {
+		{"GridPoints", o.GridPoints, configs.MaxTrials}, {"Parallel", o.Parallel, 0}, {"MaxFailed", o.MaxFailed, 0}}
+	for _, c := range counts { // max 0: no bound
+		switch {
+		case c.v < 0 && c.max == 0:
+			return usageErr("options: %s %d: want 0 (the default) or more", c.name, c.v)
+		case c.v < 0 || c.max > 0 && c.v > c.max:
 			return usageErr("options: %s %d: want 0 (the default) to %d", c.name, c.v, c.max)
 		}
 	}

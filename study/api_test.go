@@ -297,7 +297,7 @@ func TestOptimizeRefusesOptionsThatCannotRun(t *testing.T) {
 		{"huge Trials", x, square, Options{Trials: math.MaxInt}, "Trials 9223372036854775807: want 0 (the default) to 1000000"},
 		{"huge Rounds", x, square, Options{Rounds: math.MaxInt / 2, TrialsPerRound: 4}, "Rounds 4611686018427387903: want 0 (the default) to 10000"},
 		{"Rounds × TrialsPerRound", x, square, Options{Rounds: 10_000, TrialsPerRound: 1000}, "more than the 1000000 trials allowed"},
-		{"negative Parallel", x, square, Options{Trials: 3, Parallel: -1}, "Parallel -1"},
+		{"negative Parallel", x, square, Options{Trials: 3, Parallel: -1}, "Parallel -1: want 0 (the default) or more"},
 		{"negative Batch", x, square, Options{Trials: 3, Strategy: "bayes", Batch: -1}, "Batch -1"},
 		{"GridPoints 1", x, square, Options{Trials: 3, Strategy: "grid", GridPoints: 1}, "GridPoints 1"},
 		{"Keep 2", x, square, Options{Trials: 9, Strategy: "coarse-to-fine", Keep: 2}, "Keep 2: want a share in (0, 1]"},
