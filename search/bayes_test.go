@@ -189,9 +189,19 @@ func TestModelRounds(t *testing.T) {
 // The gate trusts the model as far as it predicts: on a smooth
 // function's trials its leave-one-out ranking is near perfect and the
 // model picks the whole batch; on values that are noise (a hash of the
-// point, no structure to learn) the skill is near zero and the batch is
-// drawn as plain coarse-to-fine draws, a coordinate move of the centre
+// point, no structure to learn) the skill is low and most of the batch
+// is drawn as plain coarse-to-fine draws, a coordinate move of the centre
 // first.
+//
+// Noise is judged over twelve designs, not one: since the length scales'
+// prior peaks at its mode (search/gp, session 6), the fit often explains
+// noise as a signal with length scales shorter than the trials' spacing,
+// a mode as likely as calling it noise, and the length scales chosen on
+// the same trials make a few neighbours agree by chance. Over these
+// designs the skill is 0.22 on average and the model picks 0.75 of 4
+// (before: 0.03 and 0.17; the design of sampler seed 11 alone went from
+// 0 to 2 picks). The bounds leave room for that and catch a gate that
+// trusts a model of noise.
 func TestSkillGate(t *testing.T) {
 	smooth := func(x []float64) float64 {
 		s := 0.0
@@ -205,65 +215,79 @@ func TestSkillGate(t *testing.T) {
 		return float64(h>>11) / (1 << 53)
 	}
 	for _, c := range []struct {
-		name       string
-		f          func([]float64) float64
-		lo, hi     float64
-		picksAtOut int
-	}{{"smooth", smooth, 0.8, 1, 4}, {"noise", noise, 0, 0.3, 0}} {
-		space := mustSpace(t, uniformDims(3, -5, 10)...)
-		st, err := NewStrategy(budget(t, "coarse-to-fine-gp", 60, 3), space, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := st.(*modelGuided)
-		m.trustRegion = false // measure over every trial: the gate, not the region
-		g := newUnitSampler(3, 11, 0)
-		u := make([]float64, 3)
-		var trials []results.Trial
-		for i := range 40 {
-			g.next(u)
-			p := sampleAt(space.Dims, m.initial, u)
-			x := make([]float64, 3)
-			for k := range x {
-				v, _ := p.Get(fmt.Sprintf("x%d", k))
-				x[k] = v.(float64)
+		name          string
+		f             func([]float64) float64
+		designs       int
+		lo, hi        float64 // bounds of the mean skill
+		minPicks      float64 // bounds of the mean picks of 4
+		maxPicks      float64
+		coordinateRun bool // check the plain draws of a design the model picks none of
+	}{{"smooth", smooth, 1, 0.8, 1, 4, 4, false}, {"noise", noise, 12, 0, 0.3, 0, 1, true}} {
+		skills, picks := 0.0, 0
+		checked := false
+		for d := range c.designs {
+			space := mustSpace(t, uniformDims(3, -5, 10)...)
+			st, err := NewStrategy(budget(t, "coarse-to-fine-gp", 60, 3), space, nil)
+			if err != nil {
+				t.Fatal(err)
 			}
-			trials = append(trials, results.Trial{Number: i, Params: p, Status: results.StatusOK, Value: results.Measured(c.f(x))})
-		}
-		m.Tell(trials)
-		model, used, h, err := m.fit()
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := m.skill(model, used, m.enc.encode(m.best().vals), m.halfWidths(h))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("%s: skill %.3f", c.name, s)
-		if s < c.lo || s > c.hi {
-			t.Errorf("%s: skill %.3f, want in [%g, %g]", c.name, s, c.lo, c.hi)
-		}
-		if got := modelPicks(s, 4); got != c.picksAtOut {
-			t.Errorf("%s: skill %.3f: the model picks %d of 4, want %d", c.name, s, got, c.picksAtOut)
-		}
-		out, err := m.propose(4)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(out) != 4 {
-			t.Fatalf("%s: %d proposals, want 4", c.name, len(out))
-		}
-		if c.picksAtOut == 0 {
-			// The coordinate move keeps all but one of the best trial's values.
-			same := 0
-			for k, v := range m.best().vals {
-				if got, _ := out[0].Get(fmt.Sprintf("x%d", k)); fmt.Sprint(got) == fmt.Sprint(v) {
-					same++
+			m := st.(*modelGuided)
+			m.trustRegion = false // measure over every trial: the gate, not the region
+			g := newUnitSampler(3, uint64(11+d), 0)
+			u := make([]float64, 3)
+			var trials []results.Trial
+			for i := range 40 {
+				g.next(u)
+				p := sampleAt(space.Dims, m.initial, u)
+				x := make([]float64, 3)
+				for k := range x {
+					v, _ := p.Get(fmt.Sprintf("x%d", k))
+					x[k] = v.(float64)
+				}
+				trials = append(trials, results.Trial{Number: i, Params: p, Status: results.StatusOK, Value: results.Measured(c.f(x))})
+			}
+			m.Tell(trials)
+			model, used, h, err := m.fit()
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := m.skill(model, used, m.enc.encode(m.best().vals), m.halfWidths(h))
+			if err != nil {
+				t.Fatal(err)
+			}
+			skills += s
+			picks += modelPicks(s, 4)
+			out, err := m.propose(4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out) != 4 {
+				t.Fatalf("%s: %d proposals, want 4", c.name, len(out))
+			}
+			if c.coordinateRun && !checked && modelPicks(s, 4) == 0 {
+				checked = true
+				// The coordinate move keeps all but one of the best trial's values.
+				same := 0
+				for k, v := range m.best().vals {
+					if got, _ := out[0].Get(fmt.Sprintf("x%d", k)); fmt.Sprint(got) == fmt.Sprint(v) {
+						same++
+					}
+				}
+				if same != 2 {
+					t.Errorf("%s: the first plain draw %v keeps %d of the best trial's values %v, want 2", c.name, out[0], same, m.best().vals)
 				}
 			}
-			if same != 2 {
-				t.Errorf("%s: the first plain draw %v keeps %d of the best trial's values %v, want 2", c.name, out[0], same, m.best().vals)
-			}
+		}
+		s, p := skills/float64(c.designs), float64(picks)/float64(c.designs)
+		t.Logf("%s: mean skill %.3f, mean picks %.2f of 4", c.name, s, p)
+		if s < c.lo || s > c.hi {
+			t.Errorf("%s: mean skill %.3f, want in [%g, %g]", c.name, s, c.lo, c.hi)
+		}
+		if p < c.minPicks || p > c.maxPicks {
+			t.Errorf("%s: mean skill %.3f: the model picks %.2f of 4 on average, want in [%g, %g]", c.name, s, p, c.minPicks, c.maxPicks)
+		}
+		if c.coordinateRun && !checked {
+			t.Errorf("%s: the model picked some of every design's batch", c.name)
 		}
 	}
 	for _, c := range []struct {

@@ -9,11 +9,21 @@
 // standardised inside: the model predicts in the units it was given.
 //
 // The priors, and why:
-//   - log length scale ~ N(√2 + ½ log d, 3): the dimension-scaled
-//     log-normal prior of Hvarfner, Hellsten & Nardi (2024), "Vanilla
-//     Bayesian optimization performs great in high dimensions": in d
-//     dimensions a typical length grows like √d, so the model neither
-//     starts out as a collection of spikes nor as a plane.
+//   - length scale ~ LogNormal(√2 + ½ log d, √3): the dimension-scaled
+//     prior of Hvarfner, Hellsten & Nardi (2024), "Vanilla Bayesian
+//     optimization performs great in high dimensions": in d dimensions a
+//     typical length grows like √d, so the model neither starts out as a
+//     collection of spikes nor as a plane. It is a density on the length
+//     scale, as BoTorch evaluates it (get_covar_module_with_dim_scaled_prior,
+//     its MAP fitted in the length scale itself), so the log posterior in
+//     log ℓ carries the −log ℓ of that density and peaks at its mode,
+//     exp(√2 + ½ log d − 3) (0.58 in 8-D), where BoTorch also starts. A
+//     normal density on log ℓ instead (the first passes) peaked at the
+//     median, 20 times longer (11.6 in 8-D): with a few trials per
+//     dimension every length scale the data did not pin down sat there,
+//     and the trust region, whose sides follow the length scales, was a
+//     sliver spanning whole ranges (BENCHMARKS.md, issue 19, session 6:
+//     Levy 8-D at 50 trials 11.1 → 7.0).
 //   - log signal variance ~ N(0, 2²), on standardised outputs.
 //   - log noise variance ~ N(−6, 3²) above a floor of MinNoise: wide,
 //     so a deterministic function fits with almost no noise and a noisy
@@ -51,23 +61,26 @@ type Hyper struct {
 	Mean      float64   // constant mean
 }
 
-// DefaultHyper is the prior's centre in d dimensions: where fitting
-// starts when nothing better is known.
+// DefaultHyper is the prior's centre in d dimensions (the length scales
+// at the mode of their prior): where fitting starts when nothing better
+// is known.
 func DefaultHyper(d int) Hyper {
 	h := Hyper{LogLength: make([]float64, d), LogNoise: priorNoiseMean}
 	for i := range h.LogLength {
-		h.LogLength[i] = priorLengthMean(d)
+		h.LogLength[i] = priorLengthMean(d) - priorLengthSD*priorLengthSD
 	}
 	return h
 }
 
+// priorLengthMean is the location of the length scales' log-normal prior
+// (the mean of log ℓ, not the density's mode).
 func priorLengthMean(d int) float64 { return math.Sqrt2 + 0.5*math.Log(float64(d)) }
 
 // fitStart is a start of the hyperparameter search: every length scale
-// the same, some noise. Not the prior's centre: from its long length
-// scales and tiny noise, L-BFGS tends to the optimum that calls every
-// bump noise (on Hartmann-6, a log posterior of −86 against −71 from
-// length scales of 0.5).
+// the same, some noise. Besides the prior's centre: from long length
+// scales and tiny noise (the centre before session 6), L-BFGS tended to
+// the optimum that calls every bump noise (on Hartmann-6, a log
+// posterior of −86 against −71 from length scales of 0.5).
 func fitStart(d int, logLength float64) Hyper {
 	h := Hyper{LogLength: make([]float64, d), LogNoise: -4}
 	for i := range h.LogLength {
@@ -351,12 +364,13 @@ func (f *fitter) evaluate(theta []float64) {
 	fit := mat.Dot(f.r, f.alpha)
 	nlml := 0.5*fit + 0.5*f.chol.LogDet() + 0.5*float64(n)*math.Log(2*math.Pi)
 
-	// Priors.
+	// Priors. The length scales': −log of the log-normal density at ℓ,
+	// log ℓ + z²/2 (see the package comment for why the log ℓ).
 	lm := priorLengthMean(d)
 	for k := 0; k < d; k++ {
 		z := (theta[k] - lm) / priorLengthSD
-		nlml += 0.5 * z * z
-		f.grad[k] = z / priorLengthSD
+		nlml += 0.5*z*z + theta[k]
+		f.grad[k] = z/priorLengthSD + 1
 	}
 	zs := theta[d] / priorSignalSD
 	zn := (theta[d+1] - priorNoiseMean) / priorNoiseSD
