@@ -23,7 +23,11 @@
 //     dimension every length scale the data did not pin down sat there,
 //     and the trust region, whose sides follow the length scales, was a
 //     sliver spanning whole ranges (BENCHMARKS.md, issue 19, session 6:
-//     Levy 8-D at 50 trials 11.1 → 7.0).
+//     Levy 8-D at 50 trials 11.1 → 7.0). The price: values with no
+//     structure are now about as likely a signal with length scales
+//     shorter than the points' spacing as noise, and the fit often takes
+//     the signal, which lifts the skill gate's measure on pure noise
+//     (search.TestSkillGate).
 //   - log signal variance ~ N(0, 2²), on standardised outputs.
 //   - log noise variance ~ N(−6, 3²) above a floor of MinNoise: wide,
 //     so a deterministic function fits with almost no noise and a noisy
