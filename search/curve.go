@@ -6,9 +6,10 @@ import (
 )
 
 // Auto is the early-stopping rule to pick without reading papers: it has
-// successive halving's rungs and comparison groups, but a trial successive
-// halving would stop goes on when the extrapolation of its learning curve
-// says it may still end among the best (keepAuto).
+// successive halving's rungs and comparison groups, but at the last rung
+// (max_resource/η) the trials that go on are those whose learning curves,
+// extrapolated to max_resource, may end best, as many as a third of the
+// round's iterations pays for (keepAuto).
 //
 // Why this rule. Successive halving (Jamieson & Talwalkar 2016; Li et al.,
 // Hyperband, 2018) ranks trials by where they are at a rung, which is
@@ -34,21 +35,29 @@ import (
 // same code on every machine of one architecture; products are rounded
 // explicitly, see lineFit).
 //
-// Where no curve can be extrapolated yet (a rung below a tenth of
-// max_resource, minCoverage: the default first rung is at 1/27) it keeps
-// the best half by value instead: forecasts 27 times further out than seen
-// rescued the worst trials as often as the best on the suite, and a
-// gentler cut is the cheap hedge there, as Hyperband's later brackets are.
-// It judges only at rungs up to max_resource/η (rungs, prune.go).
+// Before a rung has seen a fifth of max_resource (earlyCoverage: the
+// default rungs at 1/27 and 1/9) it keeps the best 2/3 by value and
+// forecasts nothing. Forecasts 27 times further out than seen rescued the
+// worst trials as often as the best on the suite; and at 1/9 of the
+// horizon the trials that end best in the MLP sweeps still sit on the
+// plateau where a network predicts the mean, ranked 7th to 10th of 27 by
+// value among trials stuck there for good (mlp-momentum-slow), where no
+// curve tells them apart. A gentle cut where the trials have cost least
+// is the hedge, as Hyperband's later brackets are: cutting to the best
+// third or half there, with forecasts rescuing some, lost the round's
+// winner on most seeds of that sweep (BENCHMARKS.md).
 //
-// What it cannot see: a curve still flat on a plateau (an MLP whose small
-// initial weights predict the mean for its first hundred iterations, or
-// Adam's small steps on moons) is extrapolated flat, like a stalled one,
-// and stopped if successive halving stops it; among trials that all end
-// within a few per cent of each other, where they stand at a third of the
-// horizon does not say which ends best. BENCHMARKS.md's suite has such
-// sweeps, and says what was tried. The rule only ever rescues: it keeps
-// every trial successive halving keeps.
+// At the last rung every trial competes on its optimistic forecast (its
+// value where its curve cannot be extrapolated), successive halving's
+// picks included, for the iterations left in the round's budget
+// (withinBudget): a slow starter whose curve still falls steeply takes the
+// place of a fast one that has levelled off. It judges only at rungs up to
+// max_resource/η (rungs, prune.go).
+//
+// What it cannot see: among trials that all end within a few per cent of
+// each other, where they stand at a third of the horizon does not say which
+// ends best, and a momentum curve's last value swings by as much between
+// iterations (BENCHMARKS.md measures both on the suite's sweeps).
 const Auto = "auto"
 
 const (
@@ -65,6 +74,10 @@ const (
 	// optimism is how many residual standard deviations the optimistic
 	// prediction lies below the mixture's.
 	optimism = 2
+	// earlyCoverage is the part of the horizon before which a rung keeps
+	// the best 1/earlyReduction by value, with no forecast.
+	earlyCoverage  = 0.2
+	earlyReduction = 1.5
 )
 
 // Decay-rate grids of the two families: power laws a + b·t^(−c) and
@@ -222,27 +235,24 @@ func (p *decider) forecastAt(m, step int) (forecast, bool) {
 }
 
 // keepAuto decides for trial n of group at the rung step, whose value
-// there is value and where the others stand at others: a trial successive
-// halving keeps goes on; one it would stop goes on too while its
-// optimistic forecast still ranks among the best 1/η of the group's
-// forecasts (rescued; a curve that cannot be extrapolated counts at its
-// value at the rung, as in successive halving), and, at the last rung,
-// while the round's budget has room for it (withinBudget).
+// there is value and where the others stand at others. At the last rung the
+// round's budget decides (withinBudget). Before it, a trial successive
+// halving keeps goes on; one it would stop goes on too while it ranks among
+// the best 1/earlyReduction by value, at rungs before a fifth of the
+// horizon, or while its optimistic forecast still ranks among the best 1/η
+// of the group's forecasts, at later ones (rescued; rungs there only come
+// before the last with η below 3).
 func (p *decider) keepAuto(n, group, step int, value float64, others []float64) bool {
+	if rungs := p.rungs(n); step == rungs[len(rungs)-1] {
+		return p.withinBudget(n, group, step)
+	}
 	if p.keepRank(value, others) {
 		return true
 	}
-	if float64(step) < minCoverage*float64(p.rule.MaxResource) {
-		// Too early for any curve to say where it goes: the best half go
-		// on, a gentler cut than 1/η where it costs least (Hyperband's
-		// hedge, at the first rung only).
-		return p.keepShare(value, others, 2)
+	if float64(step) < earlyCoverage*float64(p.rule.MaxResource) {
+		return p.keepShare(value, others, earlyReduction)
 	}
-	if !p.rescued(n, group, step) {
-		return false
-	}
-	rungs := p.rungs(n)
-	return step != rungs[len(rungs)-1] || p.withinBudget(n, group, step)
+	return p.rescued(n, group, step)
 }
 
 // rescued says whether trial n's optimistic forecast at the rung step ranks
@@ -272,62 +282,86 @@ func (p *decider) rescued(n, group, step int) bool {
 	return better < p.allowed(others)
 }
 
-// autoBudget is the part of a round's iterations auto lets it spend: a trial
-// rescued at the last rung runs the rest of its budget, the most expensive
-// thing the rule does, so the last rung's rescues are the best-forecast
-// ones that fit. A third is what makes early stopping worth turning on for
-// long trials (issue 18); below it, rescues cost nothing extra.
-const autoBudget = 1.0 / 3
+// autoBudget is the part of a round's iterations auto lets it spend,
+// counted as if every trial that is not known to end sooner ran to
+// max_resource. A third is what makes early stopping worth turning on for
+// long trials (issue 18); the budget is 4 % under it because trials that
+// end on their own after the last rung (patience, convergence, divergence)
+// cannot be foreseen there and make the sweep without early stopping
+// shorter than that count: 3–8 % on the suite's command sweep, whose
+// iterations came to 0.33–0.35 of it at a full third.
+const autoBudget = 0.32
 
-// withinBudget says whether trial n, rescued at the last rung step, is
-// among the rescued trials of its group (ordered by optimistic forecast,
-// then number) that fit in the round's budget: budget × max_resource for
-// every trial that reached the first rung, less what the group ran up to
-// this rung and what the trials successive halving keeps will run. It is a
-// function of the group's reports up to the rung alone, so every trial of
+// withinBudget says whether trial n goes on from the last rung step: the
+// trials of its group there, ordered by optimistic forecast (their value at
+// the rung where the curve cannot be extrapolated), then number, go on as
+// far as the round's budget pays for the rest of their run, and at least
+// the first. The budget is autoBudget × what the group would have run
+// without early stopping (wouldRun), less what it ran up to the rung. It is
+// a function of the group's reports up to the rung alone, so every trial of
 // the group (at any --parallel, after resume, on any worker) counts the
-// same rescues.
+// same.
+//
+// Why successive halving's picks compete too: keeping them first and
+// rescuing forecasts only in what they left over spent the budget on fast
+// starters that had levelled off, and a slow starter falling steadily (the
+// gd trials that end best on diabetes-linear) found no room once the early
+// rungs had kept 2/3 (BENCHMARKS.md).
 func (p *decider) withinBudget(n, group, step int) bool {
-	type rescue struct {
+	type contender struct {
 		m   int
-		opt float64
+		key float64
 	}
 	var (
-		rescues        []rescue
-		spent, reached float64
-		first          = p.rungs(n)[0]
-		keptBySH       int
+		contenders   []contender
+		spent, whole float64
 	)
 	for _, m := range p.groups[group] {
 		l := p.trials[m]
 		if len(l.steps) == 0 {
 			continue
 		}
-		last := l.steps[len(l.steps)-1]
-		spent += float64(min(last, step))
-		if last >= first {
-			reached++
-		}
+		spent += float64(min(l.steps[len(l.steps)-1], step))
+		whole += p.wouldRun(m, step)
 		if !slices.ContainsFunc(l.steps, func(s int) bool { return s >= step }) {
-			continue // ended before the rung: not judged here
+			continue // ended before the rung: nothing to decide
 		}
 		v, _, _ := p.valueAt(m, step)
-		others, _ := p.whole(m, group, step)
-		switch {
-		case p.keepRank(v, others):
-			keptBySH++
-		case p.rescued(m, group, step):
-			f, _ := p.forecastAt(m, step)
-			rescues = append(rescues, rescue{m, f.optimistic})
+		if f, ok := p.forecastAt(m, step); ok {
+			v = f.optimistic
 		}
+		contenders = append(contenders, contender{m, v})
 	}
-	rest := float64(p.rule.MaxResource - step)
-	room := int(math.Floor((autoBudget*reached*float64(p.rule.MaxResource)-spent)/rest)) - keptBySH
-	slices.SortFunc(rescues, func(a, b rescue) int {
-		if c := cmpFloat(a.opt, b.opt); c != 0 {
+	room := max(1, int(math.Floor((autoBudget*whole-spent)/float64(p.rule.MaxResource-step))))
+	slices.SortFunc(contenders, func(a, b contender) int {
+		if c := cmpFloat(a.key, b.key); c != 0 {
 			return c
 		}
 		return a.m - b.m
 	})
-	return slices.IndexFunc(rescues, func(r rescue) bool { return r.m == n }) < room
+	return slices.IndexFunc(contenders, func(c contender) bool { return c.m == n }) < room
+}
+
+// wouldRun is what trial m would have run without early stopping, as far
+// as its reports up to the rung step tell: max_resource, unless it ended on
+// its own before the rung (converged, diverged, failed), where it ended.
+// A trial stopped at an earlier rung counts max_resource. Counting every
+// trial at max_resource made the budget a third of more than the sweep
+// runs without early stopping where trials diverge (command-linear: 0.34
+// of its steps on some seeds).
+func (p *decider) wouldRun(m, step int) float64 {
+	l := p.trials[m]
+	k := len(l.steps)
+	last := l.steps[k-1]
+	if last >= step || !l.ended {
+		return float64(p.rule.MaxResource)
+	}
+	if !l.completed {
+		for _, r := range p.rungs(m) {
+			if r < step && last >= r && (k == 1 || l.steps[k-2] < r) {
+				return float64(p.rule.MaxResource) // stopped at rung r
+			}
+		}
+	}
+	return float64(last)
 }

@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -131,22 +132,26 @@ func TestAutoDoesNotJudgeWhereStoppingSavesLittle(t *testing.T) {
 	}
 }
 
-// At a rung too early for any curve to be extrapolated (25 of 600), auto
-// keeps the best half of the round by value, and only them.
-func TestAutoKeepsTheBestHalfWhereNoCurveCanBeExtrapolated(t *testing.T) {
-	d := curveGroupTo(Auto, 600)
-	for n, want := range map[int]bool{0: true, 3: true, 4: true, 5: false, 7: false, 8: false} {
-		v := d.trials[n].vals[4]
-		if got := d.keep(n, 0, 25, v, othersAt(d, n)); got != want {
-			t.Errorf("trial %d at %g: kept %v, want %v (the best 5 of 9 go on)", n, v, got, want)
+// At a rung before a fifth of the horizon (25 of 600, and 25 of 240, a
+// tenth), auto forecasts nothing and keeps the best 2/3 of the round by
+// value, and only them: the slow starter still falling (trial 7) is
+// stopped there too.
+func TestAutoKeepsTheBestTwoThirdsBeforeAFifthOfTheHorizon(t *testing.T) {
+	for _, max := range []int{600, 240} {
+		d := curveGroupTo(Auto, max)
+		for n, want := range map[int]bool{0: true, 3: true, 4: true, 5: true, 6: false, 7: false, 8: false} {
+			v := d.trials[n].vals[4]
+			if got := d.keep(n, 0, 25, v, othersAt(d, n)); got != want {
+				t.Errorf("max %d: trial %d at %g: kept %v, want %v (the best 6 of 9 go on)", max, n, v, got, want)
+			}
 		}
 	}
 }
 
 // budgetGroup is a round of 27 trials at auto's last rung, 90 of 270:
 // pruned trials stopped at 30, levelled-off trials at the rung, and three
-// trials still falling steeply, the worst at the rung, whose forecasts
-// rescue them (the steepest, trial 26, forecast lowest).
+// trials still falling steeply, the worst at the rung, whose forecasts are
+// the lowest.
 func budgetGroup(atRung int) *decider {
 	d := newDecider(EarlyStopping{Kind: Auto, MinResource: 10, MaxResource: 270, Reduction: 3})
 	add := func(n, upTo int, v func(s float64) float64) {
@@ -169,31 +174,78 @@ func budgetGroup(atRung int) *decider {
 	return &d
 }
 
-// At the last rung, auto rescues only what fits in a third of the round's
-// iterations: each rescued trial runs 180 more.
+// At the last rung, the trials go on by optimistic forecast as far as the
+// budget (0.32 of the round's 27 × 270 iterations, 2,332.8) pays: each runs
+// 180 more, and the falling trials, whose forecasts are the lowest, go
+// first.
 func TestAutoRescuesAtTheLastRungWithinItsBudget(t *testing.T) {
 	for _, tc := range []struct {
 		atRung int
-		kept   []int // of the falling trials 24, 25, 26
+		room   int
 	}{
-		{9, []int{24, 25, 26}}, // 18 stopped at 30: room for 6 past the rung, 3 kept by rank
-		{12, []int{26}},        // room for 5, 4 kept by rank: the best forecast
-		{15, nil},              // room for 4, 5 kept by rank
+		{9, 5},  // 18 stopped at 30: (2,332.8 − 1,350) / 180
+		{12, 4}, // (2,332.8 − 1,530) / 180
+		{15, 3}, // (2,332.8 − 1,710) / 180: the falling trials alone
 	} {
 		d := budgetGroup(tc.atRung)
-		var kept []int
-		for n := 24; n < 27; n++ {
+		var kept, sh []int
+		for n := 27 - tc.atRung; n < 27; n++ {
 			others, _ := d.whole(n, 0, 90)
 			v := d.trials[n].vals[8]
-			if d.keepRank(v, others) || !d.rescued(n, 0, 90) {
-				t.Fatalf("%d at the rung: trial %d is not one that only its forecast keeps", tc.atRung, n)
-			}
 			if d.keep(n, 0, 90, v, others) {
 				kept = append(kept, n)
 			}
+			if d.keepRank(v, others) {
+				sh = append(sh, n)
+			}
 		}
-		if !equalInts(kept, tc.kept) {
-			t.Errorf("%d of 27 at the last rung: auto kept the falling trials %v, want %v", tc.atRung, kept, tc.kept)
+		want := []int{}
+		for n := 27 - tc.atRung; n < 27-tc.atRung+tc.room-3; n++ {
+			want = append(want, n) // the levelled-off trials, best first
 		}
+		want = append(want, 24, 25, 26)
+		if !equalInts(kept, want) {
+			t.Errorf("%d of 27 at the last rung: auto kept %v, want %v", tc.atRung, kept, want)
+		}
+		if slices.Contains(sh, 24) || slices.Contains(sh, 25) || slices.Contains(sh, 26) {
+			t.Errorf("%d at the rung: successive halving keeps a falling trial (%v): the case does not test anything", tc.atRung, sh)
+		}
+	}
+}
+
+// The budget counts a trial that ended on its own before the last rung
+// (converged, or diverged between reports) where it ended, not at
+// max_resource as one stopped at a rung: what the round would have run
+// without early stopping.
+func TestAutoBudgetCountsTrialsThatEndedOnTheirOwnWhereTheyEnded(t *testing.T) {
+	d := budgetGroup(9) // trials 0–17 stopped at the rung 30
+	for n := range 6 {
+		d.trials[n].completed = true // converged at 30: 30, not 270
+	}
+	for n := 6; n < 12; n++ {
+		l := d.trials[n]
+		l.steps, l.vals = l.steps[:2], l.vals[:2] // ended at 20, before the rung 30
+	}
+	if got := d.wouldRun(0, 90); got != 30 {
+		t.Errorf("a trial that converged at 30 would have run %g, want 30", got)
+	}
+	if got := d.wouldRun(6, 90); got != 20 {
+		t.Errorf("a trial that ended at 20 would have run %g, want 20", got)
+	}
+	if got := d.wouldRun(12, 90); got != 270 {
+		t.Errorf("a trial stopped at the rung 30 would have run %g, want 270", got)
+	}
+	// 0.32 × (6 × 30 + 6 × 20 + 15 × 270) = 1,398.4; spent 180 + 120 +
+	// 6 × 30 + 9 × 90 = 1,290: room for none, so the best forecast alone
+	// (with every trial counted at 270, room for five).
+	var kept []int
+	for n := 18; n < 27; n++ {
+		others, _ := d.whole(n, 0, 90)
+		if d.keep(n, 0, 90, d.trials[n].vals[8], others) {
+			kept = append(kept, n)
+		}
+	}
+	if !equalInts(kept, []int{26}) {
+		t.Errorf("auto kept %v, want trial 26 alone (the steepest, the best forecast)", kept)
 	}
 }

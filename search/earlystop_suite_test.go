@@ -106,13 +106,18 @@ parameters:
 // sweep without it (within +1 %), and the median share of the iterations
 // run (at most 1/3). The per-seed gaps' median is printed too. The rule is auto with the config's defaults; set
 // ESBENCH_KIND to compare another kind, ESBENCH_SEEDS (default 10)
-// for fewer seeds while iterating, ESBENCH_PARALLEL (default 2).
+// for fewer seeds while iterating, ESBENCH_FIRST_SEED (default 1) for
+// seeds the rule was not chosen on, ESBENCH_PARALLEL (default 2).
 //
 //	go test -run XXX -bench EarlyStoppingSuite -benchtime 1x -v ./search/
 func BenchmarkEarlyStoppingSuite(b *testing.B) {
 	seeds := 10
 	if s, err := strconv.Atoi(os.Getenv("ESBENCH_SEEDS")); err == nil && s > 0 {
 		seeds = s
+	}
+	first := 1
+	if f, err := strconv.Atoi(os.Getenv("ESBENCH_FIRST_SEED")); err == nil {
+		first = f
 	}
 	par := 2
 	if p, err := strconv.Atoi(os.Getenv("ESBENCH_PARALLEL")); err == nil && p > 0 {
@@ -142,7 +147,7 @@ func BenchmarkEarlyStoppingSuite(b *testing.B) {
 			for b.Loop() {
 				var fulls, pruneds, ratios, gaps []float64
 				lines := []string{"seed   best with  best without      gap   iterations with / without"}
-				for seed := 1; seed <= seeds; seed++ {
+				for seed := first; seed < first+seeds; seed++ {
 					sets := []string{"seed=" + strconv.Itoa(seed)}
 					full, fullIters := runSweep(b, sw, sets, par)
 					on := append(slices.Clone(sets), "search.early_stopping.kind="+kind)
