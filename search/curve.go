@@ -327,6 +327,11 @@ func (p *decider) withinBudget(n, group, step int) bool {
 			continue // ended before the rung: nothing to decide
 		}
 		v, _, _ := p.valueAt(m, step)
+		if math.IsNaN(v) {
+			// Diverging: it stops (Report), and as a NaN it would compare
+			// equal to every key and scramble the order of the others.
+			continue
+		}
 		if f, ok := p.forecastAt(m, step); ok {
 			v = f.optimistic
 		}
@@ -339,7 +344,8 @@ func (p *decider) withinBudget(n, group, step int) bool {
 		}
 		return a.m - b.m
 	})
-	return slices.IndexFunc(contenders, func(c contender) bool { return c.m == n }) < room
+	i := slices.IndexFunc(contenders, func(c contender) bool { return c.m == n })
+	return i >= 0 && i < room
 }
 
 // wouldRun is what trial m would have run without early stopping, as far

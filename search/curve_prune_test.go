@@ -249,3 +249,23 @@ func TestAutoBudgetCountsTrialsThatEndedOnTheirOwnWhereTheyEnded(t *testing.T) {
 		t.Errorf("auto kept %v, want trial 26 alone (the steepest, the best forecast)", kept)
 	}
 }
+
+// Trials whose value at the last rung is NaN (diverging) do not go on and
+// take no place: sorted as equals of everything, they took the budget's
+// places ahead of the falling trials.
+func TestAutoRanksANaNLastAtTheLastRung(t *testing.T) {
+	d := budgetGroup(9) // room for 5 of the 9 at the rung
+	for n := 18; n < 24; n++ {
+		d.trials[n].vals[8] = math.NaN()
+	}
+	var kept []int
+	for n := 18; n < 27; n++ {
+		others, _ := d.whole(n, 0, 90)
+		if d.keep(n, 0, 90, d.trials[n].vals[8], others) {
+			kept = append(kept, n)
+		}
+	}
+	if !equalInts(kept, []int{24, 25, 26}) {
+		t.Errorf("auto kept %v, want the three falling trials alone (room for 5, the others NaN)", kept)
+	}
+}
