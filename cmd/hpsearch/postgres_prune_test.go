@@ -40,17 +40,18 @@ func sharedPrunesAsOneProcess(t *testing.T, url, dir string, sweep []string, wor
 	}
 	ref := decode(t, refOut)
 
-	// The run is paused once the study is stored, until the worker has
-	// claimed a trial: an iris trial takes milliseconds, and a run left
+	// The run is paused once it has claimed a trial, until the worker has
+	// claimed one too: an iris trial takes milliseconds, and a run left
 	// alone could finish the study while the worker was still rebuilding
-	// it. The long grace keeps the worker from taking the paused run's
-	// trial over.
+	// it. Pausing it before its first claim (the study stored, nothing
+	// claimed yet) let the worker run every trial. The long grace keeps
+	// the worker from taking the paused run's trial over.
 	bin := binary(t)
 	lease := []string{"--heartbeat", "200ms", "--grace", "60s"}
 	run := start(t, bin, append(append([]string{"run"}, sweep...), append([]string{"--study", "shared", "--storage", url}, lease...)...)...)
 	d := connect(t, url)
-	until(t, "the study to be stored", 20*time.Second, func() bool {
-		return d.count(`SELECT count(*) FROM trials WHERE study = 'shared'`) > 0
+	until(t, "the run to claim a trial", 20*time.Second, func() bool {
+		return d.count(`SELECT count(*) FROM trials WHERE study = 'shared' AND worker <> ''`) > 0
 	})
 	if err := run.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
