@@ -22,8 +22,10 @@ import (
 // design over the whole space, and each later round is one batch whose
 // trials run in parallel. The model picks as much of each batch as its
 // leave-one-out predictions rank the trials near the box (skill, in
-// bayes_gate.go); the rest is drawn as plain coarse-to-fine draws. The
-// model's picks are chosen greedily under the Kriging believer: after
+// bayes_gate.go); the rest is drawn as plain coarse-to-fine draws, except
+// that the last trial of a coarse-to-fine-gp batch of two or more is the
+// model's pick over the whole space (widePick). The model's picks are
+// chosen greedily under the Kriging believer: after
 // each pick the model takes its own prediction there as observed, which
 // leaves the means and shrinks the uncertainty around the pick, so the
 // next pick goes elsewhere. Everything is a function of the

@@ -99,6 +99,57 @@ func TestTrustRegionRoundsShowTheBox(t *testing.T) {
 	}
 }
 
+// A collapsed region still sends one trial of each batch anywhere in the
+// space: the batch's last trial is the model's pick over the whole space
+// (widePick), so with the region shrunk to a speck around the best trial
+// the last trial lies outside it in more than one coordinate, which no
+// other trial of the batch can (the coordinate move redraws one
+// coordinate; the rest are drawn in the region). bayes has no region and
+// coarse-to-fine-gp with batches of one has no room for the hedge.
+func TestTrustRegionBatchEndsWithAWidePick(t *testing.T) {
+	bench, _ := funcObjective(t, "hartmann3", 3)
+	space := mustSpace(t, uniformDims(3, 0, 1)...)
+	st, err := NewStrategy(budget(t, "coarse-to-fine-gp", 60, 4), space, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := st.(*modelGuided)
+	design, _ := m.Ask()
+	var told []results.Trial
+	for _, p := range design {
+		tr, _ := bench(context.Background(), Task{Number: p.Number, Params: p.Params})
+		tr.Number, tr.Params, tr.Round = p.Number, p.Params, p.Round
+		told = append(told, tr)
+	}
+	m.Tell(told)
+	m.length = trMinLength
+	batch, err := m.Ask()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(batch) < 2 {
+		t.Fatalf("a batch of %d trials, want at least 2", len(batch))
+	}
+	outside := func(p results.Params) int {
+		n := 0
+		for i, r := range m.ranges {
+			v, _ := p.Get(fmt.Sprintf("x%d", i))
+			if x := v.(float64); x < r.Low || x > r.High {
+				n++
+			}
+		}
+		return n
+	}
+	for _, p := range batch[:len(batch)-1] {
+		if n := outside(p.Params); n > 1 {
+			t.Errorf("trial %d is outside the region %v in %d coordinates: %v", p.Number, m.ranges, n, p.Params)
+		}
+	}
+	if last := batch[len(batch)-1]; outside(last.Params) < 2 {
+		t.Errorf("the batch's last trial %v is in or beside the region %v, want the model's pick over the whole space", last.Params, m.ranges)
+	}
+}
+
 // Choices, integers, powers of ten and conditional parameters: every
 // proposal is a point of the space (a conditional parameter exactly where
 // it applies), and the model learns from the trials.
