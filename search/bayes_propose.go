@@ -66,8 +66,9 @@ func (m *modelGuided) propose(size int) ([]results.Params, error) {
 // a basin the design missed is never searched: on mlp-overfit the region
 // of seed 7 hugged a plateau at 0.48 while bayes, searching everywhere,
 // found 0.32 outside it. One pick per batch by the same model over the
-// whole space is the hedge; the rest of the batch still exploits the
-// region, which is what wins on the smooth benchmark functions.
+// whole space is the hedge (it does not rescue that seed; it pays over
+// many); the rest of the batch still exploits the region, which is what
+// wins on the smooth benchmark functions.
 // Measured (BENCHMARKS.md, issue 19, session 7): on 60 seeds of the
 // seven real sweeps the median is at or below TPE's on all seven (six
 // without), the seeds at or below TPE 294 of 420 (278); the 14 rows stay
