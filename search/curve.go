@@ -231,7 +231,15 @@ func (p *decider) forecastAt(m, step int) (forecast, bool) {
 		}
 		return forecast{}, false
 	}
-	return extrapolate(l.steps[:i+1], l.vals[:i+1], p.rule.MaxResource)
+	if c, ok := l.forecasts[step]; ok {
+		return c.f, c.ok
+	}
+	f, ok := extrapolate(l.steps[:i+1], l.vals[:i+1], p.rule.MaxResource)
+	if l.forecasts == nil {
+		l.forecasts = map[int]cachedForecast{}
+	}
+	l.forecasts[step] = cachedForecast{f, ok}
+	return f, ok
 }
 
 // keepAuto decides for trial n of group at the rung step, whose value
@@ -308,6 +316,24 @@ const autoBudget = 0.32
 // gd trials that end best on diabetes-linear) found no room once the early
 // rungs had kept 2/3 (BENCHMARKS.md).
 func (p *decider) withinBudget(n, group, step int) bool {
+	key := rungKey{group, step}
+	order, ok := p.ranked[key]
+	if !ok {
+		order = p.budgetOrder(group, step)
+		p.ranked[key] = order
+	}
+	i, ok := order.place[n]
+	return ok && i < order.room
+}
+
+// budgetOrder is a group's order at the last rung step: each contending
+// trial's place (from 0) and how many places the budget pays for.
+type budgetOrder struct {
+	place map[int]int
+	room  int
+}
+
+func (p *decider) budgetOrder(group, step int) budgetOrder {
 	type contender struct {
 		m   int
 		key float64
@@ -337,15 +363,18 @@ func (p *decider) withinBudget(n, group, step int) bool {
 		}
 		contenders = append(contenders, contender{m, v})
 	}
-	room := max(1, int(math.Floor((autoBudget*whole-spent)/float64(p.rule.MaxResource-step))))
 	slices.SortFunc(contenders, func(a, b contender) int {
 		if c := cmpFloat(a.key, b.key); c != 0 {
 			return c
 		}
 		return a.m - b.m
 	})
-	i := slices.IndexFunc(contenders, func(c contender) bool { return c.m == n })
-	return i >= 0 && i < room
+	order := budgetOrder{place: make(map[int]int, len(contenders)),
+		room: max(1, int(math.Floor((autoBudget*whole-spent)/float64(p.rule.MaxResource-step))))}
+	for i, c := range contenders {
+		order.place[c.m] = i
+	}
+	return order
 }
 
 // wouldRun is what trial m would have run without early stopping, as far

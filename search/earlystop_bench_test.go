@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -118,5 +119,47 @@ func BenchmarkEarlyStopping(b *testing.B) {
 				b.ReportMetric(100*results.Median(anyGaps), "%gap-any-budget-median")
 			}
 		})
+	}
+}
+
+// BenchmarkPrunerRound is early stopping's bookkeeping in one round of
+// n trials whose learning curves cost nothing (81 reports each, two at a
+// time): what a large random sweep pays for the pruner itself, in ms per
+// trial. A trial waiting at a rung once rescanned the group at every
+// report of every trial, O(n³) a round: successive halving took 75 s and
+// auto 295 s for 3,000 trials (BENCHMARKS.md).
+//
+//	go test -run XXX -bench PrunerRound -benchtime 1x ./search/
+func BenchmarkPrunerRound(b *testing.B) {
+	eval := EvaluatorFunc(func(_ context.Context, t Task) (results.Trial, error) {
+		x, _ := mustGet(t.Params, "x").(float64)
+		v := 0.0
+		for step := 1; step <= 81; step++ {
+			v = x*x + (1+x)/math.Sqrt(float64(step))
+			if t.Report != nil && !t.Report(step, v) {
+				return results.Trial{Status: results.StatusPruned, Value: results.Measured(v), Iterations: step}, nil
+			}
+		}
+		return results.Trial{Status: results.StatusOK, Value: results.Measured(v), Iterations: 81}, nil
+	})
+	for _, kind := range []string{SuccessiveHalving, Auto} {
+		for _, n := range []int{1000, 3000} {
+			b.Run(fmt.Sprintf("%s/trials=%d", kind, n), func(b *testing.B) {
+				for b.Loop() {
+					st, err := NewStrategy(StrategyOptions{Strategy: "random", Seed: 1, Goal: "minimize", Trials: n}, mustSpace(b, Dim{Name: "x", Dist: Uniform, Low: -1, High: 1}), nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					p, err := NewPruner(EarlyStopping{Kind: kind, MinResource: 3, MaxResource: 81, Reduction: 3}, false)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := (&Runner{Seed: 1, Strategy: st, Evaluator: eval, Parallelism: 2, Pruner: p}).Run(context.Background()); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N)/float64(n), "ms/trial")
+			})
+		}
 	}
 }

@@ -81,10 +81,24 @@ type decider struct {
 	rule   EarlyStopping
 	trials map[int]*progressLog
 	groups map[int][]int // trial numbers by comparison group
+	// settled counts, for each rung of each group, the trials that have
+	// reached it or ended: a trial waiting at a rung waits while it is
+	// short of the group, an O(1) check. Scanning the group at every
+	// wake-up made a round of n trials cost O(n³): 75 s of successive
+	// halving's bookkeeping for 3,000 trials (BENCHMARKS.md, issue 18).
+	settled map[rungKey]int
+	// ranked is auto's last-rung order of each group, computed once when
+	// the group has settled there (withinBudget): it is a function of the
+	// reports up to the rung alone, the same for every trial that asks.
+	ranked map[rungKey]budgetOrder
 }
 
+// rungKey is one rung of one comparison group.
+type rungKey struct{ group, step int }
+
 func newDecider(rule EarlyStopping) decider {
-	return decider{rule: rule, trials: map[int]*progressLog{}, groups: map[int][]int{}}
+	return decider{rule: rule, trials: map[int]*progressLog{}, groups: map[int][]int{},
+		settled: map[rungKey]int{}, ranked: map[rungKey]budgetOrder{}}
 }
 
 // progressLog is what the pruner knows of one trial.
@@ -97,6 +111,16 @@ type progressLog struct {
 	// patience, its iteration budget): it stays at its last value, so it
 	// counts at every later step too. A pruned or failed trial does not.
 	completed bool
+	// counted is how many of the trial's rungs it has counted as settled.
+	counted int
+	// forecasts caches forecastAt by step: a forecast uses the reports up
+	// to the first at or past its step, which never change once there.
+	forecasts map[int]cachedForecast
+}
+
+type cachedForecast struct {
+	f  forecast
+	ok bool
 }
 
 // NewPruner checks the rule and returns a pruner for one study; maximize
@@ -161,10 +185,40 @@ func (p *Pruner) begin(batch []Proposal) {
 }
 
 func (p *decider) add(n int, l *progressLog) {
-	if _, ok := p.trials[n]; !ok {
+	old, ok := p.trials[n]
+	if !ok {
 		p.groups[l.group] = append(p.groups[l.group], n)
+	} else {
+		rungs := p.rungs(n)
+		for _, r := range rungs[:old.counted] {
+			p.settled[rungKey{old.group, r}]--
+		}
 	}
 	p.trials[n] = l
+	l.counted = 0
+	p.settle(n)
+}
+
+// settle counts trial n at the rungs it has newly reached, or at all that
+// are left once it has ended, and says whether it counted any: only then
+// can a trial waiting at a rung of its group stop waiting. The median rule
+// compares step by step, not at rungs, and keeps no counts.
+func (p *decider) settle(n int) bool {
+	if p.rule.Kind == MedianRule {
+		return false
+	}
+	l := p.trials[n]
+	rungs := p.rungs(n)
+	last := -1
+	if len(l.steps) > 0 {
+		last = l.steps[len(l.steps)-1]
+	}
+	before := l.counted
+	for l.counted < len(rungs) && (l.ended || rungs[l.counted] <= last) {
+		p.settled[rungKey{l.group, rungs[l.counted]}]++
+		l.counted++
+	}
+	return l.counted > before
 }
 
 // replay records a trial finished by an earlier run (resume) from its
@@ -200,6 +254,7 @@ func (p *Pruner) end(n int, completed bool) {
 	defer p.mu.Unlock()
 	if l, ok := p.trials[n]; ok {
 		l.ended, l.completed = true, completed
+		p.settle(n)
 	}
 	p.cond.Broadcast()
 }
@@ -225,7 +280,11 @@ func (p *Pruner) Report(ctx context.Context, n, step int, value float64, slot Sl
 	value = p.orient(value)
 	me.steps = append(me.steps, step)
 	me.vals = append(me.vals, value)
-	p.cond.Broadcast()
+	if p.settle(n) || p.rule.Kind == MedianRule {
+		// Waking every waiting trial at every report of every trial
+		// made the waits cost more than the trials (see settled).
+		p.cond.Broadcast()
+	}
 
 	judge, ok := p.judgedAt(n, step)
 	if !ok {
@@ -254,7 +313,10 @@ func (p *Pruner) Report(ctx context.Context, n, step int, value float64, slot Sl
 	}
 	for waiting && ctx.Err() == nil {
 		p.cond.Wait()
-		others, waiting = compare(n, me.group, judge)
+		waiting = p.waitingAt(n, me.group, judge)
+	}
+	if !waiting {
+		others, _ = compare(n, me.group, judge)
 	}
 	if ctx.Err() != nil {
 		return true
@@ -304,6 +366,18 @@ func (p *decider) rungs(n int) []int {
 		rungs = slices.DeleteFunc(rungs, func(r int) bool { return float64(r)*p.rule.Reduction > float64(p.rule.MaxResource) })
 	}
 	return rungs
+}
+
+// waitingAt says whether trial n, at its decision step, must still wait:
+// for the rung rules while its group has not all settled there (reached
+// the rung or ended), for the median rule while a lower-numbered trial may
+// still reach step.
+func (p *decider) waitingAt(n, group, step int) bool {
+	if p.rule.Kind == MedianRule {
+		_, waiting := p.earlier(n, group, step)
+		return waiting
+	}
+	return p.settled[rungKey{group, step}] < len(p.groups[group])
 }
 
 // earlier collects the values at step of the lower-numbered trials of the

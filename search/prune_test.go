@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -274,5 +276,66 @@ func TestBuiltInResumeWithBestSoFarReports(t *testing.T) {
 	}
 	if resumed := run(done); outcome(full) != outcome(resumed) {
 		t.Fatalf("resume changed pruning decisions:\n%s\n%s", outcome(full), outcome(resumed))
+	}
+}
+
+// The rung rules' wait is a count kept as trials report and end
+// (decider.settled); it must say exactly what scanning the group says,
+// whatever order the reports, ends and replayed trials come in, and with
+// steps that jump past rungs or go back.
+func TestSettledCountsAgreeWithTheGroup(t *testing.T) {
+	for _, rule := range []EarlyStopping{
+		{Kind: SuccessiveHalving, MinResource: 3, MaxResource: 81, Reduction: 3},
+		{Kind: Hyperband, MinResource: 3, MaxResource: 81, Reduction: 3},
+		{Kind: Auto, MinResource: 3, MaxResource: 81, Reduction: 3},
+	} {
+		for seed := range uint64(20) {
+			rng := rand.New(rand.NewPCG(seed, 7))
+			p, err := NewPruner(rule, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const n = 12
+			var batch []Proposal
+			for i := range n {
+				batch = append(batch, Proposal{Number: i, Round: i / 6})
+			}
+			p.begin(batch[:n-1])
+			// Two trials come as replayed ones (resume): one replaces its
+			// live record, which had counted a rung, the other is new.
+			l := p.trials[n-2]
+			l.steps, l.vals = append(l.steps, 30), append(l.vals, 1)
+			p.settle(n - 2)
+			p.replay(results.Trial{Number: n - 2, Round: 1, Status: results.StatusPruned,
+				Reports: []results.Reported{{Step: 5, Value: 1}, {Step: 10, Value: 0.9}}})
+			p.replay(results.Trial{Number: n - 1, Round: 1, Status: results.StatusOK,
+				Reports: []results.Reported{{Step: 81, Value: 0.5}}})
+			step := make([]int, n)
+			for range 200 {
+				m := rng.IntN(n - 2)
+				if p.trials[m].ended {
+					continue
+				}
+				if rng.IntN(15) == 0 {
+					p.end(m, rng.IntN(2) == 0)
+					continue
+				}
+				step[m] = max(1, step[m]+rng.IntN(13)-2) // mostly up, sometimes back
+				l := p.trials[m]
+				l.steps, l.vals = append(l.steps, step[m]), append(l.vals, rng.Float64())
+				p.settle(m)
+				for k := range n {
+					for _, r := range p.rungs(k) {
+						g := p.trials[k].group
+						_, scan := p.whole(k, g, r)
+						reached := slices.ContainsFunc(p.trials[k].steps, func(s int) bool { return s >= r }) || p.trials[k].ended
+						if want := scan || !reached; p.waitingAt(k, g, r) != want {
+							t.Fatalf("%s seed %d: trial %d at rung %d: the count says waiting %v, the group %v",
+								rule.Kind, seed, k, r, p.waitingAt(k, g, r), want)
+						}
+					}
+				}
+			}
+		}
 	}
 }
