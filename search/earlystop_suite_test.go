@@ -47,6 +47,11 @@ func (c *collect) Finish() {}
 // its trials ran.
 func runSweep(tb testing.TB, sw suiteSweep, sets []string, parallel int) (best float64, iterations int) {
 	tb.Helper()
+	// Each run its own output directory: two suites run at once (other
+	// seeds, another rule) in one directory would share the command
+	// trials' directories, and a trial started in one would stop the
+	// other's program of the same trial number as a stray of its own.
+	sets = append(slices.Clone(sets), "output.dir="+tb.TempDir())
 	s, err := study.Load(sw.path, append(slices.Clone(sw.sets), sets...), "")
 	if err != nil {
 		tb.Fatal(err)
