@@ -3,6 +3,8 @@ package results
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -19,6 +21,7 @@ type MemoryStore struct {
 	nextSeq int // creation order, to list studies created at the same instant stably
 	leases  map[string]Holder
 	jobs    map[string][]TrialJob // by study, in submission order (memory_jobs.go)
+	id      string                // random: no two memory stores hold the same studies
 }
 
 type memStudy struct {
@@ -32,7 +35,10 @@ var _ Store = (*MemoryStore)(nil)
 
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{studies: make(map[string]*memStudy), leases: make(map[string]Holder)}
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand panics rather than return an error)
+	return &MemoryStore{studies: make(map[string]*memStudy), leases: make(map[string]Holder),
+		id: hex.EncodeToString(b[:])}
 }
 
 // PutStudy creates or updates a study's record; its trials are kept.
@@ -251,3 +257,6 @@ func copyStudy(s Study) Study {
 	}
 	return s
 }
+
+// Identity names this store alone: no other holds its studies.
+func (m *MemoryStore) Identity() string { return "memory:" + m.id }

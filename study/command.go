@@ -2,8 +2,11 @@ package study
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -30,6 +33,9 @@ type CommandObjective struct {
 	// jobs keeps the job ids of a launcher's batch jobs (Slurm); nil for
 	// trials run here, or before a run readied it (attachJobs).
 	jobs *batchJobs
+	// owner is the study in its store (trialOwner), set once the study is
+	// known to run from a store (Run, Rebuild).
+	owner string
 }
 
 // NewCommandObjective prepares the config's command to run trials whose
@@ -127,7 +133,7 @@ func (o *CommandObjective) commandRun(t search.Task, device string) trainer.Comm
 		params[i] = trainer.CommandParam{Name: p.Name, Value: p.Value}
 	}
 	return trainer.CommandRun{Study: t.Study, Trial: t.Number, Seed: t.Seed, Params: params,
-		Dir: filepath.Join(o.TrialsDir, strconv.Itoa(t.Number)), Device: device}
+		Dir: filepath.Join(o.TrialsDir, strconv.Itoa(t.Number)), Device: device, Owner: o.owner}
 }
 
 // commandTrial maps what a program did to a trial. Each metric line is one
@@ -191,4 +197,24 @@ func commandError(res trainer.CommandResult) string {
 		return res.Reason
 	}
 	return res.Reason + "\nlast lines of stderr:\n" + strings.Join(res.Stderr, "\n")
+}
+
+// storeIdentity is a store that names what it holds: two stores of the
+// same identity hold the same studies (results stores all do).
+type storeIdentity interface{ Identity() string }
+
+// trialOwner names study name of store in the process files of its command
+// trials (trainer.CommandRun.Owner). Two runs of one study (a resume, or a
+// worker taking over a trial) share it and may stop each other's leftover
+// programs; runs of the same name in two stores (each with its own
+// --storage, one output.dir) do not, and refuse the trial instead of
+// killing a program the other still runs. A hash, so that no store's
+// address is written into the runs directory.
+func trialOwner(store results.Store, name string) string {
+	id := fmt.Sprintf("%T %p %d", store, store, os.Getpid()) // this process alone
+	if s, ok := store.(storeIdentity); ok {
+		id = s.Identity()
+	}
+	sum := sha256.Sum256([]byte(id + "\x00" + name))
+	return hex.EncodeToString(sum[:12])
 }

@@ -116,6 +116,9 @@ func (s *Study) Run(ctx context.Context, store results.Store, o RunOptions) erro
 		return err
 	}
 	defer lease.release()
+	if s.Command != nil {
+		s.Command.owner = trialOwner(store, s.Name)
+	}
 	if err := s.checkLauncher(ctx, store); err != nil {
 		return err
 	}

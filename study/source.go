@@ -95,6 +95,9 @@ func Rebuild(ctx context.Context, store results.Store, st results.Study) (*searc
 	if err := s.newObjective(); err != nil {
 		return nil, fmt.Errorf("study %s: %w", st.Name, err)
 	}
+	if s.Command != nil {
+		s.Command.owner = trialOwner(store, s.Name)
+	}
 	if s.Space, err = NewSpace(cfg); err != nil {
 		return nil, fmt.Errorf("study %s: %w", st.Name, err)
 	}

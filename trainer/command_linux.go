@@ -193,3 +193,28 @@ func zombie(pid string) bool {
 	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
 	return len(f) == 0 || f[0] == "Z" || f[0] == "X"
 }
+
+// processStart is when process pid started, in clock ticks since boot
+// (/proc/PID/stat's 22nd field), and whether it runs: with its pid it
+// names one process for good, a pid handed out again being another start.
+func processStart(pid int) (uint64, bool) {
+	if pid <= 0 {
+		return 0, false
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	// The command name, field 2, is in parentheses and may hold spaces
+	// and parentheses itself: the fields after it start after the last ')'.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 20 || f[0] == "Z" {
+		return 0, false // a zombie has ended
+	}
+	start, err := strconv.ParseUint(f[19], 10, 64)
+	return start, err == nil
+}

@@ -3,8 +3,11 @@
 package trainer
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -48,5 +51,60 @@ func TestStopStrayStopsOnlyItsRun(t *testing.T) {
 	<-exited
 	if ws := cmd.ProcessState.Sys().(syscall.WaitStatus); !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
 		t.Errorf("the program ended with %v, want SIGKILL", cmd.ProcessState)
+	}
+}
+
+// A trial's directory holding a live program of another owner: while the
+// hpsearch that started it runs, the trial is refused with a
+// TrialDirBusyError and the program left alone; once that hpsearch is gone
+// (here a pid that has exited), the program is a stray and is stopped.
+func TestStrayOfAnotherOwnerStoppedOnlyOnceItsRunIsGone(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command("sleep", "30")
+	cmd.Env = append(os.Environ(), trialRunVar+"=tok2")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); <-exited })
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if pids, _ := runningWith("tok2"); len(pids) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the program never ran")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	write := func(pid int, start uint64) {
+		line := fmt.Sprintf("%s tok2 %d %d owner-a\n", thisHost(), pid, start)
+		if err := os.WriteFile(filepath.Join(dir, ProcessFileName), []byte(line), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := CommandRun{Trial: 7, Dir: dir, Owner: "owner-b"}
+
+	write(os.Getpid(), thisStart())
+	var busy *TrialDirBusyError
+	if err := stopStrayRun(r); !errors.As(err, &busy) || busy.PID != os.Getpid() || busy.Trial != 7 {
+		t.Fatalf("another owner's live run: %v, want a TrialDirBusyError naming process %d", err, os.Getpid())
+	}
+	select {
+	case <-exited:
+		t.Fatal("another owner's live run's program was stopped")
+	default:
+	}
+	// The pid of the hpsearch that started it now names a process that
+	// started later: that hpsearch is gone, and its program a stray.
+	write(os.Getpid(), thisStart()-1)
+	if err := stopStrayRun(r); err != nil {
+		t.Fatalf("a gone run's program: %v, want it stopped", err)
+	}
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the program of a run that is gone was not stopped")
 	}
 }

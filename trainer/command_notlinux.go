@@ -21,6 +21,10 @@ func startProgram(cmd *exec.Cmd) error { return cmd.Start() }
 
 func stopStray(token string) (bool, error) { return false, nil }
 
+func runningWith(token string) ([]int, error) { return nil, nil }
+
+func processStart(pid int) (uint64, bool) { return 0, false }
+
 // No group keeper outside Linux.
 func readyGroupKeeper() {}
 func keepGroup(int)     {}

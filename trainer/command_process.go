@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -56,7 +57,7 @@ func (c *Command) execute(ctx context.Context, r CommandRun, argv []string, read
 		e.startErr = err
 		return e
 	}
-	token, markErr := markRun(r.Dir)
+	token, markErr := markRun(r.Dir, r.Owner)
 	if markErr != nil {
 		e.fileErr = markErr
 		return e
@@ -151,13 +152,15 @@ func (c *Command) start(r CommandRun, argv []string, token string) (cmd *exec.Cm
 }
 
 // ProcessFileName is the file in a trial's directory that says, while its
-// program runs, where and which: "HOST TOKEN", the token being the
-// program's HPSEARCH_TRIAL_RUN, random for every run of a trial. It is
-// written before the program starts, so that it is there however soon
-// hpsearch dies; a run that resumes the trial (or a worker that takes it
-// over) finds it then, and stops what still runs with that token before
-// the trial runs again (stopStrayRun). Only written where strays can be
-// stopped.
+// program runs, where, which and whose: "HOST TOKEN PID START OWNER", the
+// token being the program's HPSEARCH_TRIAL_RUN, random for every run of a
+// trial; PID and START the hpsearch process that started the program and
+// when it started (a pid handed out again is not taken for it); OWNER the
+// run's CommandRun.Owner ("-" for none). It is written before the program
+// starts, so that it is there however soon hpsearch dies; a run that
+// resumes the trial (or a worker that takes it over) finds it then, and
+// stops what still runs with that token before the trial runs again
+// (stopStrayRun). Only written where strays can be stopped.
 const ProcessFileName = "process"
 
 // trialRunVar carries the token of ProcessFileName to the program and
@@ -173,9 +176,15 @@ var thisHost = sync.OnceValue(func() string {
 	return h
 })
 
+// thisStart is when this process started, as processStart tells it.
+var thisStart = sync.OnceValue(func() uint64 {
+	start, _ := processStart(os.Getpid())
+	return start
+})
+
 // markRun writes the trial's process file with a fresh token, which it
 // returns; "" (and nothing written) where strays cannot be stopped.
-func markRun(trialDir string) (string, error) {
+func markRun(trialDir, owner string) (string, error) {
 	if !canStopStrays || thisHost() == "" {
 		return "", nil
 	}
@@ -185,7 +194,11 @@ func markRun(trialDir string) (string, error) {
 	if err := makeDir(trialDir); err != nil {
 		return "", err
 	}
-	if err := writeTrialFile(filepath.Join(trialDir, ProcessFileName), []byte(thisHost()+" "+token+"\n")); err != nil {
+	if owner == "" {
+		owner = "-"
+	}
+	line := fmt.Sprintf("%s %s %d %d %s\n", thisHost(), token, os.Getpid(), thisStart(), owner)
+	if err := writeTrialFile(filepath.Join(trialDir, ProcessFileName), []byte(line)); err != nil {
 		return "", fmt.Errorf("command: %w", err)
 	}
 	return token, nil
@@ -202,9 +215,29 @@ func unmarkRun(trialDir, token string) error {
 	return nil
 }
 
+// TrialDirBusyError refuses a trial whose directory a live program of
+// another study uses: one with the same name in another store (two runs
+// with their own --storage and one output.dir), started by an hpsearch
+// process that still runs.
+type TrialDirBusyError struct {
+	Trial int
+	Dir   string
+	PID   int // the hpsearch process that runs it
+}
+
+func (e *TrialDirBusyError) Error() string {
+	return fmt.Sprintf("command: trial %d: its directory %s is in use by a program that another hpsearch run (process %d) started for a study of the same name in another store; give each run an output.dir of its own", e.Trial, e.Dir, e.PID)
+}
+
 // stopStrayRun stops what an earlier run of r's trial left running on
 // this machine, as its process file names it. A file from another machine,
 // or whose run has ended, is left to be overwritten.
+//
+// A program of another owner is stopped only once the hpsearch that
+// started it is gone: while it lives, the program is that run's trial, not
+// a stray, and r is refused (TrialDirBusyError). The same owner's is
+// stopped whoever started it: a run resumed after a kill, or a worker that
+// took over a trial whose lease the other lost.
 func stopStrayRun(r CommandRun) error {
 	if !canStopStrays || thisHost() == "" {
 		return nil
@@ -213,9 +246,20 @@ func stopStrayRun(r CommandRun) error {
 	if err != nil {
 		return nil // none, or unreadable: nothing known to stop
 	}
-	host, token, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
-	if host != thisHost() || token == "" {
+	f := strings.Fields(string(b))
+	if len(f) < 2 || f[0] != thisHost() {
 		return nil
+	}
+	token := f[1]
+	if len(f) >= 5 && r.Owner != "" && f[4] != "-" && f[4] != r.Owner {
+		pid, perr := strconv.Atoi(f[2])
+		start, serr := strconv.ParseUint(f[3], 10, 64)
+		if now, alive := processStart(pid); perr == nil && serr == nil && alive && now == start {
+			if pids, err := runningWith(token); err == nil && len(pids) > 0 {
+				return &TrialDirBusyError{Trial: r.Trial, Dir: r.Dir, PID: pid}
+			}
+			return nil // its program has ended: nothing to stop
+		}
 	}
 	if _, err := stopStray(token); err != nil {
 		return fmt.Errorf("command: an earlier run of trial %d is still running and could not be stopped: %w", r.Trial, err)

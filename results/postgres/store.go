@@ -36,6 +36,7 @@ var (
 // concurrent use.
 type Store struct {
 	name string // the URL without its password, for messages
+	id   string // server, database and schema, for Identity
 	pool *pgxpool.Pool
 }
 
@@ -62,7 +63,9 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
-	s := &Store{name: name, pool: pool}
+	c := cfg.ConnConfig
+	s := &Store{name: name, pool: pool,
+		id: fmt.Sprintf("postgres:%s:%d/%s?search_path=%s", c.Host, c.Port, c.Database, c.RuntimeParams["search_path"])}
 	if err := s.init(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -348,3 +351,7 @@ func scanTrial(row pgx.Row) (results.Trial, error) {
 	}
 	return t, nil
 }
+
+// Identity names the server, database and schema: two stores of the same
+// hold the same studies, whoever connects and however.
+func (s *Store) Identity() string { return s.id }

@@ -33,6 +33,7 @@ var _ results.Store = (*Store)(nil)
 // concurrent use.
 type Store struct {
 	path string
+	abs  string // the file, for Identity
 	// w has a single connection: writers queue in Go, which is cheaper and
 	// fairer than several connections spinning in SQLite's busy handler.
 	w *sql.DB
@@ -80,7 +81,7 @@ func Open(path string) (*Store, error) {
 	if err := createPrivate(abs, path); err != nil {
 		return nil, err
 	}
-	s := &Store{path: path}
+	s := &Store{path: path, abs: abs}
 	if err := s.open(ctx, abs); err != nil {
 		_ = s.Close() // the open error matters more than a close error
 		return nil, err
@@ -485,3 +486,7 @@ func (d *trialDecoder) scan(rows *sql.Rows) (results.Trial, error) {
 	}
 	return t, nil
 }
+
+// Identity names the database file: two stores of the same file hold the
+// same studies.
+func (s *Store) Identity() string { return "sqlite:" + s.abs }
