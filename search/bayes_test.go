@@ -107,21 +107,7 @@ func TestTrustRegionRoundsShowTheBox(t *testing.T) {
 // coordinate; the rest are drawn in the region). bayes has no region and
 // coarse-to-fine-gp with batches of one has no room for the hedge.
 func TestTrustRegionBatchEndsWithAWidePick(t *testing.T) {
-	bench, _ := funcObjective(t, "hartmann3", 3)
-	space := mustSpace(t, uniformDims(3, 0, 1)...)
-	st, err := NewStrategy(budget(t, "coarse-to-fine-gp", 60, 4), space, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := st.(*modelGuided)
-	design, _ := m.Ask()
-	var told []results.Trial
-	for _, p := range design {
-		tr, _ := bench(context.Background(), Task{Number: p.Number, Params: p.Params})
-		tr.Number, tr.Params, tr.Round = p.Number, p.Params, p.Round
-		told = append(told, tr)
-	}
-	m.Tell(told)
+	m, _ := afterDesign(t, 4)
 	m.length = trMinLength
 	batch, err := m.Ask()
 	if err != nil {
@@ -400,4 +386,26 @@ func BenchmarkModelGuidedPropose(b *testing.B) {
 			}
 		})
 	}
+}
+
+// afterDesign is coarse-to-fine-gp on Hartmann-3 (60 trials, the seed
+// given) told its design's values, and its space.
+func afterDesign(t *testing.T, seed uint64) (*modelGuided, *Space) {
+	t.Helper()
+	bench, _ := funcObjective(t, "hartmann3", 3)
+	space := mustSpace(t, uniformDims(3, 0, 1)...)
+	st, err := NewStrategy(budget(t, "coarse-to-fine-gp", 60, seed), space, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := st.(*modelGuided)
+	design, _ := m.Ask()
+	var told []results.Trial
+	for _, p := range design {
+		tr, _ := bench(context.Background(), Task{Number: p.Number, Params: p.Params})
+		tr.Number, tr.Params, tr.Round = p.Number, p.Params, p.Round
+		told = append(told, tr)
+	}
+	m.Tell(told)
+	return m, space
 }

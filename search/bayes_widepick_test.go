@@ -1,7 +1,6 @@
 package search
 
 import (
-	"context"
 	"math"
 	"testing"
 
@@ -16,21 +15,7 @@ import (
 func TestWidePickGivenTheBatch(t *testing.T) {
 	apart := 0
 	for _, seed := range []uint64{1, 2, 3, 4, 5} {
-		bench, _ := funcObjective(t, "hartmann3", 3)
-		space := mustSpace(t, uniformDims(3, 0, 1)...)
-		st, err := NewStrategy(budget(t, "coarse-to-fine-gp", 60, seed), space, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := st.(*modelGuided)
-		design, _ := m.Ask()
-		var told []results.Trial
-		for _, p := range design {
-			tr, _ := bench(context.Background(), Task{Number: p.Number, Params: p.Params})
-			tr.Number, tr.Params, tr.Round = p.Number, p.Params, p.Round
-			told = append(told, tr)
-		}
-		m.Tell(told)
+		m, space := afterDesign(t, seed)
 		model, _, h, err := m.fit()
 		if err != nil {
 			t.Fatal(err)

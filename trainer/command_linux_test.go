@@ -16,22 +16,7 @@ import (
 // A stray run is found by its token alone, with what it started in turn,
 // and stopped; a process with another token is left alone.
 func TestStopStrayStopsOnlyItsRun(t *testing.T) {
-	cmd := exec.Command("sh", "-c", "sleep 30 & wait")
-	cmd.Env = append(os.Environ(), trialRunVar+"=tok")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); <-exited })
-	deadline := time.Now().Add(10 * time.Second)
-	for pids, _ := runningWith("tok"); len(pids) < 2; pids, _ = runningWith("tok") {
-		if time.Now().After(deadline) {
-			t.Fatalf("the program and its sleep never both ran: %v", pids)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	cmd, exited := startWithToken(t, "tok", 2, "sh", "-c", "sleep 30 & wait")
 
 	if stopped, err := stopStray("another"); err != nil || stopped {
 		t.Fatalf("stopStray of another token: stopped %v, %v", stopped, err)
@@ -60,24 +45,7 @@ func TestStopStrayStopsOnlyItsRun(t *testing.T) {
 // (here a pid that has exited), the program is a stray and is stopped.
 func TestStrayOfAnotherOwnerStoppedOnlyOnceItsRunIsGone(t *testing.T) {
 	dir := t.TempDir()
-	cmd := exec.Command("sleep", "30")
-	cmd.Env = append(os.Environ(), trialRunVar+"=tok2")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); <-exited })
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if pids, _ := runningWith("tok2"); len(pids) > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the program never ran")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	_, exited := startWithToken(t, "tok2", 1, "sleep", "30")
 	write := func(pid int, start uint64) {
 		line := fmt.Sprintf("%s tok2 %d %d owner-a\n", thisHost(), pid, start)
 		if err := os.WriteFile(filepath.Join(dir, ProcessFileName), []byte(line), 0o644); err != nil {
@@ -107,4 +75,28 @@ func TestStrayOfAnotherOwnerStoppedOnlyOnceItsRunIsGone(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the program of a run that is gone was not stopped")
 	}
+}
+
+// startWithToken starts argv in a process group of its own as a trial's
+// program with the run token given, and waits until procs processes carry
+// it; exited is closed once the program has ended and been reaped.
+func startWithToken(t *testing.T, token string, procs int, argv ...string) (cmd *exec.Cmd, exited chan struct{}) {
+	t.Helper()
+	cmd = exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), trialRunVar+"="+token)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited = make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); <-exited })
+	deadline := time.Now().Add(10 * time.Second)
+	for pids, _ := runningWith(token); len(pids) < procs; pids, _ = runningWith(token) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d processes with the token ran, want %d: %v", len(pids), procs, pids)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return cmd, exited
 }
