@@ -100,10 +100,14 @@ func (s *Study) Evaluator() search.Evaluator {
 }
 
 // ForEval sends a command's output to runs/<study>/eval/<n>/, so that
-// re-running a trial alone keeps the study's own record of it.
+// re-running a trial alone keeps the study's own record of it. Each eval
+// is an owner of its own: two evals of one trial at once (the Optuna
+// driver's jobs, two seeds of one config) refuse rather than stop each
+// other's program.
 func (s *Study) ForEval() {
 	if s.Command != nil {
 		s.Command.TrialsDir = filepath.Join(s.Config.Output.Dir, s.Name, "eval")
+		s.Command.owner = trialOwner(results.NewMemoryStore(), s.Name)
 	}
 }
 

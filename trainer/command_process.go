@@ -216,9 +216,9 @@ func unmarkRun(trialDir, token string) error {
 }
 
 // TrialDirBusyError refuses a trial whose directory a live program of
-// another study uses: one with the same name in another store (two runs
-// with their own --storage and one output.dir), started by an hpsearch
-// process that still runs.
+// another owner uses: a study with the same name in another store (two
+// runs with their own --storage and one output.dir), or another eval of
+// the trial, started by an hpsearch process that still runs.
 type TrialDirBusyError struct {
 	Trial int
 	Dir   string
@@ -226,7 +226,7 @@ type TrialDirBusyError struct {
 }
 
 func (e *TrialDirBusyError) Error() string {
-	return fmt.Sprintf("command: trial %d: its directory %s is in use by a program that another hpsearch run (process %d) started for a study of the same name in another store; give each run an output.dir of its own", e.Trial, e.Dir, e.PID)
+	return fmt.Sprintf("command: trial %d: its directory %s is in use by a program that another hpsearch process (%d) runs for a study of the same name (another --storage, or another eval); give each run an output.dir of its own", e.Trial, e.Dir, e.PID)
 }
 
 // stopStrayRun stops what an earlier run of r's trial left running on
