@@ -36,7 +36,7 @@ var (
 // concurrent use.
 type Store struct {
 	name string // the URL without its password, for messages
-	id   string // server, database and schema, for Identity
+	id   string // database and schema, for Identity
 	pool *pgxpool.Pool
 }
 
@@ -65,7 +65,7 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	}
 	c := cfg.ConnConfig
 	s := &Store{name: name, pool: pool,
-		id: fmt.Sprintf("postgres:%s:%d/%s?search_path=%s", c.Host, c.Port, c.Database, c.RuntimeParams["search_path"])}
+		id: fmt.Sprintf("postgres:%s?search_path=%s", c.Database, c.RuntimeParams["search_path"])}
 	if err := s.init(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -352,6 +352,9 @@ func scanTrial(row pgx.Row) (results.Trial, error) {
 	return t, nil
 }
 
-// Identity names the server, database and schema: two stores of the same
-// hold the same studies, whoever connects and however.
+// Identity names the database and schema, not the server: one server is
+// reached by many names (localhost, an address, a socket), and two
+// workers of one shared study that spell it differently must still know
+// each other's trials (a takeover stops the earlier program). Two servers
+// with a database of the same name are told apart only by their studies.
 func (s *Store) Identity() string { return s.id }
