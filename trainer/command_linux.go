@@ -212,8 +212,8 @@ func processStart(pid int) (uint64, bool) {
 		return 0, false
 	}
 	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 20 || f[0] == "Z" {
-		return 0, false // a zombie has ended
+	if len(f) < 20 || f[0] == "Z" || f[0] == "X" {
+		return 0, false // a zombie, or a dead process, has ended
 	}
 	start, err := strconv.ParseUint(f[19], 10, 64)
 	return start, err == nil
