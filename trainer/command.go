@@ -121,10 +121,10 @@ type CommandRun struct {
 	// trial and may still be running: a Launcher follows it, or collects
 	// how it ended, rather than submit the trial again. "" for none.
 	Job string
-	// Owner names the study the trial belongs to, as one store holds it (no
-	// spaces): a program left in Dir by a live run of another owner is that
-	// run's, and the trial is refused rather than stop it. "" for unknown:
-	// any program left in Dir is stopped as a stray.
+	// Owner names the study the trial belongs to, as one store holds it: a
+	// trial directory a live run of another owner is using is that run's,
+	// and the trial is refused rather than stop its program. "" for
+	// unknown: any program left in Dir is stopped as a stray.
 	Owner string
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -99,4 +100,28 @@ func startWithToken(t *testing.T, token string, procs int, argv ...string) (cmd 
 		time.Sleep(10 * time.Millisecond)
 	}
 	return cmd, exited
+}
+
+// An owner with blanks (the Go API's CommandRun.Owner is any string) is
+// one field of the process file and reads back as itself: its own run is
+// not taken for another owner's.
+func TestProcessFileOwnerWithBlanks(t *testing.T) {
+	dir := t.TempDir()
+	token, err := markRun(dir, "study a\tin store b")
+	if err != nil || token == "" {
+		t.Fatalf("markRun: %q, %v", token, err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, ProcessFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := strings.Fields(string(b)); len(f) != 5 || f[4] != "study_a_in_store_b" {
+		t.Fatalf("process file %q, want five fields ending in the owner as one", b)
+	}
+	if err := stopStrayRun(CommandRun{Trial: 1, Dir: dir, Owner: "study a\tin store b"}); err != nil {
+		t.Errorf("the same owner's file: %v, want it taken for its own", err)
+	}
+	if err := stopStrayRun(CommandRun{Trial: 1, Dir: dir, Owner: "study a"}); err == nil {
+		t.Error("another owner's file of this live process: nil, want a TrialDirBusyError")
+	}
 }

@@ -21,8 +21,6 @@ func startProgram(cmd *exec.Cmd) error { return cmd.Start() }
 
 func stopStray(token string) (bool, error) { return false, nil }
 
-func runningWith(token string) ([]int, error) { return nil, nil }
-
 func processStart(pid int) (uint64, bool) { return 0, false }
 
 // No group keeper outside Linux.

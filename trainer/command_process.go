@@ -194,14 +194,21 @@ func markRun(trialDir, owner string) (string, error) {
 	if err := makeDir(trialDir); err != nil {
 		return "", err
 	}
-	if owner == "" {
-		owner = "-"
-	}
-	line := fmt.Sprintf("%s %s %d %d %s\n", thisHost(), token, os.Getpid(), thisStart(), owner)
+	line := fmt.Sprintf("%s %s %d %d %s\n", thisHost(), token, os.Getpid(), thisStart(), ownerField(owner))
 	if err := writeTrialFile(filepath.Join(trialDir, ProcessFileName), []byte(line)); err != nil {
 		return "", fmt.Errorf("command: %w", err)
 	}
 	return token, nil
+}
+
+// ownerField is owner as the process file holds it: one field ("-" for
+// none), so an owner given with blanks through the Go API still reads back
+// as itself.
+func ownerField(owner string) string {
+	if f := strings.Fields(owner); len(f) > 0 {
+		return strings.Join(f, "_")
+	}
+	return "-"
 }
 
 // unmarkRun removes the process file once nothing of the run is left.
@@ -234,10 +241,15 @@ func (e *TrialDirBusyError) Error() string {
 // or whose run has ended, is left to be overwritten.
 //
 // A program of another owner is stopped only once the hpsearch that
-// started it is gone: while it lives, the program is that run's trial, not
-// a stray, and r is refused (TrialDirBusyError). The same owner's is
+// started it is gone: while it lives, the directory is that run's trial,
+// not a stray, and r is refused (TrialDirBusyError), whether or not its
+// program is to be seen yet: the file is written before the program
+// starts, and a check for the program ran r beside it in that moment. (The
+// other run ends its trial by removing the file.) The same owner's is
 // stopped whoever started it: a run resumed after a kill, or a worker that
-// took over a trial whose lease the other lost.
+// took over a trial whose lease the other lost. Two runs that read no file
+// and write theirs in the same instant are not told apart: the file is no
+// lock.
 func stopStrayRun(r CommandRun) error {
 	if !canStopStrays || thisHost() == "" {
 		return nil
@@ -251,14 +263,11 @@ func stopStrayRun(r CommandRun) error {
 		return nil
 	}
 	token := f[1]
-	if len(f) >= 5 && r.Owner != "" && f[4] != "-" && f[4] != r.Owner {
+	if owner := ownerField(r.Owner); len(f) >= 5 && owner != "-" && f[4] != "-" && f[4] != owner {
 		pid, perr := strconv.Atoi(f[2])
 		start, serr := strconv.ParseUint(f[3], 10, 64)
 		if now, alive := processStart(pid); perr == nil && serr == nil && alive && now == start {
-			if pids, err := runningWith(token); err == nil && len(pids) > 0 {
-				return &TrialDirBusyError{Trial: r.Trial, Dir: r.Dir, PID: pid}
-			}
-			return nil // its program has ended: nothing to stop
+			return &TrialDirBusyError{Trial: r.Trial, Dir: r.Dir, PID: pid}
 		}
 	}
 	if _, err := stopStray(token); err != nil {
