@@ -125,3 +125,46 @@ func TestProcessFileOwnerWithBlanks(t *testing.T) {
 		t.Error("another owner's file of this live process: nil, want a TrialDirBusyError")
 	}
 }
+
+// Two runs of one trial number (own stores, one output.dir) that start in
+// the same instant: the second's check for a process file waits for the
+// first's file to be written, and is then refused, not run beside it.
+func TestClaimWaitsForTheDirectorysLock(t *testing.T) {
+	dir := t.TempDir()
+	unlock, ok := lockDir(dir)
+	if !ok {
+		t.Skip("no flock on this file system")
+	}
+	type claimed struct {
+		token string
+		err   error
+	}
+	done := make(chan claimed, 1)
+	go func() {
+		token, claimErr, markErr := claimDir(CommandRun{Trial: 3, Dir: dir, Owner: "owner-b"})
+		done <- claimed{token, errors.Join(claimErr, markErr)}
+	}()
+	select {
+	case c := <-done:
+		t.Fatalf("the claim went on while another held the directory's lock: token %q, %v", c.token, c.err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	// The holder, a live run of another owner, writes its file and lets go.
+	line := fmt.Sprintf("%s tok3 %d %d owner-a\n", thisHost(), os.Getpid(), thisStart())
+	if err := os.WriteFile(filepath.Join(dir, ProcessFileName), []byte(line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	unlock()
+	var busy *TrialDirBusyError
+	select {
+	case c := <-done:
+		if !errors.As(c.err, &busy) || c.token != "" {
+			t.Fatalf("after the lock: token %q, %v; want the trial refused (TrialDirBusyError)", c.token, c.err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the claim did not go on once the lock was let go")
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, ProcessFileName)); !strings.Contains(string(b), "owner-a") {
+		t.Fatalf("the holder's process file was overwritten: %q", b)
+	}
+}

@@ -53,11 +53,11 @@ func (c *Command) execute(ctx context.Context, r CommandRun, argv []string, read
 	// hold the same device: it is stopped before the trial runs again.
 	// A trial that never started has no stderr of its own: the reason says
 	// why, once (the stderr file keeps the note for whoever looks there).
-	if err := stopStrayRun(r); err != nil {
-		e.startErr = err
+	token, claimErr, markErr := claimDir(r)
+	if claimErr != nil {
+		e.startErr = claimErr
 		return e
 	}
-	token, markErr := markRun(r.Dir, r.Owner)
 	if markErr != nil {
 		e.fileErr = markErr
 		return e
@@ -182,6 +182,31 @@ var thisStart = sync.OnceValue(func() uint64 {
 	return start
 })
 
+// claimDir stops what an earlier run of r's trial left running
+// (stopStrayRun) and writes the trial's process file (markRun), holding
+// the trial directory's lock from before the one to after the other: two
+// runs of one trial number with their own stores (one output.dir) that
+// start in the same instant would otherwise both read no file and both
+// run. The lock is an advisory flock on the directory itself (no file of
+// its own in the user's trial directory), released when the file is
+// written or when the process dies; where the file system refuses it, the
+// check and the mark go on without it, as before the lock.
+func claimDir(r CommandRun) (token string, claimErr, markErr error) {
+	if canStopStrays && thisHost() != "" {
+		if err := makeDir(r.Dir); err != nil {
+			return "", nil, err
+		}
+		if unlock, ok := lockDir(r.Dir); ok {
+			defer unlock()
+		}
+	}
+	if err := stopStrayRun(r); err != nil {
+		return "", err, nil
+	}
+	token, err := markRun(r.Dir, r.Owner)
+	return token, nil, err
+}
+
 // markRun writes the trial's process file with a fresh token, which it
 // returns; "" (and nothing written) where strays cannot be stopped.
 func markRun(trialDir, owner string) (string, error) {
@@ -247,9 +272,9 @@ func (e *TrialDirBusyError) Error() string {
 // starts, and a check for the program ran r beside it in that moment. (The
 // other run ends its trial by removing the file.) The same owner's is
 // stopped whoever started it: a run resumed after a kill, or a worker that
-// took over a trial whose lease the other lost. Two runs that read no file
-// and write theirs in the same instant are not told apart: the file is no
-// lock.
+// took over a trial whose lease the other lost. Two runs that would read
+// no file and write theirs in the same instant are kept apart by the
+// directory's lock (claimDir).
 func stopStrayRun(r CommandRun) error {
 	if !canStopStrays || thisHost() == "" {
 		return nil
