@@ -218,24 +218,3 @@ func processStart(pid int) (uint64, bool) {
 	start, err := strconv.ParseUint(f[19], 10, 64)
 	return start, err == nil
 }
-
-// lockDir takes an exclusive flock on the directory dir, waiting for
-// another holder to let go; ok is false where it cannot be had (the
-// directory cannot be opened, or its file system has no flock).
-func lockDir(dir string) (unlock func(), ok bool) {
-	f, err := os.Open(dir)
-	if err != nil {
-		return nil, false
-	}
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-		if err != syscall.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
-		return nil, false
-	}
-	return func() { f.Close() }, true // closing the last descriptor releases the lock
-}

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hpsearch/hpsearch/internal/dirlock"
 )
 
 // A stray run is found by its token alone, with what it started in turn,
@@ -131,7 +133,7 @@ func TestProcessFileOwnerWithBlanks(t *testing.T) {
 // first's file to be written, and is then refused, not run beside it.
 func TestClaimWaitsForTheDirectorysLock(t *testing.T) {
 	dir := t.TempDir()
-	unlock, ok := lockDir(dir)
+	unlock, ok := dirlock.Lock(dir)
 	if !ok {
 		t.Skip("no flock on this file system")
 	}

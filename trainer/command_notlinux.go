@@ -27,6 +27,3 @@ func processStart(pid int) (uint64, bool) { return 0, false }
 func readyGroupKeeper() {}
 func keepGroup(int)     {}
 func releaseGroup(int)  {}
-
-// No stray stop to guard elsewhere (canStopStrays).
-func lockDir(string) (func(), bool) { return nil, false }

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hpsearch/hpsearch/internal/dirlock"
 )
 
 // drainTimeout bounds how long output is still read once the process group
@@ -196,7 +198,7 @@ func claimDir(r CommandRun) (token string, claimErr, markErr error) {
 		if err := makeDir(r.Dir); err != nil {
 			return "", nil, err
 		}
-		if unlock, ok := lockDir(r.Dir); ok {
+		if unlock, ok := dirlock.Lock(r.Dir); ok {
 			defer unlock()
 		}
 	}
