@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/hpsearch/hpsearch/configs"
+	"github.com/hpsearch/hpsearch/internal/dirlock"
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/search"
 	"github.com/hpsearch/hpsearch/trainer"
@@ -217,4 +219,22 @@ func trialOwner(store results.Store, name string) string {
 	}
 	sum := sha256.Sum256([]byte(id + "\x00" + name))
 	return hex.EncodeToString(sum[:12])
+}
+
+// claimOutput claims the study's output directory (output.dir/<study>)
+// for the run: runs of the study in another store (each with its own
+// --storage, or memory:) are refused while this one runs, instead of
+// overwriting its best.yaml, trials.csv, report.html and its trials'
+// outputs (the files of a memory: store's run are all that is left of
+// it). Runs of the study in this store share it: the lease already keeps
+// a second run out, and workers of a shared study write the same files.
+func (s *Study) claimOutput(store results.Store) (func(), error) {
+	dir := filepath.Join(s.Config.Output.Dir, s.Name)
+	release, err := dirlock.Claim(dir, trialOwner(store, s.Name))
+	var held *dirlock.HeldError
+	if errors.As(err, &held) {
+		return nil, usageErr("output.dir %s: study %s's files there are being written by another hpsearch run (process %d) of a study of the same name in another store; give this run an output.dir of its own (--set output.dir=DIR) or another name (--study NAME)",
+			s.Config.Output.Dir, s.Name, held.PID)
+	}
+	return release, err
 }

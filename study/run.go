@@ -49,6 +49,13 @@ type RunOptions struct {
 	// Report writes the outcome's outputs while the study is still this
 	// run's (nil: none). Its error ends the run.
 	Report func(*Outcome) error
+	// Exports says that Report writes files into output.dir/<study>
+	// (hpsearch run's best.yaml, trials.csv and report.html). The run then
+	// claims the directory, as it does for command trials, whose files go
+	// there too: a run of the study name in another store (its own
+	// --storage, or memory:) is refused while this one runs, rather than
+	// overwrite its files.
+	Exports bool
 }
 
 // Progress is told of each trial as it finishes, one at a time, and when
@@ -116,6 +123,15 @@ func (s *Study) Run(ctx context.Context, store results.Store, o RunOptions) erro
 		return err
 	}
 	defer lease.release()
+	if o.Exports || s.Command != nil {
+		// The run writes into output.dir/<study>: its outputs, its
+		// command trials' files.
+		releaseOutput, err := s.claimOutput(store)
+		if err != nil {
+			return err
+		}
+		defer releaseOutput()
+	}
 	if s.Command != nil {
 		s.Command.owner = trialOwner(store, s.Name)
 	}

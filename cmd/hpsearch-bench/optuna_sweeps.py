@@ -72,9 +72,14 @@ def describe(hps, config, seed):
     return hpsearch_json([hps, "validate", config, "--set", f"seed={seed}", "--json"])
 
 
-def run_strategy(hps, config, strategy, seed):
+def run_strategy(hps, config, strategy, seed, tmpdir):
+    # An output directory per run: runs of one study name with stores of
+    # their own (memory:) at once into one directory are refused, as they
+    # would overwrite each other's best.yaml and trials.csv.
+    out = tempfile.mkdtemp(dir=tmpdir)
     d = hpsearch_json([hps, "run", config, "--storage", "memory:", "--parallel", "1",
-                       "--set", f"search.strategy={strategy}", "--set", f"seed={seed}", "--json"])
+                       "--set", f"search.strategy={strategy}", "--set", f"seed={seed}",
+                       "--set", f"output.dir={out}", "--json"])
     best = d.get("best")
     return math.nan if not best or best.get("value") is None else float(best["value"])
 
@@ -150,7 +155,7 @@ def run_optuna(hps, config, sampler_name, seed, tmpdir):
 def run_one(hps, config, method, seed, tmpdir):
     if method.startswith("optuna-"):
         return run_optuna(hps, config, method[len("optuna-"):], seed, tmpdir)
-    return run_strategy(hps, config, method, seed)
+    return run_strategy(hps, config, method, seed, tmpdir)
 
 
 def load_raw(path):

@@ -83,6 +83,7 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 		Where: redact(storage), ResumeHint: resumeHint(path, f, s.Name), ResumeCommand: resumeCommandIfKept(path, f, s.Name),
 		Log: logTo(stderr), Warn: warnTo(stderr),
 		Progress: func(total int) study.Progress { return newProgress(stderr, total, s.Goal()) },
+		Exports:  true,
 		Report: func(o *study.Outcome) error {
 			// The files first: a reader of stdout that goes away (| head)
 			// must not cost them.
