@@ -170,3 +170,22 @@ func TestClaimWaitsForTheDirectorysLock(t *testing.T) {
 		t.Fatalf("the holder's process file was overwritten: %q", b)
 	}
 }
+
+// A FIFO where a trial's process file goes (a hostile or broken output
+// directory) is not waited on: the trial goes on as if there were none.
+func TestProcessFileThatIsAFIFO(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, ProcessFileName), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- stopStrayRun(CommandRun{Trial: 1, Dir: dir, Owner: "owner-a"}) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("a FIFO as the process file: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a FIFO as the process file: the trial hangs reading it")
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hpsearch/hpsearch/internal/dirlock"
+	"github.com/hpsearch/hpsearch/internal/regular"
 )
 
 // drainTimeout bounds how long output is still read once the process group
@@ -281,9 +282,9 @@ func stopStrayRun(r CommandRun) error {
 	if !canStopStrays || thisHost() == "" {
 		return nil
 	}
-	b, err := os.ReadFile(filepath.Join(r.Dir, ProcessFileName))
+	b, err := regular.ReadSmall(filepath.Join(r.Dir, ProcessFileName), 4096)
 	if err != nil {
-		return nil // none, or unreadable: nothing known to stop
+		return nil // none, unreadable or not a file: nothing known to stop
 	}
 	f := strings.Fields(string(b))
 	if len(f) < 2 || f[0] != thisHost() {

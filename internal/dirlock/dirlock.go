@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // ClaimFileName is the file in a claimed directory that names its owner.
@@ -47,9 +48,12 @@ func Claim(dir, owner string) (release func(), err error) {
 		return func() {}, nil
 	}
 	defer unlock()
-	f, err := os.OpenFile(filepath.Join(dir, ClaimFileName), os.O_RDWR|os.O_CREATE, 0o666)
+	f, err := openRegular(filepath.Join(dir, ClaimFileName))
 	if err != nil {
-		return func() {}, nil // an unwritable directory fails later, where the files are written
+		// An unwritable directory fails later, where the files are
+		// written; something other than a file in the claim's place
+		// (a directory, a FIFO) is left alone rather than waited on.
+		return func() {}, nil
 	}
 	owner = strings.Join(strings.Fields(owner), "_")
 	switch err := tryExclusive(f); {
@@ -63,8 +67,9 @@ func Claim(dir, owner string) (release func(), err error) {
 			return func() {}, nil
 		}
 	case errors.Is(err, errHeld):
-		b, _ := os.ReadFile(f.Name())
-		fields := strings.Fields(string(b))
+		b := make([]byte, 512)
+		k, _ := f.ReadAt(b, 0)
+		fields := strings.Fields(string(b[:k]))
 		if len(fields) == 0 || fields[0] != owner {
 			f.Close()
 			pid := 0
@@ -95,3 +100,17 @@ func Claim(dir, owner string) (release func(), err error) {
 }
 
 var errHeld = errors.New("held by another process")
+
+// openRegular opens (creating) the regular file at path for reading and
+// writing, without blocking on a FIFO in its place.
+func openRegular(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NONBLOCK, 0o666)
+	if err != nil {
+		return nil, err
+	}
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	return f, nil
+}

@@ -6,6 +6,7 @@ package regular
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"syscall"
 )
@@ -60,4 +61,17 @@ func Open(path string) (*os.File, os.FileInfo, error) {
 		return nil, nil, &NotRegularError{Path: path, Mode: info.Mode()}
 	}
 	return f, info, nil
+}
+
+// ReadSmall reads the regular file at path, at most limit bytes of it: for
+// the small files hpsearch keeps beside a run's outputs (a trial's process
+// file), where a FIFO or a huge file put in their place must not hang or
+// exhaust a run.
+func ReadSmall(path string, limit int64) ([]byte, error) {
+	f, _, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit))
 }
