@@ -4,17 +4,19 @@ package results
 // eval --params reads back, with errors naming the file's lines.
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/hpsearch/hpsearch/internal/regular"
 )
 
 // BestFile is runs/<study>/best.yaml: the best settings of a study, which
@@ -144,14 +146,33 @@ func yamlFloat(v float64) string {
 	return s
 }
 
-// LoadBestYAML reads a best.yaml file; see ReadBestYAML.
+// MaxBestFileBytes bounds a best-settings file: one written by hpsearch
+// is a few hundred bytes, and /dev/zero given in its place must be refused,
+// not read until memory runs out.
+const MaxBestFileBytes = 1 << 20
+
+// LoadBestYAML reads a best.yaml file; see ReadBestYAML. It must be a
+// regular file (a FIFO would wait for a writer) of at most
+// MaxBestFileBytes.
 func LoadBestYAML(path string) (BestFile, error) {
-	f, err := os.Open(path)
+	data, err := ReadBestBytes(path)
 	if err != nil {
-		return BestFile{}, fmt.Errorf("load best settings: %w", err)
+		return BestFile{}, err
 	}
-	defer f.Close()
-	return ReadBestYAML(f, path)
+	return ReadBestYAML(bytes.NewReader(data), path)
+}
+
+// ReadBestBytes is the text of the best-settings file at path, refused
+// as LoadBestYAML refuses it.
+func ReadBestBytes(path string) ([]byte, error) {
+	data, err := regular.ReadSmall(path, MaxBestFileBytes+1)
+	if err != nil {
+		return nil, fmt.Errorf("load best settings: %w", err)
+	}
+	if len(data) > MaxBestFileBytes {
+		return nil, fmt.Errorf("load best settings: %s is larger than %d bytes: not a best-settings file", path, MaxBestFileBytes)
+	}
+	return data, nil
 }
 
 // yamlLineErr matches yaml.v3's syntax errors, to restate them as

@@ -128,9 +128,9 @@ func loadParams(cfg *configs.Config, path string) (results.BestFile, error) {
 	if err != nil {
 		return b, usageErr("%v", err)
 	}
-	text, err := os.ReadFile(path)
+	text, err := results.ReadBestBytes(path)
 	if err != nil {
-		return b, usageErr("load best settings: %v", err)
+		return b, usageErr("%v", err)
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(text, &doc); err != nil || len(doc.Content) == 0 {
