@@ -23,6 +23,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/hpsearch/hpsearch/internal/regular"
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/results/rowcodec"
 )
@@ -153,23 +154,22 @@ func createPrivate(abs, path string) error {
 
 // checkHeader refuses an existing non-empty file that is not SQLite, before
 // the driver touches it. An empty file is what SQLite itself creates for a
-// new database, so it passes.
+// new database, so it passes. Anything but a regular file is refused
+// unread: a FIFO would wait for a writer for ever, a device is no database.
 func checkHeader(abs, path string) error {
-	f, err := os.Open(abs)
-	if errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(abs); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
+	f, _, err := regular.Open(abs)
 	if err != nil {
+		var nr *regular.NotRegularError
+		if errors.As(err, &nr) {
+			nr.Path = path
+			return nr
+		}
 		return fmt.Errorf("open %s: %w", path, err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("open %s: %w", path, err)
-	}
-	if st.IsDir() {
-		return fmt.Errorf("open %s: is a directory", path)
-	}
 	head := make([]byte, len(sqliteMagic))
 	n, err := io.ReadFull(f, head)
 	if n == 0 && err == io.EOF {

@@ -255,7 +255,7 @@ func TestOpenRefuses(t *testing.T) {
 		{"SQLite header, garbage after", corrupt, ErrNotHPSearch, corrupt + " is not an hpsearch database"},
 		{"foreign SQLite database", foreign, ErrNotHPSearch, foreign + " is not an hpsearch database: it holds tables (users)"},
 		{"newer schema", newer, ErrSchemaTooNew, newer + " has schema version 99"},
-		{"directory", dir, nil, dir + ": is a directory"},
+		{"directory", dir, nil, dir + " is a directory, not a regular file"},
 		{"parent is a regular file", filepath.Join(textFile, "sub", "hpsearch.db"), nil, "create directory"},
 	}
 	for _, tc := range tests {
