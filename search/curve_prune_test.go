@@ -269,3 +269,46 @@ func TestAutoRanksANaNLastAtTheLastRung(t *testing.T) {
 		t.Errorf("auto kept %v, want the three falling trials alone (room for 5, the others NaN)", kept)
 	}
 }
+
+// Trials whose optimistic forecasts are equal at the last rung (a loss's
+// floor of 0, reached by two noisy curves) are ordered by their point
+// forecasts, not their trial numbers: the better-looking of the two goes on.
+func TestAutoBreaksTiesAtTheLastRungByPointForecast(t *testing.T) {
+	d := newDecider(EarlyStopping{Kind: Auto, MinResource: 10, MaxResource: 270, Reduction: 3})
+	add := func(n, upTo int, v func(s int) float64) {
+		l := &progressLog{group: d.group(n, 0)}
+		for s := 10; s <= upTo; s += 10 {
+			l.steps, l.vals = append(l.steps, s), append(l.vals, v(s))
+		}
+		l.ended = upTo < 90
+		d.add(n, l)
+	}
+	for n := range 7 {
+		add(n, 30, func(int) float64 { return 5 })
+	}
+	for n := 7; n < 25; n++ {
+		add(n, 90, func(int) float64 { return 3 }) // levelled off
+	}
+	noisy := func(level float64) func(int) float64 {
+		return func(s int) float64 { return level + 0.8*float64(s/10%2*2-1) }
+	}
+	add(25, 90, noisy(1.0))
+	add(26, 90, noisy(0.9))
+	// Budget: 0.32 × 27 × 270 = 2,332.8; spent 7 × 30 + 20 × 90 = 2,010:
+	// room for one, at 180 each.
+	f25, _ := d.forecastAt(25, 90)
+	f26, _ := d.forecastAt(26, 90)
+	if f25.optimistic != f26.optimistic || !(f26.point < f25.point) {
+		t.Fatalf("forecasts %+v and %+v: the case wants equal optimistic forecasts, trial 26's point lower", f25, f26)
+	}
+	var kept []int
+	for n := 7; n < 27; n++ {
+		others, _ := d.whole(n, 0, 90)
+		if d.keep(n, 0, 90, d.trials[n].vals[8], others) {
+			kept = append(kept, n)
+		}
+	}
+	if !equalInts(kept, []int{26}) {
+		t.Errorf("auto kept %v, want trial 26 alone (its optimistic forecast ties trial 25's, its point forecast is lower)", kept)
+	}
+}
