@@ -17,6 +17,7 @@ import (
 	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/data"
 	"github.com/hpsearch/hpsearch/examples"
+	"github.com/hpsearch/hpsearch/internal/regular"
 )
 
 // shippedData matches a config's reference to a data set shipped with the
@@ -115,6 +116,16 @@ func create(path string, b []byte, force bool) error {
 	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
 	if force {
 		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		// --force overwrites a file, nothing else: opening a FIFO waited
+		// for a reader for ever, and a symbolic link was written through
+		// to whatever it names.
+		if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
+			what := (&regular.NotRegularError{Path: path, Mode: st.Mode()}).Error()
+			if st.Mode()&os.ModeSymlink != 0 {
+				what = path + " is a symbolic link, which init does not write through"
+			}
+			return &exitError{code: exitUsage, err: fmt.Errorf("init: %s; remove it first", what)}
+		}
 	}
 	f, err := os.OpenFile(path, flags, 0o666)
 	if errors.Is(err, fs.ErrExist) {

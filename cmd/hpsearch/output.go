@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/hpsearch/hpsearch/results"
 )
@@ -16,6 +17,9 @@ import (
 // leaves a half-written best.yaml for production training to pick up.
 // The file's mode follows the umask, like any file the user creates.
 func writeFile(path string, write func(io.Writer) error) error {
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return writeSpecial(path, st, write)
+	}
 	tmp, err := createTemp(path)
 	if err != nil {
 		return failed(fmt.Errorf("write %s: %w", path, err))
@@ -29,6 +33,32 @@ func writeFile(path string, write func(io.Writer) error) error {
 		return failed(fmt.Errorf("write %s: %w", path, err))
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
+		return failed(fmt.Errorf("write %s: %w", path, err))
+	}
+	return nil
+}
+
+// writeSpecial writes into path as it is when it is not a regular file:
+// a device (-o /dev/null, -o /dev/stdout) or a FIFO a reader waits on. The
+// rename that replaces a regular file would put a file in its place (run
+// as root, -o /dev/null replaced /dev/null). A FIFO nobody reads is
+// refused rather than waited on.
+func writeSpecial(path string, st fs.FileInfo, write func(io.Writer) error) error {
+	if st.IsDir() {
+		return failed(fmt.Errorf("write %s: it is a directory", path))
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+	if errors.Is(err, syscall.ENXIO) {
+		return failed(fmt.Errorf("write %s: it is a named pipe (FIFO) that nothing reads", path))
+	}
+	if err != nil {
+		return failed(fmt.Errorf("write %s: %w", path, err))
+	}
+	err = write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return failed(fmt.Errorf("write %s: %w", path, err))
 	}
 	return nil
