@@ -228,8 +228,17 @@ func trialOwner(store results.Store, name string) string {
 // outputs (the files of a memory: store's run are all that is left of
 // it). Runs of the study in this store share it: the lease already keeps
 // a second run out, and workers of a shared study write the same files.
+//
+// The directory is made and written to first: a run whose output.dir
+// cannot take its files (a file, a device, no permission) is refused
+// before its trials run, not found out after them, when a memory store's
+// trials would be lost with the outputs.
 func (s *Study) claimOutput(store results.Store) (func(), error) {
 	dir := filepath.Join(s.Config.Output.Dir, s.Name)
+	if err := writableDir(dir); err != nil {
+		return nil, usageErr("output.dir %s: the study's files go to %s, and %v; give output.dir a directory hpsearch can create and write in (--set output.dir=DIR)",
+			s.Config.Output.Dir, dir, err)
+	}
 	release, err := dirlock.Claim(dir, trialOwner(store, s.Name))
 	var held *dirlock.HeldError
 	if errors.As(err, &held) {
@@ -237,4 +246,18 @@ func (s *Study) claimOutput(store results.Store) (func(), error) {
 			s.Config.Output.Dir, s.Name, held.PID)
 	}
 	return release, err
+}
+
+// writableDir makes dir and checks that a file can be created in it.
+func writableDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".hpsearch-check-*")
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }

@@ -27,10 +27,12 @@ func TestUnwritableOutputsExit1(t *testing.T) {
 	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// runs/<study> cannot be made: its parent is a file.
-	code, _, stderr := hpsearch(t, context.Background(), "run", cfg, "--storage", "memory:", "--set", "output.dir="+filepath.Join(blocker, "runs"), "--set", "search.trials=3")
-	if code != exitNoSuccess || !strings.Contains(stderr, "export") {
-		t.Errorf("run with an unwritable output directory: exit %d, want 1\n%s", code, stderr)
+	// runs/<study> cannot be made: its parent is a file. Refused before a
+	// trial runs (2), not found out after the sweep (a memory store's
+	// trials were lost with the outputs).
+	code, stdout, stderr := hpsearch(t, context.Background(), "run", cfg, "--storage", "memory:", "--set", "output.dir="+filepath.Join(blocker, "runs"), "--set", "search.trials=3")
+	if code != exitUsage || !strings.Contains(stderr, "output.dir "+filepath.Join(blocker, "runs")) || strings.Contains(stderr, "trial 0") || stdout != "" {
+		t.Errorf("run with an unwritable output directory: exit %d, want 2 before any trial\n%s", code, stderr)
 	}
 
 	// The tables cannot be written: stdout on a full disk.
@@ -79,5 +81,23 @@ func TestOutputInAMissingDirectoryIsRefused(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "nonexistent")); err == nil {
 		t.Errorf("%s was created", filepath.Join(dir, "nonexistent"))
+	}
+}
+
+// An output that cannot be written at the end (here best.yaml, which is a
+// directory) fails the run (1) but does not cost the tables: with a memory
+// store they are all that is left of the sweep.
+func TestTablesPrintedWhenAFileCannotBeWritten(t *testing.T) {
+	cfg := filepath.Join("..", "..", "configs", "benchmark-branin.yaml")
+	out := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(out, "benchmark-branin", "best.yaml"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := hpsearch(t, context.Background(), "run", cfg, "--storage", "memory:", "--set", "output.dir="+out, "--set", "search.trials=3")
+	if code != exitNoSuccess || !strings.Contains(stderr, "best.yaml: it is a directory") {
+		t.Errorf("best.yaml a directory: exit %d, want 1 naming it\n%s", code, stderr)
+	}
+	if !strings.Contains(stdout, "How the ranges narrowed") || !strings.Contains(stdout, "regret") {
+		t.Errorf("best.yaml a directory: the tables were not printed:\n%s", stdout)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -86,11 +87,11 @@ func runSweep(ctx context.Context, path string, f runFlags, stdout, stderr io.Wr
 		Exports:  true,
 		Report: func(o *study.Outcome) error {
 			// The files first: a reader of stdout that goes away (| head)
-			// must not cost them.
-			if err := export(o.Study, o.Trials, o.OutputDir, stderr); err != nil {
-				return err
-			}
-			return writeOutcome(o, f.json, f.top, study.TrialOutputs(o.OutputDir, o.Study.Name), tableOut(stdout, f.wide))
+			// must not cost them. Nor do files that cannot be written (a
+			// disk full by the end) cost the tables: with a memory store
+			// they are all that is left of the sweep.
+			exportErr := export(o.Study, o.Trials, o.OutputDir, stderr)
+			return errors.Join(exportErr, writeOutcome(o, f.json, f.top, study.TrialOutputs(o.OutputDir, o.Study.Name), tableOut(stdout, f.wide)))
 		},
 	})
 }
