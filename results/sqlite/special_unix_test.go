@@ -3,6 +3,7 @@
 package sqlite
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -36,6 +37,41 @@ func TestOpenRefusesSpecialFiles(t *testing.T) {
 			}
 		case <-time.After(10 * time.Second):
 			t.Fatalf("Open(%s) blocked", path)
+		}
+	}
+}
+
+// SQLite's files beside the database (-journal, -wal, -shm) that are not
+// files are refused by name: a FIFO as the -journal blocked the open.
+func TestOpenRefusesSpecialFilesBesideTheDatabase(t *testing.T) {
+	for _, suffix := range []string{"-journal", "-wal", "-shm"} {
+		path := filepath.Join(t.TempDir(), "hpsearch.db")
+		s, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		for _, leftover := range []string{"-journal", "-wal", "-shm"} {
+			os.Remove(path + leftover)
+		}
+		if err := syscall.Mkfifo(path+suffix, 0o600); err != nil {
+			t.Skipf("mkfifo: %v", err)
+		}
+		done := make(chan error, 1)
+		go func() {
+			s, err := Open(path)
+			if err == nil {
+				s.Close()
+			}
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if want := path + suffix + " is a named pipe (FIFO), not a regular file"; err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("a FIFO as %s: %v, want %q", suffix, err, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("a FIFO as %s: Open blocked", suffix)
 		}
 	}
 }

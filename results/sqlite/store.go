@@ -157,6 +157,14 @@ func createPrivate(abs, path string) error {
 // new database, so it passes. Anything but a regular file is refused
 // unread: a FIFO would wait for a writer for ever, a device is no database.
 func checkHeader(abs, path string) error {
+	// SQLite's own files beside the database: a FIFO left there blocked
+	// the driver's open for ever, a directory failed as "disk I/O error".
+	for _, suffix := range []string{"-journal", "-wal", "-shm"} {
+		if st, err := os.Stat(abs + suffix); err == nil && !st.Mode().IsRegular() {
+			return fmt.Errorf("%w; SQLite keeps the database's %s file there: remove it",
+				&regular.NotRegularError{Path: path + suffix, Mode: st.Mode()}, suffix[1:])
+		}
+	}
 	if _, err := os.Stat(abs); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
