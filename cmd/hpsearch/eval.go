@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"regexp"
 	"strings"
@@ -45,6 +46,9 @@ store (--storage), the trial's round is taken from it.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.trialSet = cmd.Flags().Changed("trial")
+			if cmd.Flags().Changed("params") && f.params == "" {
+				return usageErr("--params: no file given (want a best.yaml, or leave --params out for the config's base settings)")
+			}
 			return runEval(cmd.Context(), args[0], f, stdout, stderr)
 		},
 	}
@@ -86,7 +90,10 @@ func runEval(ctx context.Context, path string, f evalFlags, stdout, stderr io.Wr
 		if !f.trialSet {
 			trial = b.Trial
 		}
-		origin := lookUpOrigin(ctx, s.Config, f.storage, b)
+		origin, err := lookUpOrigin(ctx, s.Config, f.storage, b)
+		if err != nil {
+			return err
+		}
 		if w := origin.warning(s, f.params, b); w != "" {
 			fmt.Fprintln(stderr, "hpsearch: warning: "+w)
 		}
@@ -184,27 +191,37 @@ type origin struct {
 
 // lookUpOrigin reads the best.yaml's study from the store, if there is one
 // to read: eval must work without any store, so a missing database or
-// study only means nothing more is known.
-func lookUpOrigin(ctx context.Context, cfg *configs.Config, storage string, b results.BestFile) origin {
-	if b.Study == "" {
-		return origin{}
-	}
-	if storage == "" {
+// study only means nothing more is known. A --storage given on the command
+// line that cannot be opened (not a database, an unknown scheme) is the
+// user's mistake, though, and refused as run refuses it, rather than
+// passed over in silence.
+func lookUpOrigin(ctx context.Context, cfg *configs.Config, storage string, b results.BestFile) (origin, error) {
+	explicit := storage != ""
+	if !explicit {
 		storage = defaultStorage(cfg.Output.Dir)
 	}
-	if p, ok := sqlitePath(storage); ok {
-		if _, err := os.Stat(p); err != nil {
-			return origin{} // opening would create an empty database
+	if p, ok := sqlitePath(storage); ok && p != "" {
+		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+			return origin{}, nil // opening would create an empty database
 		}
+	}
+	if b.Study == "" && !explicit {
+		return origin{}, nil
 	}
 	store, closeStore, err := openStore(storage)
 	if err != nil {
-		return origin{}
+		if explicit {
+			return origin{}, err
+		}
+		return origin{}, nil
 	}
 	defer closeStore()
+	if b.Study == "" {
+		return origin{}, nil
+	}
 	st, trials, err := store.Study(ctx, b.Study)
 	if err != nil {
-		return origin{}
+		return origin{}, nil
 	}
 	o := origin{found: true, diffs: configs.DiffCanonical(st.Config, cfg.Canonical())}
 	for _, t := range trials {
@@ -213,7 +230,7 @@ func lookUpOrigin(ctx context.Context, cfg *configs.Config, storage string, b re
 			o.round = &r
 		}
 	}
-	return o
+	return o, nil
 }
 
 // sameValues compares parameters as printed: a value read back from YAML

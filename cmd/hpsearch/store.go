@@ -32,6 +32,11 @@ func openStore(url string) (results.Store, func(), error) {
 	if url == "memory:" || url == "memory" {
 		return results.NewMemoryStore(), func() {}, nil
 	}
+	if scheme, ok := schemeWithoutSlashes(url); ok {
+		// "sqlite:", "memory:xyz", "postgres:host": a bare path would make
+		// a database file of that name in the working directory.
+		return nil, nil, usageErr("--storage %q: the scheme %s: has no // after it (allowed: sqlite:///path or a file path, memory:, postgres://…; write ./%s for a file of that name)", redact(url), scheme, url)
+	}
 	if path, ok := sqlitePath(url); ok {
 		// sqlite:///abs/x.db → /abs/x.db; sqlite://rel/x.db → rel/x.db; a bare path as it is.
 		if path == "" {
@@ -63,6 +68,23 @@ func openStore(url string) (results.Store, func(), error) {
 		return s, func() { s.Close() }, nil
 	}
 	return nil, nil, usageErr("--storage %s: unknown scheme %q (allowed: sqlite:///path, memory:, postgres://…)", redact(url), scheme)
+}
+
+// schemeWithoutSlashes says whether url starts as a URL scheme followed
+// by ':' but not '://' ("sqlite:", "memory:xyz"), other than memory: itself.
+// One letter is a Windows drive (C:\runs\x.db), not a scheme.
+func schemeWithoutSlashes(url string) (string, bool) {
+	scheme, rest, ok := strings.Cut(url, ":")
+	if !ok || url == "memory:" || strings.HasPrefix(rest, "//") || len(scheme) < 2 {
+		return "", false
+	}
+	for i, r := range scheme {
+		letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		if !letter && (i == 0 || !(r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')) {
+			return "", false
+		}
+	}
+	return scheme, true
 }
 
 // sqlitePath returns the file a SQLite --storage URL names.
