@@ -6,10 +6,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/hpsearch/hpsearch/internal/regular"
 )
 
 // commandMetric is the metric read from a command when search.metric is
@@ -140,8 +143,17 @@ func (d *decoder) checkProgram(prog, workdir string) {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(workdir, path)
 		}
-		if info, err := os.Stat(path); err != nil || info.IsDir() {
+		info, err := os.Stat(path)
+		switch {
+		case err != nil:
 			d.at("trainer.command", fmt.Sprintf("program %s not found (relative to trainer.workdir %s)", prog, workdir))
+		case info.IsDir():
+			d.at("trainer.command", fmt.Sprintf("program %s is a directory, not a program", prog))
+		case !info.Mode().IsRegular():
+			d.at("trainer.command", "program "+(&regular.NotRegularError{Path: prog, Mode: info.Mode()}).Error())
+		case runtime.GOOS != "windows" && info.Mode().Perm()&0o111 == 0:
+			// Every trial would fail "permission denied".
+			d.at("trainer.command", fmt.Sprintf("program %s is not executable (chmod +x %s, or name its interpreter first: [python3, %s, …])", prog, prog, prog))
 		}
 	default:
 		if _, err := exec.LookPath(prog); err != nil {
