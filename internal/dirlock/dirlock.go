@@ -29,11 +29,11 @@ func (e *HeldError) Error() string {
 	return fmt.Sprintf("%s is in use by another hpsearch process (%d)", e.Dir, e.PID)
 }
 
-// Claim claims dir (which it creates where it can) for owner for as long as release is
-// not called and the process lives: claims of one owner share the
-// directory, and a claim of another owner is refused with a *HeldError
-// while one of them is held. Where locks cannot be had, every claim
-// succeeds.
+// Claim claims dir (which it creates where it can) for owner for as long
+// as release is not called and the process lives: claims of one owner
+// share the directory, and a claim of another owner is refused with a
+// *HeldError while one of them is held. Where locks cannot be had, every
+// claim succeeds.
 //
 // How: the owner is written to ClaimFileName, on which every claimant
 // holds a shared lock; whoever gets it exclusively (none holds it) may
