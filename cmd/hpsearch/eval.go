@@ -184,9 +184,10 @@ func sameStudy(configName, study string) bool {
 
 // origin is what the store knows of the study a best.yaml came from.
 type origin struct {
-	found bool
-	diffs []string // how this config differs from the one the study ran with
-	round *int     // the round of the best.yaml's trial, when stored with its params
+	found       bool
+	unreachable string   // why an explicit --storage could not be read for now
+	diffs       []string // how this config differs from the one the study ran with
+	round       *int     // the round of the best.yaml's trial, when stored with its params
 }
 
 // lookUpOrigin reads the best.yaml's study from the store, if there is one
@@ -209,10 +210,13 @@ func lookUpOrigin(ctx context.Context, cfg *configs.Config, storage string, b re
 		return origin{}, nil
 	}
 	store, closeStore, err := openStore(storage)
-	if err != nil {
-		if explicit {
-			return origin{}, err
-		}
+	switch {
+	case err != nil && explicit && errors.Is(err, results.ErrUnavailable):
+		// A server that cannot be reached now: the trial runs all the same.
+		return origin{unreachable: err.Error()}, nil
+	case err != nil && explicit:
+		return origin{}, err
+	case err != nil:
 		return origin{}, nil
 	}
 	defer closeStore()
@@ -251,6 +255,8 @@ func sameValues(a, b results.Params) bool {
 // warning says why a best.yaml may not be this config's, or "".
 func (o origin) warning(s *study.Study, file string, b results.BestFile) string {
 	switch {
+	case o.unreachable != "":
+		return o.unreachable + "; the trial runs without its study's record (its round and config)"
 	case o.found && len(o.diffs) > 0:
 		return fmt.Sprintf("%s is the best of study %s, which ran with another config than %s (%s); the value may differ",
 			file, b.Study, s.Config.File, strings.Join(o.diffs, "; "))
