@@ -80,10 +80,12 @@ func initExample(name, dir string, force bool, stdout io.Writer) error {
 	text = exampleProgram.ReplaceAll(text, []byte("$1/main.go"))
 	// Its comments tell how to run it: from where it now is.
 	text = bytes.ReplaceAll(text, []byte("configs/"+name+".yaml"), []byte(target))
-	if err := create(target, text, force); err != nil {
-		return err
+	// The config is written last, once what it reads is in place: a data
+	// directory that cannot be made left a config naming missing data.
+	// Whether it may be written is known first, though.
+	if _, err := os.Lstat(target); err == nil && !force {
+		return create(target, text, false) // refused: it already exists
 	}
-	fmt.Fprintf(stdout, "wrote %s\n", target)
 	for _, n := range needs {
 		b, err := shippedFile(n)
 		if err != nil {
@@ -99,6 +101,10 @@ func initExample(name, dir string, force bool, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "wrote %s\n", p)
 	}
+	if err := create(target, text, force); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", target)
 	fmt.Fprintf(stdout, "next: hpsearch run %s\n", target)
 	return nil
 }

@@ -52,3 +52,17 @@ func TestInitForceRefusesWhatIsNotAFile(t *testing.T) {
 		t.Errorf("init --force wrote through a symbolic link: its target now holds %q", b)
 	}
 }
+
+// An example whose data cannot be written (data is a file) leaves no
+// config behind that names the missing data: the config is written last.
+func TestInitLeavesNoConfigWithoutItsData(t *testing.T) {
+	dir := t.TempDir()
+	writeTestFile(t, filepath.Join(dir, "data"), "x\n", 0o644)
+	code, _, stderr := hpsearch(t, context.Background(), "init", "iris-mlp", "-d", dir)
+	if code == exitOK || !strings.Contains(stderr, "data") {
+		t.Fatalf("init with data a file: exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "iris-mlp.yaml")); err == nil {
+		t.Error("init left iris-mlp.yaml without the data it reads")
+	}
+}
