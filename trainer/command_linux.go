@@ -99,7 +99,11 @@ var spawner struct {
 	reqs chan func()
 }
 
-// startProgram starts cmd from the spawner's thread.
+// startProgram starts cmd from the spawner's thread, and tells the group
+// keeper of its process group there at once, before anything else runs on
+// that thread: a kill -9 of hpsearch between the start and the keeper's
+// "+ PGID" line left what the program started running (the window was
+// wide enough under load for TestKilledRunLeavesNoTrialRunning to see).
 func startProgram(cmd *exec.Cmd) error {
 	spawner.once.Do(func() {
 		spawner.reqs = make(chan func())
@@ -111,7 +115,13 @@ func startProgram(cmd *exec.Cmd) error {
 		}()
 	})
 	done := make(chan error, 1)
-	spawner.reqs <- func() { done <- cmd.Start() }
+	spawner.reqs <- func() {
+		err := cmd.Start()
+		if err == nil {
+			keepGroup(cmd.Process.Pid)
+		}
+		done <- err
+	}
 	return <-done
 }
 

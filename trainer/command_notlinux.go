@@ -25,5 +25,4 @@ func processStart(pid int) (uint64, bool) { return 0, false }
 
 // No group keeper outside Linux.
 func readyGroupKeeper() {}
-func keepGroup(int)     {}
 func releaseGroup(int)  {}

@@ -150,7 +150,6 @@ func (c *Command) start(r CommandRun, argv []string, token string) (cmd *exec.Cm
 		er.Close()
 		return nil, nil, nil, err
 	}
-	keepGroup(cmd.Process.Pid)
 	return cmd, or, er, nil
 }
 
