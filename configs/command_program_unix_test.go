@@ -43,3 +43,21 @@ func TestCommandProgramThatCannotRun(t *testing.T) {
 		}
 	}
 }
+
+// A data file that cannot be read for another reason than its absence (a
+// symbolic link loop) says the system's reason, not "does not exist".
+func TestCSVPathThatCannotBeRead(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv")
+	if err := os.Symlink(b, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(a, b); err != nil {
+		t.Fatal(err)
+	}
+	text := "name: c\ndata: {csv: {path: a.csv, target: y}}\nmodel: {kind: linear}\nparameters:\n  learning_rate: {log_uniform: [1e-3, 1]}\n"
+	_, err := Parse(strings.NewReader(text), filepath.Join(dir, "c.yaml"), dir, nil)
+	if want := "data file " + a + " cannot be read: too many levels of symbolic links"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("a symbolic link loop: %v, want %q", err, want)
+	}
+}

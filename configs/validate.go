@@ -1,7 +1,9 @@
 package configs
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -143,8 +145,12 @@ func (d *decoder) validateCSV(csv *CSV, baseDir string) {
 	}
 	info, err := os.Stat(csv.Path)
 	switch {
-	case err != nil:
+	case errors.Is(err, fs.ErrNotExist):
 		d.at("data.csv.path", fmt.Sprintf("data file %s does not exist", csv.Path))
+	case err != nil:
+		// A symbolic link loop, a name too long, a directory not searchable:
+		// the system's reason, not "does not exist".
+		d.at("data.csv.path", fmt.Sprintf("data file %s cannot be read: %v", csv.Path, errors.Unwrap(err)))
 	case info.IsDir():
 		d.at("data.csv.path", fmt.Sprintf("%s is a directory, not a data file", csv.Path))
 	case !info.Mode().IsRegular():
