@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -131,17 +132,18 @@ func runEval(ctx context.Context, path string, f evalFlags, stdout, stderr io.Wr
 // by the config's own rules for each key: a bad value is the user's
 // mistake in a file, to be fixed there, not a trial that failed.
 func loadParams(cfg *configs.Config, path string) (results.BestFile, error) {
-	b, err := results.LoadBestYAML(path)
-	if err != nil {
-		return b, usageErr("%v", err)
-	}
+	// Read once: the params checked are the params parsed.
 	text, err := results.ReadBestBytes(path)
+	if err != nil {
+		return results.BestFile{}, usageErr("%v", err)
+	}
+	b, err := results.ReadBestYAML(bytes.NewReader(text), path)
 	if err != nil {
 		return b, usageErr("%v", err)
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(text, &doc); err != nil || len(doc.Content) == 0 {
-		return b, usageErr("%s: invalid YAML", path) // LoadBestYAML read it: not reached
+		return b, usageErr("%s: invalid YAML", path) // ReadBestYAML parsed it: not reached
 	}
 	checkErr := cfg.CheckParams(path, mappingValue(doc.Content[0], "params"))
 	var ce *configs.Error
@@ -184,10 +186,10 @@ func sameStudy(configName, study string) bool {
 
 // origin is what the store knows of the study a best.yaml came from.
 type origin struct {
-	found       bool
-	unreachable string   // why an explicit --storage could not be read for now
-	diffs       []string // how this config differs from the one the study ran with
-	round       *int     // the round of the best.yaml's trial, when stored with its params
+	found  bool
+	unread string   // why an explicit --storage could not be read (for now)
+	diffs  []string // how this config differs from the one the study ran with
+	round  *int     // the round of the best.yaml's trial, when stored with its params
 }
 
 // lookUpOrigin reads the best.yaml's study from the store, if there is one
@@ -203,7 +205,11 @@ func lookUpOrigin(ctx context.Context, cfg *configs.Config, storage string, b re
 	}
 	if p, ok := sqlitePath(storage); ok && p != "" {
 		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
-			return origin{}, nil // opening would create an empty database
+			// Opening would create an empty database.
+			if explicit && b.Study != "" {
+				return origin{unread: fmt.Sprintf("--storage %s: no database there", storage)}, nil
+			}
+			return origin{}, nil
 		}
 	}
 	if b.Study == "" && !explicit {
@@ -213,7 +219,7 @@ func lookUpOrigin(ctx context.Context, cfg *configs.Config, storage string, b re
 	switch {
 	case err != nil && explicit && errors.Is(err, results.ErrUnavailable):
 		// A server that cannot be reached now: the trial runs all the same.
-		return origin{unreachable: err.Error()}, nil
+		return origin{unread: err.Error()}, nil
 	case err != nil && explicit:
 		return origin{}, err
 	case err != nil:
@@ -255,8 +261,8 @@ func sameValues(a, b results.Params) bool {
 // warning says why a best.yaml may not be this config's, or "".
 func (o origin) warning(s *study.Study, file string, b results.BestFile) string {
 	switch {
-	case o.unreachable != "":
-		return o.unreachable + "; the trial runs without its study's record (its round and config)"
+	case o.unread != "":
+		return o.unread + "; the trial runs without its study's record (its round and config)"
 	case o.found && len(o.diffs) > 0:
 		return fmt.Sprintf("%s is the best of study %s, which ran with another config than %s (%s); the value may differ",
 			file, b.Study, s.Config.File, strings.Join(o.diffs, "; "))

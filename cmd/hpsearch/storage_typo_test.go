@@ -45,6 +45,13 @@ func TestMistypedStorageIsRefused(t *testing.T) {
 	if code, _, stderr := hpsearch(t, context.Background(), "eval", cfg, "--params", ""); code != exitUsage || !strings.Contains(stderr, "--params: no file given") {
 		t.Errorf("eval --params \"\": exit %d, want 2\n%s", code, stderr)
 	}
+	missing := filepath.Join(dir, "no.db")
+	if code, _, stderr := hpsearch(t, context.Background(), "eval", cfg, "--params", best, "--storage", missing); code != exitOK || !strings.Contains(stderr, "--storage "+missing+": no database there") {
+		t.Errorf("eval --storage naming no database: exit %d, want 0 with a warning\n%s", code, stderr)
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("eval made a database where --storage named none")
+	}
 	if code, _, stderr := hpsearch(t, context.Background(), "eval", cfg, "--params", best, "--storage", "memory:"); code != exitOK {
 		t.Errorf("eval --storage memory: exit %d\n%s", code, stderr)
 	}
