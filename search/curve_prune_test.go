@@ -154,14 +154,7 @@ func TestAutoKeepsTheBestTwoThirdsBeforeAFifthOfTheHorizon(t *testing.T) {
 // the lowest.
 func budgetGroup(atRung int) *decider {
 	d := newDecider(EarlyStopping{Kind: Auto, MinResource: 10, MaxResource: 270, Reduction: 3})
-	add := func(n, upTo int, v func(s float64) float64) {
-		l := &progressLog{group: d.group(n, 0)}
-		for s := 10; s <= upTo; s += 10 {
-			l.steps, l.vals = append(l.steps, s), append(l.vals, v(float64(s)))
-		}
-		l.ended = upTo < 90
-		d.add(n, l)
-	}
+	add := func(n, upTo int, v func(s float64) float64) { addCurve(&d, n, upTo, v) }
 	for n := range 27 - atRung {
 		add(n, 30, func(float64) float64 { return 2 })
 	}
@@ -172,6 +165,17 @@ func budgetGroup(atRung int) *decider {
 		add(24+j, 90, func(s float64) float64 { return 4 - s*(0.02+0.003*float64(j)) })
 	}
 	return &d
+}
+
+// addCurve gives d trial n of group 0 reporting v every 10 steps up to
+// upTo; one that stops short of the last rung (90) has ended there.
+func addCurve(d *decider, n, upTo int, v func(s float64) float64) {
+	l := &progressLog{group: d.group(n, 0)}
+	for s := 10; s <= upTo; s += 10 {
+		l.steps, l.vals = append(l.steps, s), append(l.vals, v(float64(s)))
+	}
+	l.ended = upTo < 90
+	d.add(n, l)
 }
 
 // At the last rung, the trials go on by optimistic forecast as far as the
@@ -275,25 +279,17 @@ func TestAutoRanksANaNLastAtTheLastRung(t *testing.T) {
 // forecasts, not their trial numbers: the better-looking of the two goes on.
 func TestAutoBreaksTiesAtTheLastRungByPointForecast(t *testing.T) {
 	d := newDecider(EarlyStopping{Kind: Auto, MinResource: 10, MaxResource: 270, Reduction: 3})
-	add := func(n, upTo int, v func(s int) float64) {
-		l := &progressLog{group: d.group(n, 0)}
-		for s := 10; s <= upTo; s += 10 {
-			l.steps, l.vals = append(l.steps, s), append(l.vals, v(s))
-		}
-		l.ended = upTo < 90
-		d.add(n, l)
-	}
 	for n := range 7 {
-		add(n, 30, func(int) float64 { return 5 })
+		addCurve(&d, n, 30, func(float64) float64 { return 5 })
 	}
 	for n := 7; n < 25; n++ {
-		add(n, 90, func(int) float64 { return 3 }) // levelled off
+		addCurve(&d, n, 90, func(float64) float64 { return 3 }) // levelled off
 	}
-	noisy := func(level float64) func(int) float64 {
-		return func(s int) float64 { return level + 0.8*float64(s/10%2*2-1) }
+	noisy := func(level float64) func(float64) float64 {
+		return func(s float64) float64 { return level + 0.8*float64(int(s)/10%2*2-1) }
 	}
-	add(25, 90, noisy(1.0))
-	add(26, 90, noisy(0.9))
+	addCurve(&d, 25, 90, noisy(1.0))
+	addCurve(&d, 26, 90, noisy(0.9))
 	// Budget: 0.32 × 27 × 270 = 2,332.8; spent 7 × 30 + 20 × 90 = 2,010:
 	// room for one, at 180 each.
 	f25, _ := d.forecastAt(25, 90)
