@@ -359,7 +359,7 @@ var fields = []*field{
 	{Path: "search.early_stopping", Type: tSection, Doc: "stop unpromising trials early and give their compute to the promising ones",
 		open:   func(c *Config) { c.Search.EarlyStopping = &EarlyStopping{} },
 		exists: func(c *Config) bool { return c.Search.EarlyStopping != nil }},
-	{Path: "search.early_stopping.kind", Type: tString, Allowed: earlyStoppingKinds, Note: "required", Doc: "successive_halving and hyperband compare a round's trials at rungs; median stops a trial worse than the median of earlier trials at the same step; auto is successive halving with a gentler cut before a fifth of max_resource, whose last rung lets on the trials whose extrapolated learning curves may end best, as many as about a third of the round's iterations pays for",
+	{Path: "search.early_stopping.kind", Type: tString, Allowed: earlyStoppingKinds, Note: "required", Doc: "successive_halving and hyperband compare a round's trials at rungs; median stops a trial worse than the median of earlier trials at the same step; auto is successive halving with a gentler cut before a fifth of max_resource, whose last rung lets on the trials whose learning curves are expected to end best (a curve's forecast where it still falls clearly, else its value), as many as about a third of the round's iterations pays for",
 		set: ref(func(c *Config) *string { return &c.Search.EarlyStopping.Kind })},
 	{Path: "search.early_stopping.max_resource", Type: tInt, Note: "trainer.max_iterations; required with trainer.command", Doc: "the last rung: iterations (built-in) or reported steps (command) of a trial that is never stopped", rule: atLeast(2),
 		set: ref(func(c *Config) *int { return &c.Search.EarlyStopping.MaxResource }), derive: deriveMaxResource},

@@ -28,8 +28,9 @@ func (c *coarseToFine) withPruned(last []scored, trials []results.Trial) []score
 	return out
 }
 
-// forecasts scores the round's pruned trials at the value their reported
-// curve extrapolates to at max_resource, as the auto rule forecast it. A
+// forecasts scores the round's pruned trials at their expected final
+// value (expectedFinal), as auto's last rung ranks them; a trial whose
+// curve cannot be extrapolated is left out. A
 // trial's reports count only when they measure its value (its last report
 // is its value): the built-in trainer reports validation losses whatever
 // the study's metric.
@@ -47,13 +48,13 @@ func (c *coarseToFine) forecasts(trials []results.Trial) []scored {
 				vals[i] = -r.Value
 			}
 		}
-		f, ok := extrapolate(steps, vals, c.lookAhead.MaxResource)
-		if !ok {
+		expected, trusted := expectedFinal(steps, vals, c.lookAhead.MaxResource, c.lookAhead.Reduction)
+		if !trusted {
 			continue
 		}
 		t.Status = results.StatusOK // score converts only what finished
 		if s, ok := c.score(t); ok {
-			s.score = f.point
+			s.score = expected // oriented as score is: lower is better
 			out = append(out, s)
 		}
 	}

@@ -7,8 +7,8 @@ import (
 
 // Auto is the early-stopping rule to pick without reading papers: it has
 // successive halving's rungs and comparison groups, but at the last rung
-// (max_resource/η) the trials that go on are those whose learning curves,
-// extrapolated to max_resource, may end best, as many as a third of the
+// (max_resource/η) the trials that go on are those whose learning curves
+// are expected to end best (expectedFinal), as many as a third of the
 // round's iterations pays for (keepAuto).
 //
 // Why this rule. Successive halving (Jamieson & Talwalkar 2016; Li et al.,
@@ -29,8 +29,7 @@ import (
 // closed form: for each decay rate c of a fixed grid, a + b·x_c(t) is a
 // linear least-squares fit, and the rate with the smallest residual is the
 // family's fit. The mixture weighs the families by their residuals
-// (Akaike-like weights), the optimistic prediction lies two residual
-// standard deviations below it, and a decision is a pure function of the
+// (Akaike-like weights), and a decision is a pure function of the
 // stored reports of the trials compared (math.Exp and math.Pow are the
 // same code on every machine of one architecture; products are rounded
 // explicitly, see lineFit).
@@ -47,12 +46,14 @@ import (
 // third or half there, with forecasts rescuing some, lost the round's
 // winner on most seeds of that sweep (BENCHMARKS.md).
 //
-// At the last rung every trial competes on its optimistic forecast (its
-// value where its curve cannot be extrapolated), successive halving's
-// picks included, for the iterations left in the round's budget
-// (withinBudget): a slow starter whose curve still falls steeply takes the
-// place of a fast one that has levelled off. It judges only at rungs up to
-// max_resource/η (rungs, prune.go).
+// At the last rung every trial competes on its expected final value,
+// successive halving's picks included, for the iterations left in the
+// round's budget (withinBudget): a slow starter whose curve still falls
+// steeply takes the place of a fast one that has levelled off. The
+// expected value is the curve's forecast where the families, fitted to
+// the curve since the rung before, see a fall that stands out of the
+// fit's noise, and its value at the rung where they do not. It judges only
+// at rungs up to max_resource/η (rungs, prune.go).
 //
 // What it cannot see: among trials that all end within a few per cent of
 // each other, where they stand at a third of the horizon does not say which
@@ -72,7 +73,9 @@ const (
 	// below zero (BENCHMARKS.md).
 	minCoverage = 0.1
 	// optimism is how many residual standard deviations the optimistic
-	// prediction lies below the mixture's.
+	// prediction lies below the mixture's (a rescue before the last rung),
+	// and how far below a curve's value a forecast must fall to count at
+	// the last rung (expectedFinal).
 	optimism = 2
 	// earlyCoverage is the part of the horizon before which a rung keeps
 	// the best 1/earlyReduction by value, with no forecast.
@@ -101,6 +104,8 @@ func geomGrid(lo, hi float64, n int) []float64 {
 type forecast struct {
 	point      float64 // the families' mixture
 	optimistic float64 // what it may still reach: point less the uncertainty
+	sigma      float64 // the residual standard deviation of the best fit
+	falls      bool    // a family fitted a falling curve (else it ends where it is)
 }
 
 // extrapolate predicts, from a trial's reports (steps ascending, values
@@ -173,7 +178,45 @@ func extrapolate(steps []int, vals []float64, horizon int) (forecast, bool) {
 		// A loss: it does not go below zero.
 		optimistic = math.Max(optimistic, 0)
 	}
-	return forecast{point: point, optimistic: math.Min(optimistic, point)}, true
+	return forecast{point: point, optimistic: math.Min(optimistic, point), sigma: sigma, falls: true}, true
+}
+
+// expectedFinal is where a curve (steps ascending, values oriented
+// lower-is-better) is expected to end at horizon: its last value, unless
+// the families fitted to the curve since the rung before (from tLast/eta
+// on) forecast a fall below it by more than optimism residual standard
+// deviations; then that forecast. trusted is false when the curve cannot
+// be extrapolated (too short, seen over too little of the horizon, not
+// finite), and the last value stands for it.
+//
+// Why the recent part alone, and no optimism. The first reports of a
+// curve are its steepest fall (or a plateau a network has not left yet),
+// and fitted with the rest they bend the families towards a fall that is
+// over: forecasts from the whole curve ranked the trials at the last rung
+// worse than their values did on most of 19 sweeps, 13 of them not in the
+// suite (BENCHMARKS.md, session 10). And where only a few go on, an
+// optimistic forecast favours the noisiest curves over the lowest: a
+// fall counts only when it stands out of the fit's noise.
+func expectedFinal(steps []int, vals []float64, horizon int, eta float64) (value float64, trusted bool) {
+	n := len(vals)
+	if n == 0 || n != len(steps) {
+		return math.NaN(), false
+	}
+	last := vals[n-1]
+	if steps[n-1] >= horizon {
+		return last, !math.IsNaN(last) && !math.IsInf(last, 0)
+	}
+	from := float64(steps[n-1]) / eta
+	i := slices.IndexFunc(steps, func(s int) bool { return float64(s) >= from })
+	i = max(0, min(i, n-minCurvePoints))
+	f, ok := extrapolate(steps[i:], vals[i:], horizon)
+	if !ok {
+		return last, false
+	}
+	if f.falls && f.point < last-optimism*f.sigma {
+		return f.point, true
+	}
+	return last, true
 }
 
 func cmpFloat(a, b float64) int {
@@ -301,11 +344,9 @@ func (p *decider) rescued(n, group, step int) bool {
 const autoBudget = 0.32
 
 // withinBudget says whether trial n goes on from the last rung step: the
-// trials of its group there, ordered by optimistic forecast (their value at
-// the rung where the curve cannot be extrapolated), then point forecast,
-// then number, go on as
-// far as the round's budget pays for the rest of their run, and at least
-// the first. The budget is autoBudget × what the group would have run
+// trials of its group there, ordered by expected final value, then value
+// at the rung, then number, go on as far as the round's budget pays for
+// the rest of their run, and at least the first. The budget is autoBudget × what the group would have run
 // without early stopping (wouldRun), less what it ran up to the rung. It is
 // a function of the group's reports up to the rung alone, so every trial of
 // the group (at any --parallel, after resume, on any worker) counts the
@@ -337,8 +378,8 @@ type budgetOrder struct {
 func (p *decider) budgetOrder(group, step int) budgetOrder {
 	type contender struct {
 		m   int
-		key float64
-		tie float64 // the point forecast (the value at the rung without one)
+		key float64 // the expected final value
+		tie float64 // the value at the rung
 	}
 	var (
 		contenders   []contender
@@ -360,17 +401,10 @@ func (p *decider) budgetOrder(group, step int) budgetOrder {
 			// equal to every key and scramble the order of the others.
 			continue
 		}
-		tie := v
-		if f, ok := p.forecastAt(m, step); ok {
-			v, tie = f.optimistic, f.point
-		}
-		contenders = append(contenders, contender{m, v, tie})
+		i := slices.IndexFunc(l.steps, func(s int) bool { return s >= step })
+		expected, _ := expectedFinal(l.steps[:i+1], l.vals[:i+1], p.rule.MaxResource, p.rule.Reduction)
+		contenders = append(contenders, contender{m, expected, v})
 	}
-	// Equal optimistic forecasts are common where a loss's forecasts are
-	// floored at 0 (noisy curves near the floor): the point forecast
-	// orders them, not the trial number, which says nothing. On the suite
-	// that moved larger-data alone, its seeds within 1 % 14 → 18 of 20
-	// (BENCHMARKS.md, session 9).
 	slices.SortFunc(contenders, func(a, b contender) int {
 		if c := cmpFloat(a.key, b.key); c != 0 {
 			return c

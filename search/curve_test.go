@@ -100,3 +100,51 @@ func TestExtrapolateRefusesACurveSeenOverTooShortAPart(t *testing.T) {
 		t.Error("a curve seen up to 25 of 250 gave no forecast")
 	}
 }
+
+func TestExpectedFinal(t *testing.T) {
+	steps := make([]int, 18)
+	for i := range steps {
+		steps[i] = 5 * (i + 1) // up to 90 of 270
+	}
+	curve := func(v func(s float64) float64) []float64 {
+		vals := make([]float64, len(steps))
+		for i, s := range steps {
+			vals[i] = v(float64(s))
+		}
+		return vals
+	}
+	// Still falling along a power law: the forecast, far below its value.
+	falling := curve(func(s float64) float64 { return 0.2 + 30*math.Pow(s, -1) })
+	if got, trusted := expectedFinal(steps, falling, 270, 3); !trusted || !(got < falling[17]-0.1) {
+		t.Errorf("a curve falling as 0.2 + 30/s: expected %g (trusted %v), want about %g", got, trusted, 0.2+30.0/270)
+	}
+	// A curve swinging around a level: no fall stands out of the swings,
+	// so its last value.
+	swinging := curve(func(s float64) float64 { return 1 + 0.3*float64(int(s)/5%2*2-1) })
+	if got, trusted := expectedFinal(steps, swinging, 270, 3); !trusted || got != swinging[17] {
+		t.Errorf("a swinging curve: expected %g (trusted %v), want its last value %g", got, trusted, swinging[17])
+	}
+	// A steep fall that is over by the rung before (30 of 90): fitted from
+	// there it ends where it is; fitted with the fall, the families bend
+	// on down.
+	over := curve(func(s float64) float64 {
+		if s < 30 {
+			return 1 + (30-s)/10
+		}
+		return 1 + 0.01*float64(int(s)/5%2)
+	})
+	if got, trusted := expectedFinal(steps, over, 270, 3); !trusted || got != over[17] {
+		t.Errorf("a fall over by 30: expected %g (trusted %v), want its last value %g", got, trusted, over[17])
+	}
+	if f, ok := extrapolate(steps, over, 270); !ok || !(f.point < over[17]-0.02) {
+		t.Fatalf("the whole curve's forecast %+v: the case wants it below the last value %g", f, over[17])
+	}
+	// Too little of the horizon, or finished: the last value, trusted only
+	// when finished.
+	if got, trusted := expectedFinal(steps[:3], falling[:3], 270, 3); trusted || got != falling[2] {
+		t.Errorf("three reports: expected %g (trusted %v), want %g untrusted", got, trusted, falling[2])
+	}
+	if got, trusted := expectedFinal(steps, falling, 90, 3); !trusted || got != falling[17] {
+		t.Errorf("a finished curve: expected %g (trusted %v), want %g", got, trusted, falling[17])
+	}
+}

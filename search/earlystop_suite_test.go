@@ -112,7 +112,9 @@ parameters:
 // run (at most 1/3). The per-seed gaps' median is printed too. The rule is auto with the config's defaults; set
 // ESBENCH_KIND to compare another kind, ESBENCH_SEEDS (default 10)
 // for fewer seeds while iterating, ESBENCH_FIRST_SEED (default 1) for
-// seeds the rule was not chosen on, ESBENCH_PARALLEL (default 2).
+// seeds the rule was not chosen on, ESBENCH_PARALLEL (default 2), and
+// ESBENCH_CONFIGS (comma-separated config files) to judge the rule on
+// sweeps of your own instead of the suite's.
 //
 //	go test -run XXX -bench EarlyStoppingSuite -benchtime 1x -v ./search/
 func BenchmarkEarlyStoppingSuite(b *testing.B) {
@@ -143,6 +145,12 @@ func BenchmarkEarlyStoppingSuite(b *testing.B) {
 		{name: "plateau-late", path: td + "plateau-late.yaml", atMinimum: 1e-6},
 		{name: "larger-data", path: td + "larger-data.yaml"},
 		{name: "command-linear"},
+	}
+	if list := os.Getenv("ESBENCH_CONFIGS"); list != "" {
+		sweeps = sweeps[:0]
+		for _, path := range strings.Split(list, ",") {
+			sweeps = append(sweeps, suiteSweep{name: strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)), path: path})
+		}
 	}
 	for _, sw := range sweeps {
 		b.Run(sw.name, func(b *testing.B) {
