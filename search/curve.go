@@ -173,7 +173,7 @@ func extrapolate(steps []int, vals []float64, horizon int) (forecast, bool) {
 	// family) kept 0.1 more of the iterations on the suite's sweeps for no
 	// better best value (BENCHMARKS.md).
 	sigma := math.Sqrt(minSSE / float64(n-3))
-	optimistic := point - optimism*sigma
+	optimistic := point - float64(optimism*sigma)
 	if slices.Min(vals) >= 0 {
 		// A loss: it does not go below zero.
 		optimistic = math.Max(optimistic, 0)
@@ -192,11 +192,12 @@ func extrapolate(steps []int, vals []float64, horizon int) (forecast, bool) {
 // Why the recent part alone, and no optimism. The first reports of a
 // curve are its steepest fall (or a plateau a network has not left yet),
 // and fitted with the rest they bend the families towards a fall that is
-// over: forecasts from the whole curve ranked the trials at the last rung
-// worse than their values did on most of 19 sweeps, 13 of them not in the
-// suite (BENCHMARKS.md, session 10). And where only a few go on, an
-// optimistic forecast favours the noisiest curves over the lowest: a
-// fall counts only when it stands out of the fit's noise.
+// over. And where only a few go on, an optimistic forecast favours the
+// noisiest curves over the lowest: a fall counts only when it stands out
+// of the fit's noise. Replayed on the recorded curves of 19 sweeps (13 of
+// them not in the suite), optimistic forecasts from the whole curve ranked
+// the last rung worse than the plain values at the rung; this estimate
+// ranked it better than either (BENCHMARKS.md, session 10).
 func expectedFinal(steps []int, vals []float64, horizon int, eta float64) (value float64, trusted bool) {
 	n := len(vals)
 	if n == 0 || n != len(steps) {
@@ -213,7 +214,7 @@ func expectedFinal(steps []int, vals []float64, horizon int, eta float64) (value
 	if !ok {
 		return last, false
 	}
-	if f.falls && f.point < last-optimism*f.sigma {
+	if f.falls && f.point < last-float64(optimism*f.sigma) {
 		return f.point, true
 	}
 	return last, true
@@ -346,11 +347,11 @@ const autoBudget = 0.32
 // withinBudget says whether trial n goes on from the last rung step: the
 // trials of its group there, ordered by expected final value, then value
 // at the rung, then number, go on as far as the round's budget pays for
-// the rest of their run, and at least the first. The budget is autoBudget × what the group would have run
-// without early stopping (wouldRun), less what it ran up to the rung. It is
-// a function of the group's reports up to the rung alone, so every trial of
-// the group (at any --parallel, after resume, on any worker) counts the
-// same.
+// the rest of their run, and at least the first. The budget is
+// autoBudget × what the group would have run without early stopping
+// (wouldRun), less what it ran up to the rung. It is a function of the
+// group's reports up to the rung alone, so every trial of the group (at
+// any --parallel, after resume, on any worker) counts the same.
 //
 // Why successive halving's picks compete too: keeping them first and
 // rescuing forecasts only in what they left over spent the budget on fast
