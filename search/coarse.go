@@ -81,7 +81,7 @@ type coarseToFine struct {
 	incumbent []float64       // where the incumbent was at the last narrowing; nil before
 	global    unitSampler     // round 0's design, continued by exploration
 	// lookAhead is the study's early-stopping rule: with kind auto, a
-	// pruned trial enters narrowing at its forecast final value.
+	// pruned trial enters narrowing at its expected final value.
 	lookAhead EarlyStopping
 }
 

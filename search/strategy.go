@@ -53,7 +53,7 @@ type StrategyOptions struct {
 	GridPoints     int     // grid: values per continuous dimension
 	Batch          int     // coarse-to-fine-gp and bayes: trials proposed together after round 0
 	// EarlyStopping is the study's rule, if any: coarse-to-fine narrows
-	// on the forecasts of trials pruned by kind auto (coarse.go).
+	// on the expected final values of trials pruned by kind auto (coarse.go).
 	EarlyStopping EarlyStopping
 }
 

@@ -214,7 +214,7 @@ func (o Options) strategy(params []Param) (search.Strategy, error) {
 	so := search.StrategyOptions{Strategy: name, Seed: o.Seed, Goal: string(o.Goal),
 		Trials: trials, Rounds: rounds, TrialsPerRound: perRound, Keep: keep,
 		GridPoints: o.GridPoints, Batch: batch}
-	if o.EarlyStopping != nil { // coarse-to-fine narrows on the forecasts of kind auto, as for a config's study
+	if o.EarlyStopping != nil { // coarse-to-fine narrows on the expected final values of kind auto, as for a config's study
 		so.EarlyStopping = o.earlyStopping()
 	}
 	strat, err := search.NewStrategy(so, space, nil)
