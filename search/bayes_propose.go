@@ -314,8 +314,13 @@ func (m *modelGuided) refine(pool *candidatePool, model *gp.Model, lo, hi []floa
 }
 
 // pick chooses size of cands greedily by expected improvement, the
-// posterior taking each pick as observed before the next (the Kriging
-// believer); the first given of cands are in the batch already.
+// posterior taking each pick as observed at its mean before the next (the
+// Kriging believer); the first given of cands are in the batch already.
+// The improvement is measured from the incumbent of the trials run, not
+// lowered to a pick's believed mean as the believer taken literally
+// would: that spreads a batch further when the mean near the best is
+// below it, and measured on the rows and the real sweeps it moved which
+// of them sit on the line, not how many (BENCHMARKS.md, session 10).
 func (m *modelGuided) pick(cands []candidate, post *gp.Candidates, inc float64, size, given int) []results.Params {
 	out := make([]results.Params, 0, size)
 	picked := make([]bool, len(cands))
