@@ -106,6 +106,49 @@ parameters:
 	return suiteSweep{name: "command-linear", path: path, es: []string{"search.early_stopping.max_resource=60"}}
 }
 
+// esOptions are the suite's knobs, read from the environment (see
+// BenchmarkEarlyStoppingSuite).
+type esOptions struct {
+	seeds, first, par int
+	kind              string
+	sweeps            []suiteSweep
+}
+
+func suiteOptions() esOptions {
+	o := esOptions{seeds: 10, first: 1, par: 2, kind: "auto"}
+	if s, err := strconv.Atoi(os.Getenv("ESBENCH_SEEDS")); err == nil && s > 0 {
+		o.seeds = s
+	}
+	if f, err := strconv.Atoi(os.Getenv("ESBENCH_FIRST_SEED")); err == nil {
+		o.first = f
+	}
+	if p, err := strconv.Atoi(os.Getenv("ESBENCH_PARALLEL")); err == nil && p > 0 {
+		o.par = p
+	}
+	if k := os.Getenv("ESBENCH_KIND"); k != "" {
+		o.kind = k
+	}
+	td := "testdata/earlystop/"
+	o.sweeps = []suiteSweep{
+		{name: "iris-mlp", path: "../configs/iris-mlp.yaml"},
+		{name: "diabetes-linear", path: "../configs/learning-rates.yaml",
+			sets: []string{"search.strategy=coarse-to-fine", "search.rounds=3", "search.trials_per_round=16", "search.trials=48"}},
+		{name: "mlp-momentum-slow", path: td + "mlp-momentum-slow.yaml"},
+		{name: "adam-tiny", path: td + "adam-tiny.yaml"},
+		{name: "mlp-overfit", path: td + "mlp-overfit.yaml"},
+		{name: "plateau-late", path: td + "plateau-late.yaml", atMinimum: 1e-6},
+		{name: "larger-data", path: td + "larger-data.yaml"},
+		{name: "command-linear"},
+	}
+	if list := os.Getenv("ESBENCH_CONFIGS"); list != "" {
+		o.sweeps = o.sweeps[:0]
+		for _, path := range strings.Split(list, ",") {
+			o.sweeps = append(o.sweeps, suiteSweep{name: strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)), path: path})
+		}
+	}
+	return o
+}
+
 // BenchmarkEarlyStoppingSuite measures issue 18's bar on every sweep: over
 // the seeds, the median best value with early stopping against the same
 // sweep without it (within +1 %), and the median share of the iterations
@@ -118,71 +161,57 @@ parameters:
 //
 //	go test -run XXX -bench EarlyStoppingSuite -benchtime 1x -v ./search/
 func BenchmarkEarlyStoppingSuite(b *testing.B) {
-	seeds := 10
-	if s, err := strconv.Atoi(os.Getenv("ESBENCH_SEEDS")); err == nil && s > 0 {
-		seeds = s
-	}
-	first := 1
-	if f, err := strconv.Atoi(os.Getenv("ESBENCH_FIRST_SEED")); err == nil {
-		first = f
-	}
-	par := 2
-	if p, err := strconv.Atoi(os.Getenv("ESBENCH_PARALLEL")); err == nil && p > 0 {
-		par = p
-	}
-	kind := "auto"
-	if k := os.Getenv("ESBENCH_KIND"); k != "" {
-		kind = k
-	}
-	td := "testdata/earlystop/"
-	sweeps := []suiteSweep{
-		{name: "iris-mlp", path: "../configs/iris-mlp.yaml"},
-		{name: "diabetes-linear", path: "../configs/learning-rates.yaml",
-			sets: []string{"search.strategy=coarse-to-fine", "search.rounds=3", "search.trials_per_round=16", "search.trials=48"}},
-		{name: "mlp-momentum-slow", path: td + "mlp-momentum-slow.yaml"},
-		{name: "adam-tiny", path: td + "adam-tiny.yaml"},
-		{name: "mlp-overfit", path: td + "mlp-overfit.yaml"},
-		{name: "plateau-late", path: td + "plateau-late.yaml", atMinimum: 1e-6},
-		{name: "larger-data", path: td + "larger-data.yaml"},
-		{name: "command-linear"},
-	}
-	if list := os.Getenv("ESBENCH_CONFIGS"); list != "" {
-		sweeps = sweeps[:0]
-		for _, path := range strings.Split(list, ",") {
-			sweeps = append(sweeps, suiteSweep{name: strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)), path: path})
-		}
-	}
+	o := suiteOptions()
+	seeds, first, par, kind, sweeps := o.seeds, o.first, o.par, o.kind, o.sweeps
 	for _, sw := range sweeps {
 		b.Run(sw.name, func(b *testing.B) {
 			if sw.path == "" {
 				sw = commandSweep(b)
 			}
 			for b.Loop() {
-				var fulls, pruneds, ratios, gaps []float64
-				lines := []string{"seed   best with  best without      gap   iterations with / without"}
+				var c comparison
 				for seed := first; seed < first+seeds; seed++ {
 					sets := []string{"seed=" + strconv.Itoa(seed)}
 					full, fullIters := runSweep(b, sw, sets, par)
 					on := append(slices.Clone(sets), "search.early_stopping.kind="+kind)
 					pruned, prunedIters := runSweep(b, sw, append(on, sw.es...), par)
-					fulls, pruneds = append(fulls, full), append(pruneds, pruned)
-					ratios = append(ratios, float64(prunedIters)/float64(fullIters))
-					gaps = append(gaps, pruned/full-1)
-					lines = append(lines, fmt.Sprintf("%4d %11.5g %13.5g %+7.2f%% %9d / %d (%.2f)",
-						seed, pruned, full, 100*(pruned/full-1), prunedIters, fullIters, float64(prunedIters)/float64(fullIters)))
+					c.add(seed, pruned, full, prunedIters, fullIters)
 				}
-				gap := results.Median(pruneds)/results.Median(fulls) - 1
-				ratio := results.Median(ratios)
-				verdict := "met"
-				within := results.Median(pruneds) <= results.Median(fulls)+math.Max(0.01*math.Abs(results.Median(fulls)), sw.atMinimum)
-				if !within || ratio > 1.0/3 {
-					verdict = "NOT met"
-				}
-				b.Logf("%s, %s, %d seeds: median best %.5g with vs %.5g without (%+.2f%%; median per-seed gap %+.2f%%), iterations %.2f: bar %s\n%s",
-					sw.name, kind, seeds, results.Median(pruneds), results.Median(fulls), 100*gap, 100*results.Median(gaps), ratio, verdict, strings.Join(lines, "\n"))
-				b.ReportMetric(100*gap, "%gap")
-				b.ReportMetric(ratio, "iter-ratio")
+				c.report(b, sw, kind)
 			}
 		})
 	}
+}
+
+// comparison is a sweep's seeds with early stopping against without.
+type comparison struct {
+	fulls, pruneds, ratios, gaps []float64
+	lines                        []string
+}
+
+func (c *comparison) add(seed int, pruned, full float64, prunedIters, fullIters int) {
+	if c.lines == nil {
+		c.lines = []string{"seed   best with  best without      gap   iterations with / without"}
+	}
+	c.fulls, c.pruneds = append(c.fulls, full), append(c.pruneds, pruned)
+	c.ratios = append(c.ratios, float64(prunedIters)/float64(fullIters))
+	c.gaps = append(c.gaps, pruned/full-1)
+	c.lines = append(c.lines, fmt.Sprintf("%4d %11.5g %13.5g %+7.2f%% %9d / %d (%.2f)",
+		seed, pruned, full, 100*(pruned/full-1), prunedIters, fullIters, float64(prunedIters)/float64(fullIters)))
+}
+
+// report logs the sweep's table and issue 18's verdict on it, and reports
+// the median gap and share of iterations as the benchmark's metrics.
+func (c *comparison) report(b *testing.B, sw suiteSweep, kind string) {
+	gap := results.Median(c.pruneds)/results.Median(c.fulls) - 1
+	ratio := results.Median(c.ratios)
+	verdict := "met"
+	within := results.Median(c.pruneds) <= results.Median(c.fulls)+math.Max(0.01*math.Abs(results.Median(c.fulls)), sw.atMinimum)
+	if !within || ratio > 1.0/3 {
+		verdict = "NOT met"
+	}
+	b.Logf("%s, %s, %d seeds: median best %.5g with vs %.5g without (%+.2f%%; median per-seed gap %+.2f%%), iterations %.2f: bar %s\n%s",
+		sw.name, kind, len(c.gaps), results.Median(c.pruneds), results.Median(c.fulls), 100*gap, 100*results.Median(c.gaps), ratio, verdict, strings.Join(c.lines, "\n"))
+	b.ReportMetric(100*gap, "%gap")
+	b.ReportMetric(ratio, "iter-ratio")
 }

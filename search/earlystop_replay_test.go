@@ -1,0 +1,202 @@
+package search_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/gob"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/search"
+	"github.com/hpsearch/hpsearch/study"
+)
+
+// BenchmarkEarlyStoppingReplay judges an early-stopping rule in seconds
+// instead of minutes, on learning curves recorded once: every sweep of
+// the suite (the same knobs as BenchmarkEarlyStoppingSuite) runs once per
+// seed without pruning, each trial reporting at the rule's interval (kind
+// median with min_trials out of reach, which never prunes), and its trials
+// are kept in ESBENCH_CURVES (a directory; required). Then the real pruner
+// decides on those curves through search.Runner, round by round, each
+// round's trials the recorded ones. What it measures is the pruner alone:
+// the narrowing is held as it was without early stopping, where the suite
+// lets it follow the pruned trials. Edit the rule, run this again: the
+// curves are read back, not recomputed.
+//
+//	ESBENCH_CURVES=/tmp/curves go test -run XXX -bench EarlyStoppingReplay -benchtime 1x -v ./search/
+func BenchmarkEarlyStoppingReplay(b *testing.B) {
+	dir := os.Getenv("ESBENCH_CURVES")
+	if dir == "" {
+		b.Skip("set ESBENCH_CURVES to a directory for the recorded curves")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	o := suiteOptions()
+	for _, sw := range o.sweeps {
+		b.Run(sw.name, func(b *testing.B) {
+			if sw.path == "" {
+				sw = commandSweep(b)
+			}
+			for b.Loop() {
+				var c comparison
+				for seed := o.first; seed < o.first+o.seeds; seed++ {
+					s, rule, maximize := ruleOf(b, sw, seed, o.kind)
+					curves := recordedCurves(b, filepath.Join(dir, fmt.Sprintf("%s-%d.gob", sw.name, seed)), sw, seed, s)
+					full, fullIters := bestAndIterations(b, asTrials(curves), s.Goal())
+					pruned, prunedIters := replay(b, curves, rule, maximize, s.Goal())
+					c.add(seed, pruned, full, prunedIters, fullIters)
+				}
+				c.report(b, sw, o.kind+" (replayed)")
+			}
+		})
+	}
+}
+
+// ruleOf loads the sweep with the rule asked for and returns the study,
+// its rule as the pruner takes it, and whether the pruner maximizes.
+func ruleOf(tb testing.TB, sw suiteSweep, seed int, kind string) (*study.Study, search.EarlyStopping, bool) {
+	tb.Helper()
+	sets := append(slices.Clone(sw.sets), "seed="+strconv.Itoa(seed), "search.early_stopping.kind="+kind)
+	s, err := study.Load(sw.path, append(sets, sw.es...), "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rule, _ := study.EarlyStopping(s.Config)
+	return s, rule, s.Command != nil && s.Goal().Maximizes()
+}
+
+// recorded is a trial as the replay needs it (gob keeps the NaN a
+// diverging curve may report).
+type recorded struct {
+	Number, Round, Iterations int
+	Status                    results.Status
+	Value                     float64
+	Measured                  bool
+	StopReason                string
+	Reports                   []results.Reported
+}
+
+// recordedCurves reads the sweep's trials for the seed from path, or runs
+// the sweep without pruning and writes them there.
+func recordedCurves(tb testing.TB, path string, sw suiteSweep, seed int, ruled *study.Study) []recorded {
+	tb.Helper()
+	if data, err := os.ReadFile(path); err == nil {
+		var trials []recorded
+		if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&trials); err != nil {
+			tb.Fatalf("%s: %v (remove it to record it again)", path, err)
+		}
+		return trials
+	}
+	// Never pruning, reporting where the rule would look.
+	es := ruled.Config.Search.EarlyStopping
+	sets := []string{"seed=" + strconv.Itoa(seed), "search.early_stopping.kind=median", "search.early_stopping.min_trials=100000",
+		"search.early_stopping.interval=" + strconv.Itoa(es.Interval), "search.early_stopping.max_resource=" + strconv.Itoa(es.MaxResource),
+		"output.dir=" + tb.TempDir()}
+	s, err := study.Load(sw.path, append(slices.Clone(sw.sets), sets...), "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c := &collect{}
+	if err := s.Run(context.Background(), results.NewMemoryStore(), study.RunOptions{Parallel: 2, Sets: sets, Shared: study.DefaultShared,
+		Progress: func(int) study.Progress { return c }}); err != nil {
+		tb.Fatal(err)
+	}
+	trials := make([]recorded, len(c.trials))
+	for i, t := range c.trials {
+		trials[i] = recorded{Number: t.Number, Round: t.Round, Iterations: t.Iterations, Status: t.Status,
+			Value: t.Value.Float(), Measured: t.Value.Measured(), StopReason: t.StopReason, Reports: t.Reports}
+	}
+	slices.SortFunc(trials, func(a, b recorded) int { return a.Number - b.Number })
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(trials); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return trials
+}
+
+func bestAndIterations(tb testing.TB, trials []results.Trial, goal results.Goal) (float64, int) {
+	tb.Helper()
+	b, ok := results.Best(trials, goal)
+	if !ok {
+		tb.Fatal("no trial succeeded")
+	}
+	iterations := 0
+	for _, t := range trials {
+		iterations += t.Iterations
+	}
+	return b.Value.Float(), iterations
+}
+
+// replay runs the recorded trials again under the rule: each reports its
+// recorded curve until the pruner stops it or the curve ends.
+func asTrials(rs []recorded) []results.Trial {
+	out := make([]results.Trial, len(rs))
+	for i, r := range rs {
+		out[i] = results.Trial{Number: r.Number, Round: r.Round, Status: r.Status, Iterations: r.Iterations, StopReason: r.StopReason}
+		if r.Measured {
+			out[i].Value = results.Measured(r.Value)
+		}
+	}
+	return out
+}
+
+func replay(tb testing.TB, curves []recorded, rule search.EarlyStopping, maximize bool, goal results.Goal) (float64, int) {
+	tb.Helper()
+	byNumber := map[int]recorded{}
+	var rounds [][]search.Proposal
+	for _, t := range curves {
+		byNumber[t.Number] = t
+		for len(rounds) <= t.Round {
+			rounds = append(rounds, nil)
+		}
+		rounds[t.Round] = append(rounds[t.Round], search.Proposal{Number: t.Number, Round: t.Round})
+	}
+	pruner, err := search.NewPruner(rule, maximize)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r := &search.Runner{Strategy: &recordedRounds{rounds: rounds, total: len(curves)}, Parallelism: 4, Pruner: pruner,
+		Evaluator: search.EvaluatorFunc(func(ctx context.Context, task search.Task) (results.Trial, error) {
+			t := byNumber[task.Number]
+			for _, p := range t.Reports {
+				if task.Report != nil && !task.Report(p.Step, p.Value) {
+					return results.Trial{Status: results.StatusPruned, Value: results.Measured(p.Value), Iterations: p.Step, StopReason: "pruned"}, nil
+				}
+			}
+			return asTrials([]recorded{t})[0], nil
+		})}
+	trials, err := r.Run(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return bestAndIterations(tb, trials, goal)
+}
+
+// recordedRounds proposes the recorded trials a round at a time, whatever
+// it is told: the narrowing held as it was recorded.
+type recordedRounds struct {
+	rounds [][]search.Proposal
+	next   int
+	total  int
+}
+
+func (r *recordedRounds) Name() string { return "recorded" }
+func (r *recordedRounds) Ask() ([]search.Proposal, error) {
+	if r.next == len(r.rounds) {
+		return nil, nil
+	}
+	r.next++
+	return r.rounds[r.next-1], nil
+}
+func (r *recordedRounds) Tell([]results.Trial)    {}
+func (r *recordedRounds) Rounds() []results.Round { return nil }
+func (r *recordedRounds) Total() int              { return r.total }
