@@ -167,6 +167,19 @@ func budgetGroup(atRung int) *decider {
 	return &d
 }
 
+// keptAtTheLastRung is which of trials from to 26 of a group built by
+// addCurve go on from the last rung (90).
+func keptAtTheLastRung(d *decider, from int) []int {
+	var kept []int
+	for n := from; n < 27; n++ {
+		others, _ := d.whole(n, 0, 90)
+		if d.keep(n, 0, 90, d.trials[n].vals[8], others) {
+			kept = append(kept, n)
+		}
+	}
+	return kept
+}
+
 // addCurve gives d trial n of group 0 reporting v every 10 steps up to
 // upTo; one that stops short of the last rung (90) has ended there.
 func addCurve(d *decider, n, upTo int, v func(s float64) float64) {
@@ -242,13 +255,7 @@ func TestAutoBudgetCountsTrialsThatEndedOnTheirOwnWhereTheyEnded(t *testing.T) {
 	// 0.32 × (6 × 30 + 6 × 20 + 15 × 270) = 1,398.4; spent 180 + 120 +
 	// 6 × 30 + 9 × 90 = 1,290: room for none, so the best forecast alone
 	// (with every trial counted at 270, room for five).
-	var kept []int
-	for n := 18; n < 27; n++ {
-		others, _ := d.whole(n, 0, 90)
-		if d.keep(n, 0, 90, d.trials[n].vals[8], others) {
-			kept = append(kept, n)
-		}
-	}
+	kept := keptAtTheLastRung(d, 18)
 	if !equalInts(kept, []int{26}) {
 		t.Errorf("auto kept %v, want trial 26 alone (the steepest, the best forecast)", kept)
 	}
@@ -262,13 +269,7 @@ func TestAutoRanksANaNLastAtTheLastRung(t *testing.T) {
 	for n := 18; n < 24; n++ {
 		d.trials[n].vals[8] = math.NaN()
 	}
-	var kept []int
-	for n := 18; n < 27; n++ {
-		others, _ := d.whole(n, 0, 90)
-		if d.keep(n, 0, 90, d.trials[n].vals[8], others) {
-			kept = append(kept, n)
-		}
-	}
+	kept := keptAtTheLastRung(d, 18)
 	if !equalInts(kept, []int{24, 25, 26}) {
 		t.Errorf("auto kept %v, want the three falling trials alone (room for 5, the others NaN)", kept)
 	}
@@ -294,13 +295,7 @@ func TestAutoRanksANoisyCurveAtItsValueAtTheLastRung(t *testing.T) {
 	if !(f25.optimistic < 1.0) {
 		t.Fatalf("trial 25's optimistic forecast %+v: the case wants it below trial 26's level", f25)
 	}
-	var kept []int
-	for n := 7; n < 27; n++ {
-		others, _ := d.whole(n, 0, 90)
-		if d.keep(n, 0, 90, d.trials[n].vals[8], others) {
-			kept = append(kept, n)
-		}
-	}
+	kept := keptAtTheLastRung(&d, 7)
 	if !equalInts(kept, []int{26}) {
 		t.Errorf("auto kept %v, want trial 26 alone (steady at 1.0; trial 25 swings ±0.4 around 1.0 with no fall out of its noise)", kept)
 	}
