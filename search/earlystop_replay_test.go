@@ -3,6 +3,7 @@ package search_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/gob"
 	"fmt"
 	"os"
@@ -26,7 +27,10 @@ import (
 // round's trials the recorded ones. What it measures is the pruner alone:
 // the narrowing is held as it was without early stopping, where the suite
 // lets it follow the pruned trials. Edit the rule, run this again: the
-// curves are read back, not recomputed.
+// curves are read back, not recomputed. Their file is named for what
+// they depend on (the config file's bytes, the overrides, the reporting
+// interval and max_resource), so another config or kind records afresh;
+// after a change to the trainer itself, empty the directory.
 //
 //	ESBENCH_CURVES=/tmp/curves go test -run XXX -bench EarlyStoppingReplay -benchtime 1x -v ./search/
 func BenchmarkEarlyStoppingReplay(b *testing.B) {
@@ -47,7 +51,7 @@ func BenchmarkEarlyStoppingReplay(b *testing.B) {
 				var c comparison
 				for seed := o.first; seed < o.first+o.seeds; seed++ {
 					s, rule, maximize := ruleOf(b, sw, seed, o.kind)
-					curves := recordedCurves(b, filepath.Join(dir, fmt.Sprintf("%s-%d.gob", sw.name, seed)), sw, seed, s)
+					curves := recordedCurves(b, filepath.Join(dir, curvesFile(b, sw, seed, s)), sw, seed, s)
 					full, fullIters := bestAndIterations(b, asTrials(curves), s.Goal())
 					pruned, prunedIters := replay(b, curves, rule, maximize, s.Goal())
 					c.add(seed, pruned, full, prunedIters, fullIters)
@@ -56,6 +60,21 @@ func BenchmarkEarlyStoppingReplay(b *testing.B) {
 			}
 		})
 	}
+}
+
+// curvesFile names the recording of a sweep's seed: a change to the
+// config or to the rule's reporting must not replay curves recorded for
+// another.
+func curvesFile(tb testing.TB, sw suiteSweep, seed int, ruled *study.Study) string {
+	tb.Helper()
+	src, err := os.ReadFile(sw.path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	es := ruled.Config.Search.EarlyStopping
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%q\x00interval=%d max_resource=%d", src, sw.sets, es.Interval, es.MaxResource)
+	return fmt.Sprintf("%s-%d-%x.gob", sw.name, seed, h.Sum(nil)[:6])
 }
 
 // ruleOf loads the sweep with the rule asked for and returns the study,
@@ -200,3 +219,22 @@ func (r *recordedRounds) Ask() ([]search.Proposal, error) {
 func (r *recordedRounds) Tell([]results.Trial)    {}
 func (r *recordedRounds) Rounds() []results.Round { return nil }
 func (r *recordedRounds) Total() int              { return r.total }
+
+// The replay is the real rule: on a one-round sweep, whose trials do not
+// depend on what was pruned, replaying the curves recorded without pruning
+// gives the same best value and the same iterations as running the sweep
+// with the rule.
+func TestEarlyStoppingReplayMatchesARealRun(t *testing.T) {
+	sw := suiteSweep{name: "replay-check", path: "../configs/learning-rates.yaml",
+		sets: []string{"search.strategy=random", "search.trials=12", "trainer.max_iterations=300"}}
+	s, rule, maximize := ruleOf(t, sw, 3, "auto")
+	curves := recordedCurves(t, filepath.Join(t.TempDir(), curvesFile(t, sw, 3, s)), sw, 3, s)
+	replayed, replayedIters := replay(t, curves, rule, maximize, s.Goal())
+	real, realIters := runSweep(t, sw, []string{"seed=3", "search.early_stopping.kind=auto"}, 2)
+	if replayed != real || replayedIters != realIters {
+		t.Errorf("replayed: best %g in %d iterations; the real run: %g in %d", replayed, replayedIters, real, realIters)
+	}
+	if _, fullIters := bestAndIterations(t, asTrials(curves), s.Goal()); !(realIters < fullIters) {
+		t.Errorf("the rule pruned nothing (%d of %d iterations): the case does not test anything", realIters, fullIters)
+	}
+}

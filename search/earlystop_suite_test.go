@@ -152,32 +152,32 @@ func suiteOptions() esOptions {
 // BenchmarkEarlyStoppingSuite measures issue 18's bar on every sweep: over
 // the seeds, the median best value with early stopping against the same
 // sweep without it (within +1 %), and the median share of the iterations
-// run (at most 1/3). The per-seed gaps' median is printed too. The rule is auto with the config's defaults; set
-// ESBENCH_KIND to compare another kind, ESBENCH_SEEDS (default 10)
-// for fewer seeds while iterating, ESBENCH_FIRST_SEED (default 1) for
-// seeds the rule was not chosen on, ESBENCH_PARALLEL (default 2), and
-// ESBENCH_CONFIGS (comma-separated config files) to judge the rule on
-// sweeps of your own instead of the suite's.
+// run (at most 1/3). The per-seed gaps' median is printed too. The rule
+// is auto with the config's defaults; set ESBENCH_KIND to compare another
+// kind, ESBENCH_SEEDS (default 10) for fewer seeds while iterating,
+// ESBENCH_FIRST_SEED (default 1) for seeds the rule was not chosen on,
+// ESBENCH_PARALLEL (default 2), and ESBENCH_CONFIGS (comma-separated
+// config files) to judge the rule on sweeps of your own instead of the
+// suite's.
 //
 //	go test -run XXX -bench EarlyStoppingSuite -benchtime 1x -v ./search/
 func BenchmarkEarlyStoppingSuite(b *testing.B) {
 	o := suiteOptions()
-	seeds, first, par, kind, sweeps := o.seeds, o.first, o.par, o.kind, o.sweeps
-	for _, sw := range sweeps {
+	for _, sw := range o.sweeps {
 		b.Run(sw.name, func(b *testing.B) {
 			if sw.path == "" {
 				sw = commandSweep(b)
 			}
 			for b.Loop() {
 				var c comparison
-				for seed := first; seed < first+seeds; seed++ {
+				for seed := o.first; seed < o.first+o.seeds; seed++ {
 					sets := []string{"seed=" + strconv.Itoa(seed)}
-					full, fullIters := runSweep(b, sw, sets, par)
-					on := append(slices.Clone(sets), "search.early_stopping.kind="+kind)
-					pruned, prunedIters := runSweep(b, sw, append(on, sw.es...), par)
+					full, fullIters := runSweep(b, sw, sets, o.par)
+					on := append(slices.Clone(sets), "search.early_stopping.kind="+o.kind)
+					pruned, prunedIters := runSweep(b, sw, append(on, sw.es...), o.par)
 					c.add(seed, pruned, full, prunedIters, fullIters)
 				}
-				c.report(b, sw, kind)
+				c.report(b, sw, o.kind)
 			}
 		})
 	}
