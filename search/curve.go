@@ -298,6 +298,9 @@ func (p *decider) keepAuto(n, group, step int, value float64, others []float64) 
 	if rungs := p.rungs(n); step == rungs[len(rungs)-1] {
 		return p.withinBudget(n, group, step)
 	}
+	if o := p.oracle; o != nil && o.early {
+		return p.keepShare(o.final(n), o.others(p, n, group, step), earlyReduction)
+	}
 	if p.keepRank(value, others) {
 		return true
 	}
@@ -404,6 +407,9 @@ func (p *decider) budgetOrder(group, step int) budgetOrder {
 		}
 		i := slices.IndexFunc(l.steps, func(s int) bool { return s >= step })
 		expected, _ := expectedFinal(l.steps[:i+1], l.vals[:i+1], p.rule.MaxResource, p.rule.Reduction)
+		if o := p.oracle; o != nil && o.last {
+			expected = o.final(m)
+		}
 		contenders = append(contenders, contender{m, expected, v})
 	}
 	slices.SortFunc(contenders, func(a, b contender) int {
@@ -421,6 +427,37 @@ func (p *decider) budgetOrder(group, step int) budgetOrder {
 		order.place[c.m] = i
 	}
 	return order
+}
+
+// finalOracle stands the trials' true final values in for auto's
+// judgement: at the early cuts (early: the best 2/3 by final value go on)
+// and at the last rung (last: the budget's places go in order of final
+// value). A replay of curves recorded without pruning knows those values;
+// with them it measures how much of what the rule loses a better ranking
+// could win back, with rungs and budget as they are (BENCHMARKS.md, issue
+// 18, session 12). Only that benchmark sets it (export_test.go).
+type finalOracle struct {
+	finals      map[int]float64 // lower is better; a trial without one counts as the worst
+	early, last bool
+}
+
+func (o *finalOracle) final(n int) float64 {
+	if v, ok := o.finals[n]; ok && !math.IsNaN(v) {
+		return v
+	}
+	return math.Inf(1)
+}
+
+// others are the final values of the trials of n's group that reached
+// the rung step: those the rule compares n with there.
+func (o *finalOracle) others(p *decider, n, group, step int) []float64 {
+	var out []float64
+	for _, m := range p.groups[group] {
+		if _, reached, _ := p.valueAt(m, step); reached && m != n {
+			out = append(out, o.final(m))
+		}
+	}
+	return out
 }
 
 // wouldRun is what trial m would have run without early stopping, as far

@@ -111,6 +111,7 @@ parameters:
 type esOptions struct {
 	seeds, first, par int
 	kind              string
+	oracle            string // the replay only: "", early, last or both
 	sweeps            []suiteSweep
 }
 
@@ -128,6 +129,7 @@ func suiteOptions() esOptions {
 	if k := os.Getenv("ESBENCH_KIND"); k != "" {
 		o.kind = k
 	}
+	o.oracle = os.Getenv("ESBENCH_ORACLE")
 	td := "testdata/earlystop/"
 	o.sweeps = []suiteSweep{
 		{name: "iris-mlp", path: "../configs/iris-mlp.yaml"},

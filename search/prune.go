@@ -91,6 +91,9 @@ type decider struct {
 	// the group has settled there (withinBudget): it is a function of the
 	// reports up to the rung alone, the same for every trial that asks.
 	ranked map[rungKey]budgetOrder
+	// oracle is nil in every study; only the replay benchmark sets it
+	// (finalOracle).
+	oracle *finalOracle
 }
 
 // rungKey is one rung of one comparison group.
