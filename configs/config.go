@@ -127,6 +127,7 @@ type EarlyStopping struct {
 	ReductionFactor float64 // η: a rung keeps the best 1/η
 	Interval        int     // built-in trainer: iterations between reports; default min_resource
 	MinTrials       int     // median: earlier trials needed at a step before judging
+	Budget          float64 // auto: the share of a round's iterations it may run
 }
 
 // Output says where results are written.

@@ -369,6 +369,15 @@ var fields = []*field{
 		set: ref(func(c *Config) *int { return &c.Search.EarlyStopping.MinResource }), derive: deriveMinResource},
 	{Path: "search.early_stopping.interval", Type: tInt, Note: "min_resource (auto: min_resource / 4)", Doc: "built-in trainer: iterations between two reports of the validation loss; max_resource / interval at most 1000000", rule: atLeast(1),
 		set: ref(func(c *Config) *int { return &c.Search.EarlyStopping.Interval }), derive: deriveInterval},
+	// The default budget is a third (the saving that makes early stopping
+	// worth turning on for long trials, issue 18) less 4 %: trials that end
+	// on their own after the last rung cannot be foreseen there and make the
+	// sweep without early stopping shorter than the budget counts (3–8 % on
+	// the suite's command sweep, which ran 0.33–0.35 of its steps at a full
+	// third). Past 0.5 nothing changes with the default rungs: every trial
+	// that reaches the last rung already finishes (BENCHMARKS.md, session 12).
+	{Path: "search.early_stopping.budget", Type: tFloat, Default: "0.32", Doc: "auto: the share of what a round would run without early stopping that it may run: from the last rung, the trials with the best expected final values go on as far as it pays for (at least one a round; the rungs before the last are not held to it). 0.5 lets every trial that reaches the last rung finish: fewer winners lost, less saved", rule: &rule{text: "in (0, 1]", ok: func(x float64) bool { return x > 0 && x <= 1 }},
+		set: ref(func(c *Config) *float64 { return &c.Search.EarlyStopping.Budget })},
 	{Path: "search.early_stopping.min_trials", Type: tInt, Default: "5", Doc: "median: earlier trials that must have reached a step before it judges there", rule: atLeast(1),
 		set: ref(func(c *Config) *int { return &c.Search.EarlyStopping.MinTrials })},
 

@@ -470,6 +470,9 @@ func (d *decoder) validateEarlyStopping(e *EarlyStopping) {
 		d.at("search.early_stopping.max_resource", "is required with trainer.command: the steps a full run of the program reports")
 		return
 	}
+	if e.Kind != "auto" && e.Kind != "" && d.has("search.early_stopping.budget") {
+		d.at("search.early_stopping.budget", fmt.Sprintf("applies to kind auto only (%s keeps a fixed share at each rung)", e.Kind))
+	}
 	if e.MinResource >= e.MaxResource && e.MaxResource > 0 {
 		d.at("search.early_stopping.min_resource", fmt.Sprintf("must be below max_resource (%d), got %d", e.MaxResource, e.MinResource))
 	}

@@ -50,7 +50,7 @@ func told(t *testing.T, c *coarseToFine, trials []results.Trial) []int {
 
 func TestNarrowingSeesForecastsUnderAuto(t *testing.T) {
 	c := mustC2F(t, 1)
-	c.lookAhead = EarlyStopping{Kind: Auto, MinResource: 25, MaxResource: 200, Reduction: 3}
+	c.lookAhead = EarlyStopping{Kind: Auto, MinResource: 25, MaxResource: 200, Reduction: 3, Budget: 0.32}
 	got := told(t, c, forecastRound(c))
 	// The slow starter's curve (−0.3 every 5 steps) ends far below the
 	// finished trials; the fast starter ends near 0.45; the short one is

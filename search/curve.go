@@ -8,8 +8,8 @@ import (
 // Auto is the early-stopping rule to pick without reading papers: it has
 // successive halving's rungs and comparison groups, but at the last rung
 // (max_resource/η) the trials that go on are those whose learning curves
-// are expected to end best (expectedFinal), as many as a third of the
-// round's iterations pays for (keepAuto).
+// are expected to end best (expectedFinal), as many as the rule's budget
+// (by default about a third of the round's iterations) pays for (keepAuto).
 //
 // Why this rule. Successive halving (Jamieson & Talwalkar 2016; Li et al.,
 // Hyperband, 2018) ranks trials by where they are at a rung, which is
@@ -337,21 +337,11 @@ func (p *decider) rescued(n, group, step int) bool {
 	return better < p.allowed(others)
 }
 
-// autoBudget is the part of a round's iterations auto lets it spend,
-// counted as if every trial that is not known to end sooner ran to
-// max_resource. A third is what makes early stopping worth turning on for
-// long trials (issue 18); the budget is 4 % under it because trials that
-// end on their own after the last rung (patience, convergence, divergence)
-// cannot be foreseen there and make the sweep without early stopping
-// shorter than that count: 3–8 % on the suite's command sweep, whose
-// iterations came to 0.33–0.35 of it at a full third.
-const autoBudget = 0.32
-
 // withinBudget says whether trial n goes on from the last rung step: the
 // trials of its group there, ordered by expected final value, then value
 // at the rung, then number, go on as far as the round's budget pays for
 // the rest of their run, and at least the first. The budget is
-// autoBudget × what the group would have run without early stopping
+// the rule's Budget × what the group would have run without early stopping
 // (wouldRun), less what it ran up to the rung. It is a function of the
 // group's reports up to the rung alone, so every trial of the group (at
 // any --parallel, after resume, on any worker) counts the same.
@@ -422,7 +412,7 @@ func (p *decider) budgetOrder(group, step int) budgetOrder {
 		return a.m - b.m
 	})
 	order := budgetOrder{place: make(map[int]int, len(contenders)),
-		room: max(1, int(math.Floor((autoBudget*whole-spent)/float64(p.rule.MaxResource-step))))}
+		room: max(1, int(math.Floor((p.rule.Budget*whole-spent)/float64(p.rule.MaxResource-step))))}
 	for i, c := range contenders {
 		order.place[c.m] = i
 	}

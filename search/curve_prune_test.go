@@ -58,7 +58,7 @@ func autoRun(t *testing.T, rule EarlyStopping, par int, finished map[int]results
 }
 
 func TestAutoDeterministicAtAnyParallelismAndResume(t *testing.T) {
-	rule := EarlyStopping{Kind: Auto, MinResource: 10, MaxResource: 100, Reduction: 3}
+	rule := EarlyStopping{Kind: Auto, MinResource: 10, MaxResource: 100, Reduction: 3, Budget: 0.32}
 	a := autoRun(t, rule, 1, nil)
 	b := autoRun(t, rule, 4, nil)
 	if outcome(a) != outcome(b) {
@@ -95,7 +95,7 @@ func TestAutoFindsTheSlowStarterSuccessiveHalvingLoses(t *testing.T) {
 	}
 	full := best(autoRun(t, EarlyStopping{}, 2, nil))
 	sh := best(autoRun(t, EarlyStopping{Kind: SuccessiveHalving, MinResource: 10, MaxResource: 100, Reduction: 3}, 2, nil))
-	auto := best(autoRun(t, EarlyStopping{Kind: Auto, MinResource: 10, MaxResource: 100, Reduction: 3}, 2, nil))
+	auto := best(autoRun(t, EarlyStopping{Kind: Auto, MinResource: 10, MaxResource: 100, Reduction: 3, Budget: 0.32}, 2, nil))
 	if !(sh > full+0.1) {
 		t.Fatalf("successive halving found %g, without pruning %g: the case does not test anything", sh, full)
 	}
@@ -153,7 +153,7 @@ func TestAutoKeepsTheBestTwoThirdsBeforeAFifthOfTheHorizon(t *testing.T) {
 // trials still falling steeply, the worst at the rung, whose forecasts are
 // the lowest.
 func budgetGroup(atRung int) *decider {
-	d := newDecider(EarlyStopping{Kind: Auto, MinResource: 10, MaxResource: 270, Reduction: 3})
+	d := newDecider(EarlyStopping{Kind: Auto, MinResource: 10, MaxResource: 270, Reduction: 3, Budget: 0.32})
 	add := func(n, upTo int, v func(s float64) float64) { addCurve(&d, n, upTo, v) }
 	for n := range 27 - atRung {
 		add(n, 30, func(float64) float64 { return 2 })
@@ -280,7 +280,7 @@ func TestAutoRanksANaNLastAtTheLastRung(t *testing.T) {
 // noise: the steadier trial that is lower goes on. (Ranked by optimistic
 // forecast, point less two residual deviations, the noisy one went on.)
 func TestAutoRanksANoisyCurveAtItsValueAtTheLastRung(t *testing.T) {
-	d := newDecider(EarlyStopping{Kind: Auto, MinResource: 10, MaxResource: 270, Reduction: 3})
+	d := newDecider(EarlyStopping{Kind: Auto, MinResource: 10, MaxResource: 270, Reduction: 3, Budget: 0.32})
 	for n := range 7 {
 		addCurve(&d, n, 30, func(float64) float64 { return 5 })
 	}
@@ -298,5 +298,40 @@ func TestAutoRanksANoisyCurveAtItsValueAtTheLastRung(t *testing.T) {
 	kept := keptAtTheLastRung(&d, 7)
 	if !equalInts(kept, []int{26}) {
 		t.Errorf("auto kept %v, want trial 26 alone (steady at 1.0; trial 25 swings ±0.4 around 1.0 with no fall out of its noise)", kept)
+	}
+}
+
+// The budget is the value used: the share of the iterations the sweep
+// runs follows it, and at 0.5, every trial that reaches the last rung (a
+// third of max_resource) finishes. (Below about 0.25 the early rungs alone
+// spend it: they are not held to it, and one trial a round still finishes.)
+func TestAutoBudgetIsTheShareRun(t *testing.T) {
+	share := func(trials []results.Trial) (float64, int, int) {
+		steps, atLast, finished := 0, 0, 0
+		for _, tr := range trials {
+			steps += tr.Iterations
+			if tr.Iterations >= 33 {
+				atLast++
+			}
+			if tr.Status == results.StatusOK {
+				finished++
+			}
+		}
+		return float64(steps) / float64(100*len(trials)), atLast, finished
+	}
+	prev := 0.0
+	for _, budget := range []float64{0.32, 0.4, 0.5} {
+		trials := autoRun(t, EarlyStopping{Kind: Auto, MinResource: 10, MaxResource: 100, Reduction: 3, Budget: budget}, 2, nil)
+		ran, atLast, finished := share(trials)
+		if ran > budget+0.01 || ran <= prev {
+			t.Errorf("budget %g: the sweep ran %.3f of its iterations (the smaller budget before it: %.3f)", budget, ran, prev)
+		}
+		if budget == 0.5 && finished != atLast {
+			t.Errorf("budget 0.5: %d of the %d trials at the last rung finished, want all", finished, atLast)
+		}
+		prev = ran
+	}
+	if _, err := NewPruner(EarlyStopping{Kind: Auto, MinResource: 10, MaxResource: 100, Reduction: 3}, false); err == nil {
+		t.Error("auto with budget 0: no error")
 	}
 }

@@ -58,6 +58,7 @@ func BenchmarkEarlyStoppingReplay(b *testing.B) {
 			if sw.path == "" {
 				sw = commandSweep(b)
 			}
+			sw.es = append(slices.Clone(sw.es), o.esSets...)
 			for b.Loop() {
 				var c comparison
 				for seed := o.first; seed < o.first+o.seeds; seed++ {

@@ -111,7 +111,8 @@ parameters:
 type esOptions struct {
 	seeds, first, par int
 	kind              string
-	oracle            string // the replay only: "", early, last or both
+	oracle            string   // the replay only: "", early, last or both
+	esSets            []string // more --set key=value for the runs with early stopping
 	sweeps            []suiteSweep
 }
 
@@ -130,6 +131,9 @@ func suiteOptions() esOptions {
 		o.kind = k
 	}
 	o.oracle = os.Getenv("ESBENCH_ORACLE")
+	if sets := os.Getenv("ESBENCH_SETS"); sets != "" {
+		o.esSets = strings.Split(sets, ",")
+	}
 	td := "testdata/earlystop/"
 	o.sweeps = []suiteSweep{
 		{name: "iris-mlp", path: "../configs/iris-mlp.yaml"},
@@ -158,9 +162,10 @@ func suiteOptions() esOptions {
 // is auto with the config's defaults; set ESBENCH_KIND to compare another
 // kind, ESBENCH_SEEDS (default 10) for fewer seeds while iterating,
 // ESBENCH_FIRST_SEED (default 1) for seeds the rule was not chosen on,
-// ESBENCH_PARALLEL (default 2), and ESBENCH_CONFIGS (comma-separated
+// ESBENCH_PARALLEL (default 2), ESBENCH_CONFIGS (comma-separated
 // config files) to judge the rule on sweeps of your own instead of the
-// suite's.
+// suite's, and ESBENCH_SETS (comma-separated key=value, such as
+// search.early_stopping.budget=0.5) for the rule's other settings.
 //
 //	go test -run XXX -bench EarlyStoppingSuite -benchtime 1x -v ./search/
 func BenchmarkEarlyStoppingSuite(b *testing.B) {
@@ -170,6 +175,7 @@ func BenchmarkEarlyStoppingSuite(b *testing.B) {
 			if sw.path == "" {
 				sw = commandSweep(b)
 			}
+			sw.es = append(slices.Clone(sw.es), o.esSets...)
 			for b.Loop() {
 				var c comparison
 				for seed := o.first; seed < o.first+o.seeds; seed++ {

@@ -26,6 +26,10 @@ type EarlyStopping struct {
 	MaxResource int     // the last rung: a trial that gets here runs to its end
 	Reduction   float64 // η: a rung keeps the best 1/η of the trials that reached it
 	MinTrials   int     // median: earlier trials needed at a step before it judges
+	// Budget (auto) is the share of what a round would run without early
+	// stopping that it may run: at the last rung, the trials expected to
+	// end best go on as far as it pays for (withinBudget).
+	Budget float64
 }
 
 // Rungs are the steps where successive halving decides: min·η^k below max.
@@ -139,6 +143,9 @@ func NewPruner(rule EarlyStopping, maximize bool) (*Pruner, error) {
 	}
 	if rule.Kind != MedianRule && !(rule.Reduction >= 2) {
 		return nil, fmt.Errorf("early stopping: reduction_factor %g must be at least 2", rule.Reduction)
+	}
+	if rule.Kind == Auto && !(rule.Budget > 0 && rule.Budget <= 1) {
+		return nil, fmt.Errorf("early stopping: auto's budget %g must be in (0, 1]", rule.Budget)
 	}
 	p := &Pruner{decider: newDecider(rule), orient: orientFor(maximize)}
 	p.cond = sync.NewCond(&p.mu)

@@ -287,7 +287,7 @@ func TestSettledCountsAgreeWithTheGroup(t *testing.T) {
 	for _, rule := range []EarlyStopping{
 		{Kind: SuccessiveHalving, MinResource: 3, MaxResource: 81, Reduction: 3},
 		{Kind: Hyperband, MinResource: 3, MaxResource: 81, Reduction: 3},
-		{Kind: Auto, MinResource: 3, MaxResource: 81, Reduction: 3},
+		{Kind: Auto, MinResource: 3, MaxResource: 81, Reduction: 3, Budget: 0.32},
 	} {
 		for seed := range uint64(20) {
 			rng := rand.New(rand.NewPCG(seed, 7))

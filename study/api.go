@@ -69,8 +69,8 @@ type Options struct {
 	// EarlyStopping, when set, stops unpromising trials of Optimize at the
 	// steps they report (Trial.Report).
 	// Its fields left 0 take a config's defaults: Reduction 3, MinResource
-	// MaxResource/η³ (at least 1), MinTrials 5; Kind and MaxResource are
-	// required.
+	// MaxResource/η³ (at least 1), MinTrials 5, Budget 0.32; Kind and
+	// MaxResource are required.
 	EarlyStopping *search.EarlyStopping
 	// Parallel is how many trials Optimize runs at once; 0 is one per CPU.
 	Parallel int
@@ -154,13 +154,18 @@ func (o Options) earlyStopping() search.EarlyStopping {
 	if e.MinTrials == 0 {
 		e.MinTrials = defaultMinTrials
 	}
+	if e.Budget == 0 {
+		e.Budget = defaultAutoBudget
+	}
 	return e
 }
 
-// Defaults of search.early_stopping's reduction_factor and min_trials.
+// Defaults of search.early_stopping's reduction_factor, min_trials and
+// budget.
 const (
-	defaultReduction = 3
-	defaultMinTrials = 5
+	defaultReduction  = 3
+	defaultMinTrials  = 5
+	defaultAutoBudget = 0.32
 )
 
 // goal is o.Goal, minimize when unset, as stored and ranked.

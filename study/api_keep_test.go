@@ -48,7 +48,7 @@ func TestOptimizeEarlyStoppingDefaultsToTheConfigs(t *testing.T) {
 		t.Fatal(err)
 	}
 	ce := cfg.Search.EarlyStopping
-	given := search.EarlyStopping{Kind: "successive_halving", MaxResource: 27, MinResource: ce.MinResource, Reduction: ce.ReductionFactor, MinTrials: ce.MinTrials}
+	given := search.EarlyStopping{Kind: "successive_halving", MaxResource: 27, MinResource: ce.MinResource, Reduction: ce.ReductionFactor, MinTrials: ce.MinTrials, Budget: ce.Budget}
 	if filled := (Options{EarlyStopping: &search.EarlyStopping{Kind: "successive_halving", MaxResource: 27}}).earlyStopping(); filled != given {
 		t.Fatalf("Options fill %+v; the config's defaults are %+v: make them one", filled, given)
 	}

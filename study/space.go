@@ -41,5 +41,5 @@ func EarlyStopping(cfg *configs.Config) (rule search.EarlyStopping, ok bool) {
 		return search.EarlyStopping{}, false
 	}
 	return search.EarlyStopping{Kind: e.Kind, MinResource: e.MinResource, MaxResource: e.MaxResource,
-		Reduction: e.ReductionFactor, MinTrials: e.MinTrials}, true
+		Reduction: e.ReductionFactor, MinTrials: e.MinTrials, Budget: e.Budget}, true
 }

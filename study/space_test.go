@@ -84,7 +84,7 @@ parameters: {learning_rate: {log_uniform: [1e-4, 1]}}
 	}
 	rule, ok := EarlyStopping(cfg)
 	wantRule := search.EarlyStopping{Kind: search.Hyperband, MinResource: 5, MaxResource: cfg.Search.EarlyStopping.MaxResource,
-		Reduction: 2, MinTrials: cfg.Search.EarlyStopping.MinTrials}
+		Reduction: 2, MinTrials: cfg.Search.EarlyStopping.MinTrials, Budget: cfg.Search.EarlyStopping.Budget}
 	if !ok || rule != wantRule || rule.MaxResource == 0 {
 		t.Fatalf("rule %+v (%v), want %+v", rule, ok, wantRule)
 	}
