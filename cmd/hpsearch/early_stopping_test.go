@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -97,5 +98,46 @@ func TestEarlyStoppingConfigErrors(t *testing.T) {
 		"--set", "search.early_stopping.min_resource=500")
 	if code != exitUsage || !strings.Contains(stderr, "must be below max_resource (400)") {
 		t.Fatalf("min ≥ max: exit %d\n%s", code, stderr)
+	}
+}
+
+// validate shows the early-stopping rule as it will run: the budget given,
+// and each setting only for the kinds that use it.
+func TestValidateShowsTheEarlyStoppingRule(t *testing.T) {
+	cfg := filepath.Join("..", "..", "configs", "iris-mlp.yaml")
+	for _, c := range []struct {
+		sets []string
+		want string
+	}{
+		{[]string{"search.early_stopping.kind=auto", "search.early_stopping.budget=0.5"},
+			"early     auto: min_resource 22, max_resource 600, interval 5, reduction_factor 3, budget 0.5\n"},
+		{[]string{"search.early_stopping.kind=median", "search.early_stopping.min_trials=7"},
+			"early     median: min_resource 22, max_resource 600, interval 22, min_trials 7\n"},
+		{[]string{"search.early_stopping.kind=successive_halving", "search.early_stopping.reduction_factor=2"},
+			"early     successive_halving: min_resource 75, max_resource 600, interval 75, reduction_factor 2\n"},
+	} {
+		args := []string{"validate", cfg}
+		for _, s := range c.sets {
+			args = append(args, "--set", s)
+		}
+		code, stdout, stderr := hpsearch(t, context.Background(), args...)
+		if code != 0 || !strings.Contains(stdout, c.want) {
+			t.Errorf("%v: exit %d, want a line %q in:\n%s%s", c.sets, code, c.want, stdout, stderr)
+		}
+		code, stdout, stderr = hpsearch(t, context.Background(), append(args, "--json")...)
+		var doc struct {
+			EarlyStopping map[string]any `json:"early_stopping"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &doc); code != 0 || err != nil {
+			t.Fatalf("%v --json: exit %d, %v\n%s", c.sets, code, err, stderr)
+		}
+		_, budget := doc.EarlyStopping["budget"]
+		_, minTrials := doc.EarlyStopping["min_trials"]
+		if kind := doc.EarlyStopping["kind"]; budget != (kind == "auto") || minTrials != (kind == "median") {
+			t.Errorf("%v --json: early_stopping %v", c.sets, doc.EarlyStopping)
+		}
+	}
+	if _, stdout, _ := hpsearch(t, context.Background(), "validate", cfg); strings.Contains(stdout, "early ") {
+		t.Errorf("validate without early stopping shows a rule:\n%s", stdout)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/hpsearch/hpsearch/configs"
 	"github.com/hpsearch/hpsearch/results"
 	"github.com/hpsearch/hpsearch/study"
 )
@@ -108,8 +109,11 @@ type validateDoc struct {
 	Benchmark string      `json:"benchmark,omitempty"`
 	Space     []spaceLine `json:"space"`
 	Plan      planLine    `json:"plan"`
-	WarmStart string      `json:"warm_start,omitempty"`
-	Warnings  []string    `json:"warnings"`
+	// EarlyStopping is the rule as resolved, each setting only where the
+	// kind uses it.
+	EarlyStopping *earlyStoppingLine `json:"early_stopping,omitempty"`
+	WarmStart     string             `json:"warm_start,omitempty"`
+	Warnings      []string           `json:"warnings"`
 }
 
 type dataLine struct {
@@ -131,6 +135,34 @@ type spaceLine struct {
 	When         map[string]any `json:"when,omitempty"`
 }
 
+type earlyStoppingLine struct {
+	Kind            string   `json:"kind"`
+	MinResource     int      `json:"min_resource"`
+	MaxResource     int      `json:"max_resource"`
+	Interval        int      `json:"interval"`
+	ReductionFactor *float64 `json:"reduction_factor,omitempty"` // the rung rules
+	Budget          *float64 `json:"budget,omitempty"`           // auto
+	MinTrials       *int     `json:"min_trials,omitempty"`       // median
+}
+
+// newEarlyStoppingLine is e as validate shows it; nil without early
+// stopping.
+func newEarlyStoppingLine(e *configs.EarlyStopping) *earlyStoppingLine {
+	if e == nil {
+		return nil
+	}
+	l := &earlyStoppingLine{Kind: e.Kind, MinResource: e.MinResource, MaxResource: e.MaxResource, Interval: e.Interval}
+	switch e.Kind {
+	case "median":
+		l.MinTrials = &e.MinTrials
+	case "auto":
+		l.ReductionFactor, l.Budget = &e.ReductionFactor, &e.Budget
+	default:
+		l.ReductionFactor = &e.ReductionFactor
+	}
+	return l
+}
+
 type planLine struct {
 	Strategy string `json:"strategy"`
 	Trials   int    `json:"trials"`
@@ -143,7 +175,7 @@ func newValidateDoc(s *study.Study, plan study.Plan) validateDoc {
 	doc := validateDoc{File: c.File, Study: s.Name, Seed: c.Seed, Metric: c.Search.Metric, Goal: c.Search.Goal,
 		Space: []spaceLine{}, Warnings: []string{},
 		Plan:      planLine{Strategy: plan.Strategy, Trials: plan.Trials, Rounds: 1, Parallel: plan.Parallel},
-		WarmStart: c.Search.WarmStart}
+		WarmStart: c.Search.WarmStart, EarlyStopping: newEarlyStoppingLine(c.Search.EarlyStopping)}
 	if c.Search.Strategy == "coarse-to-fine" {
 		doc.Plan.Rounds = c.Search.Rounds
 	}

@@ -92,6 +92,19 @@ func describe(w io.Writer, s *study.Study, plan study.Plan) {
 		fmt.Fprintf(w, ", narrowing around the best of each round")
 	}
 	fmt.Fprintf(w, ", %d at a time\n", plan.Parallel)
+	if e := newEarlyStoppingLine(c.Search.EarlyStopping); e != nil {
+		fmt.Fprintf(w, "early     %s: min_resource %d, max_resource %d, interval %d", e.Kind, e.MinResource, e.MaxResource, e.Interval)
+		if e.ReductionFactor != nil {
+			fmt.Fprintf(w, ", reduction_factor %g", *e.ReductionFactor)
+		}
+		if e.Budget != nil {
+			fmt.Fprintf(w, ", budget %g", *e.Budget)
+		}
+		if e.MinTrials != nil {
+			fmt.Fprintf(w, ", min_trials %d", *e.MinTrials)
+		}
+		fmt.Fprintln(w)
+	}
 	if c.Search.WarmStart != "" {
 		fmt.Fprintf(w, "warm start from study %s: its best %d trials first, and its last round's ranges\n", c.Search.WarmStart, s.WarmStartPoints())
 	}
