@@ -55,10 +55,7 @@ func BenchmarkEarlyStoppingReplay(b *testing.B) {
 	}
 	for _, sw := range o.sweeps {
 		b.Run(sw.name, func(b *testing.B) {
-			if sw.path == "" {
-				sw = commandSweep(b)
-			}
-			sw.es = append(slices.Clone(sw.es), o.esSets...)
+			sw := o.ready(b, sw)
 			for b.Loop() {
 				var c comparison
 				for seed := o.first; seed < o.first+o.seeds; seed++ {

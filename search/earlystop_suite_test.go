@@ -116,6 +116,16 @@ type esOptions struct {
 	sweeps            []suiteSweep
 }
 
+// ready is sw as the benchmarks run it: the command sweep's program
+// built, ESBENCH_SETS added to the runs with early stopping.
+func (o esOptions) ready(tb testing.TB, sw suiteSweep) suiteSweep {
+	if sw.path == "" {
+		sw = commandSweep(tb)
+	}
+	sw.es = append(slices.Clone(sw.es), o.esSets...)
+	return sw
+}
+
 func suiteOptions() esOptions {
 	o := esOptions{seeds: 10, first: 1, par: 2, kind: "auto"}
 	if s, err := strconv.Atoi(os.Getenv("ESBENCH_SEEDS")); err == nil && s > 0 {
@@ -172,10 +182,7 @@ func BenchmarkEarlyStoppingSuite(b *testing.B) {
 	o := suiteOptions()
 	for _, sw := range o.sweeps {
 		b.Run(sw.name, func(b *testing.B) {
-			if sw.path == "" {
-				sw = commandSweep(b)
-			}
-			sw.es = append(slices.Clone(sw.es), o.esSets...)
+			sw := o.ready(b, sw)
 			for b.Loop() {
 				var c comparison
 				for seed := o.first; seed < o.first+o.seeds; seed++ {
