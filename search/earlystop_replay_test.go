@@ -53,26 +53,17 @@ func BenchmarkEarlyStoppingReplay(b *testing.B) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	for _, sw := range o.sweeps {
-		b.Run(sw.name, func(b *testing.B) {
-			sw := o.ready(b, sw)
-			for b.Loop() {
-				var c comparison
-				for seed := o.first; seed < o.first+o.seeds; seed++ {
-					s, rule, maximize := ruleOf(b, sw, seed, o.kind)
-					curves := recordedCurves(b, filepath.Join(dir, curvesFile(b, sw, seed, s)), sw, seed, s)
-					full, fullIters := bestAndIterations(b, asTrials(curves), s.Goal())
-					pruned, prunedIters := replay(b, curves, rule, maximize, s.Goal(), o.oracle)
-					c.add(seed, pruned, full, prunedIters, fullIters)
-				}
-				label := o.kind + " (replayed)"
-				if o.oracle != "" {
-					label = o.kind + " (replayed, oracle: " + o.oracle + ")"
-				}
-				c.report(b, sw, label)
-			}
-		})
+	label := o.kind + " (replayed)"
+	if o.oracle != "" {
+		label = o.kind + " (replayed, oracle: " + o.oracle + ")"
 	}
+	o.compare(b, label, func(b *testing.B, sw suiteSweep, seed int) (float64, float64, int, int) {
+		s, rule, maximize := ruleOf(b, sw, seed, o.kind)
+		curves := recordedCurves(b, filepath.Join(dir, curvesFile(b, sw, seed, s)), sw, seed, s)
+		full, fullIters := bestAndIterations(b, asTrials(curves), s.Goal())
+		pruned, prunedIters := replay(b, curves, rule, maximize, s.Goal(), o.oracle)
+		return pruned, full, prunedIters, fullIters
+	})
 }
 
 // curvesFile names the recording of a sweep's seed: a change to the

@@ -180,19 +180,29 @@ func suiteOptions() esOptions {
 //	go test -run XXX -bench EarlyStoppingSuite -benchtime 1x -v ./search/
 func BenchmarkEarlyStoppingSuite(b *testing.B) {
 	o := suiteOptions()
+	o.compare(b, o.kind, func(b *testing.B, sw suiteSweep, seed int) (float64, float64, int, int) {
+		sets := []string{"seed=" + strconv.Itoa(seed)}
+		full, fullIters := runSweep(b, sw, sets, o.par)
+		on := append(slices.Clone(sets), "search.early_stopping.kind="+o.kind)
+		pruned, prunedIters := runSweep(b, sw, append(on, sw.es...), o.par)
+		return pruned, full, prunedIters, fullIters
+	})
+}
+
+// compare measures every sweep on every seed, as measure says (the best
+// value and the iterations with early stopping, then without), and
+// reports each sweep's comparison under label.
+func (o esOptions) compare(b *testing.B, label string, measure func(b *testing.B, sw suiteSweep, seed int) (pruned, full float64, prunedIters, fullIters int)) {
 	for _, sw := range o.sweeps {
 		b.Run(sw.name, func(b *testing.B) {
 			sw := o.ready(b, sw)
 			for b.Loop() {
 				var c comparison
 				for seed := o.first; seed < o.first+o.seeds; seed++ {
-					sets := []string{"seed=" + strconv.Itoa(seed)}
-					full, fullIters := runSweep(b, sw, sets, o.par)
-					on := append(slices.Clone(sets), "search.early_stopping.kind="+o.kind)
-					pruned, prunedIters := runSweep(b, sw, append(on, sw.es...), o.par)
+					pruned, full, prunedIters, fullIters := measure(b, sw, seed)
 					c.add(seed, pruned, full, prunedIters, fullIters)
 				}
-				c.report(b, sw, o.kind)
+				c.report(b, sw, label)
 			}
 		})
 	}
