@@ -253,23 +253,28 @@ func TestEarlyStoppingReplayMatchesARealRun(t *testing.T) {
 }
 
 // The oracle is a bound, not a rule: judged by the true final values at
-// every cut, auto keeps the sweep's best, here where the rule itself loses
-// it (mlp-overfit, seed 2: the best trial is cut at the rung of iteration
-// 91, 11th of 15 by value, 12 % behind at the end).
+// every cut, auto keeps the sweep's best, on a seed where the rule itself
+// loses it (mlp-overfit, whose best trials leave a plateau late: seed 2's
+// is cut at the rung of iteration 91, 11th of 15 by value, 12 % behind at
+// the end). The first such seed is taken, so that a better rule does not
+// leave the test without a case.
 func TestEarlyStoppingReplayOracleKeepsTheBest(t *testing.T) {
 	sw := suiteSweep{name: "mlp-overfit", path: "testdata/earlystop/mlp-overfit.yaml"}
-	s, rule, maximize := ruleOf(t, sw, 2, "auto")
-	curves := recordedCurves(t, filepath.Join(t.TempDir(), curvesFile(t, sw, 2, s)), sw, 2, s)
-	full, fullIters := bestAndIterations(t, asTrials(curves), s.Goal())
-	ruled, _ := replay(t, curves, rule, maximize, s.Goal(), "")
-	if !(ruled > full) {
-		t.Fatalf("the rule kept the best (%g, %g without pruning): the case does not test the oracle", ruled, full)
+	for seed := 2; seed <= 12; seed++ {
+		s, rule, maximize := ruleOf(t, sw, seed, "auto")
+		curves := recordedCurves(t, filepath.Join(t.TempDir(), curvesFile(t, sw, seed, s)), sw, seed, s)
+		full, fullIters := bestAndIterations(t, asTrials(curves), s.Goal())
+		if ruled, _ := replay(t, curves, rule, maximize, s.Goal(), ""); !(ruled > full) {
+			continue // the rule kept the best: nothing for the oracle to show
+		}
+		bound, boundIters := replay(t, curves, rule, maximize, s.Goal(), "both")
+		if bound != full {
+			t.Errorf("seed %d, with the oracle at every cut: best %g, want the sweep's best %g", seed, bound, full)
+		}
+		if !(3*boundIters <= fullIters) {
+			t.Errorf("seed %d, with the oracle: %d of %d iterations, more than the budget's third", seed, boundIters, fullIters)
+		}
+		return
 	}
-	bound, boundIters := replay(t, curves, rule, maximize, s.Goal(), "both")
-	if bound != full {
-		t.Errorf("with the oracle at every cut: best %g, want the sweep's best %g", bound, full)
-	}
-	if !(3*boundIters <= fullIters) {
-		t.Errorf("with the oracle: %d of %d iterations, more than the budget's third", boundIters, fullIters)
-	}
+	t.Fatal("the rule kept the best on seeds 2-12: find a sweep it loses for the oracle to be tested")
 }
