@@ -11,3 +11,10 @@ func SetFinalOracle(p *Pruner, finals map[int]float64, early, last bool) {
 	}
 	p.oracle = &finalOracle{finals: oriented, early: early, last: last}
 }
+
+// ExpectedFinal is auto's key at its last rung (expectedFinal), for
+// BenchmarkEarlyStoppingRanking.
+func ExpectedFinal(steps []int, vals []float64, horizon int, eta float64) float64 {
+	v, _ := expectedFinal(steps, vals, horizon, eta)
+	return v
+}
