@@ -14,7 +14,8 @@ import (
 // process (package gp) fitted to every trial told so far chooses each
 // round's points by expected improvement. coarse-to-fine-gp searches a
 // box around the best trial that grows after rounds that improve on it and
-// shrinks after rounds that do not, and restarts elsewhere when it
+// shrinks after rounds that do not, as far as the noise between trials
+// leaves anything to resolve (noiseFloor), and restarts elsewhere when it
 // collapses (a trust region, as in TuRBO: Eriksson et al., 2019); bayes
 // searches the whole space.
 //
@@ -90,11 +91,16 @@ type observed struct {
 const (
 	// Trust region, as TuRBO: starting side length 0.8 of the unit cube,
 	// at most 1.6, collapsed below 0.5⁷; doubled after successRounds
-	// improving rounds in a row, halved after failRounds without.
+	// improving rounds in a row, halved after failRounds without, down
+	// to the noise's floor (noiseFloor).
 	trInitialLength = 0.8
 	trMaxLength     = 1.6
 	trMinLength     = 0.0078125
 	successRounds   = 3
+	// noiseResolution is how many noise standard deviations the function
+	// must differ by across the region for halving it to pay (noiseFloor):
+	// two, the usual bar for telling a difference from noise.
+	noiseResolution = 2
 	// improveFraction: an improvement smaller than this share of the
 	// best score's magnitude does not count as a success.
 	improveFraction = 1e-3
@@ -268,7 +274,7 @@ func (m *modelGuided) Tell(trials []results.Trial) {
 		m.length = math.Min(2*m.length, trMaxLength)
 		m.succ = 0
 	case m.fail >= failRounds:
-		m.length /= 2
+		m.length = math.Min(m.length, math.Max(m.length/2, m.noiseFloor()))
 		m.fail = 0
 	}
 	if m.length < trMinLength {

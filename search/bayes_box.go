@@ -27,18 +27,9 @@ func (m *modelGuided) box(centre []any, h gp.Hyper) (lo, hi []float64) {
 	if !m.trustRegion {
 		return lo, hi
 	}
-	var logs []float64
-	for k, d := range m.plan.Space.Dims {
-		if !d.Categorical() {
-			logs = append(logs, h.LogLength[m.enc.offset[k]])
-		}
-	}
-	if len(logs) == 0 {
+	mean, ok := m.meanLogLength(h)
+	if !ok {
 		return lo, hi
-	}
-	mean := 0.0
-	for _, l := range logs {
-		mean += l / float64(len(logs))
 	}
 	for k, d := range m.plan.Space.Dims {
 		if d.Categorical() || centre[k] == nil {
@@ -49,6 +40,57 @@ func (m *modelGuided) box(centre []any, h gp.Hyper) (lo, hi []float64) {
 		lo[k], hi[k] = math.Max(0, c-w/2), math.Min(1, c+w/2)
 	}
 	return lo, hi
+}
+
+// meanLogLength is the mean log length scale of the numeric parameters,
+// which the region's side is relative to; ok is false without any.
+func (m *modelGuided) meanLogLength(h gp.Hyper) (mean float64, ok bool) {
+	n := 0
+	for k, d := range m.plan.Space.Dims {
+		if !d.Categorical() {
+			mean += h.LogLength[m.enc.offset[k]]
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, false
+	}
+	return mean / float64(n), true
+}
+
+// noiseFloor is the shortest side the trust region halves to: the side at
+// which, by the fitted model, the function between the region's centre and
+// its edge differs by noiseResolution standard deviations of the noise.
+// In a smaller region the differences a batch is meant to find are lost
+// in the noise, and the region only closes in on the luckiest trial's
+// draw of it.
+//
+// Why. Real sweeps have noise: a trial's value depends on its initial
+// weights (and, in the model, a rugged function's ripples are noise too).
+// TuRBO's rule halves the region after every run of batches that does not
+// beat the best value seen, and with noise the best value seen is the
+// luckiest draw, which batches near it seldom beat: on adam-tiny's real
+// sweep the side fell to 1/64 of its start within 54 trials, and the
+// batches searched the incumbent's noise. Over a distance δ the
+// Matérn-5/2 model's function differs by a standard deviation of
+// σ_f·√(5/3)·δ/ℓ (its Taylor expansion at 0: 1 − k(δ) ≈ (5/6)(δ/ℓ)²),
+// which is z noise standard deviations σ_n at δ = z·√(3/5)·(σ_n/σ_f)·ℓ;
+// the region's half-side along each parameter is (side/2)·ℓ_k/ℓ̄ (box),
+// so the side is 2z·√(3/5)·(σ_n/σ_f)·ℓ̄. On the benchmark functions,
+// which have no noise, the fitted noise is small and the floor below
+// TuRBO's collapse, except where ripples are modelled as noise
+// (Rastrigin, Ackley), and the rows' counts did not change
+// (BENCHMARKS.md, issue 19, session 13).
+func (m *modelGuided) noiseFloor() float64 {
+	if m.hyper == nil {
+		return 0
+	}
+	mean, ok := m.meanLogLength(*m.hyper)
+	if !ok {
+		return 0
+	}
+	ratio := math.Sqrt(m.hyper.Noise() / math.Exp(m.hyper.LogSignal))
+	return 2 * noiseResolution * math.Sqrt(0.6) * ratio * math.Exp(mean)
 }
 
 // boxRanges are the box in natural units, for the narrowing table.

@@ -152,17 +152,10 @@ func (m *modelGuided) halfWidths(h gp.Hyper) []float64 {
 	if !m.trustRegion {
 		return half
 	}
-	mean, n := 0.0, 0
-	for k, d := range m.plan.Space.Dims {
-		if !d.Categorical() {
-			mean += h.LogLength[m.enc.offset[k]]
-			n++
-		}
-	}
-	if n == 0 {
+	mean, ok := m.meanLogLength(h)
+	if !ok {
 		return half
 	}
-	mean /= float64(n)
 	for k, d := range m.plan.Space.Dims {
 		if !d.Categorical() {
 			half[m.enc.offset[k]] = m.length * math.Exp(h.LogLength[m.enc.offset[k]]-mean) / 2

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hpsearch/hpsearch/results"
+	"github.com/hpsearch/hpsearch/search/gp"
 )
 
 // benchStudy runs a benchmark-function study of a model-guided strategy
@@ -408,4 +409,53 @@ func afterDesign(t *testing.T, seed uint64) (*modelGuided, *Space) {
 	}
 	m.Tell(told)
 	return m, space
+}
+
+// After batches that do not improve, the region is halved (TuRBO) down to
+// the side at which the model's function differs across it by
+// noiseResolution noise deviations (noiseFloor), and no further: with a
+// noiseless model it halves until it collapses, with a noisy one it stops
+// at the floor, never above the side it had.
+func TestTrustRegionHalvesDownToTheNoise(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		noise float64 // variance, the signal's being 1
+	}{
+		{"noiseless", 0},
+		{"noisy", 0.25},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m, _ := afterDesign(t, 2)
+			h := gp.DefaultHyper(3)
+			for i := range h.LogLength {
+				h.LogLength[i] = math.Log(0.3)
+			}
+			h.LogSignal, h.LogNoise = 0, math.Log(c.noise+1e-300)
+			m.hyper = &h
+			// 2·noiseResolution·√(3/5)·(σ_n/σ_f)·ℓ, ℓ = 0.3 in every input.
+			lowest := 0.0
+			if c.noise > 0 {
+				lowest = 4 * math.Sqrt(0.6) * math.Sqrt(h.Noise()) * 0.3
+			}
+			worse := results.Trial{Status: results.StatusOK, Value: results.Measured(1e9), Params: point(m.plan.Space.Dims, m.seen[0].vals)}
+			shortest := m.length
+			for range 40 {
+				if m.restart {
+					break
+				}
+				m.Tell([]results.Trial{worse})
+				shortest = math.Min(shortest, m.length)
+			}
+			if lowest > 0 {
+				if math.Abs(shortest-lowest) > 1e-12 || !(shortest < trInitialLength) {
+					t.Errorf("the region's shortest side %g, want the floor %g (from %g)", shortest, lowest, trInitialLength)
+				}
+				if m.restart {
+					t.Error("a region at the noise floor collapsed")
+				}
+			} else if !m.restart {
+				t.Errorf("a noiseless region did not collapse: its side is %g", m.length)
+			}
+		})
+	}
 }
