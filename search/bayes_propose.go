@@ -297,11 +297,11 @@ func (m *modelGuided) refine(pool *candidatePool, model *gp.Model, lo, hi []floa
 		}
 	}
 	if len(pool.cands) > base {
-		xsC = xsC[:0]
-		for _, c := range pool.cands {
-			xsC = append(xsC, c.x)
+		added := make([][]float64, 0, len(pool.cands)-base)
+		for _, c := range pool.cands[base:] {
+			added = append(added, c.x)
 		}
-		post.Reset(model, xsC)
+		post.Extend(added)
 	}
 	return &post, inc
 }

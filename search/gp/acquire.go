@@ -32,34 +32,66 @@ type Candidates struct {
 
 // Reset computes the posterior at pts (kept, not copied).
 func (c *Candidates) Reset(m *Model, pts [][]float64) {
-	n, q := m.n, len(pts)
-	c.m, c.pts, c.w = m, pts, c.w[:0]
-	c.mean = grow(c.mean, q)
-	c.varnce = grow(c.varnce, q)
-	c.v = grow(c.v, n*q)
+	c.m, c.pts, c.w = m, nil, c.w[:0]
+	c.mean, c.varnce, c.v = c.mean[:0], c.varnce[:0], c.v[:0]
+	c.Extend(pts)
+}
+
+// Extend adds pts after the candidates there are: the posterior at the
+// others is the same model's and stays, so a round that adds refinements
+// around its most promising candidates computes only theirs (a
+// candidate's column of L⁻¹K(X, pts) depends on no other column: the
+// values are those Reset of all of them gives, to the bit). After a Pick
+// the picks' updates would have to be applied to the new ones too, so it
+// starts again from all of them.
+func (c *Candidates) Extend(pts [][]float64) {
+	m := c.m
+	if len(c.w) > 0 {
+		c.Reset(m, append(c.pts[:len(c.pts):len(c.pts)], pts...))
+		return
+	}
+	n, q0, q1 := m.n, len(c.pts), len(pts)
+	q := q0 + q1
+	block := make([]float64, n*q1) // L⁻¹ K(X, pts), n×q1 row-major
+	mean := make([]float64, q1)
+	for j := range mean {
+		mean[j] = m.h.Mean
+	}
 	signal := math.Exp(m.h.LogSignal)
 	a := m.alpha.RawVector().Data
-	for j, p := range pts {
-		mu := m.h.Mean
-		for i := 0; i < n; i++ {
-			k := signal * m.corr(m.x[i*m.d:(i+1)*m.d], p)
-			c.v[i*q+j] = k
-			mu += k * a[i]
+	for i := range n {
+		xi := m.x[i*m.d : (i+1)*m.d]
+		row := block[i*q1 : (i+1)*q1]
+		for j, p := range pts {
+			k := signal * m.corr(xi, p)
+			row[j] = k
+			mean[j] += k * a[i]
 		}
-		c.mean[j] = mu
 	}
-	if q > 0 {
-		// V = L⁻¹ K(X, pts), in place.
+	if q1 > 0 {
 		blas64.Trsm(blas.Left, blas.NoTrans, 1, m.l.RawTriangular(),
-			blas64.General{Rows: n, Cols: q, Stride: q, Data: c.v})
+			blas64.General{Rows: n, Cols: q1, Stride: q1, Data: block})
 	}
-	for j := range pts {
-		s := signal
-		for i := 0; i < n; i++ {
-			s -= c.v[i*q+j] * c.v[i*q+j]
+	varnce := make([]float64, q1)
+	for j := range varnce {
+		varnce[j] = signal
+	}
+	for i := range n {
+		for j, v := range block[i*q1 : (i+1)*q1] {
+			varnce[j] -= v * v
 		}
-		c.varnce[j] = math.Max(s, 1e-12*signal)
 	}
+	v := make([]float64, n*q)
+	for i := range n {
+		copy(v[i*q:i*q+q0], c.v[i*q0:(i+1)*q0])
+		copy(v[i*q+q0:(i+1)*q], block[i*q1:(i+1)*q1])
+	}
+	c.v = v
+	for j := range q1 {
+		c.mean = append(c.mean, mean[j])
+		c.varnce = append(c.varnce, math.Max(varnce[j], 1e-12*signal))
+	}
+	c.pts = append(c.pts[:q0:q0], pts...)
 }
 
 func grow(s []float64, n int) []float64 {
