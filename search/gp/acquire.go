@@ -2,6 +2,7 @@ package gp
 
 import (
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -25,14 +26,15 @@ type Candidates struct {
 	mean   []float64
 	varnce []float64
 	v      []float64 // L⁻¹ k(X, candidate), n×len(pts) row-major
-	// picks: for each picked candidate, the column w_t of the rank-one
-	// variance updates (see Pick)
-	w [][]float64
+	// picks: for each picked candidate, its index and the column w_t of
+	// the rank-one variance updates (see Pick)
+	picked []int
+	w      [][]float64
 }
 
 // Reset computes the posterior at pts (kept, not copied).
 func (c *Candidates) Reset(m *Model, pts [][]float64) {
-	c.m, c.pts, c.w = m, nil, c.w[:0]
+	c.m, c.pts, c.w, c.picked = m, nil, c.w[:0], c.picked[:0]
 	c.mean, c.varnce, c.v = c.mean[:0], c.varnce[:0], c.v[:0]
 	c.Extend(pts)
 }
@@ -42,12 +44,16 @@ func (c *Candidates) Reset(m *Model, pts [][]float64) {
 // around its most promising candidates computes only theirs (a
 // candidate's column of L⁻¹K(X, pts) depends on no other column: the
 // values are those Reset of all of them gives, to the bit). After a Pick
-// the picks' updates would have to be applied to the new ones too, so it
-// starts again from all of them.
+// the picks' updates must reach the new candidates too, so it starts
+// again from all of them and picks the same again.
 func (c *Candidates) Extend(pts [][]float64) {
 	m := c.m
 	if len(c.w) > 0 {
+		picked := slices.Clone(c.picked)
 		c.Reset(m, append(c.pts[:len(c.pts):len(c.pts)], pts...))
+		for _, j := range picked {
+			c.Pick(j)
+		}
 		return
 	}
 	n, q0, q1 := m.n, len(c.pts), len(pts)
@@ -157,6 +163,7 @@ func (c *Candidates) Pick(j int) {
 		c.varnce[x] = math.Max(c.varnce[x]-w[x]*w[x], 1e-12*signal)
 	}
 	c.w = append(c.w, w)
+	c.picked = append(c.picked, j)
 }
 
 // LogEI is the log of the expected improvement below best of a normal

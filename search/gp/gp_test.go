@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 func data(n, d int, seed uint64, f func([]float64) float64) ([][]float64, []float64) {
@@ -180,4 +182,59 @@ func TestLOOMatchesRefit(t *testing.T) {
 	if err := m.LOO(mean[:3], sd); err == nil {
 		t.Error("LOO into too few means: no error")
 	}
+}
+
+// Extending the candidates gives, at every candidate, the posterior a
+// Reset of all of them gives, to the bit: before a pick by adding the new
+// columns alone, after one by starting again and picking the same (the
+// picks' updates would otherwise miss the new candidates).
+func TestExtendIsResetOfAll(t *testing.T) {
+	x, y := data(30, 3, 5, bowl)
+	m, err := Fit(x, y, FitOptions{Iterations: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, _ := data(40, 3, 6, bowl)
+	var whole Candidates
+	whole.Reset(m, pts)
+	same := func(what string, c *Candidates, n int) {
+		t.Helper()
+		for j := range n {
+			mu, sd := c.Posterior(j)
+			wmu, wsd := whole.Posterior(j)
+			if mu != wmu || sd != wsd {
+				t.Fatalf("%s: candidate %d: %v ± %v, Reset of all: %v ± %v", what, j, mu, sd, wmu, wsd)
+			}
+		}
+	}
+	// The posterior by its textbook formulas, one candidate at a time:
+	// mean + k·α and signal − |L⁻¹k|².
+	signal := math.Exp(m.h.LogSignal)
+	for j, p := range pts {
+		k := make([]float64, m.n)
+		mu := m.h.Mean
+		for i := range m.n {
+			k[i] = signal * m.corr(m.x[i*m.d:(i+1)*m.d], p)
+			mu += k[i] * m.alpha.AtVec(i)
+		}
+		var v mat.VecDense
+		if err := v.SolveVec(m.l, mat.NewVecDense(m.n, k)); err != nil {
+			t.Fatal(err)
+		}
+		sd := math.Sqrt(math.Max(signal-mat.Dot(&v, &v), 1e-12*signal))
+		if gmu, gsd := whole.Posterior(j); math.Abs(gmu-mu) > 1e-9*math.Abs(mu)+1e-12 || math.Abs(gsd-sd) > 1e-9*sd+1e-12 {
+			t.Fatalf("candidate %d: %v ± %v, by the formulas %v ± %v", j, gmu, gsd, mu, sd)
+		}
+	}
+	var ext Candidates
+	ext.Reset(m, pts[:25])
+	ext.Extend(pts[25:])
+	same("extended", &ext, len(pts))
+
+	whole.Pick(3)
+	var picked Candidates
+	picked.Reset(m, pts[:25])
+	picked.Pick(3)
+	picked.Extend(pts[25:])
+	same("extended after a pick", &picked, len(pts))
 }
