@@ -2,8 +2,10 @@ package gp
 
 import (
 	"math"
+	"runtime"
 	"slices"
 
+	"golang.org/x/sync/errgroup"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 )
@@ -58,53 +60,85 @@ func (c *Candidates) Extend(pts [][]float64) {
 	}
 	n, q0, q1 := m.n, len(c.pts), len(pts)
 	q := q0 + q1
-	block := make([]float64, n*q1) // L⁻¹ K(X, pts), n×q1 row-major
-	mean := make([]float64, q1)
-	for j := range mean {
-		mean[j] = m.h.Mean
+	// The candidates' columns in chunks, one a core: each column's
+	// arithmetic is the same whichever chunk it is in.
+	chunks := min(runtime.GOMAXPROCS(0), max(1, q1*n/minChunkWork))
+	size := (q1 + chunks - 1) / max(1, chunks)
+	cols := make([]posteriorColumns, 0, chunks)
+	for from := 0; from < q1; from += size {
+		cols = append(cols, posteriorColumns{pts: pts[from:min(q1, from+size)]})
+	}
+	var g errgroup.Group
+	for i := range cols {
+		g.Go(func() error {
+			cols[i].compute(m)
+			return nil
+		})
+	}
+	_ = g.Wait() // compute returns no error
+	v := make([]float64, n*q)
+	for i := range n {
+		copy(v[i*q:i*q+q0], c.v[i*q0:(i+1)*q0])
+		at := i*q + q0
+		for _, col := range cols {
+			w := len(col.pts)
+			at += copy(v[at:at+w], col.block[i*w:(i+1)*w])
+		}
+	}
+	c.v = v
+	signal := math.Exp(m.h.LogSignal)
+	for _, col := range cols {
+		c.mean = append(c.mean, col.mean...)
+		for _, s := range col.varnce {
+			c.varnce = append(c.varnce, math.Max(s, 1e-12*signal))
+		}
+	}
+	c.pts = append(c.pts[:q0:q0], pts...)
+}
+
+// minChunkWork is the least kernel evaluations (points × candidates) worth
+// a goroutine of their own.
+const minChunkWork = 20000
+
+// posteriorColumns is the posterior at some candidates: their columns of
+// L⁻¹K(X, pts) (n × len(pts), row-major), means and variances before the
+// floor.
+type posteriorColumns struct {
+	pts                 [][]float64
+	block, mean, varnce []float64
+}
+
+func (c *posteriorColumns) compute(m *Model) {
+	n, q := m.n, len(c.pts)
+	c.block = make([]float64, n*q)
+	c.mean = make([]float64, q)
+	for j := range c.mean {
+		c.mean[j] = m.h.Mean
 	}
 	signal := math.Exp(m.h.LogSignal)
 	a := m.alpha.RawVector().Data
 	for i := range n {
 		xi := m.x[i*m.d : (i+1)*m.d]
-		row := block[i*q1 : (i+1)*q1]
-		for j, p := range pts {
+		row := c.block[i*q : (i+1)*q]
+		for j, p := range c.pts {
 			k := signal * m.corr(xi, p)
 			row[j] = k
-			mean[j] += k * a[i]
+			c.mean[j] += k * a[i]
 		}
 	}
-	if q1 > 0 {
+	if q > 0 {
 		blas64.Trsm(blas.Left, blas.NoTrans, 1, m.l.RawTriangular(),
-			blas64.General{Rows: n, Cols: q1, Stride: q1, Data: block})
+			blas64.General{Rows: n, Cols: q, Stride: q, Data: c.block})
 	}
-	varnce := make([]float64, q1)
-	for j := range varnce {
-		varnce[j] = signal
+	c.varnce = make([]float64, q)
+	for j := range c.varnce {
+		c.varnce[j] = signal
 	}
 	for i := range n {
-		for j, v := range block[i*q1 : (i+1)*q1] {
-			varnce[j] -= v * v
+		for j, v := range c.block[i*q : (i+1)*q] {
+			c.varnce[j] -= v * v
 		}
 	}
-	v := make([]float64, n*q)
-	for i := range n {
-		copy(v[i*q:i*q+q0], c.v[i*q0:(i+1)*q0])
-		copy(v[i*q+q0:(i+1)*q], block[i*q1:(i+1)*q1])
-	}
-	c.v = v
-	for j := range q1 {
-		c.mean = append(c.mean, mean[j])
-		c.varnce = append(c.varnce, math.Max(varnce[j], 1e-12*signal))
-	}
-	c.pts = append(c.pts[:q0:q0], pts...)
-}
-
-func grow(s []float64, n int) []float64 {
-	if cap(s) < n {
-		return make([]float64, n)
-	}
-	return s[:n]
 }
 
 // corr is the kernel's correlation between a and b.

@@ -194,7 +194,9 @@ func TestExtendIsResetOfAll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pts, _ := data(40, 3, 6, bowl)
+	// Enough candidates for Extend to split them among the cores
+	// (minChunkWork), differently in each of the three computations.
+	pts, _ := data(1500, 3, 6, bowl)
 	var whole Candidates
 	whole.Reset(m, pts)
 	same := func(what string, c *Candidates, n int) {
@@ -229,6 +231,9 @@ func TestExtendIsResetOfAll(t *testing.T) {
 	var ext Candidates
 	ext.Reset(m, pts[:25])
 	ext.Extend(pts[25:])
+	if len(ext.pts) != len(pts) {
+		t.Fatalf("%d candidates after Extend, want %d", len(ext.pts), len(pts))
+	}
 	same("extended", &ext, len(pts))
 
 	whole.Pick(3)
