@@ -68,14 +68,18 @@ func (c *Candidates) Extend(pts [][]float64) {
 	for from := 0; from < q1; from += size {
 		cols = append(cols, posteriorColumns{pts: pts[from:min(q1, from+size)]})
 	}
-	var g errgroup.Group
-	for i := range cols {
-		g.Go(func() error {
-			cols[i].compute(m)
-			return nil
-		})
+	if len(cols) == 1 {
+		cols[0].compute(m)
+	} else {
+		var g errgroup.Group
+		for i := range cols {
+			g.Go(func() error {
+				cols[i].compute(m)
+				return nil
+			})
+		}
+		_ = g.Wait() // compute returns no error
 	}
-	_ = g.Wait() // compute returns no error
 	v := make([]float64, n*q)
 	for i := range n {
 		copy(v[i*q:i*q+q0], c.v[i*q0:(i+1)*q0])
