@@ -34,7 +34,8 @@ type Candidates struct {
 	w      [][]float64
 }
 
-// Reset computes the posterior at pts (kept, not copied).
+// Reset computes the posterior at pts (the slice is copied, the points
+// are not: they must not change while the candidates are in use).
 func (c *Candidates) Reset(m *Model, pts [][]float64) {
 	c.m, c.pts, c.w, c.picked = m, nil, c.w[:0], c.picked[:0]
 	c.mean, c.varnce, c.v = c.mean[:0], c.varnce[:0], c.v[:0]
