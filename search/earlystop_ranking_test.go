@@ -24,7 +24,7 @@ import (
 //   - value: the value at the rung;
 //   - expected: auto's key there (expected final value, curve.go);
 //   - model: the mean final value of the 7 trials nearest in parameter
-//     space (the unit cube of the configured ranges) among every trial of
+//     space (coarse-to-fine-gp's inputs, search.ModelInputs) among every trial of
 //     the sweep's other seeds. A study has its own earlier trials to learn
 //     from, a few dozen, most of them stopped; this model has thousands,
 //     all finished, so it bounds what a model over the hyperparameters
@@ -56,8 +56,11 @@ func BenchmarkEarlyStoppingRanking(b *testing.B) {
 					s, rule, maximize := ruleOf(b, sw, seed, search.Auto)
 					path := filepath.Join(dir, curvesFile(b, sw, seed, s))
 					curves := recordedCurves(b, path, sw, seed, s)
-					if len(curves) > 0 && len(curves[0].Coords) == 0 {
-						b.Fatalf("%s was recorded without the trials' parameters: remove it to record it again", path)
+					want := len(search.ModelInputs(s.Space, nil))
+					for _, t := range curves {
+						if len(t.Coords) != want {
+							b.Fatalf("%s was recorded without the trials' parameters as ModelInputs gives them (%d inputs, not %d): remove it to record it again", path, len(t.Coords), want)
+						}
 					}
 					seeds = append(seeds, rankedSeed{curves: curves, rule: rule, maximize: maximize})
 				}

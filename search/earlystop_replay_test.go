@@ -103,9 +103,10 @@ type recorded struct {
 	Measured                  bool
 	StopReason                string
 	Reports                   []results.Reported
-	// Coords are the trial's parameters in the unit cube of their
-	// configured ranges (unitCoords), for BenchmarkEarlyStoppingRanking's
-	// model; a recording made before they were kept has none.
+	// Coords are the trial's parameters as the model-guided strategies'
+	// Gaussian process takes them (search.ModelInputs), for
+	// BenchmarkEarlyStoppingRanking's model; a recording made before they
+	// were kept has none.
 	Coords []float64
 }
 
@@ -138,7 +139,7 @@ func recordedCurves(tb testing.TB, path string, sw suiteSweep, seed int, ruled *
 	for i, t := range c.trials {
 		trials[i] = recorded{Number: t.Number, Round: t.Round, Iterations: t.Iterations, Status: t.Status,
 			Value: t.Value.Float(), Measured: t.Value.Measured(), StopReason: t.StopReason, Reports: t.Reports,
-			Coords: unitCoords(s.Space, t.Params)}
+			Coords: search.ModelInputs(s.Space, t.Params)}
 	}
 	slices.SortFunc(trials, func(a, b recorded) int { return a.Number - b.Number })
 	var buf bytes.Buffer
@@ -149,34 +150,6 @@ func recordedCurves(tb testing.TB, path string, sw suiteSweep, seed int, ruled *
 		tb.Fatal(err)
 	}
 	return trials
-}
-
-// unitCoords places p in the unit cube of space's configured ranges, log
-// ranges in log, a choice at its place among the choices; a parameter p
-// lacks (a condition's) sits in the middle.
-func unitCoords(space *search.Space, p results.Params) []float64 {
-	out := make([]float64, len(space.Dims))
-	for i, d := range space.Dims {
-		out[i] = 0.5
-		v, ok := p.Get(d.Name)
-		if !ok {
-			continue
-		}
-		r := d.InitialRange()
-		if d.Categorical() {
-			if k := slices.IndexFunc(r.Choices, func(c any) bool { return fmt.Sprint(c) == fmt.Sprint(v) }); k >= 0 && len(r.Choices) > 1 {
-				out[i] = float64(k) / float64(len(r.Choices)-1)
-			}
-			continue
-		}
-		x, okx := d.Numeric(v)
-		lo, oklo := d.Numeric(r.Low)
-		hi, okhi := d.Numeric(r.High)
-		if okx && oklo && okhi && hi > lo {
-			out[i] = (x - lo) / (hi - lo)
-		}
-	}
-	return out
 }
 
 func bestAndIterations(tb testing.TB, trials []results.Trial, goal results.Goal) (float64, int) {
